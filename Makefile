@@ -1,0 +1,153 @@
+# tcfw build. `make` builds everything into build/; `make SAN=1` builds user space with
+# AddressSanitizer + UndefinedBehaviorSanitizer into build/san/. `make V=1` shows commands.
+#
+#   make            datapath, skeleton, libraries, fwd, fwctl, tests
+#   make deps       install build and test dependencies (Debian, idempotent)
+#   make demo       deps + build + the demo gateway in network namespaces
+#   make test       deps + build + the whole test suite (unit, sanitizers, datapath, e2e)
+#   make bench      deps + build + the benchmark harness (bench/README.md)
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+SAN ?= 0
+ifeq ($(SAN),1)
+OUT ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+OUT ?= build
+SANFLAGS :=
+endif
+# BPF objects, vmlinux.h and skeletons do not depend on SAN: they always live in build/.
+GEN := build/gen
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+PKGS := libbpf libelf zlib libmnl libnl-3.0 libnl-route-3.0 json-c
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP $(SANFLAGS) \
+	-I. -Ibpf -Ilib -Ipolicy -I$(GEN) $(PKG_CFLAGS)
+override LDFLAGS += $(SANFLAGS)
+LDLIBS := $(PKG_LIBS)
+
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-I$(GEN) -Ibpf -MMD -MP
+
+# ---- sources --------------------------------------------------------------------------------
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(GEN)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(GEN)/%.skel.h,$(BPF_SRCS))
+
+LIB_SRCS := $(wildcard lib/*.c)
+POLICY_SRCS := $(wildcard policy/*.c)
+FWD_SRCS := $(wildcard fwd/*.c)
+FWCTL_SRCS := $(wildcard fwctl/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+DP_SRCS := $(wildcard tests/datapath/*.c)
+
+obj = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
+
+LIBTCFW := $(OUT)/libtcfw.a
+LIBPOLICY := $(OUT)/libtcfwpolicy.a
+FWD := $(OUT)/fwd
+FWCTL := $(OUT)/fwctl
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
+DP_BIN := $(if $(DP_SRCS),$(OUT)/tests/datapath/dp_test)
+
+.PHONY: all deps demo test test-unit test-datapath test-e2e bench clean format
+all: $(BPF_OBJS) $(SKELS) $(FWD) $(FWCTL) $(UNIT_BINS) $(DP_BIN)
+
+# ---- datapath ----------------------------------------------------------------------------------
+$(GEN)/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(GEN)/%.bpf.o: bpf/%.bpf.c $(GEN)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(GEN)/%.skel.h: $(GEN)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
+
+# ---- user space --------------------------------------------------------------------------------
+# Objects that include a skeleton must wait for it; -MMD tracks every later edit.
+$(OUT)/obj/%.o: %.c | $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBTCFW): $(call obj,$(LIB_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBPOLICY): $(call obj,$(POLICY_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FWD): $(call obj,$(FWD_SRCS)) $(LIBPOLICY) $(LIBTCFW)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(FWCTL): $(call obj,$(FWCTL_SRCS)) $(LIBPOLICY) $(LIBTCFW)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# Each unit test is one cmocka binary linked against the libraries it exercises.
+$(OUT)/tests/unit/%: $(OUT)/obj/tests/unit/%.o $(LIBPOLICY) $(LIBTCFW)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(OUT)/tests/datapath/dp_test: $(call obj,$(DP_SRCS)) $(LIBPOLICY) $(LIBTCFW)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- entry points ------------------------------------------------------------------------------
+deps:
+	$(Q)scripts/install-deps.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory SAN=1 all-user
+	$(Q)tests/run-all.sh
+
+test-unit test-datapath test-e2e: all
+	$(Q)tests/run-all.sh $(patsubst test-%,%,$@)
+
+# The sanitizer build skips the datapath (it is the same BPF object).
+.PHONY: all-user
+all-user: $(FWD) $(FWCTL) $(UNIT_BINS) $(DP_BIN)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bench/run.sh $(BENCH_ARGS)
+
+format:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	$(call msg,CLEAN,build)
+	$(Q)rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

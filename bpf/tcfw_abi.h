@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * tcfw_abi.h - every type shared by the datapath (bpf/) and user space (fwd, fwctl, policy).
+ *
+ * This is the only copy of these definitions. Plain structs with fixed-width fields, no
+ * pointers and no kernel types (struct bpf_spin_lock excepted, which both sides define), so
+ * clang -target bpf and gcc agree on every layout. Map names are listed at the end: fwd pins
+ * each map under <pin-dir>/<name>, fwctl opens them there.
+ *
+ * Addresses: one representation everywhere. A 16-byte IPv6 address in network byte order;
+ * IPv4 is stored IPv4-mapped (::ffff:a.b.c.d), so one LPM trie and one key type serve both
+ * families and an IPv4 prefix /p is the 16-byte prefix /(96 + p).
+ */
+#ifndef TCFW_ABI_H
+#define TCFW_ABI_H
+
+#ifndef __bpf__
+#include <linux/bpf.h> /* struct bpf_spin_lock */
+#include <linux/types.h>
+#endif
+
+/* ---- sizes ------------------------------------------------------------------------------ */
+#define TCFW_CT_MAX_DEFAULT 262144 /* connections; fwd --ct-max overrides at load time */
+#define TCFW_MAX_ZONES 64
+#define TCFW_MAX_IFACES 1024
+#define TCFW_MAX_LOCAL_ADDRS 4096
+#define TCFW_POLICY_COPIES 2 /* active + standby, switched by tcfw_config.policy_active */
+#define TCFW_POLICY_MAX_RULES 16384 /* per chain */
+#define TCFW_POLICY_WORDS (TCFW_POLICY_MAX_RULES / 64)
+#define TCFW_POLICY_SUMMARY_WORDS (TCFW_POLICY_WORDS / 64)
+#define TCFW_POLICY_MAX_CLASSES 65536 /* per copy */
+#define TCFW_EVENTS_BYTES (1 << 20)
+
+/* ---- enums --------------------------------------------------------------------------------- */
+enum tcfw_family {
+	TCFW_AF_INET = 4,
+	TCFW_AF_INET6 = 6,
+};
+
+enum tcfw_dir {
+	TCFW_DIR_ORIG = 0,
+	TCFW_DIR_REPLY = 1,
+};
+
+/* Chains: the three filter hooks of the policy language, then the two NAT tables. */
+enum tcfw_chain {
+	TCFW_CHAIN_INPUT = 0,
+	TCFW_CHAIN_FORWARD = 1,
+	TCFW_CHAIN_OUTPUT = 2,
+	TCFW_CHAIN_DNAT = 3, /* prerouting: nat dnat, evaluated at ingress for new flows */
+	TCFW_CHAIN_SNAT = 4, /* postrouting: nat snat / masquerade, by output zone */
+	TCFW_CHAIN_MAX = 5,
+};
+
+enum tcfw_verdict {
+	TCFW_VERDICT_ACCEPT = 0,
+	TCFW_VERDICT_DROP = 1,
+	TCFW_VERDICT_REJECT = 2,
+	TCFW_VERDICT_MAX = 3,
+};
+
+/* What conntrack says about one packet; policy matches on it. */
+enum tcfw_pkt_ct {
+	TCFW_PKT_NEW = 0,
+	TCFW_PKT_ESTABLISHED = 1,
+	TCFW_PKT_RELATED = 2,
+	TCFW_PKT_INVALID = 3,
+};
+
+/*
+ * Connection states. TCP states keep netfilter's names and meaning; UDP and ICMP get states of
+ * their own so that one timeout table indexed by state covers every protocol.
+ */
+enum tcfw_ct_state {
+	TCFW_CT_NONE = 0,
+	TCFW_CT_TCP_SYN_SENT,
+	TCFW_CT_TCP_SYN_RECV,
+	TCFW_CT_TCP_ESTABLISHED,
+	TCFW_CT_TCP_FIN_WAIT,
+	TCFW_CT_TCP_CLOSE_WAIT,
+	TCFW_CT_TCP_LAST_ACK,
+	TCFW_CT_TCP_TIME_WAIT,
+	TCFW_CT_TCP_CLOSE,
+	TCFW_CT_TCP_SYN_SENT2, /* simultaneous open */
+	TCFW_CT_UDP_UNREPLIED,
+	TCFW_CT_UDP_REPLIED,
+	TCFW_CT_UDP_ASSURED, /* "stream": traffic in both directions, then more */
+	TCFW_CT_ICMP_UNREPLIED,
+	TCFW_CT_ICMP_REPLIED,
+	TCFW_CT_OTHER_UNREPLIED, /* any other IP protocol, tracked by addresses only */
+	TCFW_CT_OTHER_REPLIED,
+	TCFW_CT_STATE_MAX,
+};
+
+/* Per-CPU counters (map "stats", one slot per enum value). Names live in lib/names.c. */
+enum tcfw_stat {
+	TCFW_STAT_PACKETS = 0,
+	TCFW_STAT_BYTES,
+	TCFW_STAT_NON_IP, /* passed untouched: ARP, LLDP, ... */
+	TCFW_STAT_MALFORMED,
+	TCFW_STAT_FRAGMENTS,
+	TCFW_STAT_CT_NEW,
+	TCFW_STAT_CT_ESTABLISHED,
+	TCFW_STAT_CT_RELATED,
+	TCFW_STAT_CT_INVALID,
+	TCFW_STAT_CT_INSERT_FAILED,
+	TCFW_STAT_EVICTIONS_SUSPECTED, /* one half of a connection found without the other */
+	TCFW_STAT_VERDICT_ACCEPT,
+	TCFW_STAT_VERDICT_DROP,
+	TCFW_STAT_VERDICT_REJECT,
+	TCFW_STAT_REJECT_SENT,
+	TCFW_STAT_LIMITED, /* a rule's limit was exceeded, fell through */
+	TCFW_STAT_EVENTS_LOST, /* ring buffer full */
+	TCFW_STAT_NAT_TRANSLATED,
+	TCFW_STAT_NAT_PORT_RETRIES,
+	TCFW_STAT_NAT_PORT_EXHAUSTED,
+	TCFW_STAT_MAX,
+};
+
+/* ---- connection tracking ---------------------------------------------------------------- */
+/*
+ * A connection tuple as seen in one direction. Ports in network byte order. ICMP/ICMPv6 echo:
+ * a request is keyed (src, dst, sport = id, dport = 0), a reply (src, dst, sport = 0,
+ * dport = id), so the reply tuple is exactly the swapped request tuple. Protocols without
+ * ports use 0/0.
+ */
+struct tcfw_tuple {
+	__u32 src[4];
+	__u32 dst[4];
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+	__u8 family; /* enum tcfw_family */
+	__u8 pad[2];
+};
+
+struct tcfw_ct_counters {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* NAT applied to a connection (filled by the NAT chains; all zero when not translated). */
+enum tcfw_nat_kind {
+	TCFW_NAT_NONE = 0,
+	TCFW_NAT_SNAT = 1 << 0,
+	TCFW_NAT_DNAT = 1 << 1,
+};
+
+/* tcfw_ct_entry.flags */
+enum tcfw_ct_flags {
+	TCFW_CTF_SEEN_REPLY = 1 << 0,
+	TCFW_CTF_ASSURED = 1 << 1,
+	TCFW_CTF_LOG = 1 << 2, /* accepted by a rule with 'log' */
+};
+
+/*
+ * Value of map "ct", keyed by the original-direction tuple. The reply-direction tuple is
+ * stored here and also keys map "ct_reply" (value: the original tuple), so that a packet of
+ * either direction finds the one connection. With NAT the reply tuple is the translated one.
+ */
+struct tcfw_ct_entry {
+	struct bpf_spin_lock lock; /* guards state, flags, tcp fields */
+	__u8 state; /* enum tcfw_ct_state */
+	__u8 chain; /* enum tcfw_chain that admitted it: input, forward or output */
+	__u8 flags; /* enum tcfw_ct_flags */
+	__u8 nat_kind; /* enum tcfw_nat_kind */
+	__u8 tcp_last_dir; /* direction of the last packet that changed state */
+	__u8 tcp_last_index; /* netfilter's packet class of that packet */
+	__u8 pad[2];
+	__u32 ifindex_in; /* interface the first packet arrived on (0: local) */
+	__u32 ifindex_out; /* interface the first packet left by (0: local / unknown) */
+	__u32 rule_id; /* policy rule that admitted it, 0 = the chain's default */
+	__u64 created_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 last_seen_ns; /* refreshed at most once per TCFW_LAST_SEEN_GRANULARITY_NS */
+	struct tcfw_ct_counters ctr[2]; /* [enum tcfw_dir] */
+	struct tcfw_tuple reply;
+	/* NAT (issue 5): the address/port a translated packet's src (SNAT) or dst (DNAT) gets in
+	 * the original direction; the reply tuple above already holds the translated view. */
+	__u32 nat_addr[4];
+	__u16 nat_port;
+	__u16 nat_pad[3];
+};
+
+#define TCFW_LAST_SEEN_GRANULARITY_NS 1000000000ULL
+
+/* ---- configuration and policy ----------------------------------------------------------- */
+/* Map "config", one entry at index 0. Written by fwd only. */
+struct tcfw_config {
+	__u32 policy_active; /* index (0/1) of the live policy copy */
+	__u32 flags;
+	__u64 pad[2];
+};
+
+/* Map "pol_meta", one entry per policy copy: everything policy-wide. */
+struct tcfw_policy_meta {
+	__u64 generation;
+	__u32 timeouts[TCFW_CT_STATE_MAX]; /* seconds, indexed by enum tcfw_ct_state */
+	__u8 default_verdict[TCFW_CHAIN_OUTPUT + 1]; /* enum tcfw_verdict per filter chain */
+	__u8 invalid_verdict; /* TCFW_VERDICT_DROP or TCFW_VERDICT_ACCEPT */
+	__u32 nwords[TCFW_CHAIN_MAX]; /* bitmap words in use: ceil(rules / 64) */
+	__u32 nrules[TCFW_CHAIN_MAX];
+};
+
+/* Map "ifaces": ifindex -> interface. zone[] is per policy copy so a reload switches atomically. */
+#define TCFW_ZONE_NONE 0xff
+enum tcfw_iface_flags {
+	TCFW_IFF_QDISC_OURS = 1 << 0, /* fwd created the clsact qdisc and removes it on stop */
+};
+struct tcfw_iface {
+	__u8 zone[TCFW_POLICY_COPIES];
+	__u8 pad[2];
+	__u32 flags;
+};
+
+/* Map "local_addrs": an address of the gateway itself -> ifindex (from netlink by fwd). */
+struct tcfw_addr_key {
+	__u32 addr[4];
+};
+
+/*
+ * Rule classification: bit vectors, so the cost does not grow with the rule count.
+ * For a new connection on chain C, each field (zones, addresses, protocol, ports, family) is
+ * looked up once and yields a class id; a class is the bitmap of the rules of C that match
+ * every value of that class. ANDing the field bitmaps and taking the lowest set bit gives the
+ * first matching rule. A class also carries a summary bitmap (bit i set when word i is
+ * non-zero) so only words that can match are visited.
+ *
+ * Address fields use LPM tries ("pol_src", "pol_dst") keyed by tcfw_lpm_key with
+ * prefixlen = 32 + (16-byte prefix length); scalar fields use one array "pol_scalar" indexed
+ * by TCFW_SCALAR_INDEX. Every key carries the policy copy, so the standby copy is filled
+ * while the active one serves, and a single write of tcfw_config.policy_active switches.
+ */
+struct tcfw_lpm_key {
+	__u32 prefixlen;
+	__u8 copy;
+	__u8 chain;
+	__u8 pad[2];
+	__u32 addr[4];
+};
+
+enum tcfw_scalar_field {
+	TCFW_SF_IN_ZONE = 0, /* TCFW_MAX_ZONES slots, zone TCFW_ZONE_NONE -> slot 63 */
+	TCFW_SF_OUT_ZONE,
+	TCFW_SF_PROTO, /* 256 */
+	TCFW_SF_FAMILY, /* 2: 0 = ip, 1 = ip6 */
+	TCFW_SF_SPORT, /* 65537: slot 65536 = protocol without ports */
+	TCFW_SF_DPORT,
+	TCFW_SF_MAX,
+};
+#define TCFW_SCALAR_OFF_IN_ZONE 0
+#define TCFW_SCALAR_OFF_OUT_ZONE (TCFW_SCALAR_OFF_IN_ZONE + TCFW_MAX_ZONES)
+#define TCFW_SCALAR_OFF_PROTO (TCFW_SCALAR_OFF_OUT_ZONE + TCFW_MAX_ZONES)
+#define TCFW_SCALAR_OFF_FAMILY (TCFW_SCALAR_OFF_PROTO + 256)
+#define TCFW_SCALAR_OFF_SPORT (TCFW_SCALAR_OFF_FAMILY + 2)
+#define TCFW_SCALAR_OFF_DPORT (TCFW_SCALAR_OFF_SPORT + 65537)
+#define TCFW_SCALAR_NOPORT 65536
+#define TCFW_SCALAR_BLOCK (TCFW_SCALAR_OFF_DPORT + 65537)
+#define TCFW_SCALAR_INDEX(copy, chain, off, v)                                                 \
+	((((copy) * TCFW_CHAIN_MAX + (chain)) * TCFW_SCALAR_BLOCK) + (off) + (v))
+#define TCFW_SCALAR_ENTRIES (TCFW_POLICY_COPIES * TCFW_CHAIN_MAX * TCFW_SCALAR_BLOCK)
+
+/* Map "pol_class": (copy << 31 | class id) -> bitmap. */
+#define TCFW_CLASS_KEY(copy, id) (((__u32)(copy) << 31) | (id))
+struct tcfw_class {
+	__u64 summary[TCFW_POLICY_SUMMARY_WORDS];
+	__u64 w[TCFW_POLICY_WORDS];
+};
+
+/* Map "pol_rules": TCFW_RULE_INDEX(copy, chain, position) -> rule. */
+#define TCFW_RULE_INDEX(copy, chain, pos)                                                      \
+	((((copy) * TCFW_CHAIN_MAX + (chain)) * TCFW_POLICY_MAX_RULES) + (pos))
+#define TCFW_RULE_ENTRIES (TCFW_POLICY_COPIES * TCFW_CHAIN_MAX * TCFW_POLICY_MAX_RULES)
+enum tcfw_rule_flags {
+	TCFW_RULEF_LOG = 1 << 0,
+	TCFW_RULEF_LIMIT = 1 << 1,
+};
+struct tcfw_rule {
+	__u32 id; /* stable rule id shown by fwctl (1-based) */
+	__u8 verdict; /* enum tcfw_verdict; NAT chains: enum tcfw_nat_kind */
+	__u8 flags; /* enum tcfw_rule_flags */
+	__u16 pad;
+	__u32 limit_rate; /* new connections per limit_period_s */
+	__u32 limit_period_s; /* 1 or 60 */
+	/* NAT chains only: translation target (masquerade: nat_flags has TCFW_NATF_MASQ). */
+	__u32 nat_addr_lo[4];
+	__u32 nat_addr_hi[4];
+	__u16 nat_port_lo; /* host order; 0 = keep ports */
+	__u16 nat_port_hi;
+	__u32 nat_flags;
+};
+enum tcfw_nat_flags {
+	TCFW_NATF_MASQ = 1 << 0,
+};
+
+/* Map "pol_limit": per rule slot token bucket for 'limit N/second|minute'. */
+struct tcfw_limit_state {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 tokens_milli; /* tokens * 1000 */
+	__u64 last_ns;
+};
+
+/* ---- events (ring buffer "events") -------------------------------------------------------- */
+enum tcfw_event_type {
+	TCFW_EV_NEW = 1, /* connection created */
+	TCFW_EV_DESTROY = 2, /* emitted by fwd, not the datapath */
+	TCFW_EV_LOG = 3, /* a rule with 'log' matched, or a logged default */
+	TCFW_EV_INVALID = 4,
+};
+struct tcfw_event {
+	__u64 ts_ns;
+	__u8 type; /* enum tcfw_event_type */
+	__u8 chain;
+	__u8 verdict;
+	__u8 pkt_ct; /* enum tcfw_pkt_ct */
+	__u32 rule_id;
+	__u32 ifindex;
+	__u32 pad;
+	struct tcfw_tuple tuple;
+};
+
+/* ---- pinned map names ------------------------------------------------------------------- */
+#define TCFW_MAP_CT "ct"
+#define TCFW_MAP_CT_REPLY "ct_reply"
+#define TCFW_MAP_STATS "stats"
+#define TCFW_MAP_CONFIG "config"
+#define TCFW_MAP_POL_META "pol_meta"
+#define TCFW_MAP_IFACES "ifaces"
+#define TCFW_MAP_LOCAL_ADDRS "local_addrs"
+#define TCFW_MAP_EVENTS "events"
+#define TCFW_MAP_POL_SCALAR "pol_scalar"
+#define TCFW_MAP_POL_SRC "pol_src"
+#define TCFW_MAP_POL_DST "pol_dst"
+#define TCFW_MAP_POL_CLASS "pol_class"
+#define TCFW_MAP_POL_RULES "pol_rules"
+#define TCFW_MAP_POL_LIMIT "pol_limit"
+#define TCFW_MAP_POL_HITS "pol_hits" /* per-CPU __u64 per TCFW_RULE_INDEX slot */
+
+#endif /* TCFW_ABI_H */

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * ctl.h - the control protocol between fwctl and fwd: newline-delimited JSON objects over a
+ * Unix stream socket (json-c escapes newlines inside strings, so one line is one message).
+ *
+ * Request:  {"cmd": "ct-del", "args": ["proto", "tcp"]}            (args optional)
+ *           {"cmd": "policy-load", "name": "policy.conf", "text": "..."}
+ * Response: {"ok": true, "data": {...}}                            (data optional)
+ *           {"ok": false, "error": "one line", "status": 1|2}     (2: usage error)
+ *
+ * Commands (fwd/control.c is the authority): hello (pin_dir, pid, version), status, ct-del,
+ * ct-flush, policy-load, policy-show, rule-add, rule-del, rule-list, monitor (the connection
+ * stays open and fwd streams {"event": {...}} lines until the client closes it).
+ *
+ * Who may connect: root, or the group given to fwd with --group; fwd checks SO_PEERCRED.
+ */
+#ifndef TCFW_CTL_H
+#define TCFW_CTL_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#define TCFW_DEFAULT_SOCKET "/run/tcfw/fwd.sock"
+#define TCFW_DEFAULT_PIN_DIR "/sys/fs/bpf/tcfw"
+#define TCFW_CTL_MAX_MSG (64u << 20) /* a message (a policy text) may be this large */
+
+struct ctl_conn {
+	int fd;
+	char *buf; /* bytes received, not yet returned as a message */
+	size_t len, cap;
+};
+
+/* Client: connect; on failure a one-line reason in err, e.g.
+ * "cannot reach fwd at /run/tcfw/fwd.sock: No such file or directory (is fwd running?)". */
+int ctl_connect(struct ctl_conn *c, const char *path, char *err, size_t errlen);
+void ctl_close(struct ctl_conn *c);
+
+/* Send one message (a json object). 0 or -errno. */
+int ctl_send(struct ctl_conn *c, struct json_object *msg);
+/* Receive one message: 1 with *msg set (caller puts it), 0 at EOF, -errno on error.
+ * Blocking; fwd calls ctl_recv_ready() from its event loop instead. */
+int ctl_recv(struct ctl_conn *c, struct json_object **msg);
+/* Non-blocking variant for an event loop: reads what is available; returns as ctl_recv, or
+ * -EAGAIN when no whole message is there yet. */
+int ctl_recv_ready(struct ctl_conn *c, struct json_object **msg);
+
+/* Client convenience: send a request, wait for the response. */
+int ctl_call(struct ctl_conn *c, struct json_object *req, struct json_object **resp);
+
+#endif

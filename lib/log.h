@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * log.h - one logger for fwd and fwctl. Messages go to stderr prefixed with the program name
+ * ("fwctl: ..."); fwd in the foreground does the same. libbpf's own output is routed here one
+ * level quieter (its warnings become info), so `-v` shows it and a normal run stays readable.
+ */
+#ifndef TCFW_LOG_H
+#define TCFW_LOG_H
+
+enum log_level {
+	LOG_LEVEL_WARN = 0,
+	LOG_LEVEL_INFO = 1,
+	LOG_LEVEL_DEBUG = 2,
+};
+
+void log_init(const char *prog, enum log_level level);
+enum log_level log_get_level(void);
+/* Route libbpf's print callback through this logger (one level quieter). */
+void log_route_libbpf(void);
+
+void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

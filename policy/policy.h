@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * policy.h - the tcfw policy language (../shared/docs/policy-language.md): parse, check,
+ * normalise, edit and compile to map contents. Linked by fwd and fwctl: one grammar.
+ *
+ * Nothing here touches the kernel: policy_compile() produces a policy_image (plain arrays of
+ * map keys and values, see tcfw_abi.h) that fwd writes into the standby copy of the maps.
+ */
+#ifndef TCFW_POLICY_H
+#define TCFW_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tcfw_abi.h"
+
+/* ---- diagnostics ------------------------------------------------------------------------- */
+struct policy_diag {
+	char *file; /* the name given to the parser */
+	int line, col; /* 1-based; 0 when not about a place in the text */
+	char *msg; /* "unknown set '@admin' (did you mean '@admins'?)" */
+};
+
+struct policy_diags {
+	struct policy_diag *v;
+	size_t n;
+};
+
+/* "file:line:col: msg" (or "file: msg"), one per line. */
+void policy_diags_print(const struct policy_diags *d, FILE *f);
+/* The same text in one malloc'd string (for the control socket). */
+char *policy_diags_str(const struct policy_diags *d);
+void policy_diags_free(struct policy_diags *d);
+
+/* ---- parse and check ------------------------------------------------------------------------- */
+struct policy; /* opaque: a parsed and checked policy */
+
+/* Parse and check text. NULL when there is any error (all errors found are in diags). */
+struct policy *policy_parse(const char *name, const char *text, size_t len,
+			    struct policy_diags *diags);
+/* Read and parse a file; a read error is reported in diags as "file: reason". */
+struct policy *policy_parse_file(const char *path, struct policy_diags *diags);
+void policy_free(struct policy *p);
+
+/* Normalised text of the policy (the form `fwctl policy show` prints). malloc'd. With hits
+ * non-NULL, hits[rule_id] is appended to each rule as "# hits N". */
+char *policy_format(const struct policy *p, const uint64_t *hits, size_t nhits);
+
+/* ---- zones and interfaces ------------------------------------------------------------------- */
+size_t policy_zone_count(const struct policy *p);
+const char *policy_zone_name(const struct policy *p, size_t zone);
+size_t policy_zone_ifcount(const struct policy *p, size_t zone);
+const char *policy_zone_ifname(const struct policy *p, size_t zone, size_t i);
+/* Zone id (its index, the id the compiler uses) of an interface name, or -1. */
+int policy_zone_of_ifname(const struct policy *p, const char *ifname);
+
+/* Timeouts in seconds, indexed by enum tcfw_ct_state: netfilter's defaults overridden by the
+ * policy's timeouts { } block. */
+void policy_timeouts(const struct policy *p, __u32 timeouts[TCFW_CT_STATE_MAX]);
+
+/* ---- run-time rule edits (fwctl rule add / del) ---------------------------------------------- */
+/* Append a rule written as on a policy line ("forward accept in lan proto tcp dport 22"),
+ * checked against the policy's zones and sets. Returns its id (> 0) or -1 with diags. */
+int policy_rule_add(struct policy *p, const char *line, struct policy_diags *diags);
+/* Remove rule id; 0, or -1 when there is no such rule. */
+int policy_rule_del(struct policy *p, uint32_t id);
+size_t policy_rule_count(const struct policy *p);
+/* Highest rule id in use (hit counters are indexed by id). */
+uint32_t policy_rule_max_id(const struct policy *p);
+
+/* ---- compile -------------------------------------------------------------------------------- */
+struct policy_lpm_entry {
+	struct tcfw_lpm_key key;
+	__u32 class_id; /* key of "pol_class", i.e. TCFW_CLASS_KEY(copy, id) */
+};
+
+struct policy_class_entry {
+	__u32 key; /* TCFW_CLASS_KEY(copy, id) */
+	struct tcfw_class cls;
+};
+
+struct policy_image {
+	__u8 copy;
+	struct tcfw_policy_meta meta;
+	/* "pol_scalar": values for indices TCFW_SCALAR_INDEX(copy, chain, 0, 0) ..
+	 * + TCFW_CHAIN_MAX * TCFW_SCALAR_BLOCK - 1, i.e. this copy's whole block. */
+	__u32 *scalar;
+	size_t nscalar;
+	struct policy_lpm_entry *src, *dst; /* "pol_src", "pol_dst" */
+	size_t nsrc, ndst;
+	struct policy_class_entry *classes; /* "pol_class" */
+	size_t nclasses;
+	/* "pol_rules": rules[chain][pos] goes to TCFW_RULE_INDEX(copy, chain, pos). */
+	struct tcfw_rule *rules[TCFW_CHAIN_MAX];
+	size_t nrules[TCFW_CHAIN_MAX];
+	/* zone id per interface name: use policy_zone_of_ifname(). */
+};
+
+/* Compile p for policy copy `copy` (0/1). 0, or -1 with diags (e.g. too many rules). */
+int policy_compile(const struct policy *p, __u8 copy, struct policy_image *img,
+		   struct policy_diags *diags);
+void policy_image_free(struct policy_image *img);
+
+#endif
