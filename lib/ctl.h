@@ -29,6 +29,7 @@ struct ctl_conn {
 	int fd;
 	char *buf; /* bytes received, not yet returned as a message */
 	size_t len, cap;
+	size_t scanned; /* bytes of buf already searched for a newline (large messages) */
 };
 
 /* Client: connect; on failure a one-line reason in err, e.g.

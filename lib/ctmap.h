@@ -37,6 +37,10 @@ uint64_t ctmap_now_ns(void);
 uint64_t ctmap_timeout_left(const struct tcfw_ct_entry *e, const __u32 timeouts[TCFW_CT_STATE_MAX],
 			    uint64_t now_ns);
 
+/* True when e's time since last_seen exceeds the timeout of its state (what expiry deletes). */
+bool ctmap_is_expired(const struct tcfw_ct_entry *e, const __u32 timeouts[TCFW_CT_STATE_MAX],
+		      uint64_t now_ns);
+
 /* netfilter's default timeouts, in seconds, indexed by enum tcfw_ct_state. */
 void ctmap_default_timeouts(__u32 timeouts[TCFW_CT_STATE_MAX]);
 

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ctl.c - newline-delimited JSON over a Unix stream socket (see ctl.h).
+ *
+ * One message is one line: json-c never emits a raw newline inside a document, so the reader
+ * only has to split on '\n'. Received bytes accumulate in c->buf; c->scanned remembers how far
+ * it was already searched so a large message arriving in many reads costs linear time.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+#define CTL_READ_CHUNK 65536
+
+static const char *ctl_connect_hint(int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ECONNREFUSED:
+		return " (is fwd running? see its --socket option)";
+	case EACCES:
+	case EPERM:
+		return " (run as root, or as a member of the group given to fwd --group)";
+	default:
+		return "";
+	}
+}
+
+int ctl_connect(struct ctl_conn *c, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd, e;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen,
+		         "cannot reach fwd at %s: socket path too long (max %zu bytes)", path,
+		         sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot create a Unix socket: %s", strerror(e));
+		return -e;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot reach fwd at %s: %s%s", path, strerror(e),
+		         ctl_connect_hint(e));
+		close(fd);
+		return -e;
+	}
+	c->fd = fd;
+	return 0;
+}
+
+void ctl_close(struct ctl_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->buf);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+/* Write all of buf; on a non-blocking socket wait for room instead of failing midway, so a
+ * message is never cut in half. */
+static int ctl_write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+				if (poll(&p, 1, -1) < 0 && errno != EINTR)
+					return -errno;
+				continue;
+			}
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ctl_send(struct ctl_conn *c, struct json_object *msg)
+{
+	size_t len;
+	const char *text = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &len);
+	char *line;
+	int err;
+
+	if (!text)
+		return -ENOMEM;
+	if (len + 1 > TCFW_CTL_MAX_MSG)
+		return -EMSGSIZE;
+	/* One write for the message and its newline keeps small messages in one segment. */
+	line = malloc(len + 1);
+	if (!line)
+		return -ENOMEM;
+	memcpy(line, text, len);
+	line[len] = '\n';
+	err = ctl_write_all(c->fd, line, len + 1);
+	free(line);
+	return err;
+}
+
+/* If buf holds a whole line, parse it into *msg and drop it from buf: 1, or -EBADMSG when the
+ * line is not a JSON object, or 0 when no whole line is there yet. */
+static int ctl_take_message(struct ctl_conn *c, struct json_object **msg)
+{
+	char *nl =
+	    c->len > c->scanned ? memchr(c->buf + c->scanned, '\n', c->len - c->scanned) : NULL;
+	size_t line_len, rest;
+	struct json_tokener *tok;
+	struct json_object *obj;
+	enum json_tokener_error jerr;
+	int ret = 1;
+
+	if (!nl) {
+		c->scanned = c->len;
+		return 0;
+	}
+	line_len = (size_t)(nl - c->buf);
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	obj = json_tokener_parse_ex(tok, c->buf, (int)line_len);
+	jerr = json_tokener_get_error(tok);
+	if (jerr != json_tokener_success || !obj || !json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		obj = NULL;
+		ret = -EBADMSG;
+	} else {
+		/* Only whitespace may follow the object on its line. */
+		for (size_t i = json_tokener_get_parse_end(tok); i < line_len; i++) {
+			char ch = c->buf[i];
+
+			if (ch != ' ' && ch != '\t' && ch != '\r') {
+				json_object_put(obj);
+				obj = NULL;
+				ret = -EBADMSG;
+				break;
+			}
+		}
+	}
+	json_tokener_free(tok);
+	rest = c->len - line_len - 1;
+	memmove(c->buf, nl + 1, rest);
+	c->len = rest;
+	c->scanned = 0;
+	*msg = obj;
+	return ret;
+}
+
+/* Read once into buf. >0 bytes read, 0 at EOF, -errno (-EAGAIN when nothing is there with
+ * dontwait). */
+static int ctl_read_some(struct ctl_conn *c, int flags)
+{
+	ssize_t n;
+
+	if (c->len >= TCFW_CTL_MAX_MSG)
+		return -EMSGSIZE;
+	if (c->cap - c->len < CTL_READ_CHUNK) {
+		size_t cap = c->cap ? c->cap * 2 : 2 * CTL_READ_CHUNK;
+		char *buf;
+
+		while (cap - c->len < CTL_READ_CHUNK)
+			cap *= 2;
+		buf = realloc(c->buf, cap);
+		if (!buf)
+			return -ENOMEM;
+		c->buf = buf;
+		c->cap = cap;
+	}
+	do
+		n = recv(c->fd, c->buf + c->len, c->cap - c->len, flags);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	c->len += (size_t)n;
+	return (int)(n > 0);
+}
+
+static int ctl_recv_flags(struct ctl_conn *c, struct json_object **msg, int flags)
+{
+	*msg = NULL;
+	for (;;) {
+		int ret = ctl_take_message(c, msg);
+
+		if (ret != 0)
+			return ret;
+		ret = ctl_read_some(c, flags);
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			/* EOF between messages is a clean end; inside one, the peer cut it short.
+			 */
+			return c->len == 0 ? 0 : -EPROTO;
+	}
+}
+
+int ctl_recv(struct ctl_conn *c, struct json_object **msg)
+{
+	return ctl_recv_flags(c, msg, 0);
+}
+
+int ctl_recv_ready(struct ctl_conn *c, struct json_object **msg)
+{
+	return ctl_recv_flags(c, msg, MSG_DONTWAIT);
+}
+
+int ctl_call(struct ctl_conn *c, struct json_object *req, struct json_object **resp)
+{
+	int err = ctl_send(c, req);
+
+	if (err)
+		return err;
+	err = ctl_recv(c, resp);
+	if (err == 0)
+		return -ECONNRESET; /* fwd closed the connection without answering */
+	return err < 0 ? err : 0;
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * log.c - the one logger of fwd and fwctl (see log.h).
+ *
+ * Everything goes to stderr as "prog: message". Warnings are always shown, info with -v,
+ * debug with -vv. libbpf's messages are routed here one level quieter, so its warnings
+ * (often expected, e.g. probing features) only appear with -v.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "log.h"
+
+static const char *log_prog = "tcfw";
+static enum log_level log_level = LOG_LEVEL_WARN;
+
+void log_init(const char *prog, enum log_level level)
+{
+	const char *slash = prog ? strrchr(prog, '/') : NULL;
+
+	if (prog)
+		log_prog = slash ? slash + 1 : prog;
+	log_level = level;
+}
+
+enum log_level log_get_level(void)
+{
+	return log_level;
+}
+
+static void log_vprint(enum log_level level, const char *fmt, va_list ap)
+{
+	char line[4096];
+	size_t n;
+	int saved_errno = errno; /* callers often print strerror(errno) after us */
+
+	if (level > log_level)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	/* One message is one line: drop a trailing newline the caller (or libbpf) added. */
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	fprintf(stderr, "%s: %s\n", log_prog, line);
+	errno = saved_errno;
+}
+
+void pr_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vprint(LOG_LEVEL_WARN, fmt, ap);
+	va_end(ap);
+}
+
+void pr_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vprint(LOG_LEVEL_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void pr_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vprint(LOG_LEVEL_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+/* libbpf's levels mapped one step quieter; its debug output needs a level beyond -vv. */
+static int log_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	enum log_level ours;
+
+	switch (level) {
+	case LIBBPF_WARN:
+		ours = LOG_LEVEL_INFO;
+		break;
+	case LIBBPF_INFO:
+		ours = LOG_LEVEL_DEBUG;
+		break;
+	default:
+		ours = (enum log_level)(LOG_LEVEL_DEBUG + 1);
+		break;
+	}
+	log_vprint(ours, fmt, ap);
+	return 0;
+}
+
+void log_route_libbpf(void)
+{
+	libbpf_set_print(log_libbpf_print);
+}
