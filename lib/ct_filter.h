@@ -7,7 +7,8 @@
  *             | sport N | dport N | port N | state S | family ip|ip6 }
  *
  * src/dst/sport/dport match the original direction; addr/port match either side of either
- * direction. state takes a state name (established, syn_sent, time_wait, unreplied, ...).
+ * direction. state takes a state name (established, syn_sent, time_wait, unreplied, ...) or
+ * several separated by commas.
  * All given conditions must hold.
  */
 #ifndef TCFW_CT_FILTER_H
@@ -27,6 +28,9 @@ struct ct_filter {
 	uint16_t sport, dport, port; /* host order */
 	__u32 src[4], dst[4], addr[4];
 	unsigned int src_plen, dst_plen, addr_plen; /* 16-byte prefix lengths */
+	/* States accepted (bit i = enum tcfw_ct_state i): "state unreplied" means UDP's, ICMP's
+	 * and other protocols' alike, and "state a,b" accepts either. 0: match `state` alone. */
+	uint32_t state_mask;
 };
 
 enum {

@@ -24,4 +24,15 @@ int proto_parse(const char *s); /* "tcp", "udp", "icmp", "icmpv6", or a number 0
 int chain_parse(const char *s);
 int verdict_parse(const char *s);
 
+/* Bitmask (bit i = enum tcfw_ct_state i) of the states a filter word means: a lower-case name
+ * ("udp_unreplied") means that one state, a protocol-neutral name ("unreplied", "replied")
+ * means it for every protocol that has it. 0 when the word names no state. */
+uint32_t ct_state_mask_parse(const char *s);
+
+/* The candidate closest to word (case-insensitive edit distance, at most 2 and less than half
+ * the word's length), for "did you mean ...?" hints; NULL when nothing is close. */
+const char *name_suggest(const char *word, const char *const *candidates, unsigned int n);
+/* The state name (ct_state_lname form or protocol-neutral) closest to word, or NULL. */
+const char *ct_state_suggest(const char *word);
+
 #endif
