@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# run-all.sh [unit|datapath|e2e ...] - run tcfw's test layers (default: all three, in order).
+#
+#   unit      every cmocka binary in build/tests/unit/, then again the sanitizer builds in
+#             build/san/tests/unit/ (when `make SAN=1 all-user` has built them)
+#   datapath  tests/datapath/run.sh when it exists, else build/tests/datapath/dp_test (and its
+#             sanitizer build)
+#   e2e       every tests/e2e/test_*.sh (root: network namespaces, bpffs, tc)
+#
+# One line per test: "PASS name  1.2s" or "FAIL name  3.4s (why)"; the log of each failure is
+# kept in build/test-logs/ and its tail printed. The last line is exactly
+# "run-all: N passed, M failed"; the exit status is 0 only when M is 0.
+# Environment: FWD / FWCTL override the binaries the e2e tests run (default: the sanitizer
+# build when present); E2E_TIMEOUT (seconds per e2e test, default 240).
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 1
+LOG_DIR=build/test-logs
+mkdir -p "$LOG_DIR"
+
+PASSED=0
+FAILED=0
+E2E_TIMEOUT=${E2E_TIMEOUT:-240}
+
+now() { date +%s.%N; }
+
+# run_test NAME TIMEOUT CMD...: run one test with its output in a log; report one line.
+run_test() {
+	local name=$1 limit=$2 start end secs rc log why=""
+	shift 2
+	log="$LOG_DIR/${name//\//_}.log"
+	start=$(now)
+	# stdin from /dev/null: CI has none, and no test may wait for a terminal.
+	timeout --kill-after=30 "$limit" "$@" >"$log" 2>&1 </dev/null
+	rc=$?
+	end=$(now)
+	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+	if [ $rc -eq 0 ]; then
+		PASSED=$((PASSED + 1))
+		printf 'PASS %-40s %6ss\n' "$name" "$secs"
+		rm -f "$log"
+		return 0
+	fi
+	FAILED=$((FAILED + 1))
+	case $rc in
+	124 | 137) why=" (timed out after ${limit}s)" ;;
+	*) why=" (exit status $rc)" ;;
+	esac
+	printf 'FAIL %-40s %6ss%s\n' "$name" "$secs" "$why"
+	printf '    --- last lines of %s ---\n' "$log"
+	tail -n 25 "$log" | sed 's/^/    | /'
+	return 1
+}
+
+# fail_test NAME WHY: a test that cannot run counts as failed (never as passed or skipped).
+fail_test() {
+	FAILED=$((FAILED + 1))
+	printf 'FAIL %-40s %6s  (%s)\n' "$1" "-" "$2"
+}
+
+# ---- unit --------------------------------------------------------------------------------------
+# run_unit_dir DIR LABEL HOW-TO-BUILD: every binary that tests/unit/test_*.c should have given.
+run_unit_dir() {
+	local dir=$1 label=$2 how=$3 src name
+	for src in tests/unit/test_*.c; do
+		[ -e "$src" ] || continue
+		name=$(basename "$src" .c)
+		if [ -x "$dir/$name" ]; then
+			run_test "$label/$name" 300 "$dir/$name"
+		else
+			fail_test "$label/$name" "$dir/$name not built: run $how"
+		fi
+	done
+}
+
+layer_unit() {
+	if ! compgen -G 'tests/unit/test_*.c' >/dev/null; then
+		echo "SKIP unit: no tests in tests/unit/"
+		return
+	fi
+	run_unit_dir build/tests/unit unit "make"
+	if [ -d build/san/tests/unit ]; then
+		run_unit_dir build/san/tests/unit unit-san "make SAN=1 all-user"
+	else
+		echo "SKIP unit-san: no sanitizer build (make SAN=1 all-user)"
+	fi
+}
+
+# ---- datapath ----------------------------------------------------------------------------------
+layer_datapath() {
+	if [ -x tests/datapath/run.sh ]; then
+		run_test datapath 600 tests/datapath/run.sh
+		return
+	fi
+	if ! compgen -G 'tests/datapath/*.c' >/dev/null; then
+		echo "SKIP datapath: no tests in tests/datapath/"
+		return
+	fi
+	if [ -x build/tests/datapath/dp_test ]; then
+		run_test datapath 600 build/tests/datapath/dp_test
+	else
+		fail_test datapath "build/tests/datapath/dp_test not built: run make"
+	fi
+	if [ -x build/san/tests/datapath/dp_test ]; then
+		run_test datapath-san 600 build/san/tests/datapath/dp_test
+	fi
+}
+
+# ---- e2e ---------------------------------------------------------------------------------------
+# The PID embedded in a leftover's name (tcfw-NAME-PID-..., /sys/fs/bpf/tcfw-e2e-NAME-PID,
+# /run/tcfw/e2e-NAME-PID.sock): the last all-digit dash-separated component.
+owner_pid() {
+	local part pid="" IFS=-
+	for part in $1; do
+		[[ "$part" =~ ^[0-9]+$ ]] && pid=$part
+	done
+	printf '%s' "$pid"
+}
+
+# A leftover is ours to remove when its creating run is gone: the PID in its name is dead.
+# Names without a PID, or whose PID still runs (a run in progress), are left alone.
+is_dead_leftover() {
+	local pid
+	pid=$(owner_pid "$1")
+	[ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null
+}
+
+sweep_leftovers() {
+	local ns pid path base n=0
+	for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^tcfw-/ { print $1 }'); do
+		is_dead_leftover "$ns" || continue
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+		ip netns del "$ns" 2>/dev/null && n=$((n + 1))
+	done
+	for path in /sys/fs/bpf/tcfw-e2e-* /run/tcfw/e2e-*.sock /tmp/tcfw-*; do
+		[ -e "$path" ] || continue
+		base=$(basename "$path")
+		is_dead_leftover "${base%.sock}" || continue
+		rm -rf "$path" && n=$((n + 1))
+	done
+	[ $n -eq 0 ] || echo "run-all: removed $n leftovers of interrupted earlier runs"
+}
+
+layer_e2e() {
+	local t
+	if ! compgen -G 'tests/e2e/test_*.sh' >/dev/null; then
+		echo "SKIP e2e: no tests in tests/e2e/"
+		return
+	fi
+	if [ "$(id -u)" -ne 0 ]; then
+		for t in tests/e2e/test_*.sh; do
+			fail_test "e2e/$(basename "$t" .sh)" "needs root"
+		done
+		return
+	fi
+	sweep_leftovers
+	for t in tests/e2e/test_*.sh; do
+		# A test killed by the timeout cannot clean up: sweep after every failure.
+		run_test "e2e/$(basename "$t" .sh)" "$E2E_TIMEOUT" bash "$t" || sweep_leftovers
+	done
+}
+
+# ---- main --------------------------------------------------------------------------------------
+layers=("$@")
+[ ${#layers[@]} -gt 0 ] || layers=(unit datapath e2e)
+for layer in "${layers[@]}"; do
+	case $layer in
+	unit | datapath | e2e) ;;
+	*)
+		echo "usage: $0 [unit|datapath|e2e ...] (unknown layer '$layer')" >&2
+		exit 2
+		;;
+	esac
+done
+
+for layer in "${layers[@]}"; do
+	echo "--- $layer"
+	"layer_$layer"
+done
+
+echo "run-all: $PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
