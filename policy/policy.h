@@ -18,9 +18,9 @@
 
 /* ---- diagnostics ------------------------------------------------------------------------- */
 struct policy_diag {
-	char *file; /* the name given to the parser */
+	char *file;    /* the name given to the parser */
 	int line, col; /* 1-based; 0 when not about a place in the text */
-	char *msg; /* "unknown set '@admin' (did you mean '@admins'?)" */
+	char *msg;     /* "unknown set '@admin' (did you mean '@admins'?)" */
 };
 
 struct policy_diags {
@@ -39,7 +39,7 @@ struct policy; /* opaque: a parsed and checked policy */
 
 /* Parse and check text. NULL when there is any error (all errors found are in diags). */
 struct policy *policy_parse(const char *name, const char *text, size_t len,
-			    struct policy_diags *diags);
+                            struct policy_diags *diags);
 /* Read and parse a file; a read error is reported in diags as "file: reason". */
 struct policy *policy_parse_file(const char *path, struct policy_diags *diags);
 void policy_free(struct policy *p);
@@ -100,7 +100,7 @@ struct policy_image {
 
 /* Compile p for policy copy `copy` (0/1). 0, or -1 with diags (e.g. too many rules). */
 int policy_compile(const struct policy *p, __u8 copy, struct policy_image *img,
-		   struct policy_diags *diags);
+                   struct policy_diags *diags);
 void policy_image_free(struct policy_image *img);
 
 #endif

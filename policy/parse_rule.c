@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * parse_rule.c - filter rules and nat statements.
+ *
+ *   rule := HOOK VERDICT { match } [ 'log' ] [ 'limit' N '/' ('second'|'minute') ]
+ *           [ 'comment' STRING ]
+ *   nat  := 'nat' 'masquerade' { match }
+ *         | 'nat' ('snat' | 'dnat') { match } '->' TARGET
+ *
+ * Matches and options may come in any order (each at most once); the formatter prints them
+ * in the grammar's order. Whether a match makes sense for the hook (out on input, a missing
+ * 'out' on snat, ports without a protocol that has them) is the checker's business, which
+ * also resolves zone and set names.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse_internal.h"
+
+#define LIMIT_RATE_MAX 1000000u
+
+static const char *const rule_words[] = {"in",    "out",    "from", "to",    "proto",  "sport",
+                                         "dport", "family", "log",  "limit", "comment"};
+#define N_RULE_WORDS (sizeof(rule_words) / sizeof(rule_words[0]))
+
+static const char *const nat_kinds[] = {"masquerade", "snat", "dnat"};
+
+/* Where each match/option was first seen in this rule, to report duplicates. */
+struct seen {
+	struct pol_loc at[N_RULE_WORDS];
+};
+
+/* Marks rule_words[w] as seen; an error when it was already there. */
+static int see(struct parser *ps, struct seen *seen, unsigned int w)
+{
+	if (seen->at[w].line) {
+		ps_error_at(ps, ps_loc(ps), "'%s' appears twice in this rule (first at column %d)",
+		            rule_words[w], seen->at[w].col);
+		return -1;
+	}
+	seen->at[w] = ps_loc(ps);
+	return 0;
+}
+
+static int parse_zone_ref(struct parser *ps, const char *kw, char **name, struct pol_loc *loc)
+{
+	char expected[48];
+
+	ps_next(ps);
+	if (ps->tok.kind != TOK_WORD) {
+		snprintf(expected, sizeof(expected), "a zone name after '%s'", kw);
+		return ps_expected(ps, expected);
+	}
+	*loc = ps_loc(ps);
+	if (!pol_valid_name(ps->tok.text)) {
+		ps_error_at(ps, *loc, "invalid zone name '%s'", ps->tok.text);
+		return -1;
+	}
+	*name = ps_strdup(ps, ps->tok.text);
+	if (!*name)
+		return -1;
+	ps_next(ps);
+	return 0;
+}
+
+/* ADDRS := ADDR | '@'SET | '!' ADDRS */
+static int parse_addr_match(struct parser *ps, const char *kw, struct pol_addr_match *m)
+{
+	char expected[80];
+
+	ps_next(ps);
+	while (ps->tok.kind == TOK_BANG) {
+		m->neg = !m->neg;
+		ps_next(ps);
+	}
+	if (ps->tok.kind != TOK_WORD) {
+		snprintf(expected, sizeof(expected), "an address, prefix or @set after '%s'", kw);
+		return ps_expected(ps, expected);
+	}
+	m->loc = ps_loc(ps);
+	if (ps->tok.text[0] == '@') {
+		if (!pol_valid_name(ps->tok.text + 1)) {
+			ps_error_at(ps, m->loc, "invalid set name '%s'", ps->tok.text);
+			return -1;
+		}
+		m->kind = POL_ADDR_SET;
+		m->set = -1;
+		m->set_name = ps_strdup(ps, ps->tok.text + 1);
+		if (!m->set_name)
+			return -1;
+	} else {
+		if (parse_prefix(ps, ps->tok.text, m->loc, &m->pfx) < 0)
+			return -1;
+		m->kind = POL_ADDR_PREFIX;
+	}
+	ps_next(ps);
+	return 0;
+}
+
+static int parse_proto(struct parser *ps, int *proto)
+{
+	static const char *const names[] = {"tcp", "udp", "icmp", "icmpv6"};
+	static const int numbers[] = {6, 17, 1, 58};
+	unsigned long v;
+	char hint[64];
+
+	ps_next(ps);
+	if (ps->tok.kind != TOK_WORD)
+		return ps_expected(ps, "a protocol (tcp, udp, icmp, icmpv6 or a number 0-255)");
+	for (unsigned int i = 0; i < 4; i++) {
+		if (strcmp(ps->tok.text, names[i]) == 0) {
+			*proto = numbers[i];
+			ps_next(ps);
+			return 0;
+		}
+	}
+	if (parse_uint(ps->tok.text, 255, &v)) {
+		*proto = (int)v;
+		ps_next(ps);
+		return 0;
+	}
+	if (strspn(ps->tok.text, "0123456789") == strlen(ps->tok.text)) {
+		ps_error_at(ps, ps_loc(ps), "protocol number %s is out of range (0-255)",
+		            ps->tok.text);
+		return -1;
+	}
+	did_you_mean(hint, sizeof(hint), ps->tok.text, names, 4, NULL);
+	if (hint[0])
+		ps_error_at(ps, ps_loc(ps), "unknown protocol '%s'%s", ps->tok.text, hint);
+	else
+		ps_expected(ps, "a protocol (tcp, udp, icmp, icmpv6 or a number 0-255)");
+	return -1;
+}
+
+static int port_item(struct parser *ps, void *ctx)
+{
+	struct pol_ports *pp = ctx;
+	struct pol_port_range r, *v;
+
+	if (parse_port_range(ps, ps->tok.text, ps_loc(ps), &r) < 0)
+		return -1;
+	v = realloc(pp->v, (pp->n + 1) * sizeof(*v));
+	if (!v) {
+		ps->oom = true;
+		return -1;
+	}
+	pp->v = v;
+	pp->v[pp->n++] = r;
+	return 0;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct pol_port_range *x = a, *y = b;
+
+	return x->lo != y->lo ? (int)x->lo - (int)y->lo : (int)x->hi - (int)y->hi;
+}
+
+/* Sorted, overlapping and adjacent ranges merged: { 80, 22, 23 } is { 22-23, 80 }. */
+static void ports_normalise(struct pol_ports *pp)
+{
+	size_t out = 0;
+
+	qsort(pp->v, pp->n, sizeof(pp->v[0]), range_cmp);
+	for (size_t i = 1; i < pp->n; i++) {
+		if ((unsigned int)pp->v[i].lo <= (unsigned int)pp->v[out].hi + 1) {
+			if (pp->v[i].hi > pp->v[out].hi)
+				pp->v[out].hi = pp->v[i].hi;
+		} else {
+			pp->v[++out] = pp->v[i];
+		}
+	}
+	pp->n = out + 1;
+}
+
+/* PORTS := N | N-M | '{' N|N-M, ... '}' */
+static int parse_ports(struct parser *ps, const char *kw, struct pol_ports *pp)
+{
+	char expected[80];
+
+	ps_next(ps);
+	pp->loc = ps_loc(ps);
+	if (ps->tok.kind == TOK_LBRACE) {
+		if (parse_word_list(ps, "port", false, port_item, pp) < 0)
+			return -1;
+	} else if (ps->tok.kind == TOK_WORD) {
+		if (port_item(ps, pp) < 0)
+			return -1;
+		ps_next(ps);
+	} else {
+		snprintf(expected, sizeof(expected), "a port, a range N-M or { ... } after '%s'",
+		         kw);
+		return ps_expected(ps, expected);
+	}
+	ports_normalise(pp);
+	return 0;
+}
+
+static int parse_family(struct parser *ps, unsigned int *family)
+{
+	static const char *const names[] = {"ip", "ip6"};
+	char hint[64];
+
+	ps_next(ps);
+	if (ps_is_word(ps, "ip") || ps_is_word(ps, "ip6")) {
+		*family = ps_is_word(ps, "ip") ? POL_FAM_V4 : POL_FAM_V6;
+		ps_next(ps);
+		return 0;
+	}
+	if (ps->tok.kind == TOK_WORD &&
+	    *did_you_mean(hint, sizeof(hint), ps->tok.text, names, 2, NULL)) {
+		ps_error_at(ps, ps_loc(ps), "expected a family (ip, ip6), got '%s'%s", ps->tok.text,
+		            hint);
+		return -1;
+	}
+	return ps_expected(ps, "a family (ip, ip6)");
+}
+
+/* 'limit' N '/' UNIT, written "10/second", "10/ second", "10 /second" or "10 / second". */
+static int parse_limit(struct parser *ps, struct pol_rule *r)
+{
+	static const char *const units[] = {"second", "minute"};
+	char num[24], unit[32], hint[64];
+	struct pol_loc loc;
+	const char *slash;
+	unsigned long v;
+
+	ps_next(ps);
+	if (ps->tok.kind != TOK_WORD)
+		return ps_expected(ps, "a rate like 10/second after 'limit'");
+	loc = ps_loc(ps);
+	slash = strchr(ps->tok.text, '/');
+	snprintf(num, sizeof(num), "%.*s",
+	         (int)(slash ? (size_t)(slash - ps->tok.text) : strlen(ps->tok.text)),
+	         ps->tok.text);
+	if (!slash) { /* "10 /second" or "10 / second" */
+		ps_next(ps);
+		if (ps->tok.kind != TOK_WORD || ps->tok.text[0] != '/')
+			return ps_expected(ps, "'/second' or '/minute' after the limit's number");
+		slash = ps->tok.text;
+	}
+	if (!slash[1]) { /* "10/ second" or "10 / second" */
+		ps_next(ps);
+		if (ps->tok.kind != TOK_WORD)
+			return ps_expected(ps, "'second' or 'minute' after '/'");
+		snprintf(unit, sizeof(unit), "%s", ps->tok.text);
+	} else {
+		snprintf(unit, sizeof(unit), "%s", slash + 1);
+	}
+	if (!parse_uint(num, ~0ul, &v)) {
+		ps_error_at(ps, loc,
+		            "invalid limit '%s': expected N/second or N/minute, like 10/second",
+		            num);
+		return -1;
+	}
+	if (v == 0) {
+		ps_error_at(ps, loc,
+		            "limit 0/%s lets no connection through: use a rate of at "
+		            "least 1, or a drop rule",
+		            unit);
+		return -1;
+	}
+	if (v > LIMIT_RATE_MAX) {
+		ps_error_at(ps, loc, "limit %lu is too high (at most %u)", v, LIMIT_RATE_MAX);
+		return -1;
+	}
+	if (strcmp(unit, "second") && strcmp(unit, "minute")) {
+		did_you_mean(hint, sizeof(hint), unit, units, 2, NULL);
+		ps_error_at(ps, loc, "unknown limit unit '%s'%s%s", unit, hint,
+		            hint[0] ? "" : ": expected second or minute");
+		return -1;
+	}
+	r->limit_rate = (uint32_t)v;
+	r->limit_period_s = strcmp(unit, "second") == 0 ? 1 : 60;
+	ps_next(ps);
+	return 0;
+}
+
+static int parse_comment(struct parser *ps, struct pol_rule *r)
+{
+	size_t n;
+
+	ps_next(ps);
+	if (ps->tok.kind != TOK_STRING)
+		return ps_expected(ps, "a \"quoted text\" after 'comment'");
+	n = strlen(ps->tok.text);
+	if (n > POL_COMMENT_MAX) {
+		ps_error_at(ps, ps_loc(ps), "comment is %zu bytes long: at most %d", n,
+		            POL_COMMENT_MAX);
+		return -1;
+	}
+	r->comment = ps_strdup(ps, ps->tok.text);
+	if (!r->comment)
+		return -1;
+	ps_next(ps);
+	return 0;
+}
+
+/* One match or option at the current word; w is its index in rule_words. */
+static int parse_rule_word(struct parser *ps, struct pol_rule *r, unsigned int w)
+{
+	const char *kw = rule_words[w];
+	bool nat = r->kind != POL_RULE_FILTER;
+
+	if (nat && (strcmp(kw, "log") == 0 || strcmp(kw, "limit") == 0)) {
+		ps_error_at(ps, ps_loc(ps), "'%s' does not apply to nat rules", kw);
+		return -1;
+	}
+	switch (w) {
+	case 0:
+		return parse_zone_ref(ps, kw, &r->in_zone, &r->in_loc);
+	case 1:
+		return parse_zone_ref(ps, kw, &r->out_zone, &r->out_loc);
+	case 2:
+		return parse_addr_match(ps, kw, &r->src);
+	case 3:
+		return parse_addr_match(ps, kw, &r->dst);
+	case 4:
+		r->proto_loc = ps_loc(ps);
+		return parse_proto(ps, &r->proto);
+	case 5:
+		return parse_ports(ps, kw, &r->sport);
+	case 6:
+		return parse_ports(ps, kw, &r->dport);
+	case 7:
+		r->family_loc = ps_loc(ps);
+		return parse_family(ps, &r->family);
+	case 8:
+		r->log = true;
+		ps_next(ps);
+		return 0;
+	case 9:
+		return parse_limit(ps, r);
+	default:
+		return parse_comment(ps, r);
+	}
+}
+
+static int parse_target(struct parser *ps, struct pol_rule *r)
+{
+	if (r->kind == POL_RULE_FILTER) {
+		ps_error_at(ps, ps_loc(ps), "'->' only follows nat snat or nat dnat rules");
+		return -1;
+	}
+	if (r->kind == POL_RULE_MASQUERADE) {
+		ps_error_at(ps, ps_loc(ps),
+		            "masquerade takes no '->' target: it uses the output "
+		            "interface's own address (use snat for a fixed one)");
+		return -1;
+	}
+	ps_next(ps);
+	if (ps->tok.kind != TOK_WORD)
+		return ps_expected(ps, r->kind == POL_RULE_SNAT
+		                           ? "an address (range) after '->', like 198.51.100.10"
+		                           : "an address after '->', like 10.10.1.2:80");
+	if (parse_nat_target(ps, ps->tok.text, ps_loc(ps), r->kind == POL_RULE_SNAT, &r->nat) < 0)
+		return -1;
+	ps_next(ps);
+	if (!ps_at_end(ps))
+		return ps_expected(ps, "end of line after the NAT target");
+	return 0;
+}
+
+/* HOOK VERDICT, or 'nat' KIND: the head of the rule. */
+static int parse_rule_head(struct parser *ps, struct pol_rule *r)
+{
+	static const char *const hooks[] = {"input", "forward", "output"};
+	char hint[64];
+
+	if (ps_is_word(ps, "nat")) {
+		ps_next(ps);
+		for (unsigned int i = 0; ps->tok.kind == TOK_WORD && i < 3; i++) {
+			if (strcmp(ps->tok.text, nat_kinds[i]) == 0) {
+				r->kind = (enum pol_rule_kind)(POL_RULE_MASQUERADE + i);
+				r->chain = i == 2 ? TCFW_CHAIN_DNAT : TCFW_CHAIN_SNAT;
+				ps_next(ps);
+				return 0;
+			}
+		}
+		if (ps->tok.kind == TOK_WORD &&
+		    *did_you_mean(hint, sizeof(hint), ps->tok.text, nat_kinds, 3, NULL)) {
+			ps_error_at(ps, ps_loc(ps), "unknown nat type '%s'%s", ps->tok.text, hint);
+			return -1;
+		}
+		return ps_expected(ps, "a nat type (masquerade, snat, dnat)");
+	}
+	for (unsigned int i = 0; i < 3; i++)
+		if (ps_is_word(ps, hooks[i]))
+			r->chain = (enum tcfw_chain)i;
+	r->kind = POL_RULE_FILTER;
+	ps_next(ps);
+	return parse_verdict(ps, 3, &r->verdict);
+}
+
+static int unknown_rule_word(struct parser *ps, const struct pol_rule *r)
+{
+	char hint[64];
+	const char *what = r->kind == POL_RULE_FILTER
+	                       ? "a match (in, out, from, to, proto, sport, dport, family), log, "
+	                         "limit, comment or end of line"
+	                       : "a match (in, out, from, to, proto, sport, dport, family), "
+	                         "comment, '->' or end of line";
+
+	if (ps->tok.kind == TOK_WORD &&
+	    *did_you_mean(hint, sizeof(hint), ps->tok.text, rule_words, N_RULE_WORDS, NULL)) {
+		ps_error_at(ps, ps_loc(ps), "unknown match '%s'%s", ps->tok.text, hint);
+		return -1;
+	}
+	return ps_expected(ps, what);
+}
+
+int parse_rule(struct parser *ps, struct pol_rule **out)
+{
+	struct pol_rule *r = calloc(1, sizeof(*r));
+	struct seen seen = {0};
+
+	if (!r) {
+		ps->oom = true;
+		return -1;
+	}
+	r->proto = -1;
+	r->in_zone_id = r->out_zone_id = -1;
+	r->src.set = r->dst.set = -1;
+	r->loc = ps_loc(ps);
+	if (parse_rule_head(ps, r) < 0)
+		goto fail;
+	while (!ps_at_end(ps)) {
+		unsigned int w;
+
+		if (ps->tok.kind == TOK_ARROW) {
+			if (parse_target(ps, r) < 0)
+				goto fail;
+			break;
+		}
+		for (w = 0; ps->tok.kind == TOK_WORD && w < N_RULE_WORDS; w++)
+			if (strcmp(ps->tok.text, rule_words[w]) == 0)
+				break;
+		if (ps->tok.kind != TOK_WORD || w == N_RULE_WORDS) {
+			unknown_rule_word(ps, r);
+			goto fail;
+		}
+		if (see(ps, &seen, w) < 0 || parse_rule_word(ps, r, w) < 0)
+			goto fail;
+	}
+	if ((r->kind == POL_RULE_SNAT || r->kind == POL_RULE_DNAT) && !r->nat.loc.line) {
+		ps_error_at(ps, ps_loc(ps), "nat %s needs a target at the end: '-> %s'",
+		            r->kind == POL_RULE_SNAT ? "snat" : "dnat",
+		            r->kind == POL_RULE_SNAT ? "ADDR[-ADDR][:PORT[-PORT]]" : "ADDR[:PORT]");
+		goto fail;
+	}
+	*out = r;
+	return 0;
+fail:
+	pol_rule_free(r);
+	return -1;
+}
