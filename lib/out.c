@@ -215,6 +215,12 @@ void out_null(const char *key)
 		place(key, NULL);
 }
 
+void out_json(const char *key, struct json_object *value)
+{
+	if (out.json)
+		place(key, json_object_get(value));
+}
+
 void out_text(const char *fmt, ...)
 {
 	va_list ap;

@@ -29,6 +29,10 @@ void out_uint(const char *key, const char *text_fmt, uint64_t value);
 void out_int(const char *key, const char *text_fmt, int64_t value);
 void out_bool(const char *key, const char *text_fmt, bool value);
 void out_null(const char *key);
+/* Pass a json-c value through unchanged (JSON mode; takes its own reference). Text mode prints
+ * nothing: the caller formats the text. */
+struct json_object;
+void out_json(const char *key, struct json_object *value);
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Flush everything still open (closes the JSON document with a newline). */

@@ -239,6 +239,40 @@ static void test_text_ignores_structure(void **state)
 	free(s);
 }
 
+/* A json-c value passes through unchanged in JSON mode and prints nothing in text mode. */
+static void test_passthrough(void **state)
+{
+	struct json_object *v = json_tokener_parse("{\"iface\":{\"name\":\"lan0\",\"up\":true},"
+	                                           "\"n\":[1,2]}");
+	struct capture c;
+	char *s;
+
+	(void)state;
+	assert_non_null(v);
+	capture_start(&c, true);
+	out_json(NULL, v);
+	out_open_array(NULL);
+	out_json(NULL, v);
+	out_open_object(NULL);
+	out_json("inner", v);
+	out_close_object();
+	out_close_array();
+	s = capture_end(&c);
+	assert_string_equal(s, "{\"iface\":{\"name\":\"lan0\",\"up\":true},\"n\":[1,2]}\n"
+	                       "[\n{\"iface\":{\"name\":\"lan0\",\"up\":true},\"n\":[1,2]},\n"
+	                       "{\"inner\":{\"iface\":{\"name\":\"lan0\",\"up\":true},\"n\":[1,2]}}"
+	                       "\n]\n");
+	free(s);
+
+	capture_start(&c, false);
+	out_json("x", v);
+	s = capture_end(&c);
+	assert_string_equal(s, "");
+	free(s);
+	/* The caller's reference is still its own. */
+	assert_int_equal(json_object_put(v), 1);
+}
+
 #define BIG_COUNT 200000
 
 /* Each element of a top-level array is written when it closes; the whole parses back. */
@@ -301,6 +335,7 @@ int main(void)
 	    cmocka_unit_test(test_top_level_objects_one_per_line),
 	    cmocka_unit_test(test_empty_array_and_finish),
 	    cmocka_unit_test(test_text_ignores_structure),
+	    cmocka_unit_test(test_passthrough),
 	    cmocka_unit_test(test_streaming_large_array),
 	};
 

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * cmd_monitor.c - `fwctl monitor`: ask fwd to stream events, print each as it arrives (a line,
+ * or a JSON object per line with -j) until SIGINT/SIGTERM (exit 0) or fwd goes away (exit 1).
+ * One poll over the socket and a signalfd: a signal never interrupts a half-printed event.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "fwctl.h"
+#include "jsontext.h"
+#include "log.h"
+#include "out.h"
+
+/* What became of one message from fwd. */
+enum msg_result {
+	MSG_CONTINUE = -1, /* keep going; anything >= 0 is the exit status */
+};
+
+/* "[NEW] proto=tcp src=... chain=forward verdict=accept rule=3", like conntrack -E. */
+static void print_event(struct json_object *ev)
+{
+	static const char *const skip[] = {"type", NULL};
+	const char *type = json_get_str(ev, "type", "event");
+
+	if (out_is_json()) {
+		out_json(NULL, ev);
+	} else {
+		out_text("[");
+		for (const char *p = type; *p; p++)
+			out_text("%c", toupper((unsigned char)*p));
+		out_text("] ");
+		jsontext_pairs(ev, skip);
+		out_text("\n");
+	}
+	fflush(stdout); /* events are read by people and pipes as they happen */
+}
+
+static int handle(struct fwctl *fw, struct json_object *msg)
+{
+	struct json_object *ev, *ok;
+
+	if (json_object_object_get_ex(msg, "event", &ev)) {
+		print_event(ev);
+		return MSG_CONTINUE;
+	}
+	if (json_object_object_get_ex(msg, "ok", &ok)) {
+		if (json_object_get_boolean(ok)) {
+			pr_info("following events from fwd at %s; Ctrl-C stops", fw->socket_path);
+			return MSG_CONTINUE;
+		}
+		fprintf(stderr, "fwctl: fwd refused to stream events: %s\n",
+		        json_get_str(msg, "error", "no reason given"));
+		return json_get_int(msg, "status", 1) == FWCTL_EXIT_USAGE ? FWCTL_EXIT_USAGE
+		                                                          : FWCTL_EXIT_FAILURE;
+	}
+	pr_debug("ignoring a message from fwd: %s", json_object_to_json_string(msg));
+	return MSG_CONTINUE;
+}
+
+/* Handle every whole message already received. MSG_CONTINUE when more must be read. */
+static int drain(struct fwctl *fw, struct daemon *d)
+{
+	for (;;) {
+		struct json_object *msg;
+		int r = ctl_recv_ready(&d->conn, &msg), ret;
+
+		if (r == -EAGAIN)
+			return MSG_CONTINUE;
+		if (r == 0) {
+			fprintf(stderr,
+			        "fwctl: fwd at %s closed the connection (did it stop?); no "
+			        "more events\n",
+			        fw->socket_path);
+			return FWCTL_EXIT_FAILURE;
+		}
+		if (r < 0) {
+			fprintf(stderr, "fwctl: lost the event stream from fwd at %s: %s\n",
+			        fw->socket_path, strerror(-r));
+			return FWCTL_EXIT_FAILURE;
+		}
+		ret = handle(fw, msg);
+		json_object_put(msg);
+		if (ret != MSG_CONTINUE)
+			return ret;
+	}
+}
+
+static int follow(struct fwctl *fw, struct daemon *d, int sig_fd)
+{
+	struct pollfd fds[2] = {{.fd = d->conn.fd, .events = POLLIN},
+	                        {.fd = sig_fd, .events = POLLIN}};
+	int ret;
+
+	for (;;) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "fwctl: cannot wait for events: %s\n", strerror(errno));
+			return FWCTL_EXIT_FAILURE;
+		}
+		if (fds[1].revents & POLLIN)
+			return FWCTL_EXIT_OK; /* SIGINT / SIGTERM: the operator is done */
+		if (fds[0].revents) {
+			ret = drain(fw, d);
+			if (ret != MSG_CONTINUE)
+				return ret;
+		}
+	}
+}
+
+int cmd_monitor(struct fwctl *fw, int argc, char **argv)
+{
+	struct daemon d = {0};
+	sigset_t mask, old;
+	int sig_fd, ret;
+
+	(void)argv;
+	if (argc > 0)
+		return fwctl_usage_error(fw, "'monitor' takes no arguments");
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, &old) < 0 ||
+	    (sig_fd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+		fprintf(stderr, "fwctl: cannot set up signal handling: %s\n", strerror(errno));
+		return FWCTL_EXIT_FAILURE;
+	}
+	ret = daemon_connect(fw, &d);
+	if (ret == 0) {
+		struct json_object *req = daemon_request("monitor");
+
+		ret = ctl_send(&d.conn, req);
+		json_object_put(req);
+		if (ret < 0) {
+			fprintf(stderr, "fwctl: cannot ask fwd at %s for events: %s\n",
+			        fw->socket_path, strerror(-ret));
+			ret = FWCTL_EXIT_FAILURE;
+		} else {
+			ret = follow(fw, &d, sig_fd);
+		}
+	}
+	daemon_close(&d);
+	close(sig_fd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * cmd_policy.c - `fwctl policy check|load|show`. check runs the policy library here (the same
+ * grammar fwd uses, no daemon needed); load sends the text to fwd, whose answer is either ok or
+ * the diagnostics; show prints what fwd has installed.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "fwctl.h"
+#include "jsontext.h"
+#include "out.h"
+#include "policy.h"
+
+#define STDIN_NAME "<stdin>"
+
+/* The whole of a file, or of stdin for "-". 0, or FWCTL_EXIT_FAILURE after printing why. */
+static int read_text(const char *path, char **text, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	size_t cap = 0, used = 0, n;
+	char *buf = NULL, *bigger;
+	int ret = FWCTL_EXIT_FAILURE;
+
+	*text = NULL;
+	*len = 0;
+	if (!f) {
+		fprintf(stderr, "fwctl: cannot open %s: %s\n", path, strerror(errno));
+		return FWCTL_EXIT_FAILURE;
+	}
+	for (;;) {
+		if (used + 1 >= cap) {
+			if (cap >= TCFW_CTL_MAX_MSG) {
+				fprintf(stderr, "fwctl: %s is larger than fwd accepts (%u MiB)\n",
+				        path, TCFW_CTL_MAX_MSG >> 20);
+				goto out;
+			}
+			bigger = realloc(buf, cap = cap ? cap * 2 : 65536);
+			if (!bigger) {
+				fprintf(stderr, "fwctl: out of memory reading %s\n", path);
+				goto out;
+			}
+			buf = bigger;
+		}
+		n = fread(buf + used, 1, cap - used - 1, f);
+		used += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "fwctl: cannot read %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	buf[used] = '\0';
+	*text = buf;
+	*len = used;
+	buf = NULL;
+	ret = FWCTL_EXIT_OK;
+out:
+	free(buf);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
+static void diags_json(const struct policy_diags *d)
+{
+	out_open_array("diagnostics");
+	for (size_t i = 0; i < d->n; i++) {
+		out_open_object(NULL);
+		out_str("file", NULL, d->v[i].file);
+		out_int("line", NULL, d->v[i].line);
+		out_int("col", NULL, d->v[i].col);
+		out_str("message", NULL, d->v[i].msg);
+		out_close_object();
+	}
+	out_close_array();
+}
+
+static int one_file_arg(struct fwctl *fw, int argc, char **argv, const char *what)
+{
+	(void)argv;
+	if (argc != 1)
+		return fwctl_usage_error(fw,
+		                         "'%s' needs exactly one FILE ('-' for stdin), got %d "
+		                         "arguments",
+		                         what, argc);
+	return FWCTL_EXIT_OK;
+}
+
+int cmd_policy_check(struct fwctl *fw, int argc, char **argv)
+{
+	struct policy_diags diags = {0};
+	struct policy *p;
+	const char *file;
+	int ret = one_file_arg(fw, argc, argv, "policy check");
+
+	if (ret)
+		return ret;
+	file = argv[0];
+	if (strcmp(file, "-") == 0) {
+		char *text;
+		size_t len;
+
+		ret = read_text(file, &text, &len);
+		if (ret)
+			return ret;
+		file = STDIN_NAME;
+		p = policy_parse(file, text, len, &diags);
+		free(text);
+	} else {
+		p = policy_parse_file(file, &diags);
+	}
+
+	out_open_object(NULL);
+	out_str("file", NULL, file);
+	out_bool("ok", NULL, p != NULL);
+	if (!out_is_json())
+		policy_diags_print(&diags, stderr); /* errors, or warnings of a good policy */
+	if (p) {
+		size_t rules = policy_rule_count(p), zones = policy_zone_count(p);
+
+		out_text("%s: OK (%zu rule%s, ", file, rules, rules == 1 ? "" : "s");
+		out_uint("rules", NULL, rules);
+		out_text("%zu zone%s)\n", zones, zones == 1 ? "" : "s");
+		out_uint("zones", NULL, zones);
+	}
+	diags_json(&diags);
+	out_close_object();
+	policy_diags_free(&diags);
+	policy_free(p);
+	return p ? FWCTL_EXIT_OK : FWCTL_EXIT_FAILURE;
+}
+
+int cmd_policy_load(struct fwctl *fw, int argc, char **argv)
+{
+	struct daemon d = {0};
+	struct json_object *req, *data;
+	char *text;
+	size_t len;
+	int ret = one_file_arg(fw, argc, argv, "policy load");
+
+	if (ret)
+		return ret;
+	ret = read_text(argv[0], &text, &len);
+	if (ret)
+		return ret;
+	req = daemon_request("policy-load");
+	json_object_object_add(req, "name",
+	                       json_object_new_string(strcmp(argv[0], "-") ? argv[0] : STDIN_NAME));
+	json_object_object_add(req, "text", json_object_new_string_len(text, (int)len));
+	free(text);
+	ret = daemon_request_once(fw, &d, req, &data);
+	daemon_close(&d);
+	if (ret)
+		return ret;
+	if (out_is_json()) {
+		if (data) {
+			out_json(NULL, data);
+		} else {
+			out_open_object(NULL); /* fwd said only "ok": an empty object */
+			out_close_object();
+		}
+	} else {
+		out_text("%s: loaded", argv[0]);
+		if (json_get_int(data, "generation", -1) >= 0)
+			out_text(" (generation %lld)", json_get_int(data, "generation", -1));
+		out_text("\n");
+	}
+	json_object_put(data);
+	return FWCTL_EXIT_OK;
+}
+
+int cmd_policy_show(struct fwctl *fw, int argc, char **argv)
+{
+	struct daemon d = {0};
+	struct json_object *data;
+	const char *text;
+	int ret;
+
+	(void)argv;
+	if (argc > 0)
+		return fwctl_usage_error(fw, "'policy show' takes no arguments");
+	ret = daemon_request_once(fw, &d, daemon_request("policy-show"), &data);
+	daemon_close(&d);
+	if (ret)
+		return ret;
+	text = json_get_str(data, "text", NULL);
+	if (out_is_json()) {
+		out_json(NULL, data);
+	} else if (text) {
+		size_t len = strlen(text);
+
+		out_text("%s%s", text, len && text[len - 1] != '\n' ? "\n" : "");
+	} else {
+		jsontext_block(data, 0); /* no policy text: show what fwd said instead */
+	}
+	json_object_put(data);
+	return FWCTL_EXIT_OK;
+}

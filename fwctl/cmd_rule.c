@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * cmd_rule.c - `fwctl rule add|del|list`: edits of the running policy, one rule at a time.
+ * fwd parses the rule with the policy library against the installed zones and sets and
+ * installs the result atomically; fwctl checks only the hook and verdict words so the
+ * commonest typos are usage errors with a hint.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "fwctl.h"
+#include "jsontext.h"
+#include "names.h"
+#include "out.h"
+#include "tcfw_abi.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define RULE_LINE_MAX 4096
+
+static int check_word(struct fwctl *fw, const char *what, const char *word,
+                      const char *const *names, unsigned int n)
+{
+	const char *hint;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (strcmp(word, names[i]) == 0)
+			return FWCTL_EXIT_OK;
+	hint = name_suggest(word, names, n);
+	if (hint)
+		return fwctl_usage_error(fw, "unknown %s '%s' (did you mean '%s'?)", what, word,
+		                         hint);
+	return fwctl_usage_error(fw, "unknown %s '%s' (expected %s, %s or %s)", what, word,
+	                         names[0], names[1], names[2]);
+}
+
+/* A word the shell unquoted that the policy lexer would split or misread gets its quotes back;
+ * the word after "comment" is always a string. */
+static bool needs_quotes(const char *w, bool after_comment)
+{
+	if (after_comment || !*w)
+		return true;
+	for (const char *p = w; *p; p++)
+		if (isspace((unsigned char)*p) || *p == '"' || *p == '#' || *p == '\\')
+			return true;
+	return false;
+}
+
+static int append(char *line, size_t *used, const char *s, size_t n)
+{
+	if (*used + n + 1 > RULE_LINE_MAX)
+		return -1;
+	memcpy(line + *used, s, n);
+	*used += n;
+	line[*used] = '\0';
+	return 0;
+}
+
+/* The words as one policy line, e.g. `forward accept proto tcp dport 22 comment "ssh in"`. */
+static int join_rule(int argc, char **argv, char *line)
+{
+	size_t used = 0;
+
+	line[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		bool quote = needs_quotes(argv[i], i > 0 && strcmp(argv[i - 1], "comment") == 0);
+
+		if ((i && append(line, &used, " ", 1)) || (quote && append(line, &used, "\"", 1)))
+			return -1;
+		for (const char *p = argv[i]; *p; p++) {
+			if (quote && (*p == '"' || *p == '\\') && append(line, &used, "\\", 1))
+				return -1;
+			if (append(line, &used, p, 1))
+				return -1;
+		}
+		if (quote && append(line, &used, "\"", 1))
+			return -1;
+	}
+	return 0;
+}
+
+int cmd_rule_add(struct fwctl *fw, int argc, char **argv)
+{
+	static const char *const hooks[] = {"input", "forward", "output"};
+	static const char *const verdicts[] = {"accept", "drop", "reject"};
+	struct daemon d = {0};
+	struct json_object *req, *data;
+	char line[RULE_LINE_MAX];
+	long long id;
+	int ret;
+
+	if (argc < 2)
+		return fwctl_usage_error(fw, "'rule add' needs at least a hook and a verdict, e.g. "
+		                             "'fwctl rule add input accept proto icmp'");
+	ret = check_word(fw, "hook", argv[0], hooks, ARRAY_SIZE(hooks));
+	if (!ret)
+		ret = check_word(fw, "verdict", argv[1], verdicts, ARRAY_SIZE(verdicts));
+	if (ret)
+		return ret;
+	if (join_rule(argc, argv, line) < 0)
+		return fwctl_usage_error(fw, "the rule is longer than %d characters",
+		                         RULE_LINE_MAX - 1);
+	req = daemon_request("rule-add");
+	json_object_object_add(req, "line", json_object_new_string(line));
+	ret = daemon_request_once(fw, &d, req, &data);
+	daemon_close(&d);
+	if (ret)
+		return ret;
+	id = json_get_int(data, "id", -1);
+	out_open_object(NULL);
+	out_int("id", NULL, id);
+	out_str("rule", NULL, line);
+	out_text("rule %lld added: %s\n", id, line);
+	out_close_object();
+	json_object_put(data);
+	return FWCTL_EXIT_OK;
+}
+
+int cmd_rule_del(struct fwctl *fw, int argc, char **argv)
+{
+	struct daemon d = {0};
+	struct json_object *req, *data;
+	unsigned long id;
+	char *end;
+	int ret;
+
+	if (argc != 1)
+		return fwctl_usage_error(fw,
+		                         "'rule del' needs one rule id (see 'fwctl rule list')");
+	errno = 0;
+	id = strtoul(argv[0], &end, 10);
+	if (errno || *end || !isdigit((unsigned char)argv[0][0]) || id == 0 || id > UINT32_MAX)
+		return fwctl_usage_error(fw,
+		                         "bad rule id '%s' (a number from 1, as shown by "
+		                         "'fwctl rule list')",
+		                         argv[0]);
+	req = daemon_request("rule-del");
+	json_object_object_add(req, "id", json_object_new_int64((int64_t)id));
+	ret = daemon_request_once(fw, &d, req, &data);
+	daemon_close(&d);
+	if (ret)
+		return ret;
+	out_open_object(NULL);
+	out_uint("deleted", NULL, id);
+	out_text("rule %lu deleted\n", id);
+	out_close_object();
+	json_object_put(data);
+	return FWCTL_EXIT_OK;
+}
+
+/* One rule: "  ID  TEXT  # hits N" when fwd gives the text, else every field as key=value. */
+static void print_rule(struct json_object *r)
+{
+	static const char *const shown[] = {"id", "text", "hits", NULL};
+	const char *text = json_get_str(r, "text", json_get_str(r, "line", NULL));
+	long long hits = json_get_int(r, "hits", -1);
+
+	if (!text) {
+		jsontext_pairs(r, NULL);
+		out_text("\n");
+		return;
+	}
+	out_text("%5lld  %s", json_get_int(r, "id", 0), text);
+	if (hits >= 0)
+		out_text("  # hits %lld", hits);
+	/* Anything else fwd says about the rule (chain, position, ...), after the text. */
+	json_object_object_foreach(r, key, v)
+	{
+		bool skip = strcmp(key, "line") == 0;
+
+		for (size_t i = 0; shown[i]; i++)
+			skip |= strcmp(key, shown[i]) == 0;
+		if (!skip && !json_object_is_type(v, json_type_object) &&
+		    !json_object_is_type(v, json_type_array))
+			out_text("  %s=%s", key, jsontext_scalar(v));
+	}
+	out_text("\n");
+}
+
+int cmd_rule_list(struct fwctl *fw, int argc, char **argv)
+{
+	struct daemon d = {0};
+	struct json_object *data, *rules = NULL;
+	int ret;
+
+	(void)argv;
+	if (argc > 0)
+		return fwctl_usage_error(fw, "'rule list' takes no arguments");
+	ret = daemon_request_once(fw, &d, daemon_request("rule-list"), &data);
+	daemon_close(&d);
+	if (ret)
+		return ret;
+	if (json_object_is_type(data, json_type_array))
+		rules = data;
+	else
+		json_object_object_get_ex(data, "rules", &rules);
+	if (!json_object_is_type(rules, json_type_array)) {
+		fprintf(stderr, "fwctl: fwd's answer to 'rule-list' holds no list of rules (is fwd "
+		                "the same version? fwctl is " TCFW_VERSION ")\n");
+		json_object_put(data);
+		return FWCTL_EXIT_FAILURE;
+	}
+	out_open_array(NULL);
+	for (size_t i = 0; i < json_object_array_length(rules); i++) {
+		out_json(NULL, json_object_array_get_idx(rules, i));
+		print_rule(json_object_array_get_idx(rules, i));
+	}
+	out_close_array();
+	if (!out_is_json() && json_object_array_length(rules) == 0)
+		fprintf(stderr, "fwctl: the policy has no rules (only its defaults)\n");
+	json_object_put(data);
+	return FWCTL_EXIT_OK;
+}

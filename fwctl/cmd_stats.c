@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * cmd_stats.c - `fwctl stats`: the datapath's per-CPU counters (map "stats", one slot per
+ * enum tcfw_stat), read in one batch, summed over CPUs, printed with their names and, with -v,
+ * what each counts.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fwctl.h"
+#include "maps.h"
+#include "names.h"
+#include "out.h"
+
+struct counters {
+	unsigned int n;
+	uint64_t *sum; /* [n], summed over CPUs */
+};
+
+/* Read every slot of the per-CPU array with bpf_map_lookup_batch and sum the CPUs. */
+static int read_counters(int fd, const char *path, struct counters *c)
+{
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info), count, done = 0, out_batch = 0;
+	int ncpus = libbpf_num_possible_cpus(), ret = FWCTL_EXIT_FAILURE;
+	__u32 *keys = NULL;
+	uint64_t *vals = NULL;
+
+	if (ncpus < 0) {
+		fprintf(stderr, "fwctl: cannot count the possible CPUs: %s\n", strerror(-ncpus));
+		return FWCTL_EXIT_FAILURE;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
+		fprintf(stderr, "fwctl: cannot inspect %s: %s\n", path, strerror(errno));
+		return FWCTL_EXIT_FAILURE;
+	}
+	c->n = info.max_entries;
+	c->sum = calloc(c->n ? c->n : 1, sizeof(*c->sum));
+	keys = calloc(c->n ? c->n : 1, sizeof(*keys));
+	vals = calloc((size_t)(c->n ? c->n : 1) * (size_t)ncpus, sizeof(*vals));
+	if (!c->sum || !keys || !vals) {
+		fprintf(stderr, "fwctl: out of memory reading %s\n", path);
+		goto out;
+	}
+	/* Per-CPU values come as ncpus consecutive 8-byte slots per key. */
+	while (done < c->n) {
+		count = c->n - done;
+		if (bpf_map_lookup_batch(fd, done ? &out_batch : NULL, &out_batch, keys + done,
+		                         vals + (size_t)done * (size_t)ncpus, &count, NULL) < 0 &&
+		    errno != ENOENT) {
+			fprintf(stderr, "fwctl: cannot read the counters in %s: %s\n", path,
+			        strerror(errno));
+			goto out;
+		}
+		done += count;
+		if (count == 0)
+			break;
+	}
+	for (__u32 i = 0; i < done; i++) {
+		if (keys[i] >= c->n)
+			continue;
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			c->sum[keys[i]] += vals[(size_t)i * (size_t)ncpus + (size_t)cpu];
+	}
+	ret = FWCTL_EXIT_OK;
+out:
+	free(keys);
+	free(vals);
+	return ret;
+}
+
+static unsigned int digits(uint64_t v)
+{
+	unsigned int d = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		d++;
+	}
+	return d;
+}
+
+static void print_counters(const struct fwctl *fw, const struct counters *c)
+{
+	int name_w = 0, value_w = 1;
+	char other[32], value_fmt[16];
+
+	for (unsigned int i = 0; i < c->n; i++) {
+		int l = i < TCFW_STAT_MAX ? (int)strlen(stat_name(i)) : (int)sizeof("stat_99999");
+
+		name_w = l > name_w ? l : name_w;
+		value_w = (int)digits(c->sum[i]) > value_w ? (int)digits(c->sum[i]) : value_w;
+	}
+	snprintf(value_fmt, sizeof(value_fmt), "%%%d%s", value_w, PRIu64);
+	out_open_object(NULL);
+	for (unsigned int i = 0; i < c->n; i++) {
+		/* A counter added by a newer datapath still shows, by its slot number. */
+		const char *name = i < TCFW_STAT_MAX ? stat_name(i) : other;
+
+		if (i >= TCFW_STAT_MAX)
+			snprintf(other, sizeof(other), "stat_%u", i);
+		out_text("%-*s  ", name_w, name);
+		out_uint(name, value_fmt, c->sum[i]);
+		if (fw->verbose)
+			out_text("  %s", i < TCFW_STAT_MAX
+			                     ? stat_help(i)
+			                     : "(a counter this fwctl has no name for)");
+		out_text("\n");
+	}
+	out_close_object();
+}
+
+int cmd_stats(struct fwctl *fw, int argc, char **argv)
+{
+	struct daemon d = {0};
+	struct counters c = {0};
+	char path[PATH_MAX + 16];
+	int fd, ret;
+
+	(void)argv;
+	if (argc > 0)
+		return fwctl_usage_error(fw, "'stats' takes no arguments");
+	ret = daemon_hello(fw, &d);
+	daemon_close(&d);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/%s", d.pin_dir, TCFW_MAP_STATS);
+	fd = maps_open(&d, TCFW_MAP_STATS, sizeof(__u32), sizeof(__u64));
+	if (fd < 0)
+		return FWCTL_EXIT_FAILURE;
+	ret = read_counters(fd, path, &c);
+	close(fd);
+	if (ret == 0)
+		print_counters(fw, &c);
+	free(c.sum);
+	return ret;
+}

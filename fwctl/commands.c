@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * commands.c - the command table, dispatch with unambiguous-prefix matching (`fwctl ct l`,
+ * like `ip a`), and every help text, generated from the table so that help and dispatch can
+ * never disagree.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "fwctl.h"
+#include "names.h"
+#include "tcfw_abi.h"
+
+static int cmd_help(struct fwctl *fw, int argc, char **argv);
+
+/* ---- the table -------------------------------------------------------------------------- */
+static const struct command ct_commands[] = {
+    {.name = "list",
+     .run = cmd_ct_list,
+     .args = "[FILTER]",
+     .summary = "list tracked connections, like conntrack -L",
+     .help = "Prints one line per connection: protocol name and number, seconds left before it\n"
+             "expires, the TCP state, the original tuple with its packet and byte counters,\n"
+             "[UNREPLIED] until a reply was seen, the reply tuple (after NAT: the translated\n"
+             "addresses) with its counters, [ASSURED], the chain and rule that admitted it.\n"
+             "The number of connections listed follows on stderr. With -j: a JSON array.\n"
+             "Reads fwd's pinned map directly; nothing is changed."},
+    {.name = "count",
+     .run = cmd_ct_count,
+     .args = "[FILTER]",
+     .summary = "count tracked connections (that match FILTER)",
+     .help = "Prints a number; with -j, {\"count\": N}."},
+    {.name = "del",
+     .run = cmd_ct_del,
+     .args = "FILTER",
+     .summary = "delete the connections that match FILTER",
+     .help = "fwd deletes both halves of each matching connection and releases its NAT\n"
+             "binding; the next packet of a deleted connection is treated as new. A filter is\n"
+             "required: `fwctl ct flush` deletes everything."},
+    {.name = "flush",
+     .run = cmd_ct_flush,
+     .args = "",
+     .summary = "delete every tracked connection",
+     .help = "Established flows are then decided by policy again on their next packet (TCP\n"
+             "mid-stream packets are invalid to a fresh conntrack, so most will be dropped)."},
+    {0},
+};
+
+static const struct command policy_commands[] = {
+    {.name = "check",
+     .run = cmd_policy_check,
+     .args = "FILE",
+     .summary = "parse and check a policy file (no daemon needed)",
+     .help = "Prints every error as FILE:LINE:COL: message and exits 1, or prints\n"
+             "\"FILE: OK (N rules, M zones)\" and exits 0. FILE '-' reads standard input."},
+    {.name = "load",
+     .run = cmd_policy_load,
+     .args = "FILE",
+     .summary = "replace fwd's policy with FILE, atomically",
+     .help = "Sends the text to fwd, which parses, compiles and installs it in the standby\n"
+             "copy, then switches. A policy with errors changes nothing (they are printed,\n"
+             "exit 1). Established connections survive. FILE '-' reads standard input."},
+    {.name = "show",
+     .run = cmd_policy_show,
+     .args = "",
+     .summary = "print the active policy, normalised, with hit counts per rule",
+     .help = "With -j: {\"generation\": N, \"text\": \"...\", ...} as fwd sends it."},
+    {0},
+};
+
+static const struct command rule_commands[] = {
+    {.name = "add",
+     .run = cmd_rule_add,
+     .args = "HOOK VERDICT [MATCH...] [log] [limit N/second|minute] [comment TEXT]",
+     .summary = "append a rule to the running policy",
+     .help = "HOOK is input, forward or output; VERDICT accept, drop or reject; the rest is\n"
+             "written as in a policy file (docs/fwctl.md, docs/policy.md), e.g.\n"
+             "  fwctl rule add forward accept in lan proto tcp dport 22\n"
+             "Prints the new rule's id. The change is installed atomically like a reload and\n"
+             "lasts until the next `policy load` or fwd restart."},
+    {.name = "del",
+     .run = cmd_rule_del,
+     .args = "ID",
+     .summary = "remove the rule with this id",
+     .help = "Ids are shown by `fwctl rule list` and `fwctl policy show`."},
+    {.name = "list",
+     .run = cmd_rule_list,
+     .args = "",
+     .summary = "list the rules of the running policy with their ids and hits",
+     .help = NULL},
+    {0},
+};
+
+static const struct command nat_commands[] = {
+    {.name = "list",
+     .run = cmd_nat_list,
+     .args = "[FILTER]",
+     .summary = "list translated connections: original and translated tuple",
+     .help = "One line per connection that SNAT, masquerade or DNAT rewrote: protocol,\n"
+             "state, kind (snat, dnat), the tuple as the client sent it, then '->' and the\n"
+             "tuple as it left the gateway. FILTER as for `ct list`."},
+    {0},
+};
+
+static const struct command top_commands[] = {
+    {.name = "status",
+     .run = cmd_status,
+     .args = "",
+     .summary = "show what fwd is doing: interfaces, policy, table, expiry",
+     .help = "With -j, the daemon's status object unchanged."},
+    {.name = "ct",
+     .args = "COMMAND",
+     .summary = "connection tracking",
+     .children = ct_commands,
+     .default_child = "list",
+     .help_extra = help_ct_filter},
+    {.name = "stats",
+     .run = cmd_stats,
+     .args = "",
+     .summary = "datapath counters, summed over CPUs",
+     .help = "One aligned row per counter; -v adds what each counts. With -j: an object\n"
+             "{\"name\": value, ...}."},
+    {.name = "policy",
+     .args = "COMMAND",
+     .summary = "check, load and show the policy",
+     .children = policy_commands,
+     .default_child = "show"},
+    {.name = "rule",
+     .args = "COMMAND",
+     .summary = "edit the running policy rule by rule",
+     .children = rule_commands,
+     .default_child = "list"},
+    {.name = "nat",
+     .args = "COMMAND",
+     .summary = "network address translation",
+     .children = nat_commands,
+     .default_child = "list",
+     .help_extra = help_ct_filter},
+    {.name = "monitor",
+     .run = cmd_monitor,
+     .args = "",
+     .summary = "print connection and log events as they happen",
+     .help = "One line per event (new, destroy, log) until Ctrl-C; with -j one JSON object\n"
+             "per line. Exits 1 if fwd goes away."},
+    {.name = "help",
+     .run = cmd_help,
+     .args = "[COMMAND...]",
+     .summary = "this overview, or the help of one command",
+     .help = NULL},
+    {0},
+};
+
+/* ---- lookup ----------------------------------------------------------------------------- */
+static const char *const global_options[] = {"-j", "--json",   "-v",        "--verbose",
+                                             "-s", "--socket", "--version", NULL};
+
+static bool is_global_option(const char *arg)
+{
+	for (size_t i = 0; global_options[i]; i++)
+		if (strcmp(arg, global_options[i]) == 0)
+			return true;
+	return strncmp(arg, "--socket=", 9) == 0 || strcmp(arg, "-vv") == 0;
+}
+
+/* Exact name, else the one child that word is a prefix of. NULL with a message otherwise. */
+static const struct command *lookup(const struct command *level, const char *group,
+                                    const char *word)
+{
+	const struct command *found = NULL;
+	const char *names[16];
+	char candidates[256] = "";
+	unsigned int n = 0, matches = 0;
+
+	for (const struct command *c = level; c->name; c++)
+		if (strcmp(c->name, word) == 0)
+			return c;
+	for (const struct command *c = level; c->name; c++) {
+		if (n < sizeof(names) / sizeof(names[0]))
+			names[n++] = c->name;
+		if (*word && strncmp(c->name, word, strlen(word)) == 0) {
+			found = c;
+			matches++;
+			if (*candidates)
+				strcat(candidates, ", ");
+			strncat(candidates, c->name, sizeof(candidates) - strlen(candidates) - 1);
+		}
+	}
+	if (matches == 1)
+		return found;
+	if (matches > 1) {
+		fprintf(stderr, "fwctl: '%s%s%s' is ambiguous: it could be %s; type more letters\n",
+		        group, *group ? " " : "", word, candidates);
+		return NULL;
+	}
+	if (is_global_option(word)) {
+		fprintf(stderr,
+		        "fwctl: '%s' is a global option: put it before the command "
+		        "(fwctl %s %s%s...)\n",
+		        word, word, group, *group ? " " : "");
+		return NULL;
+	}
+	const char *hint = name_suggest(word, names, n);
+	fprintf(stderr, "fwctl: unknown %s%scommand '%s'", group, *group ? " " : "", word);
+	if (hint)
+		fprintf(stderr, " (did you mean '%s'?)", hint);
+	fprintf(stderr, "; run 'fwctl help%s%s' for the list\n", *group ? " " : "", group);
+	return NULL;
+}
+
+static void path_append(char *path, size_t len, const char *name)
+{
+	size_t used = strlen(path);
+
+	snprintf(path + used, len - used, "%s%s", used ? " " : "", name);
+}
+
+bool args_want_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	return false;
+}
+
+/* ---- help ------------------------------------------------------------------------------- */
+#define SYNOPSIS_WIDTH 30
+
+static void print_row(FILE *f, const char *group, const struct command *c)
+{
+	char syn[128];
+
+	snprintf(syn, sizeof(syn), "%s%s%s%s%s", group, *group ? " " : "", c->name,
+	         c->args && *c->args ? " " : "", c->args ? c->args : "");
+	if (strlen(syn) > SYNOPSIS_WIDTH)
+		fprintf(f, "  %s\n  %-*s %s\n", syn, SYNOPSIS_WIDTH, "", c->summary);
+	else
+		fprintf(f, "  %-*s %s\n", SYNOPSIS_WIDTH, syn, c->summary);
+}
+
+void commands_print_usage(FILE *f)
+{
+	fprintf(f, "usage: fwctl [--socket PATH] [-j|--json] [-v] [-h|--help] [--version] COMMAND "
+	           "...\n\n"
+	           "fwctl talks to fwd, the tcfw daemon: it lists connections and counters, loads\n"
+	           "and edits the policy, and follows events.\n\nCommands:\n");
+	for (const struct command *c = top_commands; c->name; c++) {
+		if (!c->children) {
+			print_row(f, "", c);
+			continue;
+		}
+		for (const struct command *k = c->children; k->name; k++)
+			print_row(f, c->name, k);
+	}
+	fprintf(f,
+	        "\nGlobal options (before the command):\n"
+	        "  -s, --socket PATH  fwd's control socket (default %s)\n"
+	        "  -j, --json         JSON output for every listing\n"
+	        "  -v, --verbose      more detail (-vv: also the messages exchanged with fwd)\n"
+	        "  -h, --help         this help; 'fwctl help COMMAND' or 'fwctl COMMAND --help'\n"
+	        "      --version      print fwctl's version\n\n"
+	        "Commands and subcommands may be shortened to any unambiguous prefix: fwctl ct l.\n"
+	        "A group alone runs its usual command: fwctl ct = fwctl ct list.\n"
+	        "Exit status: 0 success, 1 failure (including fwd not reachable), 2 usage error.\n",
+	        "/run/tcfw/fwd.sock");
+}
+
+static void print_command_help(FILE *f, const char *group, const struct command *c)
+{
+	if (c->children) {
+		fprintf(f, "usage: fwctl %s COMMAND ...\n\n%s. Commands:\n", c->name, c->summary);
+		for (const struct command *k = c->children; k->name; k++)
+			print_row(f, c->name, k);
+		fprintf(f, "\n'fwctl %s' alone runs 'fwctl %s %s'.\n", c->name, c->name,
+		        c->default_child);
+		for (const struct command *k = c->children; k->name; k++)
+			if (k->help)
+				fprintf(f, "\n%s %s:\n%s\n", c->name, k->name, k->help);
+	} else {
+		fprintf(f, "usage: fwctl %s%s%s%s%s\n\n%s.\n", group, *group ? " " : "", c->name,
+		        c->args && *c->args ? " " : "", c->args ? c->args : "", c->summary);
+		if (c->help)
+			fprintf(f, "\n%s\n", c->help);
+	}
+	if (c->help_extra)
+		c->help_extra(f);
+}
+
+/* `fwctl help [WORDS]`: resolve the words as dispatch would, print that help to stdout. */
+static int cmd_help(struct fwctl *fw, int argc, char **argv)
+{
+	const struct command *level = top_commands, *c = NULL, *parent = NULL;
+
+	(void)fw;
+	if (argc == 0) {
+		commands_print_usage(stdout);
+		return FWCTL_EXIT_OK;
+	}
+	for (int i = 0; i < argc; i++) {
+		if (!level) {
+			fprintf(stderr, "fwctl: '%s' has no subcommands (extra word '%s')\n",
+			        c->name, argv[i]);
+			return FWCTL_EXIT_USAGE;
+		}
+		parent = c;
+		c = lookup(level, parent ? parent->name : "", argv[i]);
+		if (!c)
+			return FWCTL_EXIT_USAGE;
+		level = c->children;
+	}
+	print_command_help(stdout, parent ? parent->name : "", c);
+	return FWCTL_EXIT_OK;
+}
+
+/* Shared by the ct and nat groups: the filter grammar and every state name. */
+void help_ct_filter(FILE *f)
+{
+	fprintf(f, "\nFILTER: any of these, all must hold (lib/ct_filter.h):\n"
+	           "  proto tcp|udp|icmp|icmpv6|N   protocol\n"
+	           "  src ADDR[/LEN]  dst ADDR[/LEN] original direction source / destination\n"
+	           "  addr ADDR[/LEN]                either address of either direction\n"
+	           "  sport N  dport N               original direction ports (not ICMP)\n"
+	           "  port N                         either port of either direction (not ICMP)\n"
+	           "  state S[,S...]                 connection state, see below\n"
+	           "  family ip|ip6                  address family\n"
+	           "\nStates: ");
+	for (unsigned int s = TCFW_CT_NONE + 1; s < TCFW_CT_STATE_MAX; s++)
+		fprintf(f, "%s%s", ct_state_lname(s), s + 1 < TCFW_CT_STATE_MAX ? ", " : "\n");
+	fprintf(f, "'unreplied' and 'replied' alone mean UDP's, ICMP's and other protocols' "
+	           "alike;\n'assured' is UDP's.\n");
+}
+
+/* ---- dispatch --------------------------------------------------------------------------- */
+int fwctl_usage_error(struct fwctl *fw, const char *fmt, ...)
+{
+	va_list ap;
+	const struct command *c = fw->cmd;
+
+	fputs("fwctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c)
+		fprintf(stderr, "usage: fwctl %s%s%s\nrun 'fwctl help %s' for more\n", fw->cmd_path,
+		        c->args && *c->args ? " " : "", c->args ? c->args : "", fw->cmd_path);
+	return FWCTL_EXIT_USAGE;
+}
+
+int commands_dispatch(struct fwctl *fw, int argc, char **argv)
+{
+	const struct command *level = top_commands, *c = NULL;
+	char *default_word[1];
+
+	fw->cmd_path[0] = '\0';
+	if (argc == 0) {
+		commands_print_usage(stderr);
+		return FWCTL_EXIT_USAGE;
+	}
+	for (;;) {
+		c = lookup(level, fw->cmd_path, argv[0]);
+		if (!c)
+			return FWCTL_EXIT_USAGE;
+		path_append(fw->cmd_path, sizeof(fw->cmd_path), c->name);
+		argc--;
+		argv++;
+		if (!c->children)
+			break;
+		if (argc > 0 && args_want_help(1, argv)) {
+			print_command_help(stdout, "", c);
+			return FWCTL_EXIT_OK;
+		}
+		if (argc == 0) { /* `fwctl ct` = `fwctl ct list` */
+			default_word[0] = (char *)c->default_child;
+			argv = default_word;
+			argc = 1;
+		}
+		level = c->children;
+	}
+	fw->cmd = c;
+	if (c->run != cmd_help) {
+		if (args_want_help(argc, argv)) {
+			char group[64];
+			const char *sp = strrchr(fw->cmd_path, ' ');
+
+			snprintf(group, sizeof(group), "%.*s", sp ? (int)(sp - fw->cmd_path) : 0,
+			         fw->cmd_path);
+			print_command_help(stdout, group, c);
+			return FWCTL_EXIT_OK;
+		}
+		for (int i = 0; i < argc; i++)
+			if (is_global_option(argv[i]))
+				return fwctl_usage_error(fw,
+				                         "'%s' is a global option: put it before "
+				                         "the command (fwctl %s %s)",
+				                         argv[i], argv[i], fw->cmd_path);
+	}
+	return c->run(fw, argc, argv);
+}

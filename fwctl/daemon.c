@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * daemon.c - one request to fwd and its answer (lib/ctl.h does the framing), with every way it
+ * can fail turned into one line for the operator.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "log.h"
+
+int daemon_connect(struct fwctl *fw, struct daemon *d)
+{
+	char err[512];
+
+	if (d->connected)
+		return 0;
+	if (ctl_connect(&d->conn, fw->socket_path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fwctl: %s\n", err);
+		return FWCTL_EXIT_FAILURE;
+	}
+	d->connected = true;
+	return 0;
+}
+
+void daemon_close(struct daemon *d)
+{
+	if (d->connected)
+		ctl_close(&d->conn);
+	d->connected = false;
+}
+
+struct json_object *daemon_request(const char *cmd)
+{
+	struct json_object *req = json_object_new_object();
+
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	return req;
+}
+
+const char *json_get_str(struct json_object *o, const char *key, const char *dflt)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return dflt;
+	return json_object_get_string(v);
+}
+
+long long json_get_int(struct json_object *o, const char *key, long long dflt)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return dflt;
+	return (long long)json_object_get_int64(v);
+}
+
+/* fwd's error: one line gets our prefix; a multi-line text (policy diagnostics, already
+ * "file:line:col: ..." each) is printed as it is. */
+static void print_fwd_error(const char *error)
+{
+	size_t len = strlen(error);
+
+	if (strchr(error, '\n'))
+		fprintf(stderr, "%s%s", error, len && error[len - 1] == '\n' ? "" : "\n");
+	else
+		fprintf(stderr, "fwctl: %s\n", error);
+}
+
+int daemon_call(struct fwctl *fw, struct daemon *d, struct json_object *req,
+                struct json_object **data)
+{
+	const char *cmd = json_get_str(req, "cmd", "?");
+	struct json_object *resp = NULL, *ok, *v;
+	int err, status;
+
+	*data = NULL;
+	pr_debug("-> %s", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+	err = ctl_call(&d->conn, req, &resp);
+	json_object_put(req);
+	if (err == -ECONNRESET || err == -EPIPE) {
+		fprintf(stderr,
+		        "fwctl: fwd at %s closed the connection without answering '%s' (did it "
+		        "stop? see its log)\n",
+		        fw->socket_path, cmd);
+		return FWCTL_EXIT_FAILURE;
+	}
+	if (err < 0) {
+		fprintf(stderr, "fwctl: no answer from fwd at %s to '%s': %s\n", fw->socket_path,
+		        cmd, strerror(-err));
+		return FWCTL_EXIT_FAILURE;
+	}
+	pr_debug("<- %s", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
+	if (!json_object_object_get_ex(resp, "ok", &ok) ||
+	    !json_object_is_type(ok, json_type_boolean)) {
+		fprintf(stderr,
+		        "fwctl: fwd answered '%s' with a message fwctl does not understand (is fwd "
+		        "the same version? fwctl is %s): %.200s\n",
+		        cmd, TCFW_VERSION, json_object_to_json_string(resp));
+		json_object_put(resp);
+		return FWCTL_EXIT_FAILURE;
+	}
+	if (!json_object_get_boolean(ok)) {
+		print_fwd_error(json_get_str(resp, "error", "fwd refused the request (no reason)"));
+		status = (int)json_get_int(resp, "status", FWCTL_EXIT_FAILURE);
+		json_object_put(resp);
+		return status == FWCTL_EXIT_USAGE ? FWCTL_EXIT_USAGE : FWCTL_EXIT_FAILURE;
+	}
+	if (json_object_object_get_ex(resp, "data", &v))
+		*data = json_object_get(v);
+	json_object_put(resp);
+	return FWCTL_EXIT_OK;
+}
+
+int daemon_request_once(struct fwctl *fw, struct daemon *d, struct json_object *req,
+                        struct json_object **data)
+{
+	int ret = daemon_connect(fw, d);
+
+	if (ret) {
+		json_object_put(req);
+		*data = NULL;
+		return ret;
+	}
+	return daemon_call(fw, d, req, data);
+}
+
+int daemon_hello(struct fwctl *fw, struct daemon *d)
+{
+	struct json_object *data;
+	const char *pin_dir, *version;
+	int ret = daemon_request_once(fw, d, daemon_request("hello"), &data);
+
+	if (ret)
+		return ret;
+	pin_dir = json_get_str(data, "pin_dir", NULL);
+	if (!pin_dir || !*pin_dir) {
+		fprintf(stderr, "fwctl: fwd's answer to 'hello' names no pin_dir (is fwd the same "
+		                "version? fwctl is " TCFW_VERSION ")\n");
+		json_object_put(data);
+		return FWCTL_EXIT_FAILURE;
+	}
+	snprintf(d->pin_dir, sizeof(d->pin_dir), "%s", pin_dir);
+	version = json_get_str(data, "version", NULL);
+	if (version && strcmp(version, TCFW_VERSION) != 0)
+		pr_info("fwd is version %s, fwctl %s", version, TCFW_VERSION);
+	pr_debug("fwd pid %lld pins its maps in %s", json_get_int(data, "pid", -1), d->pin_dir);
+	json_object_put(data);
+	return FWCTL_EXIT_OK;
+}

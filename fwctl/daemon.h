@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * daemon.h - fwctl's side of the control socket: connect, one request and its answer, and the
+ * "hello" that tells where fwd pinned its maps. Every failure is printed here, once, as a line
+ * saying what failed and what to do; callers only pass the exit status on.
+ */
+#ifndef FWCTL_DAEMON_H
+#define FWCTL_DAEMON_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "ctl.h"
+#include "fwctl.h"
+
+struct daemon {
+	struct ctl_conn conn;
+	bool connected;
+	char pin_dir[PATH_MAX]; /* from hello */
+};
+
+/* Connect to fwd at fw->socket_path. 0, or FWCTL_EXIT_FAILURE (printed). */
+int daemon_connect(struct fwctl *fw, struct daemon *d);
+void daemon_close(struct daemon *d);
+
+/* {"cmd": cmd}, to which callers add their fields. */
+struct json_object *daemon_request(const char *cmd);
+/* Send req (always consumed) and wait for the answer. 0 with *data set to the answer's "data"
+ * (a reference the caller puts; NULL when there was none), or the exit status after printing
+ * why: fwd's own error with its status (1, or 2 for a usage error), or 1 for a lost link. */
+int daemon_call(struct fwctl *fw, struct daemon *d, struct json_object *req,
+                struct json_object **data);
+/* Connect (if needed) and send one request: daemon_connect + daemon_call. */
+int daemon_request_once(struct fwctl *fw, struct daemon *d, struct json_object *req,
+                        struct json_object **data);
+/* Connect and ask where the maps are pinned (fills d->pin_dir). 0 or the exit status. */
+int daemon_hello(struct fwctl *fw, struct daemon *d);
+
+/* Small json-c getters with defaults, for reading fwd's answers. */
+const char *json_get_str(struct json_object *o, const char *key, const char *dflt);
+long long json_get_int(struct json_object *o, const char *key, long long dflt);
+
+#endif

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * maps.c - fwd's pinned maps, read-only, for `ct list/count`, `nat list` and `stats`.
+ *
+ * The connection table is read straight from the pin (no copy through the daemon, so listing a
+ * million connections costs fwd nothing). Timeouts come from the policy copy the datapath is
+ * using right now: config.policy_active, then pol_meta[copy].timeouts.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "log.h"
+#include "maps.h"
+#include "pins.h"
+
+int maps_open(const struct daemon *d, const char *name, unsigned int key_size,
+              unsigned int value_size)
+{
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info);
+	char err[512];
+	int fd = pins_open_map(d->pin_dir, name, err, sizeof(err));
+
+	if (fd < 0) {
+		fprintf(stderr, "fwctl: %s\n", err);
+		return -1;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
+		fprintf(stderr, "fwctl: cannot inspect map %s/%s: %s\n", d->pin_dir, name,
+		        strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (info.key_size != key_size || (value_size && info.value_size != value_size)) {
+		fprintf(stderr,
+		        "fwctl: map %s/%s has key/value sizes %u/%u, this fwctl expects %u/%u: "
+		        "fwd and fwctl come from different tcfw versions; use the fwctl built "
+		        "with this fwd\n",
+		        d->pin_dir, name, info.key_size, info.value_size, key_size, value_size);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Timeouts of the live policy copy. Before fwd installed any policy pol_meta is all zeros:
+ * then the datapath and expiry use netfilter's defaults, and so do we. */
+static void read_active_timeouts(struct ct_view *v)
+{
+	struct tcfw_config cfg = {0};
+	struct tcfw_policy_meta meta;
+	__u32 key = 0;
+	bool any = false;
+	int cfg_fd, meta_fd;
+
+	ctmap_default_timeouts(v->timeouts);
+	cfg_fd = maps_open(&v->d, TCFW_MAP_CONFIG, sizeof(__u32), sizeof(struct tcfw_config));
+	meta_fd =
+	    maps_open(&v->d, TCFW_MAP_POL_META, sizeof(__u32), sizeof(struct tcfw_policy_meta));
+	if (cfg_fd < 0 || meta_fd < 0 || bpf_map_lookup_elem(cfg_fd, &key, &cfg) < 0) {
+		fprintf(stderr,
+		        "fwctl: timeouts shown are netfilter's defaults, not the policy's\n");
+		goto out;
+	}
+	key = cfg.policy_active;
+	if (bpf_map_lookup_elem(meta_fd, &key, &meta) < 0) {
+		fprintf(stderr,
+		        "fwctl: cannot read policy copy %u in %s/%s: %s; timeouts shown are "
+		        "netfilter's defaults\n",
+		        key, v->d.pin_dir, TCFW_MAP_POL_META, strerror(errno));
+		goto out;
+	}
+	for (unsigned int s = 0; s < TCFW_CT_STATE_MAX; s++)
+		any |= meta.timeouts[s] != 0;
+	if (any)
+		memcpy(v->timeouts, meta.timeouts, sizeof(v->timeouts));
+	else
+		pr_info("no policy installed yet: using netfilter's default timeouts");
+out:
+	if (cfg_fd >= 0)
+		close(cfg_fd);
+	if (meta_fd >= 0)
+		close(meta_fd);
+}
+
+int ct_view_open(struct fwctl *fw, struct ct_view *v)
+{
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	v->m.ct_fd = -1;
+	v->m.reply_fd = -1; /* listings never delete: fwd does that for `ct del` */
+	ret = daemon_hello(fw, &v->d);
+	if (ret)
+		return ret;
+	/* Asked once, the daemon has nothing more to say to a listing. */
+	daemon_close(&v->d);
+	v->m.ct_fd =
+	    maps_open(&v->d, TCFW_MAP_CT, sizeof(struct tcfw_tuple), sizeof(struct tcfw_ct_entry));
+	if (v->m.ct_fd < 0)
+		return FWCTL_EXIT_FAILURE;
+	read_active_timeouts(v);
+	return FWCTL_EXIT_OK;
+}
+
+void ct_view_close(struct ct_view *v)
+{
+	if (v->m.ct_fd >= 0)
+		close(v->m.ct_fd);
+	v->m.ct_fd = -1;
+	daemon_close(&v->d);
+}
+
+int ct_view_walk(struct ct_view *v, ctmap_walk_cb cb, void *ctx)
+{
+	int ret;
+
+	v->now_ns = ctmap_now_ns(); /* one "now" for the whole listing */
+	ret = ctmap_walk(&v->m, 0, cb, ctx);
+
+	if (ret < 0) {
+		fprintf(stderr, "fwctl: cannot read the connection table %s/%s: %s%s\n",
+		        v->d.pin_dir, TCFW_MAP_CT, strerror(-ret),
+		        ret == -EPROTO ? " (fwd and fwctl come from different tcfw versions)" : "");
+		return FWCTL_EXIT_FAILURE;
+	}
+	return FWCTL_EXIT_OK;
+}
+
+uint64_t ct_view_timeout_left(const struct ct_view *v, const struct tcfw_ct_entry *e)
+{
+	return ctmap_timeout_left(e, v->timeouts, v->now_ns);
+}
