@@ -124,6 +124,10 @@ assert_field() {
 	ok "$1: $3 = $got"
 }
 
+file_size_ge() { # FILE BYTES: for wait_for
+	[ -f "$1" ] && [ "$(stat -c %s "$1")" -ge "$2" ]
+}
+
 # ---- servers ----------------------------------------------------------------------------------
 # start_http_server NS ADDR PORT DIR: python's http.server serving DIR; waits until it listens.
 start_http_server() {

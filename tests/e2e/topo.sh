@@ -16,6 +16,7 @@
 
 TOPO_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
+# shellcheck disable=SC2034 # the networks, for policies written by tests
 LAN4_NET=10.77.1.0/24
 LAN4_GW=10.77.1.1
 LAN4_CLIENT=10.77.1.2
@@ -376,4 +377,15 @@ stop_fwd() {
 	if topo_sanitizer_report "$FWD_LOG"; then
 		die "sanitizer report in fwd's log $FWD_LOG (above)"
 	fi
+}
+
+# Several fwd instances (one per gateway namespace): save the current one's variables under a
+# name, and switch back to it later.
+declare -gA TOPO_INSTANCES=()
+fwd_save() { # NAME
+	TOPO_INSTANCES[$1]="$FWD_NS|$FWD_PIN_DIR|$FWD_SOCKET|${FWD_PID:-}|${FWD_LOG:-}"
+}
+fwd_use() { # NAME
+	[ -n "${TOPO_INSTANCES[$1]:-}" ] || die "no fwd instance saved as '$1'"
+	IFS='|' read -r FWD_NS FWD_PIN_DIR FWD_SOCKET FWD_PID FWD_LOG <<<"${TOPO_INSTANCES[$1]}"
 }
