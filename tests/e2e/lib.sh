@@ -168,3 +168,26 @@ defaults {
 $extra
 EOF
 }
+
+# tcp_probe NS ADDR PORT [--src ADDR] [--timeout S]: connected | refused | unreachable | timeout
+tcp_probe() {
+	local ns=$1
+	shift
+	in_ns "$ns" "$PYTHON" "$E2E_DIR/tcp_probe.py" "$@" || die "tcp_probe.py $* failed in $ns"
+}
+
+# assert_probe WHAT EXPECTED NS ADDR PORT [--src ADDR]: one TCP connection attempt ends as
+# EXPECTED (see tcp_probe.py for the words).
+assert_probe() {
+	local what=$1 want=$2 got
+	shift 2
+	got=$(tcp_probe "$@")
+	[ "$got" = "$want" ] || die "$what: expected the connection to be '$want', it was '$got'"
+	ok "$what: $got"
+}
+
+# start_tcp_listener NS ADDR PORT: nc keeps accepting connections on ADDR:PORT.
+start_tcp_listener() {
+	bg_in_ns "$1" nc -lk "$2" "$3" >/dev/null 2>&1
+	wait_for 5 "TCP listener on [$2]:$3 in $1" tcp_listening "$1" "$2" "$3"
+}

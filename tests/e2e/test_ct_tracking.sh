@@ -170,7 +170,9 @@ run_expect "ct list with an unknown state (usage error)" 2 fwctl ct list state e
 
 # ---- ct del -------------------------------------------------------------------------------------
 step "ct del removes exactly the selected connection"
-fwctl ct del proto udp family ip dport "$UDP_PORT" || die "fwctl ct del proto udp family ip dport $UDP_PORT failed"
+out=$(fwctl -j ct del proto udp family ip dport "$UDP_PORT") ||
+	die "fwctl -j ct del proto udp family ip dport $UDP_PORT failed"
+assert_eq "ct del: connections deleted (fwd's answer)" 1 "$(jq -r .deleted <<<"$out")"
 assert_eq "UDP v4 entries after ct del" 0 "$(ct_count_json proto udp family ip)"
 assert_eq "UDP v6 entries after ct del (untouched)" 1 "$(ct_count_json proto udp family ip6)"
 assert_eq "connections after ct del" $((total_before - 1)) "$(ct_count_json)"
