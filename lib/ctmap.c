@@ -56,7 +56,6 @@ int ctmap_walk(const struct ctmap *m, unsigned int batch, ctmap_walk_cb cb, void
 	/* The hash map's batch cursor is a bucket index (u32); a key-sized buffer is ample. */
 	struct tcfw_tuple in_batch, out_batch;
 	struct ctmap_batch b = {0};
-	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_F_LOCK);
 	bool first = true, done = false;
 	int ret;
 
@@ -70,16 +69,12 @@ int ctmap_walk(const struct ctmap *m, unsigned int batch, ctmap_walk_cb cb, void
 	while (!done) {
 		__u32 count = b.cap;
 
+		/* No BPF_F_LOCK: ct values hold no spin lock (LRU maps refuse one); the
+		 * datapath changes state with one compare-and-swap, so each field is read whole. */
 		ret = bpf_map_lookup_batch(m->ct_fd, first ? NULL : &in_batch, &out_batch, b.keys,
-		                           b.vals, &count, &opts);
+		                           b.vals, &count, NULL);
 		if (ret < 0)
 			ret = -errno;
-		if (ret == -EINVAL && first && opts.elem_flags) {
-			/* A value without a bpf_spin_lock (a map made by a test) cannot be read
-			 * under the lock; read it plainly. */
-			opts.elem_flags = 0;
-			continue;
-		}
 		if (ret == -ENOSPC && count == 0) {
 			/* One hash bucket holds more entries than the buffer: grow and retry the
 			 * same position (libbpf/kernel contract for hash map batches). */
