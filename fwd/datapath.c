@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * datapath.c - load the BPF object through its skeleton with every map pinned under the pin
+ * dir. libbpf reuses a pinned map when one exists and is compatible, which is what makes a
+ * restart keep every tracked connection; before that, fwd checks compatibility itself so it
+ * can say which map differs and what to do, instead of libbpf's bare "parameter mismatch".
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "tcfw.skel.h"
+
+#include "datapath.h"
+
+static bool map_is_pinned_by_us(const struct bpf_map *map)
+{
+	/* .rodata/.bss/.data hold load-time constants and are rebuilt on every load. */
+	return !bpf_map__is_internal(map);
+}
+
+static bool is_ct_map(const char *name)
+{
+	return !strcmp(name, TCFW_MAP_CT) || !strcmp(name, TCFW_MAP_CT_REPLY);
+}
+
+static void incompatible_hint(const char *pin_dir)
+{
+	pr_warn("pinned maps in %s are from an incompatible tcfw; stop the old datapath with "
+	        "`fwd --cleanup --pin-dir %s` or remove %s",
+	        pin_dir, pin_dir, pin_dir);
+}
+
+/*
+ * Compare the pinned map at path (if any) with what the object declares. The ct maps may
+ * differ in size only: then the pinned size is kept (resizing would drop every connection).
+ * 0 when compatible or absent, -EINVAL (and a message) when not.
+ */
+static int check_pinned_map(struct bpf_map *map, const char *path, const char *pin_dir)
+{
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info);
+	const char *name = bpf_map__name(map);
+	const char *what = NULL;
+	__u32 pinned = 0, ours = 0;
+	int fd = bpf_obj_get(path), err = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		pr_warn("%s is not a BPF map (%s)", path, strerror(errno));
+		err = -EINVAL;
+		goto out;
+	}
+	if (info.type != (__u32)bpf_map__type(map)) {
+		what = "map type", pinned = info.type, ours = bpf_map__type(map);
+	} else if (info.key_size != bpf_map__key_size(map)) {
+		what = "key size", pinned = info.key_size, ours = bpf_map__key_size(map);
+	} else if (info.value_size != bpf_map__value_size(map)) {
+		what = "value size", pinned = info.value_size, ours = bpf_map__value_size(map);
+	} else if (info.map_flags != bpf_map__map_flags(map)) {
+		what = "flags", pinned = info.map_flags, ours = bpf_map__map_flags(map);
+	} else if (info.max_entries != bpf_map__max_entries(map)) {
+		if (is_ct_map(name)) {
+			pr_warn(
+			    "--ct-max %u ignored for map %s: the pinned map holds %u entries and "
+			    "keeps the tracked connections (to resize, stop fwd and run `fwd "
+			    "--cleanup --pin-dir %s`, which drops them)",
+			    bpf_map__max_entries(map), name, info.max_entries, pin_dir);
+			bpf_map__set_max_entries(map, info.max_entries);
+		} else {
+			what = "max entries", pinned = info.max_entries,
+			ours = bpf_map__max_entries(map);
+		}
+	}
+	if (what) {
+		pr_warn("pinned map %s differs from this fwd's datapath: %s is %u, expected %u",
+		        path, what, pinned, ours);
+		incompatible_hint(pin_dir);
+		err = -EINVAL;
+	}
+out:
+	close(fd);
+	return err;
+}
+
+static int map_fd(struct datapath *dp, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(dp->skel->obj, name);
+
+	if (!map) {
+		pr_warn("the datapath has no map \"%s\" (built from a different tcfw_abi.h?)",
+		        name);
+		return -ENOENT;
+	}
+	return bpf_map__fd(map);
+}
+
+static int collect_fds(struct datapath *dp)
+{
+	struct {
+		int *fd;
+		const char *name;
+	} maps[] = {
+	    {&dp->ct_fd, TCFW_MAP_CT},
+	    {&dp->ct_reply_fd, TCFW_MAP_CT_REPLY},
+	    {&dp->config_fd, TCFW_MAP_CONFIG},
+	    {&dp->pol_meta_fd, TCFW_MAP_POL_META},
+	    {&dp->ifaces_fd, TCFW_MAP_IFACES},
+	    {&dp->local_addrs_fd, TCFW_MAP_LOCAL_ADDRS},
+	    {&dp->events_fd, TCFW_MAP_EVENTS},
+	    {&dp->stats_fd, TCFW_MAP_STATS},
+	    {&dp->pol_scalar_fd, TCFW_MAP_POL_SCALAR},
+	    {&dp->pol_src_fd, TCFW_MAP_POL_SRC},
+	    {&dp->pol_dst_fd, TCFW_MAP_POL_DST},
+	    {&dp->pol_class_fd, TCFW_MAP_POL_CLASS},
+	    {&dp->pol_rules_fd, TCFW_MAP_POL_RULES},
+	    {&dp->pol_limit_fd, TCFW_MAP_POL_LIMIT},
+	    {&dp->pol_hits_fd, TCFW_MAP_POL_HITS},
+	};
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		*maps[i].fd = map_fd(dp, maps[i].name);
+		if (*maps[i].fd < 0)
+			return -ENOENT;
+	}
+	dp->prog_ingress_fd = bpf_program__fd(dp->skel->progs.tcfw_ingress);
+	dp->prog_egress_fd = bpf_program__fd(dp->skel->progs.tcfw_egress);
+	dp->ct_max = bpf_map__max_entries(bpf_object__find_map_by_name(dp->skel->obj, "ct"));
+	return 0;
+}
+
+/* Set every map's pin path; note whether any pin already exists (a takeover). */
+static int set_pin_paths(struct datapath *dp)
+{
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	int err;
+
+	bpf_object__for_each_map(map, dp->skel->obj)
+	{
+		if (!map_is_pinned_by_us(map))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(map)) >=
+		    (int)sizeof(path))
+			return -ENAMETOOLONG;
+		if (access(path, F_OK) == 0)
+			dp->reused = true;
+		err = check_pinned_map(map, path, dp->pin_dir);
+		if (err)
+			return err;
+		err = bpf_map__set_pin_path(map, path);
+		if (err) {
+			pr_warn("cannot set the pin path of map %s: %s", bpf_map__name(map),
+			        strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static const char *load_hint(int err)
+{
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		return " (run fwd as root: it needs CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)";
+	case EINVAL:
+		return " (run with -v to see libbpf's and the verifier's explanation)";
+	default:
+		return "";
+	}
+}
+
+int datapath_open(struct datapath *dp, const char *pin_dir, __u32 ct_max)
+{
+	int err;
+
+	memset(dp, 0, sizeof(*dp));
+	if (snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", pin_dir) >= (int)sizeof(dp->pin_dir))
+		return -ENAMETOOLONG;
+	err = bpffs_prepare(pin_dir, &dp->created_pin_dir);
+	if (err)
+		return err;
+
+	dp->skel = tcfw__open();
+	if (!dp->skel) {
+		err = -errno;
+		pr_warn("cannot open the embedded BPF object: %s (rebuild fwd)", strerror(errno));
+		return err;
+	}
+	bpf_map__set_max_entries(dp->skel->maps.ct, ct_max);
+	bpf_map__set_max_entries(dp->skel->maps.ct_reply, ct_max);
+	err = set_pin_paths(dp);
+	if (err)
+		goto fail;
+
+	err = tcfw__load(dp->skel);
+	if (err) {
+		pr_warn("cannot load the datapath: %s%s", strerror(-err), load_hint(-err));
+		if (err == -EINVAL && dp->reused)
+			incompatible_hint(pin_dir);
+		goto fail;
+	}
+	err = collect_fds(dp);
+	if (err)
+		goto fail;
+	pr_info("datapath loaded; maps %s in %s (ct max %u entries)",
+	        dp->reused ? "reused from" : "pinned", pin_dir, dp->ct_max);
+
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(dp->config_fd, &zero, &dp->config)) {
+		err = -errno;
+		pr_warn("cannot read map config: %s", strerror(errno));
+		goto fail;
+	}
+	if (dp->config.policy_active >= TCFW_POLICY_COPIES)
+		dp->config.policy_active = 0;
+	return 0;
+fail:
+	/* A fresh load that failed after libbpf pinned maps must not leave them behind; pins
+	 * that were reused belong to the datapath still running. */
+	if (!dp->reused)
+		bpf_object__unpin_maps(dp->skel->obj, NULL);
+	tcfw__destroy(dp->skel);
+	dp->skel = NULL;
+	if (dp->created_pin_dir && !dp->reused)
+		rmdir(pin_dir);
+	return err;
+}
+
+void datapath_close(struct datapath *dp)
+{
+	if (dp->skel)
+		tcfw__destroy(dp->skel);
+	dp->skel = NULL;
+}
+
+int datapath_write_config(struct datapath *dp)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(dp->config_fd, &zero, &dp->config, BPF_ANY)) {
+		int err = -errno;
+
+		pr_warn("cannot write map config: %s", strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+int datapath_unpin(const char *pin_dir)
+{
+	/* The object (not loaded) lists the names this fwd pins; only those are removed. */
+	struct tcfw *skel = tcfw__open();
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	int err = 0;
+
+	if (!skel) {
+		err = -errno;
+		pr_warn("cannot open the embedded BPF object to list its maps: %s",
+		        strerror(errno));
+		return err;
+	}
+	bpf_object__for_each_map(map, skel->obj)
+	{
+		if (!map_is_pinned_by_us(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
+		if (unlink(path) && errno != ENOENT) {
+			err = -errno;
+			pr_warn("cannot remove pin %s: %s", path, strerror(errno));
+		}
+	}
+	tcfw__destroy(skel);
+	if (rmdir(pin_dir) && errno != ENOENT) {
+		if (errno == ENOTEMPTY)
+			pr_warn("left %s in place: it holds files fwd did not create", pin_dir);
+		else
+			pr_warn("cannot remove %s: %s", pin_dir, strerror(errno));
+		return err ? err : -errno;
+	}
+	return err;
+}

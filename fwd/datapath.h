@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * datapath.h - the BPF object: bpffs, skeleton load with maps pinned (and reused) under the
+ * pin dir, the map fds every other module uses, and removal of the pins.
+ */
+#ifndef FWD_DATAPATH_H
+#define FWD_DATAPATH_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "tcfw_abi.h"
+
+struct tcfw; /* the skeleton (build/gen/tcfw.skel.h) */
+
+struct datapath {
+	struct tcfw *skel;
+	char pin_dir[PATH_MAX];
+	bool reused; /* pinned maps from an earlier fwd were reused: this run took over */
+	bool created_pin_dir;
+	__u32 ct_max; /* entries of "ct" and "ct_reply" as loaded */
+	int prog_ingress_fd, prog_egress_fd;
+	int ct_fd, ct_reply_fd, config_fd, pol_meta_fd, ifaces_fd, local_addrs_fd, events_fd;
+	int stats_fd, pol_scalar_fd, pol_src_fd, pol_dst_fd, pol_class_fd, pol_rules_fd;
+	int pol_limit_fd, pol_hits_fd;
+	struct tcfw_config config; /* what fwd last wrote to map "config" */
+};
+
+/* Make sure pin_dir's parent is a bpffs (mounting one if needed), open the skeleton, size the
+ * ct maps, pin every map at <pin_dir>/<name> (reusing compatible pins), load. On failure a
+ * message saying what to do has been logged; -errno. */
+int datapath_open(struct datapath *dp, const char *pin_dir, __u32 ct_max);
+/* Close fds and free the skeleton; programs stay attached and maps pinned. */
+void datapath_close(struct datapath *dp);
+/* Remove the pins of every tcfw map under pin_dir, then pin_dir itself. 0 or -errno. */
+int datapath_unpin(const char *pin_dir);
+/* Write dp->config to map "config". 0 or -errno. */
+int datapath_write_config(struct datapath *dp);
+
+/* bpffs.c: pin_dir must live on a bpffs; mount one at its parent when that is not one (only
+ * on an empty directory or /sys/fs/bpf), then create pin_dir. *created: pin_dir is new. */
+int bpffs_prepare(const char *pin_dir, bool *created);
+
+#endif

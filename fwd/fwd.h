@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * fwd.h - the daemon's state, shared by its modules. One struct fwd lives for the whole run;
+ * every module gets it and reads or changes only its own part (named after the module).
+ */
+#ifndef FWD_FWD_H
+#define FWD_FWD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tcfw_abi.h"
+#include "policy.h"
+
+#include "datapath.h"
+#include "ifaces.h"
+#include "loop.h"
+
+#define FWD_EXIT_OK      0
+#define FWD_EXIT_FAILURE 1
+#define FWD_EXIT_USAGE   2
+
+struct fwd_options {
+	const char *policy_path; /* -c FILE */
+	const char *pin_dir;
+	const char *socket_path;
+	const char *group_name; /* --group: may use the control socket */
+	gid_t group_gid;
+	bool have_group;
+	bool keep;    /* leave the datapath attached and pinned on stop */
+	bool cleanup; /* --cleanup: detach and unpin what an earlier fwd left, then exit */
+	__u32 ct_max;
+	unsigned int expire_interval_s;
+	int verbosity;
+};
+
+/* The installed policy (policy_install.c). */
+struct fwd_policy {
+	struct policy *p; /* what the active copy was compiled from */
+	char *name;       /* file path, or the name given with policy-load */
+	__u64 generation;
+	__u8 active;                       /* policy copy the datapath uses */
+	__u32 timeouts[TCFW_CT_STATE_MAX]; /* seconds, used by expiry */
+	struct policy_image img;           /* the active copy's image: rule slot -> rule id */
+	bool have_img;
+	/* Hits counted by copies no longer active, by rule id (rule edits keep the counts). */
+	uint64_t *hits_base;
+	size_t nhits_base;
+};
+
+struct fwd_expiry_stats {
+	uint64_t runs;
+	uint64_t expired; /* connections deleted by expiry since start */
+	uint64_t last_expired;
+	uint64_t last_seen; /* connections walked in the last pass */
+	double last_pass_ms;
+	int last_error; /* -errno of the last failed pass, 0 when it worked */
+};
+
+struct netlink;
+struct control;
+struct monitor;
+
+struct fwd {
+	struct fwd_options opt;
+	struct loop loop;
+	struct datapath dp;
+	struct fwd_ifaces ifaces;
+	struct fwd_policy pol;
+	struct fwd_expiry_stats expiry;
+	struct netlink *nl;
+	struct control *ctl;
+	struct monitor *mon;
+	struct loop_source signals;
+	struct loop_source expiry_timer;
+	uint64_t start_ns; /* CLOCK_MONOTONIC */
+};
+
+#endif

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ifaces.c - which interfaces carry the datapath (see ifaces.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "log.h"
+
+#include "attach.h"
+#include "fwd.h"
+#include "netlink.h"
+
+static struct fwd_iface *iface_find(struct fwd_ifaces *ifs, int ifindex)
+{
+	for (size_t i = 0; i < ifs->n; i++)
+		if (ifs->v[i].ifindex == ifindex)
+			return &ifs->v[i];
+	return NULL;
+}
+
+static struct fwd_iface *iface_add(struct fwd_ifaces *ifs, int ifindex, const char *name)
+{
+	struct fwd_iface *it;
+
+	if (ifs->n == ifs->cap) {
+		size_t cap = ifs->cap ? ifs->cap * 2 : 8;
+		void *v = realloc(ifs->v, cap * sizeof(*ifs->v));
+
+		if (!v)
+			return NULL;
+		ifs->v = v;
+		ifs->cap = cap;
+	}
+	it = &ifs->v[ifs->n++];
+	memset(it, 0, sizeof(*it));
+	it->ifindex = ifindex;
+	snprintf(it->name, sizeof(it->name), "%s", name);
+	return it;
+}
+
+static void iface_remove(struct fwd_ifaces *ifs, struct fwd_iface *it)
+{
+	size_t i = (size_t)(it - ifs->v);
+
+	memmove(&ifs->v[i], &ifs->v[i + 1], (ifs->n - i - 1) * sizeof(*it));
+	ifs->n--;
+}
+
+static int zone_of(const struct policy *p, const char *name)
+{
+	return p && name ? policy_zone_of_ifname(p, name) : -1;
+}
+
+/* Detach from an interface this fwd (or an earlier one) attached to, and forget it. */
+static void iface_unmanage(struct fwd *fwd, int ifindex, const char *name, bool qdisc_ours)
+{
+	__u32 key = (__u32)ifindex;
+	struct fwd_iface *it = iface_find(&fwd->ifaces, ifindex);
+
+	detach_iface(ifindex, name, qdisc_ours);
+	bpf_map_delete_elem(fwd->dp.ifaces_fd, &key);
+	if (it)
+		iface_remove(&fwd->ifaces, it);
+	pr_info("%s: detached (no longer in a zone)", name);
+}
+
+static void iface_manage(struct fwd *fwd, int ifindex, const char *name, int zone)
+{
+	struct fwd_iface *it = iface_find(&fwd->ifaces, ifindex);
+	struct tcfw_iface val = {0};
+	__u32 key = (__u32)ifindex;
+	bool had_entry, created;
+	int err;
+
+	if (!it)
+		it = iface_add(&fwd->ifaces, ifindex, name);
+	if (!it) {
+		pr_warn("%s: out of memory tracking the interface", name);
+		return;
+	}
+	snprintf(it->name, sizeof(it->name), "%s", name);
+	it->zone = zone;
+	/* An entry left by an earlier fwd says whether the qdisc is ours; keep that. */
+	had_entry = bpf_map_lookup_elem(fwd->dp.ifaces_fd, &key, &val) == 0;
+	/* Both copies: the active one matters now, the standby one is rewritten by the next
+	 * policy install before it becomes active. */
+	val.zone[0] = val.zone[1] = (__u8)zone;
+	/* The zone must be in place before the first packet reaches the programs. */
+	if (bpf_map_update_elem(fwd->dp.ifaces_fd, &key, &val, BPF_ANY)) {
+		snprintf(it->error, sizeof(it->error), "cannot record %s in map ifaces: %s", name,
+		         strerror(errno));
+		pr_warn("%s", it->error);
+		return;
+	}
+	if (it->attached)
+		return; /* renamed, or its zone id changed with a new policy: programs stay */
+	err = attach_iface(ifindex, name, fwd->dp.prog_ingress_fd, fwd->dp.prog_egress_fd, &created,
+	                   it->error, sizeof(it->error));
+	if (err) {
+		pr_warn("%s", it->error);
+		it->attached = false;
+		bpf_map_delete_elem(fwd->dp.ifaces_fd, &key);
+		return;
+	}
+	it->error[0] = '\0';
+	if (created)
+		val.flags |= TCFW_IFF_QDISC_OURS;
+	it->qdisc_ours = val.flags & TCFW_IFF_QDISC_OURS;
+	if (created && bpf_map_update_elem(fwd->dp.ifaces_fd, &key, &val, BPF_ANY))
+		pr_warn("%s: cannot record that the clsact qdisc is ours (%s); a later fwd will "
+		        "leave it in place",
+		        name, strerror(errno));
+	if (!it->attached)
+		pr_info("%s (ifindex %d): %s in zone %s%s", name, ifindex,
+		        had_entry ? "taken over" : "attached",
+		        policy_zone_name(fwd->pol.p, (size_t)zone),
+		        created ? ", clsact qdisc created" : "");
+	it->attached = true;
+}
+
+void ifaces_link_event(struct fwd *fwd, int ifindex, const char *name, bool gone)
+{
+	struct fwd_iface *it = iface_find(&fwd->ifaces, ifindex);
+	int zone = gone ? -1 : zone_of(fwd->pol.p, name);
+	__u32 key = (__u32)ifindex;
+
+	if (gone) {
+		/* The qdisc and filters went with the device; only the record is left. */
+		if (bpf_map_delete_elem(fwd->dp.ifaces_fd, &key) == 0 || it)
+			pr_info("%s (ifindex %d): gone", name ? name : "?", ifindex);
+		if (it)
+			iface_remove(&fwd->ifaces, it);
+		return;
+	}
+	if (zone >= 0) {
+		if (!it || !it->attached || it->zone != zone || strcmp(it->name, name))
+			iface_manage(fwd, ifindex, name, zone);
+	} else if (it && it->attached) {
+		iface_unmanage(fwd, ifindex, name, it->qdisc_ours);
+	} else if (it) {
+		iface_remove(&fwd->ifaces, it);
+	}
+}
+
+/* Every ifindex in map "ifaces" (from this or an earlier fwd), malloc'd; -errno. */
+static int ifaces_map_keys(struct fwd *fwd, __u32 **keys, size_t *n)
+{
+	__u32 key, next, *v = NULL;
+	size_t cnt = 0, cap = 0;
+	__u32 *prev = NULL;
+
+	while (bpf_map_get_next_key(fwd->dp.ifaces_fd, prev, &next) == 0) {
+		if (cnt == cap) {
+			void *nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[cnt++] = next;
+		key = next;
+		prev = &key;
+	}
+	*keys = v;
+	*n = cnt;
+	return 0;
+}
+
+int ifaces_write_zones(struct fwd *fwd, const struct policy *p, __u8 copy)
+{
+	__u32 *keys;
+	size_t n;
+	int err = ifaces_map_keys(fwd, &keys, &n);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		char name[IF_NAMESIZE];
+		struct tcfw_iface val;
+		int zone;
+
+		if (bpf_map_lookup_elem(fwd->dp.ifaces_fd, &keys[i], &val))
+			continue; /* removed meanwhile */
+		zone = netlink_link_name(fwd->nl, (int)keys[i], name) ? zone_of(p, name) : -1;
+		val.zone[copy] = zone >= 0 ? (__u8)zone : TCFW_ZONE_NONE;
+		if (bpf_map_update_elem(fwd->dp.ifaces_fd, &keys[i], &val, BPF_ANY)) {
+			err = -errno;
+			pr_warn("cannot write the zone of ifindex %u to map ifaces: %s", keys[i],
+			        strerror(errno));
+			break;
+		}
+	}
+	free(keys);
+	return err;
+}
+
+static void sync_link(int ifindex, const char *name, void *ctx)
+{
+	struct fwd *fwd = ctx;
+
+	ifaces_link_event(fwd, ifindex, name, false);
+}
+
+void ifaces_sync(struct fwd *fwd)
+{
+	__u32 *keys;
+	size_t n;
+
+	/* Records of interfaces that vanished or left every zone, possibly from an earlier fwd. */
+	if (ifaces_map_keys(fwd, &keys, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			char name[IF_NAMESIZE];
+			struct tcfw_iface val;
+
+			if (bpf_map_lookup_elem(fwd->dp.ifaces_fd, &keys[i], &val))
+				continue;
+			if (!netlink_link_name(fwd->nl, (int)keys[i], name)) {
+				bpf_map_delete_elem(fwd->dp.ifaces_fd, &keys[i]);
+				continue;
+			}
+			if (zone_of(fwd->pol.p, name) < 0)
+				iface_unmanage(fwd, (int)keys[i], name,
+				               val.flags & TCFW_IFF_QDISC_OURS);
+		}
+		free(keys);
+	}
+	netlink_foreach_link(fwd->nl, sync_link, fwd);
+}
+
+void ifaces_release(struct fwd *fwd)
+{
+	for (size_t i = 0; i < fwd->ifaces.n; i++) {
+		struct fwd_iface *it = &fwd->ifaces.v[i];
+
+		if (!it->attached)
+			continue;
+		if (detach_iface(it->ifindex, it->name, it->qdisc_ours) == 0)
+			pr_info("%s: detached%s", it->name,
+			        it->qdisc_ours ? ", clsact qdisc removed" : "");
+		it->attached = false;
+	}
+}
+
+void ifaces_free(struct fwd_ifaces *ifs)
+{
+	free(ifs->v);
+	memset(ifs, 0, sizeof(*ifs));
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * ifaces.h - the interfaces fwd manages: those named in the active policy's zones that exist.
+ * Map "ifaces" (pinned) is the record a later fwd reads: zone per policy copy, and whether the
+ * clsact qdisc is ours to remove. Interfaces in no zone are never touched.
+ */
+#ifndef FWD_IFACES_H
+#define FWD_IFACES_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tcfw_abi.h"
+
+struct fwd;
+struct policy;
+
+struct fwd_iface {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	int zone; /* zone id in the active policy */
+	bool attached;
+	bool qdisc_ours;
+	char error[192]; /* why the last attach failed ("" when it worked) */
+};
+
+struct fwd_ifaces {
+	struct fwd_iface *v;
+	size_t n, cap;
+};
+
+/* Bring everything in line with the active policy and the current links: attach interfaces
+ * of its zones, detach those no longer in a zone, forget entries of vanished interfaces. */
+void ifaces_sync(struct fwd *fwd);
+/* A link appeared, changed (renamed) or disappeared (gone). */
+void ifaces_link_event(struct fwd *fwd, int ifindex, const char *name, bool gone);
+/* Write zone[copy] of every interface in map "ifaces" as policy p assigns it (policy install,
+ * before the copy switch). 0 or -errno. */
+int ifaces_write_zones(struct fwd *fwd, const struct policy *p, __u8 copy);
+/* Stop: detach from every managed interface (removing the qdiscs that are ours). */
+void ifaces_release(struct fwd *fwd);
+void ifaces_free(struct fwd_ifaces *ifs);
+
+#endif

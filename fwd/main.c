@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * main.c - fwd: the order of setup and teardown. Everything else is in the modules.
+ *
+ * Setup: parse the policy (nothing touched if it is wrong), make sure no other fwd serves the
+ * socket, load the datapath (reusing pins: a takeover), read links and addresses, install the
+ * policy into the standby copy, attach to the zones' interfaces, then serve: control socket,
+ * events, expiry, signals, all in one loop. Teardown undoes what this run owns: without
+ * --keep the attachments and pins, always the socket.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "ctmap.h"
+#include "log.h"
+
+#include "cleanup.h"
+#include "control.h"
+#include "control_socket.h"
+#include "expiry.h"
+#include "fwd.h"
+#include "local_addrs.h"
+#include "monitor.h"
+#include "netlink.h"
+#include "options.h"
+#include "policy_install.h"
+#include "signals.h"
+
+static struct policy *load_policy_file(const char *path)
+{
+	struct policy_diags diags = {0};
+	struct policy *p = policy_parse_file(path, &diags);
+
+	if (!p) {
+		policy_diags_print(&diags, stderr);
+		pr_warn("%s has errors; nothing was changed", path);
+	}
+	policy_diags_free(&diags);
+	return p;
+}
+
+/* The generation the datapath runs now (a takeover continues counting from it). */
+static void read_generation(struct fwd *fwd)
+{
+	struct tcfw_policy_meta meta;
+	__u32 key = fwd->dp.config.policy_active;
+
+	fwd->pol.active = (__u8)key;
+	if (bpf_map_lookup_elem(fwd->dp.pol_meta_fd, &key, &meta) == 0)
+		fwd->pol.generation = meta.generation;
+}
+
+static int start(struct fwd *fwd, struct policy *p)
+{
+	char err[4096];
+	int ret;
+
+	ret = control_check_free(fwd->opt.socket_path);
+	if (ret)
+		return ret;
+	ret = loop_init(&fwd->loop);
+	if (ret) {
+		pr_warn("cannot create the event loop: %s", strerror(-ret));
+		return ret;
+	}
+	ret = datapath_open(&fwd->dp, fwd->opt.pin_dir, fwd->opt.ct_max);
+	if (ret)
+		return ret;
+	ret = netlink_open(fwd);
+	if (ret)
+		return ret;
+	local_addrs_sync(fwd);
+	read_generation(fwd);
+	/* No monitor is connected yet, whatever an earlier fwd had. */
+	fwd->dp.config.flags &= ~(__u32)TCFW_CFG_EVENTS_NEW;
+	if (policy_install(fwd, p, fwd->opt.policy_path, POLICY_HITS_RESET, err, sizeof(err))) {
+		pr_warn("cannot install %s: %s", fwd->opt.policy_path, err);
+		return -EINVAL;
+	}
+	ret = control_open(fwd);
+	if (!ret)
+		ret = monitor_open(fwd);
+	if (!ret)
+		ret = expiry_start(fwd);
+	if (!ret)
+		ret = signals_open(fwd);
+	return ret;
+}
+
+static void stop(struct fwd *fwd, bool release)
+{
+	signals_close(fwd);
+	expiry_stop(fwd);
+	monitor_close(fwd);
+	control_close(fwd);
+	if (release && fwd->dp.skel) {
+		ifaces_release(fwd);
+		datapath_close(&fwd->dp);
+		if (datapath_unpin(fwd->opt.pin_dir) == 0)
+			pr_info("pins in %s removed", fwd->opt.pin_dir);
+	} else if (fwd->dp.skel) {
+		pr_info("leaving the datapath attached and its maps pinned in %s (a new fwd with "
+		        "--pin-dir %s takes over; `fwd --cleanup --pin-dir %s` removes it)",
+		        fwd->opt.pin_dir, fwd->opt.pin_dir, fwd->opt.pin_dir);
+	}
+	datapath_close(&fwd->dp);
+	netlink_close(fwd);
+	policy_state_free(fwd);
+	ifaces_free(&fwd->ifaces);
+	loop_fini(&fwd->loop);
+}
+
+int main(int argc, char **argv)
+{
+	struct fwd fwd;
+	struct policy *p = NULL;
+	int ret;
+
+	memset(&fwd, 0, sizeof(fwd));
+	fwd.loop.epfd = fwd.signals.fd = fwd.expiry_timer.fd = -1;
+	ret = options_parse(argc, argv, &fwd.opt);
+	if (ret >= 0)
+		return ret;
+	log_init("fwd", (enum log_level)fwd.opt.verbosity);
+	log_route_libbpf();
+
+	if (fwd.opt.policy_path) {
+		p = load_policy_file(fwd.opt.policy_path);
+		if (!p)
+			return FWD_EXIT_FAILURE;
+	}
+	if (fwd.opt.cleanup) {
+		ret = fwd_cleanup(&fwd.opt, p);
+		policy_free(p);
+		return ret;
+	}
+
+	signals_block();
+	fwd.start_ns = ctmap_now_ns();
+	ret = start(&fwd, p);
+	if (ret) {
+		/* Remove only what this run created: a datapath taken over from an earlier fwd
+		 * keeps running as that fwd left it. */
+		bool created = fwd.dp.skel && !fwd.dp.reused;
+
+		if (fwd.pol.p != p)
+			policy_free(p); /* not installed: still ours */
+		stop(&fwd, created);
+		pr_warn("fwd did not start%s", created ? "; everything it set up was removed" : "");
+		return FWD_EXIT_FAILURE;
+	}
+	pr_info("running: %zu interface(s), policy generation %llu, control socket %s",
+	        fwd.ifaces.n, (unsigned long long)fwd.pol.generation, fwd.opt.socket_path);
+
+	ret = loop_run(&fwd.loop);
+	stop(&fwd, !fwd.opt.keep);
+	return ret ? FWD_EXIT_FAILURE : FWD_EXIT_OK;
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * monitor.c - datapath and destroy events to monitor clients (see monitor.h).
+ *
+ * Event JSON (one per line, inside {"event": ...}):
+ *   {"type":"new"|"log"|"invalid"|"destroy"|"lost", "time_ns":N, "family":"ip"|"ip6",
+ *    "proto":"tcp", "src":"...", "dst":"...", "sport":N, "dport":N (or "id" for ICMP echo),
+ *    "ifindex":N, "ifname":"lan0", "chain":"forward", "verdict":"accept", "ct":"new",
+ *    "rule":N, ...}
+ * destroy adds "reason", "state", "age_s" and "counters"; lost has only "count".
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include <bpf/libbpf.h>
+
+#include "addr.h"
+#include "ctmap.h"
+#include "log.h"
+#include "names.h"
+
+#include "commands.h"
+#include "control.h"
+#include "fwd.h"
+#include "monitor.h"
+#include "netlink.h"
+
+struct monitor {
+	struct ring_buffer *rb;
+	struct loop_source src;
+};
+
+static const char *event_type_name(unsigned int type)
+{
+	switch (type) {
+	case TCFW_EV_NEW:
+		return "new";
+	case TCFW_EV_DESTROY:
+		return "destroy";
+	case TCFW_EV_LOG:
+		return "log";
+	case TCFW_EV_INVALID:
+		return "invalid";
+	default:
+		return "unknown";
+	}
+}
+
+static bool is_icmp_echo(const struct tcfw_tuple *t)
+{
+	return t->proto == IPPROTO_ICMP || t->proto == IPPROTO_ICMPV6;
+}
+
+static void add_tuple(struct json_object *o, const struct tcfw_tuple *t)
+{
+	char a[ADDR_STRLEN];
+	const char *proto = proto_name(t->proto);
+
+	json_object_object_add(o, "family",
+	                       json_object_new_string(t->family == TCFW_AF_INET6 ? "ip6" : "ip"));
+	json_object_object_add(
+	    o, "proto", proto ? json_object_new_string(proto) : json_object_new_int(t->proto));
+	json_object_object_add(o, "src", json_object_new_string(addr_format(t->src, a)));
+	json_object_object_add(o, "dst", json_object_new_string(addr_format(t->dst, a)));
+	if (is_icmp_echo(t)) {
+		/* Echo is keyed with the id in sport (request) or dport (reply); see tcfw_abi.h. */
+		json_object_object_add(o, "id",
+		                       json_object_new_int(ntohs(t->sport ? t->sport : t->dport)));
+	} else {
+		json_object_object_add(o, "sport", json_object_new_int(ntohs(t->sport)));
+		json_object_object_add(o, "dport", json_object_new_int(ntohs(t->dport)));
+	}
+}
+
+static void add_ifindex(struct fwd *fwd, struct json_object *o, const char *key_index,
+                        const char *key_name, __u32 ifindex)
+{
+	char name[IF_NAMESIZE];
+
+	json_object_object_add(o, key_index, json_object_new_int64(ifindex));
+	if (ifindex && netlink_link_name(fwd->nl, (int)ifindex, name))
+		json_object_object_add(o, key_name, json_object_new_string(name));
+}
+
+static int ring_event(void *ctx, void *data, size_t size)
+{
+	struct fwd *fwd = ctx;
+	const struct tcfw_event *ev = data;
+	struct json_object *o;
+
+	if (size < sizeof(*ev))
+		return 0; /* a datapath built from another tcfw_abi.h; nothing sensible to show */
+	if (!control_monitor_count(fwd))
+		return 0;
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string(event_type_name(ev->type)));
+	json_object_object_add(o, "time_ns", json_object_new_int64((int64_t)ev->ts_ns));
+	add_tuple(o, &ev->tuple);
+	add_ifindex(fwd, o, "ifindex", "ifname", ev->ifindex);
+	json_object_object_add(o, "chain", json_object_new_string(chain_name(ev->chain)));
+	json_object_object_add(o, "verdict", json_object_new_string(verdict_name(ev->verdict)));
+	json_object_object_add(o, "ct", json_object_new_string(pkt_ct_name(ev->pkt_ct)));
+	json_object_object_add(o, "rule", json_object_new_int64(ev->rule_id));
+	control_broadcast_event(fwd, o);
+	return 0;
+}
+
+static struct json_object *counters_json(const struct tcfw_ct_counters *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "packets", json_object_new_int64((int64_t)c->packets));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)c->bytes));
+	return o;
+}
+
+void monitor_destroy_event(struct fwd *fwd, const struct tcfw_tuple *orig,
+                           const struct tcfw_ct_entry *e, const char *reason)
+{
+	struct json_object *o, *ctr, *reply;
+	uint64_t now = ctmap_now_ns();
+
+	if (!control_monitor_count(fwd))
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("destroy"));
+	json_object_object_add(o, "time_ns", json_object_new_int64((int64_t)now));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	add_tuple(o, orig);
+	reply = json_object_new_object();
+	add_tuple(reply, &e->reply);
+	json_object_object_add(o, "reply", reply);
+	json_object_object_add(o, "state", json_object_new_string(ct_state_lname(e->state)));
+	json_object_object_add(o, "chain", json_object_new_string(chain_name(e->chain)));
+	json_object_object_add(o, "rule", json_object_new_int64(e->rule_id));
+	add_ifindex(fwd, o, "ifindex", "ifname", e->ifindex_in);
+	json_object_object_add(
+	    o, "age_s",
+	    json_object_new_int64(
+		now > e->created_ns ? (int64_t)((now - e->created_ns) / 1000000000ULL) : 0));
+	ctr = json_object_new_object();
+	json_object_object_add(ctr, "orig", counters_json(&e->ctr[TCFW_DIR_ORIG]));
+	json_object_object_add(ctr, "reply", counters_json(&e->ctr[TCFW_DIR_REPLY]));
+	json_object_object_add(o, "counters", ctr);
+	control_broadcast_event(fwd, o);
+}
+
+void monitor_clients_changed(struct fwd *fwd)
+{
+	bool want = control_monitor_count(fwd) > 0;
+	bool have = fwd->dp.config.flags & TCFW_CFG_EVENTS_NEW;
+
+	if (want == have)
+		return;
+	if (want)
+		fwd->dp.config.flags |= TCFW_CFG_EVENTS_NEW;
+	else
+		fwd->dp.config.flags &= ~(__u32)TCFW_CFG_EVENTS_NEW;
+	if (datapath_write_config(&fwd->dp) == 0)
+		pr_debug("new-connection events %s", want ? "on" : "off");
+}
+
+static void ring_ready(struct loop_source *src, uint32_t events)
+{
+	struct fwd *fwd = src->ctx;
+	int n;
+
+	(void)events;
+	n = ring_buffer__consume(fwd->mon->rb);
+	if (n < 0)
+		pr_warn("reading datapath events failed: %s", strerror(-n));
+}
+
+int monitor_open(struct fwd *fwd)
+{
+	struct monitor *mon = calloc(1, sizeof(*mon));
+	int err;
+
+	if (!mon)
+		return -ENOMEM;
+	mon->rb = ring_buffer__new(fwd->dp.events_fd, ring_event, fwd, NULL);
+	if (!mon->rb) {
+		err = -errno;
+		pr_warn("cannot open the datapath's event ring buffer: %s", strerror(errno));
+		free(mon);
+		return err;
+	}
+	mon->src = (struct loop_source){
+	    .fd = ring_buffer__epoll_fd(mon->rb), .fn = ring_ready, .ctx = fwd};
+	err = loop_add(&fwd->loop, &mon->src, EPOLLIN);
+	if (err) {
+		pr_warn("cannot watch the event ring buffer: %s", strerror(-err));
+		ring_buffer__free(mon->rb);
+		free(mon);
+		return err;
+	}
+	fwd->mon = mon;
+	return 0;
+}
+
+void monitor_close(struct fwd *fwd)
+{
+	if (!fwd->mon)
+		return;
+	loop_del(&fwd->loop, &fwd->mon->src);
+	ring_buffer__free(fwd->mon->rb);
+	free(fwd->mon);
+	fwd->mon = NULL;
+}
+
+void cmd_monitor(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+{
+	(void)req;
+	(void)r;
+	control_set_monitor(fwd, c);
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * netlink.c - the libnl-route cache manager in fwd's loop (see netlink.h). libnl keeps both
+ * caches current from RTM_NEWLINK/DELLINK/NEWADDR/DELADDR and calls back with each change;
+ * the initial contents produce no callbacks, so main() syncs from the caches once at start.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include <netlink/cache.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+
+#include "log.h"
+
+#include "fwd.h"
+#include "local_addrs.h"
+#include "netlink.h"
+
+struct netlink {
+	struct fwd *fwd;
+	struct nl_cache_mngr *mngr;
+	struct nl_cache *links, *addrs;
+	struct loop_source src;
+};
+
+static void link_changed(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)
+{
+	struct rtnl_link *link = (struct rtnl_link *)obj;
+	struct fwd *fwd = arg;
+
+	(void)cache;
+	ifaces_link_event(fwd, rtnl_link_get_ifindex(link), rtnl_link_get_name(link),
+	                  action == NL_ACT_DEL);
+}
+
+/* The local address of an rtnl_addr as (family, bytes); false for other families. */
+static bool addr_bytes(struct rtnl_addr *a, int *family, const void **bytes)
+{
+	struct nl_addr *local = rtnl_addr_get_local(a);
+
+	if (!local)
+		return false;
+	*family = nl_addr_get_family(local);
+	*bytes = nl_addr_get_binary_addr(local);
+	return (*family == AF_INET && nl_addr_get_len(local) == 4) ||
+	       (*family == AF_INET6 && nl_addr_get_len(local) == 16);
+}
+
+static void addr_changed(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)
+{
+	struct rtnl_addr *a = (struct rtnl_addr *)obj;
+	const void *bytes;
+	int family;
+
+	(void)cache;
+	if (addr_bytes(a, &family, &bytes))
+		local_addrs_event(arg, rtnl_addr_get_ifindex(a), family, bytes,
+		                  action == NL_ACT_DEL);
+}
+
+static void netlink_ready(struct loop_source *src, uint32_t events)
+{
+	struct netlink *nl = src->ctx;
+	int err;
+
+	(void)events;
+	err = nl_cache_mngr_data_ready(nl->mngr);
+	if (err < 0)
+		/* Typically a lost message (socket buffer overrun): the caches may be stale. */
+		pr_warn("netlink: reading link/address changes failed: %s", nl_geterror(err));
+}
+
+int netlink_open(struct fwd *fwd)
+{
+	struct netlink *nl = calloc(1, sizeof(*nl));
+	int err;
+
+	if (!nl)
+		return -ENOMEM;
+	nl->fwd = fwd;
+	err = nl_cache_mngr_alloc(NULL, NETLINK_ROUTE, NL_AUTO_PROVIDE, &nl->mngr);
+	if (err < 0) {
+		pr_warn("cannot open a netlink socket for link and address events: %s",
+		        nl_geterror(err));
+		goto fail;
+	}
+	err = nl_cache_mngr_add(nl->mngr, "route/link", link_changed, fwd, &nl->links);
+	if (err >= 0)
+		err = nl_cache_mngr_add(nl->mngr, "route/addr", addr_changed, fwd, &nl->addrs);
+	if (err < 0) {
+		pr_warn("cannot read the interfaces and addresses over netlink: %s",
+		        nl_geterror(err));
+		goto fail;
+	}
+	nl->src = (struct loop_source){
+	    .fd = nl_cache_mngr_get_fd(nl->mngr), .fn = netlink_ready, .ctx = nl};
+	err = loop_add(&fwd->loop, &nl->src, EPOLLIN);
+	if (err) {
+		pr_warn("cannot watch the netlink socket: %s", strerror(-err));
+		goto fail;
+	}
+	fwd->nl = nl;
+	return 0;
+fail:
+	if (nl->mngr)
+		nl_cache_mngr_free(nl->mngr);
+	free(nl);
+	return -EIO;
+}
+
+void netlink_close(struct fwd *fwd)
+{
+	struct netlink *nl = fwd->nl;
+
+	if (!nl)
+		return;
+	loop_del(&fwd->loop, &nl->src);
+	nl_cache_mngr_free(nl->mngr); /* frees the caches it manages */
+	free(nl);
+	fwd->nl = NULL;
+}
+
+bool netlink_link_name(struct netlink *nl, int ifindex, char name[IF_NAMESIZE])
+{
+	struct rtnl_link *link = rtnl_link_get(nl->links, ifindex);
+
+	if (!link)
+		return false;
+	snprintf(name, IF_NAMESIZE, "%s", rtnl_link_get_name(link));
+	rtnl_link_put(link);
+	return true;
+}
+
+struct link_iter {
+	void (*cb)(int ifindex, const char *name, void *ctx);
+	void *ctx;
+};
+
+static void link_iter_one(struct nl_object *obj, void *arg)
+{
+	struct link_iter *it = arg;
+	struct rtnl_link *link = (struct rtnl_link *)obj;
+
+	it->cb(rtnl_link_get_ifindex(link), rtnl_link_get_name(link), it->ctx);
+}
+
+void netlink_foreach_link(struct netlink *nl, void (*cb)(int ifindex, const char *name, void *ctx),
+                          void *ctx)
+{
+	struct link_iter it = {.cb = cb, .ctx = ctx};
+
+	nl_cache_foreach(nl->links, link_iter_one, &it);
+}
+
+struct addr_iter {
+	void (*cb)(int ifindex, int family, const void *addr, void *ctx);
+	void *ctx;
+};
+
+static void addr_iter_one(struct nl_object *obj, void *arg)
+{
+	struct addr_iter *it = arg;
+	struct rtnl_addr *a = (struct rtnl_addr *)obj;
+	const void *bytes;
+	int family;
+
+	if (addr_bytes(a, &family, &bytes))
+		it->cb(rtnl_addr_get_ifindex(a), family, bytes, it->ctx);
+}
+
+void netlink_foreach_addr(struct netlink *nl,
+                          void (*cb)(int ifindex, int family, const void *addr, void *ctx),
+                          void *ctx)
+{
+	struct addr_iter it = {.cb = cb, .ctx = ctx};
+
+	nl_cache_foreach(nl->addrs, addr_iter_one, &it);
+}

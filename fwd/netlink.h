@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * netlink.h - links and addresses from the libnl-route cache manager ("route/link" and
+ * "route/addr" caches kept current from netlink events), fed to ifaces.c and local_addrs.c.
+ */
+#ifndef FWD_NETLINK_H
+#define FWD_NETLINK_H
+
+#include <net/if.h>
+#include <stdbool.h>
+
+struct fwd;
+struct netlink;
+
+/* Fill the caches and watch for changes in fwd's loop. 0, or -errno after a message. */
+int netlink_open(struct fwd *fwd);
+void netlink_close(struct fwd *fwd);
+
+/* Name of ifindex (false when there is no such link). */
+bool netlink_link_name(struct netlink *nl, int ifindex, char name[IF_NAMESIZE]);
+void netlink_foreach_link(struct netlink *nl, void (*cb)(int ifindex, const char *name, void *ctx),
+                          void *ctx);
+/* Every address: family AF_INET or AF_INET6, addr its 4 or 16 bytes. */
+void netlink_foreach_addr(struct netlink *nl,
+                          void (*cb)(int ifindex, int family, const void *addr, void *ctx),
+                          void *ctx);
+
+#endif

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * options.c - fwd's command line and --help.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#include "fwd.h"
+#include "options.h"
+
+#define CT_MAX_LIMIT        (1u << 26)
+#define EXPIRE_INTERVAL_MAX 3600
+
+static const char usage_text[] =
+    "Usage: fwd -c FILE [options]\n"
+    "       fwd --cleanup [--pin-dir DIR] [-c FILE]\n"
+    "\n"
+    "The tcfw daemon: loads the datapath, attaches it to the interfaces named in the\n"
+    "policy's zones, installs the policy, follows links and addresses, expires connections\n"
+    "and answers fwctl on its control socket. Runs in the foreground; logs to stderr.\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config FILE          policy file (tcfw policy language); required to run.\n"
+    "                             A file with errors is reported as FILE:LINE:COL and fwd\n"
+    "                             exits 1 before touching anything.\n"
+    "      --pin-dir DIR          where the maps are pinned (default " TCFW_DEFAULT_PIN_DIR ").\n"
+    "                             A new fwd with the same DIR takes over: it reuses the\n"
+    "                             maps (every tracked connection) and replaces the programs\n"
+    "                             in place. One DIR per instance.\n"
+    "      --socket PATH          control socket (default " TCFW_DEFAULT_SOCKET ").\n"
+    "                             One PATH per instance.\n"
+    "      --group NAME           members of group NAME may use the control socket\n"
+    "                             (default: root only).\n"
+    "      --keep                 on stop, leave the programs attached and the maps pinned,\n"
+    "                             so the firewall keeps working until the next fwd takes over.\n"
+    "      --ct-max N             connections tracked at most (default %u). Only applies when\n"
+    "                             the maps are created; pinned maps keep their size.\n"
+    "      --expire-interval S    seconds between expiry passes (default 1, 1..%u).\n"
+    "      --cleanup              detach the programs an earlier fwd left (with --keep, or\n"
+    "                             after a crash) from its interfaces, remove its clsact qdiscs\n"
+    "                             and its pins, then exit. With -c, also detach from the\n"
+    "                             interfaces that policy names.\n"
+    "  -v, --verbose              more output: -v info (libbpf warnings included), -vv debug,\n"
+    "                             -vvv libbpf debug.\n"
+    "  -V, --version              print the version and exit.\n"
+    "  -h, --help                 this text.\n"
+    "\n"
+    "Signals:\n"
+    "  SIGHUP                     re-read -c FILE and install it atomically; a file with\n"
+    "                             errors is logged and the running policy stays.\n"
+    "  SIGTERM, SIGINT            stop: detach and unpin (unless --keep), remove the socket.\n"
+    "  SIGKILL, crash             programs stay attached and maps pinned; the next fwd with\n"
+    "                             the same --pin-dir takes over without losing connections.\n"
+    "\n"
+    "Files:\n"
+    "  DIR/<map>                  pinned maps (ct, ct_reply, config, ifaces, ...); fwctl\n"
+    "                             reads them for listings.\n"
+    "  PATH                       control socket: newline-delimited JSON (docs/fwd.md).\n"
+    "\n"
+    "Exit status: 0 clean stop, 1 failure, 2 usage error.\n"
+    "Manual: docs/fwd.md.\n";
+
+static void usage(FILE *f)
+{
+	fprintf(f, usage_text, TCFW_CT_MAX_DEFAULT, EXPIRE_INTERVAL_MAX);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "fwd: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'fwd --help'.\n");
+	return FWD_EXIT_USAGE;
+}
+
+/* A decimal in [min, max]; false when s is not one. */
+static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return false;
+	*out = strtoul(s, &end, 10);
+	return !errno && !*end && *out >= min && *out <= max;
+}
+
+enum {
+	OPT_PIN_DIR = 256,
+	OPT_SOCKET,
+	OPT_KEEP,
+	OPT_GROUP,
+	OPT_CT_MAX,
+	OPT_EXPIRE_INTERVAL,
+	OPT_CLEANUP,
+};
+
+int options_parse(int argc, char **argv, struct fwd_options *o)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"pin-dir", required_argument, NULL, OPT_PIN_DIR},
+	    {"socket", required_argument, NULL, OPT_SOCKET},
+	    {"keep", no_argument, NULL, OPT_KEEP},
+	    {"group", required_argument, NULL, OPT_GROUP},
+	    {"ct-max", required_argument, NULL, OPT_CT_MAX},
+	    {"expire-interval", required_argument, NULL, OPT_EXPIRE_INTERVAL},
+	    {"cleanup", no_argument, NULL, OPT_CLEANUP},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	unsigned long n;
+	struct group *gr;
+	int opt;
+
+	memset(o, 0, sizeof(*o));
+	o->pin_dir = TCFW_DEFAULT_PIN_DIR;
+	o->socket_path = TCFW_DEFAULT_SOCKET;
+	o->ct_max = TCFW_CT_MAX_DEFAULT;
+	o->expire_interval_s = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":c:vVh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			o->policy_path = optarg;
+			break;
+		case OPT_PIN_DIR:
+			if (optarg[0] != '/')
+				return usage_error("--pin-dir %s: give an absolute path", optarg);
+			o->pin_dir = optarg;
+			break;
+		case OPT_SOCKET:
+			o->socket_path = optarg;
+			break;
+		case OPT_KEEP:
+			o->keep = true;
+			break;
+		case OPT_GROUP:
+			gr = getgrnam(optarg);
+			if (!gr)
+				return usage_error("--group %s: no such group", optarg);
+			o->group_name = optarg;
+			o->group_gid = gr->gr_gid;
+			o->have_group = true;
+			break;
+		case OPT_CT_MAX:
+			if (!parse_uint(optarg, 1, CT_MAX_LIMIT, &n))
+				return usage_error("--ct-max %s: expected a number of connections "
+				                   "from 1 to 67108864",
+				                   optarg);
+			o->ct_max = (__u32)n;
+			break;
+		case OPT_EXPIRE_INTERVAL:
+			if (!parse_uint(optarg, 1, EXPIRE_INTERVAL_MAX, &n))
+				return usage_error("--expire-interval %s: expected seconds from 1 "
+				                   "to 3600",
+				                   optarg);
+			o->expire_interval_s = (unsigned int)n;
+			break;
+		case OPT_CLEANUP:
+			o->cleanup = true;
+			break;
+		case 'v':
+			o->verbosity++;
+			break;
+		case 'V':
+			printf("fwd (tcfw) %s\n", TCFW_VERSION);
+			return FWD_EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return FWD_EXIT_OK;
+		case ':':
+			return usage_error("option %s needs an argument", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s' (the policy file goes after -c)",
+		                   argv[optind]);
+	if (!o->policy_path && !o->cleanup)
+		return usage_error("%s", "no policy: give one with -c FILE");
+	return -1;
+}
