@@ -24,22 +24,58 @@ enum msg_result {
 	MSG_CONTINUE = -1, /* keep going; anything >= 0 is the exit status */
 };
 
-/* "[NEW] proto=tcp src=... chain=forward verdict=accept rule=3", like conntrack -E. */
+/* The tuple members of an event (fwd/monitor.c): printed first, in conntrack's order. */
+static void print_tuple(struct json_object *t)
+{
+	static const char *const keys[] = {"src", "dst", "sport", "dport", "id"};
+	struct json_object *v;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_object_get_ex(t, keys[i], &v))
+			out_text("%s=%s ", keys[i], jsontext_scalar(v));
+}
+
+/* "[NEW] tcp src=.. dst=.. sport=.. dport=.. ifname=lan0 chain=forward verdict=accept ..."
+ * like conntrack -E; a destroy adds the reply tuple and the counters per direction. Members
+ * this fwctl does not know are printed too, as key=value. */
+static void print_event_text(struct json_object *ev)
+{
+	static const char *const shown[] = {"type", "time_ns", "family",   "proto",
+	                                    "src",  "dst",     "sport",    "dport",
+	                                    "id",   "reply",   "counters", NULL};
+	const char *type = json_get_str(ev, "type", "event");
+	struct json_object *proto, *reply, *ctr, *dir;
+
+	out_text("[");
+	for (const char *p = type; *p; p++)
+		out_text("%c", toupper((unsigned char)*p));
+	out_text("] ");
+	if (json_object_object_get_ex(ev, "proto", &proto))
+		out_text("%s ", jsontext_scalar(proto));
+	print_tuple(ev);
+	jsontext_pairs(ev, shown);
+	if (json_object_object_get_ex(ev, "reply", &reply)) {
+		out_text("reply: ");
+		print_tuple(reply);
+	}
+	if (json_object_object_get_ex(ev, "counters", &ctr)) {
+		static const char *const dirs[] = {"orig", "reply"};
+
+		for (size_t i = 0; i < 2; i++)
+			if (json_object_object_get_ex(ctr, dirs[i], &dir))
+				out_text("%s: packets=%lld bytes=%lld ", dirs[i],
+				         json_get_int(dir, "packets", 0),
+				         json_get_int(dir, "bytes", 0));
+	}
+	out_text("\n");
+}
+
 static void print_event(struct json_object *ev)
 {
-	static const char *const skip[] = {"type", NULL};
-	const char *type = json_get_str(ev, "type", "event");
-
-	if (out_is_json()) {
-		out_json(NULL, ev);
-	} else {
-		out_text("[");
-		for (const char *p = type; *p; p++)
-			out_text("%c", toupper((unsigned char)*p));
-		out_text("] ");
-		jsontext_pairs(ev, skip);
-		out_text("\n");
-	}
+	if (out_is_json())
+		out_json(NULL, ev); /* a top-level object: one line each */
+	else
+		print_event_text(ev);
 	fflush(stdout); /* events are read by people and pipes as they happen */
 }
 
@@ -106,8 +142,15 @@ static int follow(struct fwctl *fw, struct daemon *d, int sig_fd)
 			fprintf(stderr, "fwctl: cannot wait for events: %s\n", strerror(errno));
 			return FWCTL_EXIT_FAILURE;
 		}
-		if (fds[1].revents & POLLIN)
+		if (fds[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			/* Consume it: still pending when the mask is restored, it would kill us. */
+			if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
+				pr_debug("reading the signal that stops monitor: %s",
+				         strerror(errno));
 			return FWCTL_EXIT_OK; /* SIGINT / SIGTERM: the operator is done */
+		}
 		if (fds[0].revents) {
 			ret = drain(fw, d);
 			if (ret != MSG_CONTINUE)

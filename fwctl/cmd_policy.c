@@ -166,9 +166,13 @@ int cmd_policy_load(struct fwctl *fw, int argc, char **argv)
 			out_close_object();
 		}
 	} else {
+		long long gen = json_get_int(data, "generation", -1);
+		long long rules = json_get_int(data, "rules", -1);
+
 		out_text("%s: loaded", argv[0]);
-		if (json_get_int(data, "generation", -1) >= 0)
-			out_text(" (generation %lld)", json_get_int(data, "generation", -1));
+		if (gen >= 0 && rules >= 0)
+			out_text(" (generation %lld, %lld rule%s)", gen, rules,
+			         rules == 1 ? "" : "s");
 		out_text("\n");
 	}
 	json_object_put(data);

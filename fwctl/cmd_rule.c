@@ -153,7 +153,7 @@ int cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 /* One rule: "  ID  TEXT  # hits N" when fwd gives the text, else every field as key=value. */
 static void print_rule(struct json_object *r)
 {
-	static const char *const shown[] = {"id", "text", "hits", NULL};
+	static const char *const shown[] = {"id", "text", "hits", "chain", NULL};
 	const char *text = json_get_str(r, "text", json_get_str(r, "line", NULL));
 	long long hits = json_get_int(r, "hits", -1);
 

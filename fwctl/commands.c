@@ -267,7 +267,8 @@ void commands_print_usage(FILE *f)
 static void print_command_help(FILE *f, const char *group, const struct command *c)
 {
 	if (c->children) {
-		fprintf(f, "usage: fwctl %s COMMAND ...\n\n%s. Commands:\n", c->name, c->summary);
+		fprintf(f, "usage: fwctl %s COMMAND ...\n\nfwctl %s: %s.\n\nCommands:\n", c->name,
+		        c->name, c->summary);
 		for (const struct command *k = c->children; k->name; k++)
 			print_row(f, c->name, k);
 		fprintf(f, "\n'fwctl %s' alone runs 'fwctl %s %s'.\n", c->name, c->name,

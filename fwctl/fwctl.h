@@ -9,10 +9,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#ifndef TCFW_VERSION
-#define TCFW_VERSION "0.1.0"
-#endif
-
 enum fwctl_exit {
 	FWCTL_EXIT_OK = 0,
 	FWCTL_EXIT_FAILURE = 1,
