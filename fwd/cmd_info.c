@@ -2,6 +2,7 @@
 /*
  * cmd_info.c - control commands that only report: hello, status.
  */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -84,7 +85,11 @@ static struct json_object *expiry_json(struct fwd *fwd)
 	add_u64(o, "expired", st->expired);
 	add_u64(o, "last_expired", st->last_expired);
 	add_u64(o, "last_walked", st->last_seen);
-	json_object_object_add(o, "last_pass_ms", json_object_new_double(st->last_pass_ms));
+	char ms[32];
+
+	/* Three decimals: microseconds are all that mean anything here. */
+	snprintf(ms, sizeof(ms), "%.3f", st->last_pass_ms);
+	json_object_object_add(o, "last_pass_ms", json_object_new_double_s(st->last_pass_ms, ms));
 	if (st->last_error)
 		add_str(o, "error", strerror(-st->last_error));
 	return o;

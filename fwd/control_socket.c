@@ -22,6 +22,11 @@
 
 #include "control_socket.h"
 
+static const char *group_of(const struct control_socket_opts *o)
+{
+	return o->group_name ? o->group_name : "(unnamed)";
+}
+
 int control_check_free(const char *path)
 {
 	struct ctl_conn c;
@@ -82,7 +87,7 @@ static int make_parent_dir(const char *path, const struct control_socket_opts *o
 			pr_warn(
 			    "%s is not searchable by its group: members of group %s cannot reach "
 			    "the socket (chmod g+x %s and chgrp it to %s)",
-			    dir, o->group_name, dir, o->group_name);
+			    dir, group_of(o), dir, group_of(o));
 		return 0;
 	}
 	/* Only the last component is created with a mode of our choosing; /run exists. */
@@ -94,7 +99,7 @@ static int make_parent_dir(const char *path, const struct control_socket_opts *o
 	}
 	*created = true;
 	if (o->have_group && chown(dir, (uid_t)-1, o->group_gid))
-		pr_warn("cannot give %s to group %s: %s", dir, o->group_name, strerror(errno));
+		pr_warn("cannot give %s to group %s: %s", dir, group_of(o), strerror(errno));
 	return 0;
 }
 
@@ -130,7 +135,7 @@ int control_socket_create(const char *path, const struct control_socket_opts *o,
 	}
 	if (o->have_group && (chown(path, (uid_t)-1, o->group_gid) || chmod(path, 0660))) {
 		err = -errno;
-		pr_warn("cannot open the control socket %s to group %s: %s", path, o->group_name,
+		pr_warn("cannot open the control socket %s to group %s: %s", path, group_of(o),
 		        strerror(errno));
 		unlink(path);
 		goto fail;

@@ -211,8 +211,8 @@ int datapath_open(struct datapath *dp, const char *pin_dir, __u32 ct_max)
 	err = collect_fds(dp);
 	if (err)
 		goto fail;
-	pr_info("datapath loaded; maps %s in %s (ct max %u entries)",
-	        dp->reused ? "reused from" : "pinned", pin_dir, dp->ct_max);
+	pr_info("datapath loaded; maps %s %s (ct max %u entries)",
+	        dp->reused ? "reused from" : "pinned in", pin_dir, dp->ct_max);
 
 	__u32 zero = 0;
 

@@ -239,7 +239,8 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
 	pol->active = standby;
 	pol->generation = img.meta.generation;
 	memcpy(pol->timeouts, img.meta.timeouts, sizeof(pol->timeouts));
-	pr_info("policy %s installed: generation %llu, %zu rules, copy %u", name,
+	/* Not `name`: it may be the old pol->name, freed above. */
+	pr_info("policy %s installed: generation %llu, %zu rules, copy %u", pol->name,
 	        (unsigned long long)pol->generation, policy_rule_count(p), standby);
 
 	/* Interfaces the new zones add or drop. */
