@@ -211,11 +211,18 @@ void ifaces_sync(struct fwd *fwd)
 {
 	__u32 *keys;
 	size_t n;
+	char name[IF_NAMESIZE];
 
+	/* Interfaces that vanished while their events were not seen (netlink resync). */
+	for (size_t i = 0; i < fwd->ifaces.n;) {
+		if (netlink_link_name(fwd->nl, fwd->ifaces.v[i].ifindex, name))
+			i++;
+		else
+			iface_remove(&fwd->ifaces, &fwd->ifaces.v[i]);
+	}
 	/* Records of interfaces that vanished or left every zone, possibly from an earlier fwd. */
 	if (ifaces_map_keys(fwd, &keys, &n) == 0) {
 		for (size_t i = 0; i < n; i++) {
-			char name[IF_NAMESIZE];
 			struct tcfw_iface val;
 
 			if (bpf_map_lookup_elem(fwd->dp.ifaces_fd, &keys[i], &val))

@@ -24,6 +24,7 @@ struct netlink {
 	struct fwd *fwd;
 	struct nl_cache_mngr *mngr;
 	struct nl_cache *links, *addrs;
+	struct nl_sock *refill; /* for re-reading both caches after lost events */
 	struct loop_source src;
 };
 
@@ -62,6 +63,25 @@ static void addr_changed(struct nl_cache *cache, struct nl_object *obj, int acti
 		                  action == NL_ACT_DEL);
 }
 
+/* Events were lost (the socket's buffer overflowed during a burst of changes): read both
+ * tables again and bring the maps and attachments in line with them. */
+static void netlink_resync(struct netlink *nl)
+{
+	int err = nl_cache_refill(nl->refill, nl->links);
+
+	if (err >= 0)
+		err = nl_cache_refill(nl->refill, nl->addrs);
+	if (err < 0) {
+		pr_warn("netlink: re-reading links and addresses failed: %s (interfaces and "
+		        "local addresses may be stale until the next change)",
+		        nl_geterror(err));
+		return;
+	}
+	local_addrs_sync(nl->fwd);
+	ifaces_sync(nl->fwd);
+	pr_info("netlink: link and address tables re-read after lost events");
+}
+
 static void netlink_ready(struct loop_source *src, uint32_t events)
 {
 	struct netlink *nl = src->ctx;
@@ -69,9 +89,14 @@ static void netlink_ready(struct loop_source *src, uint32_t events)
 
 	(void)events;
 	err = nl_cache_mngr_data_ready(nl->mngr);
-	if (err < 0)
-		/* Typically a lost message (socket buffer overrun): the caches may be stale. */
+	if (err == -NLE_NOMEM || err == -NLE_DUMP_INTR) {
+		/* libnl's codes for ENOBUFS (events dropped) and an interrupted dump. */
+		pr_warn("netlink: link/address events were lost (%s); re-reading",
+		        nl_geterror(err));
+		netlink_resync(nl);
+	} else if (err < 0) {
 		pr_warn("netlink: reading link/address changes failed: %s", nl_geterror(err));
+	}
 }
 
 int netlink_open(struct fwd *fwd)
@@ -82,6 +107,11 @@ int netlink_open(struct fwd *fwd)
 	if (!nl)
 		return -ENOMEM;
 	nl->fwd = fwd;
+	nl->refill = nl_socket_alloc();
+	if (!nl->refill || nl_connect(nl->refill, NETLINK_ROUTE) < 0) {
+		pr_warn("cannot open a netlink socket: %s", strerror(errno));
+		goto fail;
+	}
 	err = nl_cache_mngr_alloc(NULL, NETLINK_ROUTE, NL_AUTO_PROVIDE, &nl->mngr);
 	if (err < 0) {
 		pr_warn("cannot open a netlink socket for link and address events: %s",
@@ -108,6 +138,8 @@ int netlink_open(struct fwd *fwd)
 fail:
 	if (nl->mngr)
 		nl_cache_mngr_free(nl->mngr);
+	if (nl->refill)
+		nl_socket_free(nl->refill);
 	free(nl);
 	return -EIO;
 }
@@ -120,6 +152,7 @@ void netlink_close(struct fwd *fwd)
 		return;
 	loop_del(&fwd->loop, &nl->src);
 	nl_cache_mngr_free(nl->mngr); /* frees the caches it manages */
+	nl_socket_free(nl->refill);
 	free(nl);
 	fwd->nl = NULL;
 }
