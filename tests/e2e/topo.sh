@@ -183,6 +183,7 @@ topo_cleanup() {
 		cat "$TOPO_STATUS_FILE" >&2
 		rc=1
 	fi
+	# fwd's own words are the best clue to a failure: show the end of each of its logs.
 	if [ "$rc" -ne 0 ]; then
 		for log in "${TOPO_FWD_LOGS[@]}"; do
 			[ -s "$log" ] || continue
@@ -347,7 +348,6 @@ start_fwd() {
 		if ! fwd_alive; then
 			local rc=0
 			wait "$FWD_PID" || rc=$?
-			tail -n 20 "$FWD_LOG" >&2
 			die "fwd (instance $FWD_SEQ in $FWD_NS) exited with status $rc before answering on $FWD_SOCKET"
 		fi
 		[ $SECONDS -ge $deadline ] && die "fwd (instance $FWD_SEQ in $FWD_NS) did not answer on $FWD_SOCKET within 20s"
@@ -371,7 +371,6 @@ stop_fwd() {
 	FWD_EXIT=0
 	wait "$pid" || FWD_EXIT=$?
 	if [ "$sig" = TERM ] && [ "$FWD_EXIT" -ne 0 ]; then
-		tail -n 20 "$FWD_LOG" >&2
 		die "fwd exited with status $FWD_EXIT after SIGTERM (expected 0)"
 	fi
 	if topo_sanitizer_report "$FWD_LOG"; then
