@@ -56,9 +56,9 @@ ok "nothing pinned in $FWD_PIN_DIR"
 # ---- clean stop, foreign qdisc ---------------------------------------------------------------------
 step "a clsact qdisc and a filter of someone else on lan0 before fwd starts"
 in_gw tc qdisc add dev lan0 clsact
-in_gw tc filter add dev lan0 ingress pref 65000 matchall action pass
+in_gw tc filter add dev lan0 ingress pref 65000 u32 match u32 0 0
 has_clsact wan0 && die "wan0 has a clsact qdisc before fwd started"
-ok "lan0: clsact + matchall (pref 65000); wan0: no clsact"
+ok "lan0: clsact + a u32 filter (pref 65000); wan0: no clsact"
 
 step "fwd starts: its programs on both hooks of lan0 and wan0"
 start_fwd "$WORK/policy.conf"
@@ -96,8 +96,8 @@ for dev in lan0 wan0 lan1; do
 done
 has_clsact lan0 || die "the clsact qdisc on lan0 that existed before fwd was removed"
 ok "lan0 keeps its clsact qdisc (it was not fwd's)"
-in_gw tc filter show dev lan0 ingress | grep -q matchall ||
-	die "the matchall filter on lan0 that existed before fwd was removed"
+in_gw tc filter show dev lan0 ingress | grep -q "pref 65000 u32" ||
+	die "the u32 filter on lan0 that existed before fwd was removed"
 ok "lan0 keeps the other filter"
 has_clsact wan0 && die "wan0 still has the clsact qdisc fwd created"
 ok "wan0's clsact qdisc (fwd's) is removed"
