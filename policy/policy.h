@@ -83,9 +83,11 @@ struct policy_class_entry {
 
 struct policy_image {
 	__u8 copy;
-	struct tcfw_policy_meta meta;
+	struct tcfw_policy_meta meta; /* generation left 0: fwd numbers its loads */
 	/* "pol_scalar": values for indices TCFW_SCALAR_INDEX(copy, chain, 0, 0) ..
-	 * + TCFW_CHAIN_MAX * TCFW_SCALAR_BLOCK - 1, i.e. this copy's whole block. */
+	 * + TCFW_CHAIN_MAX * TCFW_SCALAR_BLOCK - 1, i.e. this copy's whole block: scalar[i] goes to
+	 * index TCFW_SCALAR_INDEX(copy, 0, 0, 0) + i. Every value, like policy_lpm_entry.class_id,
+	 * is a "pol_class" key, TCFW_CLASS_KEY(copy, id), so the datapath looks it up as is. */
 	__u32 *scalar;
 	size_t nscalar;
 	struct policy_lpm_entry *src, *dst; /* "pol_src", "pol_dst" */
