@@ -70,8 +70,10 @@ int cmd_ct_list(struct fwctl *fw, int argc, char **argv)
 	int ret = walk(fw, argc, argv, true, &n);
 
 	/* Like conntrack -L: the count on stderr, so stdout stays one line per connection. */
-	if (ret == 0 && !out_is_json())
+	if (ret == 0 && !out_is_json()) {
+		fflush(stdout); /* the listing first, also when both go to one place */
 		fprintf(stderr, "fwctl: %" PRIu64 " connection%s listed\n", n, n == 1 ? "" : "s");
+	}
 	return ret;
 }
 

@@ -90,8 +90,10 @@ int cmd_nat_list(struct fwctl *fw, int argc, char **argv)
 		out_close_array();
 	}
 	ct_view_close(&view);
-	if (ret == 0 && !out_is_json())
+	if (ret == 0 && !out_is_json()) {
+		fflush(stdout); /* the listing first, also when both go to one place */
 		fprintf(stderr, "fwctl: %" PRIu64 " translated connection%s listed\n", n.listed,
 		        n.listed == 1 ? "" : "s");
+	}
 	return ret;
 }
