@@ -32,7 +32,7 @@ static void print_tuple(struct json_object *t)
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (json_object_object_get_ex(t, keys[i], &v))
-			out_text("%s=%s ", keys[i], jsontext_scalar(v));
+			out_text(" %s=%s", keys[i], jsontext_scalar(v));
 }
 
 /* "[NEW] tcp src=.. dst=.. sport=.. dport=.. ifname=lan0 chain=forward verdict=accept ..."
@@ -49,13 +49,13 @@ static void print_event_text(struct json_object *ev)
 	out_text("[");
 	for (const char *p = type; *p; p++)
 		out_text("%c", toupper((unsigned char)*p));
-	out_text("] ");
+	out_text("]");
 	if (json_object_object_get_ex(ev, "proto", &proto))
-		out_text("%s ", jsontext_scalar(proto));
+		out_text(" %s", jsontext_scalar(proto));
 	print_tuple(ev);
 	jsontext_pairs(ev, shown);
 	if (json_object_object_get_ex(ev, "reply", &reply)) {
-		out_text("reply: ");
+		out_text(" reply:");
 		print_tuple(reply);
 	}
 	if (json_object_object_get_ex(ev, "counters", &ctr)) {
@@ -63,7 +63,7 @@ static void print_event_text(struct json_object *ev)
 
 		for (size_t i = 0; i < 2; i++)
 			if (json_object_object_get_ex(ctr, dirs[i], &dir))
-				out_text("%s: packets=%lld bytes=%lld ", dirs[i],
+				out_text(" %s: packets=%lld bytes=%lld", dirs[i],
 				         json_get_int(dir, "packets", 0),
 				         json_get_int(dir, "bytes", 0));
 	}

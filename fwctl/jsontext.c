@@ -62,13 +62,12 @@ void jsontext_pairs(struct json_object *o, const char *const *skip)
 		if (json_object_is_type(v, json_type_object)) {
 			jsontext_pairs(v, skip);
 		} else if (json_object_is_type(v, json_type_array)) {
-			out_text("%s=", key);
+			out_text(" %s=", key);
 			for (size_t i = 0; i < json_object_array_length(v); i++)
 				out_text("%s%s", i ? "," : "",
 				         jsontext_scalar(json_object_array_get_idx(v, i)));
-			out_text(" ");
 		} else {
-			out_text("%s=%s ", key, jsontext_scalar(v));
+			out_text(" %s=%s", key, jsontext_scalar(v));
 		}
 	}
 }
@@ -94,7 +93,7 @@ static void array_block(const char *key, struct json_object *a, int indent)
 		struct json_object *e = json_object_array_get_idx(a, i);
 
 		if (is_flat_object(e)) {
-			out_text("%*s- ", indent + 2, "");
+			out_text("%*s-", indent + 2, "");
 			jsontext_pairs(e, NULL);
 			out_text("\n");
 		} else if (json_object_is_type(e, json_type_object)) {
