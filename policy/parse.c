@@ -94,6 +94,17 @@ int ps_expected(struct parser *ps, const char *what)
 	return -1;
 }
 
+int ps_unclosed(struct parser *ps, struct pol_loc open, const char *what)
+{
+	if (what)
+		ps_error_at(ps, open, "'{' of '%s' has no matching '}'", what);
+	else
+		ps_error_at(ps, open, "'{' has no matching '}'");
+	ps->depth = 0;
+	ps->resync = true;
+	return -1;
+}
+
 void ps_skip_statement(struct parser *ps)
 {
 	while (ps->tok.kind != TOK_EOF && !(ps->tok.kind == TOK_NEWLINE && ps->depth == 0))
@@ -128,8 +139,9 @@ const char *did_you_mean(char *buf, size_t len, const char *word, const char *co
 {
 	const char *best = name_suggest(word, candidates, n);
 
+	buf[0] = '\0';
 	if (!best)
-		return "";
+		return buf;
 	snprintf(buf, len, " (did you mean '%s%s'?)", prefix ? prefix : "", best);
 	return buf;
 }
@@ -153,7 +165,7 @@ int parse_word_list(struct parser *ps, const char *what, bool allow_empty,
 {
 	struct pol_loc open = ps_loc(ps);
 	char expected[96];
-	bool need_item = !allow_empty;
+	bool need_item = !allow_empty, failed = false;
 
 	if (ps->tok.kind != TOK_LBRACE) {
 		snprintf(expected, sizeof(expected), "'{' and a list of %ss", what);
@@ -166,25 +178,29 @@ int parse_word_list(struct parser *ps, const char *what, bool allow_empty,
 		ps_skip_newlines(ps);
 		if (ps->tok.kind == TOK_RBRACE && !need_item) {
 			ps_next(ps);
-			return 0;
+			return failed ? -1 : 0;
 		}
 		if (newline && ps->tok.kind == TOK_WORD && ps_is_statement_keyword(ps->tok.text)) {
-			ps_error_at(ps, open, "'{' has no matching '}'");
-			return -1;
+			return ps_unclosed(ps, open, NULL);
 		}
 		if (ps->tok.kind != TOK_WORD) {
 			snprintf(expected, sizeof(expected), "%s %s",
 			         strchr("aeiou", what[0]) ? "an" : "a", what);
 			return ps_expected(ps, expected);
 		}
-		if (item(ps, ctx) < 0)
-			return -1;
+		/* A bad item is reported and the list goes on, so every bad address of a long
+		 * set gets reported in one run. */
+		if (item(ps, ctx) < 0) {
+			if (ps->oom)
+				return -1;
+			failed = true;
+		}
 		ps_next(ps);
 		newline = ps->tok.kind == TOK_NEWLINE;
 		ps_skip_newlines(ps);
 		if (ps->tok.kind == TOK_RBRACE) {
 			ps_next(ps);
-			return 0;
+			return failed ? -1 : 0;
 		}
 		if (ps->tok.kind == TOK_COMMA) {
 			ps_next(ps);
@@ -192,8 +208,7 @@ int parse_word_list(struct parser *ps, const char *what, bool allow_empty,
 			continue;
 		}
 		if (newline && ps->tok.kind == TOK_WORD && ps_is_statement_keyword(ps->tok.text)) {
-			ps_error_at(ps, open, "'{' has no matching '}'");
-			return -1;
+			return ps_unclosed(ps, open, NULL);
 		}
 		snprintf(expected, sizeof(expected), "',' or '}' after the %s", what);
 		return ps_expected(ps, expected);
@@ -324,6 +339,10 @@ int pol_parse_text(struct policy *p, const char *file, const char *text, size_t 
 		}
 		if (parse_statement(&ps) == 0 && !ps_at_end(&ps))
 			ps_expected(&ps, "end of line");
+		if (ps.resync) {
+			ps.resync = false;
+			continue;
+		}
 		ps_skip_statement(&ps);
 		if (ps.depth > 0)
 			ps.depth = 0; /* an unclosed '{' was reported; start afresh */

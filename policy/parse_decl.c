@@ -214,10 +214,8 @@ static int parse_block(struct parser *ps, const char *what, int (*entry)(struct 
 		}
 		if (ps->tok.kind == TOK_WORD && ps_is_statement_keyword(ps->tok.text) &&
 		    strcmp(ps->tok.text, "input") && strcmp(ps->tok.text, "forward") &&
-		    strcmp(ps->tok.text, "output")) {
-			ps_error_at(ps, open, "'{' of '%s' has no matching '}'", what);
-			return -1;
-		}
+		    strcmp(ps->tok.text, "output"))
+			return ps_unclosed(ps, open, what);
 		rc = entry(ps);
 		if (rc == 0 && !ps_at_end(ps) && ps->tok.kind != TOK_RBRACE)
 			rc = ps_expected(ps, "end of line after the entry");
@@ -270,8 +268,8 @@ static int defaults_entry(struct parser *ps)
 		if (ps_is_word(ps, "reject")) {
 			ps_error_at(
 			    ps, ps_loc(ps),
-			    "'invalid' takes drop or accept: packets conntrack cannot place "
-			    "get no reject answer");
+			    "'invalid' takes drop or accept, not reject: a packet conntrack "
+			    "cannot place gets no answer");
 			return -1;
 		}
 		if (parse_verdict(ps, 2, &v) < 0)

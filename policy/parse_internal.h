@@ -25,6 +25,9 @@ struct parser {
 	struct policy *pol;
 	int nerr;
 	int depth; /* braces open, counting the current token */
+	/* A forgotten '}' was detected at a line that starts a statement: the current token
+	 * begins the next statement, so recovery must not skip it. */
+	bool resync;
 	bool oom;
 };
 
@@ -41,6 +44,9 @@ void ps_error_at(struct parser *ps, struct pol_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* "expected WHAT, got <current token>" at the current token; returns -1. */
 int ps_expected(struct parser *ps, const char *what);
+/* Report that the '{' at open has no '}' (the current token starts a new statement) and
+ * arrange for parsing to go on from here; returns -1. */
+int ps_unclosed(struct parser *ps, struct pol_loc open, const char *what);
 /* Skip to the end of the statement (a newline outside braces, or the end of the file). */
 void ps_skip_statement(struct parser *ps);
 void ps_skip_newlines(struct parser *ps);
