@@ -20,20 +20,33 @@
 #include "datapath.h"
 #include "fwd.h"
 
+/* Interfaces already released (an interface both recorded and named counts once). */
+struct released {
+	unsigned int ifindex[TCFW_MAX_IFACES];
+	size_t n;
+};
+
+static bool was_released(const struct released *r, unsigned int ifindex)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->ifindex[i] == ifindex)
+			return true;
+	return false;
+}
+
 /* Interfaces recorded in the pinned "ifaces" map: detach, removing qdiscs marked ours. */
-static int cleanup_recorded(const char *pin_dir, int *failures)
+static void cleanup_recorded(const char *pin_dir, struct released *r, int *failures)
 {
 	char err[512];
 	int fd = pins_open_map(pin_dir, TCFW_MAP_IFACES, err, sizeof(err));
 	__u32 key, next, *prev = NULL;
-	int n = 0;
 
 	if (fd < 0) {
 		if (fd != -ENOENT) {
 			pr_warn("%s", err);
 			(*failures)++;
 		}
-		return 0;
+		return;
 	}
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		struct tcfw_iface val;
@@ -50,39 +63,40 @@ static int cleanup_recorded(const char *pin_dir, int *failures)
 		else
 			pr_info("%s: detached%s", name,
 			        val.flags & TCFW_IFF_QDISC_OURS ? ", clsact qdisc removed" : "");
-		n++;
+		if (r->n < TCFW_MAX_IFACES)
+			r->ifindex[r->n++] = key;
 	}
 	close(fd);
-	return n;
 }
 
 /* Interfaces the policy names: our filters only (whose qdisc it is, no record says). */
-static int cleanup_named(const struct policy *p, int *failures)
+static void cleanup_named(const struct policy *p, struct released *r, int *failures)
 {
-	int n = 0;
-
 	for (size_t z = 0; p && z < policy_zone_count(p); z++)
 		for (size_t i = 0; i < policy_zone_ifcount(p, z); i++) {
 			const char *name = policy_zone_ifname(p, z, i);
 			unsigned int ifindex = if_nametoindex(name);
 
-			if (!ifindex)
+			if (!ifindex || was_released(r, ifindex))
 				continue;
 			if (detach_iface((int)ifindex, name, false))
 				(*failures)++;
-			n++;
+			else
+				pr_info("%s: detached", name);
+			if (r->n < TCFW_MAX_IFACES)
+				r->ifindex[r->n++] = ifindex;
 		}
-	return n;
 }
 
 int fwd_cleanup(const struct fwd_options *o, const struct policy *p)
 {
-	int failures = 0, n;
+	static struct released r; /* 4 KiB: not on the stack */
+	int failures = 0;
 
 	if (control_check_free(o->socket_path))
 		return FWD_EXIT_FAILURE; /* a running fwd owns these: stop it instead */
-	n = cleanup_recorded(o->pin_dir, &failures);
-	n += cleanup_named(p, &failures);
+	cleanup_recorded(o->pin_dir, &r, &failures);
+	cleanup_named(p, &r, &failures);
 	if (access(o->pin_dir, F_OK) == 0 && datapath_unpin(o->pin_dir))
 		failures++;
 	if (failures) {
@@ -90,6 +104,6 @@ int fwd_cleanup(const struct fwd_options *o, const struct policy *p)
 		        failures);
 		return FWD_EXIT_FAILURE;
 	}
-	pr_warn("cleanup done: %d interface(s) released, pins in %s removed", n, o->pin_dir);
+	pr_warn("cleanup done: tcfw is off %zu interface(s), pins in %s removed", r.n, o->pin_dir);
 	return FWD_EXIT_OK;
 }
