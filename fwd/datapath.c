@@ -68,11 +68,14 @@ static int check_pinned_map(struct bpf_map *map, const char *path, const char *p
 		what = "flags", pinned = info.map_flags, ours = bpf_map__map_flags(map);
 	} else if (info.max_entries != bpf_map__max_entries(map)) {
 		if (is_ct_map(name)) {
-			pr_warn(
-			    "--ct-max %u ignored for map %s: the pinned map holds %u entries and "
-			    "keeps the tracked connections (to resize, stop fwd and run `fwd "
-			    "--cleanup --pin-dir %s`, which drops them)",
-			    bpf_map__max_entries(map), name, info.max_entries, pin_dir);
+			/* One message for the pair: ct_reply always has the size of ct. */
+			if (!strcmp(name, TCFW_MAP_CT))
+				pr_warn(
+				    "connection table size %u ignored: the pinned map %s holds "
+				    "%u entries and keeps the tracked connections (to resize, "
+				    "stop fwd and run `fwd --cleanup --pin-dir %s`, which drops "
+				    "them)",
+				    bpf_map__max_entries(map), path, info.max_entries, pin_dir);
 			bpf_map__set_max_entries(map, info.max_entries);
 		} else {
 			what = "max entries", pinned = info.max_entries,
@@ -201,6 +204,8 @@ int datapath_open(struct datapath *dp, const char *pin_dir, __u32 ct_max)
 	if (err)
 		goto fail;
 
+	/* The verifier can take a while on a big datapath; say what fwd is waiting for. */
+	pr_info("loading the datapath into the kernel%s", dp->reused ? " (taking over)" : "");
 	err = tcfw__load(dp->skel);
 	if (err) {
 		pr_warn("cannot load the datapath: %s%s", strerror(-err), load_hint(-err));
