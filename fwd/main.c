@@ -37,7 +37,7 @@ static struct policy *load_policy_file(const char *path)
 
 	if (!p) {
 		policy_diags_print(&diags, stderr);
-		pr_warn("%s has errors; nothing was changed", path);
+		pr_warn("policy %s not loaded: fwd changed nothing", path);
 	}
 	policy_diags_free(&diags);
 	return p;

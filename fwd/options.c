@@ -19,7 +19,7 @@
 
 static const char usage_text[] =
     "Usage: fwd -c FILE [options]\n"
-    "       fwd --cleanup [--pin-dir DIR] [-c FILE]\n"
+    "       fwd --cleanup [--pin-dir DIR] [--socket PATH] [-c FILE]\n"
     "\n"
     "The tcfw daemon: loads the datapath, attaches it to the interfaces named in the\n"
     "policy's zones, installs the policy, follows links and addresses, expires connections\n"
