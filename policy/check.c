@@ -113,7 +113,7 @@ static void addr_source(const struct policy *p, const struct pol_addr_match *m, 
 	char text[64];
 
 	s->fam = pol_addr_families(p, m);
-	s->loc = m->loc;
+	s->loc = m->kw_loc;
 	s->proto = -1;
 	if (m->kind == POL_ADDR_SET)
 		snprintf(text, sizeof(text), "@%s", m->set_name);

@@ -32,7 +32,7 @@ int policy_rule_add(struct policy *p, const char *line, struct policy_diags *dia
 		nerr++;
 	}
 	if (nerr == 0 && scratch->rules[0]->explicit_id) {
-		pol_diag(diags, "rule", scratch->rules[0]->loc.line, 1,
+		pol_diag(diags, "rule", scratch->rules[0]->loc.line, scratch->rules[0]->loc.col,
 		         "an added rule gets a new id: leave out '[%u]'", scratch->rules[0]->id);
 		nerr++;
 	}

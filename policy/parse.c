@@ -167,10 +167,8 @@ int parse_word_list(struct parser *ps, const char *what, bool allow_empty,
 	char expected[96];
 	bool need_item = !allow_empty, failed = false;
 
-	if (ps->tok.kind != TOK_LBRACE) {
-		snprintf(expected, sizeof(expected), "'{' and a list of %ss", what);
-		return ps_expected(ps, expected);
-	}
+	if (ps->tok.kind != TOK_LBRACE)
+		return ps_expected(ps, "'{'");
 	ps_next(ps);
 	for (;;) {
 		bool newline = ps->tok.kind == TOK_NEWLINE;

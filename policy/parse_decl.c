@@ -94,6 +94,10 @@ int parse_zone(struct parser *ps)
 	if (!z.name)
 		return -1;
 	ps_next(ps);
+	if (ps->tok.kind != TOK_LBRACE) {
+		ps_expected(ps, "'{' and the zone's interfaces after the zone name");
+		goto fail;
+	}
 	if (parse_word_list(ps, "interface name", false, zone_item, &z) < 0)
 		goto fail;
 	zones = realloc(p->zones, (p->nzones + 1) * sizeof(*zones));
@@ -168,6 +172,10 @@ int parse_set(struct parser *ps)
 	if (!s.name)
 		return -1;
 	ps_next(ps);
+	if (ps->tok.kind != TOK_LBRACE) {
+		ps_expected(ps, "'{' and the set's addresses after the set name");
+		goto fail;
+	}
 	if (parse_word_list(ps, "address", true, set_item, &b) < 0)
 		goto fail;
 	set_normalise(&s);

@@ -69,6 +69,7 @@ static int parse_addr_match(struct parser *ps, const char *kw, struct pol_addr_m
 {
 	char expected[80];
 
+	m->kw_loc = ps_loc(ps);
 	ps_next(ps);
 	while (ps->tok.kind == TOK_BANG) {
 		m->neg = !m->neg;

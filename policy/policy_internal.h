@@ -70,6 +70,7 @@ struct pol_addr_match {
 	char *set_name;        /* POL_ADDR_SET, without '@' */
 	int set;               /* POL_ADDR_SET: index, resolved by the checker */
 	struct pol_loc loc;    /* of the first token of the match's value */
+	struct pol_loc kw_loc; /* of the keyword ("from", "to") */
 };
 
 struct pol_port_range {

@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_policy_errors.c - every error the policy library reports, with its exact text and
+ * place: "policy.conf:LINE:COL: message". A bad policy gives NULL; every error of a file is
+ * reported, sorted by place; run-time rule additions report theirs and leave the policy as it
+ * was; the diagnostics API prints and joins them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "policy.h"
+
+/* A policy with zones lan, wan and set admins, for rules to refer to. */
+#define HEAD                                                                                       \
+	"zone lan { lan0 }\n"                                                                      \
+	"zone wan { wan0 }\n"                                                                      \
+	"set admins { 198.51.100.0/24, 2001:db8:1::/48 }\n"
+
+struct error_case {
+	const char *what;
+	const char *text;
+	const char *diags; /* every line policy_diags_str() gives */
+};
+
+static const struct error_case cases[] = {
+    /* ---- lexer ---- */
+    {"unterminated string", HEAD "input accept comment \"web\n",
+     "policy.conf:4:22: unterminated string: add the closing '\"' on the same line\n"},
+    {"control character", "input accept\x01\n",
+     "policy.conf:1:13: unexpected control character 0x01\n"},
+    /* ---- statements ---- */
+    {"unknown keyword with a suggestion", "zome lan { lan0 }\n",
+     "policy.conf:1:1: unknown keyword 'zome' (did you mean 'zone'?)\n"},
+    {"unknown keyword", "allow all\n",
+     "policy.conf:1:1: unknown keyword 'allow': a statement starts with zone, set, defaults, "
+     "timeouts, input, forward, output or nat\n"},
+    {"statement starting with a brace", "{ lan0 }\n",
+     "policy.conf:1:1: expected a statement (zone, set, defaults, timeouts, input, forward, "
+     "output or nat), got '{'\n"},
+    {"garbage after a statement", "zone lan { lan0 } extra\n",
+     "policy.conf:1:19: expected end of line, got 'extra'\n"},
+    {"bad rule id", "[0] input accept\n",
+     "policy.conf:1:1: invalid rule id '[0]': expected [N] with N from 1 to 4294967294\n"},
+    {"rule id before a declaration", "[4] zone lan { lan0 }\n",
+     "policy.conf:1:5: expected a rule (input, forward, output or nat) after the rule id, got "
+     "'zone'\n"},
+    {"rule id used twice", "[3] input accept\n[3] input drop\n",
+     "policy.conf:2:5: rule id [3] is used twice (first at line 1)\n"},
+    /* ---- zones ---- */
+    {"zone without a name", "zone { lan0 }\n",
+     "policy.conf:1:6: expected a zone name after 'zone', got '{'\n"},
+    {"bad zone name", "zone 1lan { lan0 }\n",
+     "policy.conf:1:6: invalid zone name '1lan': use up to 64 letters, digits, '_', '-' or '.', "
+     "starting with a letter or '_'\n"},
+    {"zone without a brace", "zone lan lan0\n",
+     "policy.conf:1:10: expected '{' and the zone's interfaces after the zone name, got "
+     "'lan0'\n"},
+    {"empty zone", "zone lan { }\n", "policy.conf:1:12: expected an interface name, got '}'\n"},
+    {"interface name too long", "zone lan { averyveryverylong }\n",
+     "policy.conf:1:12: invalid interface name 'averyveryverylong': 1 to 15 characters, "
+     "without '/' or ':'\n"},
+    {"interface name with a slash", "zone lan { eth0/1 }\n",
+     "policy.conf:1:12: invalid interface name 'eth0/1': 1 to 15 characters, without '/' or "
+     "':'\n"},
+    {"missing comma", "zone lan { lan0 lan1 }\n",
+     "policy.conf:1:17: expected ',' or '}' after the interface name, got 'lan1'\n"},
+    {"duplicate zone", "zone lan { lan0 }\nzone lan { lan1 }\n",
+     "policy.conf:2:6: duplicate zone 'lan' (first declared at line 1)\n"},
+    {"interface in two zones", "zone lan { lan0 }\nzone wan { wan0, lan0 }\n",
+     "policy.conf:2:18: interface 'lan0' is already in zone 'lan' (line 1)\n"},
+    {"interface twice in one zone", "zone lan {\n lan0,\n lan0 }\n",
+     "policy.conf:3:2: interface 'lan0' is already in zone 'lan' (line 2)\n"},
+    {"forgotten closing brace", "zone lan { lan0\ninput accept in lan\ninput drop in wann\n",
+     "policy.conf:1:10: '{' has no matching '}'\n"
+     "policy.conf:2:17: unknown zone 'lan': declare it with 'zone lan { IFNAME }'\n"
+     "policy.conf:3:15: unknown zone 'wann': declare it with 'zone wann { IFNAME }'\n"},
+    /* ---- sets ---- */
+    {"bad addresses, all reported",
+     "set s { 10.0.0.1/8, 10.0.0.256, 10.0.0.0/33, 2001:db8::/129, ::ffff:10.0.0.1/130 }\n",
+     "policy.conf:1:9: '10.0.0.1/8' has host bits set (did you mean 10.0.0.0/8?)\n"
+     "policy.conf:1:21: invalid address '10.0.0.256': expected an IPv4 or IPv6 address or "
+     "prefix, like 192.0.2.1, 198.51.100.0/24 or 2001:db8::/32\n"
+     "policy.conf:1:33: invalid prefix length in '10.0.0.0/33': IPv4 allows 0 to 32\n"
+     "policy.conf:1:46: invalid prefix length in '2001:db8::/129': IPv6 allows 0 to 128\n"
+     "policy.conf:1:62: invalid prefix length in '::ffff:10.0.0.1/130': IPv6 allows 0 to 128\n"},
+    {"IPv6 host bits", "set s { 2001:db8::1/32 }\n",
+     "policy.conf:1:9: '2001:db8::1/32' has host bits set (did you mean 2001:db8::/32?)\n"},
+    {"prefix length not a number", "set s { 10.0.0.0/x }\n",
+     "policy.conf:1:9: invalid prefix length in '10.0.0.0/x': IPv4 allows 0 to 32\n"},
+    {"empty prefix length", "set s { 10.0.0.0/ }\n",
+     "policy.conf:1:9: invalid prefix length in '10.0.0.0/': IPv4 allows 0 to 32\n"},
+    {"duplicate set", "set a { 10.0.0.1 }\nset a { 10.0.0.2 }\n",
+     "policy.conf:2:5: duplicate set 'a' (first declared at line 1)\n"},
+    {"set list without braces", "set a 10.0.0.1\n",
+     "policy.conf:1:7: expected '{' and the set's addresses after the set name, got "
+     "'10.0.0.1'\n"},
+    /* ---- defaults ---- */
+    {"misspelt verdict", "defaults {\n input alow\n}\n",
+     "policy.conf:2:8: expected a verdict (accept, drop, reject), got 'alow'\n"},
+    {"verdict with a suggestion", "defaults {\n input acept\n}\n",
+     "policy.conf:2:8: expected a verdict (accept, drop, reject), got 'acept' (did you mean "
+     "'accept'?)\n"},
+    {"invalid reject", "defaults {\n invalid reject\n}\n",
+     "policy.conf:2:10: 'invalid' takes drop or accept, not reject: a packet conntrack cannot "
+     "place gets no answer\n"},
+    {"invalid with a bad word", "defaults {\n invalid maybe\n}\n",
+     "policy.conf:2:10: expected a verdict (accept, drop), got 'maybe'\n"},
+    {"default set twice", "defaults {\n forward drop\n forward accept\n}\n",
+     "policy.conf:3:2: 'forward' is set twice in defaults (first at line 2)\n"},
+    {"invalid set twice", "defaults { invalid drop; invalid accept }\n",
+     "policy.conf:1:26: 'invalid' is set twice in defaults (first at line 1)\n"},
+    {"unknown default", "defaults {\n bogus drop\n inptu drop\n}\n",
+     "policy.conf:2:2: unknown default 'bogus': expected input, forward, output or invalid\n"
+     "policy.conf:3:2: unknown default 'inptu' (did you mean 'input'?): expected input, "
+     "forward, output or invalid\n"},
+    {"two entries on one line", "defaults {\n input drop forward drop\n}\n",
+     "policy.conf:2:13: expected end of line after the entry, got 'forward'\n"},
+    {"defaults without a brace", "defaults input drop\n",
+     "policy.conf:1:10: expected '{' after 'defaults', got 'input'\n"},
+    {"unclosed defaults at the end", "defaults {\n input drop\n",
+     "policy.conf:1:10: '{' of 'defaults' has no matching '}'\n"},
+    {"unclosed defaults before a statement", "defaults {\n input drop\nzone lan { lan0 }\n",
+     "policy.conf:1:10: '{' of 'defaults' has no matching '}'\n"},
+    /* ---- timeouts ---- */
+    {"unknown tcp state with a suggestion", "timeouts {\n tcp establshed 1d\n}\n",
+     "policy.conf:2:6: unknown tcp state 'establshed' (did you mean 'established'?)\n"},
+    {"unknown tcp state", "timeouts {\n tcp open 1d\n}\n",
+     "policy.conf:2:6: unknown tcp state 'open': expected one of syn_sent, syn_recv, "
+     "established, fin_wait, close_wait, last_ack, time_wait, close, syn_sent2\n"},
+    {"tcp without a state", "timeouts {\n tcp 30s\n}\n",
+     "policy.conf:2:6: 'tcp' needs a state before the duration: one of syn_sent, syn_recv, "
+     "established, fin_wait, close_wait, last_ack, time_wait, close, syn_sent2\n"},
+    {"unknown udp state", "timeouts {\n udp strem 30s\n}\n",
+     "policy.conf:2:6: unknown udp state 'strem' (did you mean 'stream'?)\n"},
+    {"icmp has no state stream", "timeouts {\n icmp stream 30s\n}\n",
+     "policy.conf:2:7: unknown icmp state 'stream': expected one of unreplied, replied\n"},
+    {"unknown protocol", "timeouts {\n tpc close 1s\n gre 1s\n}\n",
+     "policy.conf:2:2: unknown protocol 'tpc' in timeouts (did you mean 'tcp'?)\n"
+     "policy.conf:3:2: unknown protocol 'gre' in timeouts: expected tcp, udp, icmp, icmpv6 "
+     "or other\n"},
+    {"duration without a unit", "timeouts {\n udp 30\n}\n",
+     "policy.conf:2:6: invalid duration '30': expected a number and a unit, like 30s, 5m, 2h "
+     "or 1d\n"},
+    {"duration with a bad unit", "timeouts {\n udp 30w\n}\n",
+     "policy.conf:2:6: invalid duration '30w': expected a number and a unit, like 30s, 5m, 2h "
+     "or 1d\n"},
+    {"zero duration", "timeouts {\n tcp syn_sent 0s\n}\n",
+     "policy.conf:2:15: duration '0s' is zero: a timeout must be at least 1s\n"},
+    {"duration too long", "timeouts {\n tcp established 49711d\n}\n",
+     "policy.conf:2:18: duration '49711d' is too long (at most 49710d)\n"},
+    {"missing duration", "timeouts {\n udp stream\n}\n",
+     "policy.conf:2:12: expected a duration (like 30s, 5m, 2h or 1d), got end of line\n"},
+    {"timeout set twice",
+     "timeouts {\n udp 30s\n udp replied 10s\n udp stream 1m\n udp stream 2m\n}\n",
+     "policy.conf:3:2: timeout for 'udp replied' is set twice (first at line 2)\n"
+     "policy.conf:5:2: timeout for 'udp stream' is set twice (first at line 4)\n"},
+    {"shorthand after a state", "timeouts {\n icmp replied 10s\n icmp 30s\n}\n",
+     "policy.conf:3:2: timeout for 'icmp' is set twice (first at line 2)\n"},
+    /* ---- rules: grammar ---- */
+    {"misspelt rule verdict", "input alow in lan\n",
+     "policy.conf:1:7: expected a verdict (accept, drop, reject), got 'alow'\n"},
+    {"rule without a verdict", "forward\n",
+     "policy.conf:1:8: expected a verdict (accept, drop, reject), got end of line\n"},
+    {"unknown match with a suggestion", "forward accept dprt 22\n",
+     "policy.conf:1:16: unknown match 'dprt' (did you mean 'dport'?)\n"},
+    {"unknown match", "forward accept quickly\n",
+     "policy.conf:1:16: expected a match (in, out, from, to, proto, sport, dport, family), log, "
+     "limit, comment or end of line, got 'quickly'\n"},
+    {"match twice", "input accept proto tcp proto udp\n",
+     "policy.conf:1:24: 'proto' appears twice in this rule (first at column 14)\n"},
+    {"in without a zone", "input accept in\n",
+     "policy.conf:1:16: expected a zone name after 'in', got end of line\n"},
+    {"bad zone name in a rule", "input accept in 9x\n",
+     "policy.conf:1:17: invalid zone name '9x'\n"},
+    {"from without an address", "input accept from\n",
+     "policy.conf:1:18: expected an address, prefix or @set after 'from', got end of line\n"},
+    {"bad address in a rule", "input accept to 10.1\n",
+     "policy.conf:1:17: invalid address '10.1': expected an IPv4 or IPv6 address or prefix, "
+     "like 192.0.2.1, 198.51.100.0/24 or 2001:db8::/32\n"},
+    {"bad set name", "input accept from @\n", "policy.conf:1:19: invalid set name '@'\n"},
+    {"unknown protocol with a suggestion", "input accept proto tpc\n",
+     "policy.conf:1:20: unknown protocol 'tpc' (did you mean 'tcp'?)\n"},
+    {"unknown protocol", "input accept proto gre\n",
+     "policy.conf:1:20: expected a protocol (tcp, udp, icmp, icmpv6 or a number 0-255), got "
+     "'gre'\n"},
+    {"protocol number too big", "input accept proto 256\n",
+     "policy.conf:1:20: protocol number 256 is out of range (0-255)\n"},
+    {"port out of range", "input accept proto tcp dport 70000\n",
+     "policy.conf:1:30: port 70000 is out of range (0-65535)\n"},
+    {"port range end out of range", "input accept proto tcp dport 1-65536\n",
+     "policy.conf:1:30: port 65536 is out of range (0-65535)\n"},
+    {"reversed port range", "input accept proto tcp dport 2000-1000\n",
+     "policy.conf:1:30: port range 2000-1000 is reversed (did you mean 1000-2000?)\n"},
+    {"bad port", "input accept proto tcp sport ssh\n",
+     "policy.conf:1:30: invalid port 'ssh': expected a number 0-65535 or a range N-M\n"},
+    {"bad port range", "input accept proto tcp sport -5\n",
+     "policy.conf:1:30: invalid port '-5': expected a number 0-65535 or a range N-M\n"},
+    {"bad ports in a list, all reported", "input accept proto tcp dport { 1, x, 99999 }\n",
+     "policy.conf:1:35: invalid port 'x': expected a number 0-65535 or a range N-M\n"
+     "policy.conf:1:38: port 99999 is out of range (0-65535)\n"},
+    {"empty port list", "input accept proto tcp dport { }\n",
+     "policy.conf:1:32: expected a port, got '}'\n"},
+    {"dport without a value", "input accept proto tcp dport\n",
+     "policy.conf:1:29: expected a port, a range N-M or { ... } after 'dport', got end of "
+     "line\n"},
+    {"family misspelt", "input accept family ipv6\n",
+     "policy.conf:1:21: expected a family (ip, ip6), got 'ipv6' (did you mean 'ip6'?)\n"},
+    {"family unknown", "input accept family inet\n",
+     "policy.conf:1:21: expected a family (ip, ip6), got 'inet'\n"},
+    {"limit zero", "input accept limit 0/second\n",
+     "policy.conf:1:20: limit 0/second lets no connection through: use a rate of at least 1, "
+     "or a drop rule\n"},
+    {"limit too high", "input accept limit 1000001/second\n",
+     "policy.conf:1:20: limit 1000001 is too high (at most 1000000)\n"},
+    {"limit unit misspelt", "input accept limit 10/secnd\n",
+     "policy.conf:1:20: unknown limit unit 'secnd' (did you mean 'second'?)\n"},
+    {"limit unit unknown", "input accept limit 10/hour\n",
+     "policy.conf:1:20: unknown limit unit 'hour': expected second or minute\n"},
+    {"limit without a unit", "input accept limit 10\n",
+     "policy.conf:1:22: expected '/second' or '/minute' after the limit's number, got end of "
+     "line\n"},
+    {"limit not a number", "input accept limit ten/second\n",
+     "policy.conf:1:20: invalid limit 'ten': expected N/second or N/minute, like 10/second\n"},
+    {"comment without a string", "input accept comment web\n",
+     "policy.conf:1:22: expected a \"quoted text\" after 'comment', got 'web'\n"},
+    /* ---- rules: checks ---- */
+    {"unknown set with a suggestion",
+     HEAD "\n\n\n\n\n\n\n\n\n\n\n\n\ninput   accept proto tcp dport 22 from @admin\n",
+     "policy.conf:17:40: unknown set '@admin' (did you mean '@admins'?)\n"},
+    {"unknown set", HEAD "input accept from @friends\n",
+     "policy.conf:4:19: unknown set '@friends': declare it with 'set friends { ADDR, ... }'\n"},
+    {"unknown zone with a suggestion", HEAD "\n\n\n\n\n\n\n\nforward accept in wann\n",
+     "policy.conf:12:19: unknown zone 'wann' (did you mean 'wan'?)\n"},
+    {"unknown zone", HEAD "forward accept out dmz\n",
+     "policy.conf:4:20: unknown zone 'dmz': declare it with 'zone dmz { IFNAME }'\n"},
+    {"out on an input rule", HEAD "input accept out lan\n",
+     "policy.conf:4:18: 'out' does not apply to input rules: traffic to the gateway itself "
+     "leaves by no interface\n"},
+    {"in on an output rule", HEAD "output accept in lan\n",
+     "policy.conf:4:18: 'in' does not apply to output rules: traffic the gateway sends arrives "
+     "on no interface\n"},
+    {"ports with icmp", HEAD "forward accept proto icmp dport 22\n",
+     "policy.conf:4:33: 'dport' needs a protocol with ports (tcp or udp), but the rule says "
+     "'proto icmp'\n"},
+    {"ports with gre", HEAD "forward accept sport 1 proto 47\n",
+     "policy.conf:4:22: 'sport' needs a protocol with ports (tcp or udp), but the rule says "
+     "'proto 47'\n"},
+    {"IPv4 and IPv6 addresses", HEAD "forward accept from 10.0.0.1 to 2001:db8::1\n",
+     "policy.conf:4:30: rule can never match: 'from 10.0.0.1' is IPv4 but 'to 2001:db8::1' is "
+     "IPv6\n"},
+    {"proto icmp with an IPv6 address", HEAD "input accept proto icmp from 2001:db8::/32\n",
+     "policy.conf:4:14: rule can never match: 'from 2001:db8::/32' is IPv6 but 'proto icmp' is "
+     "IPv4 (for IPv6 use 'proto icmpv6')\n"},
+    {"proto icmpv6 with an IPv4 set",
+     HEAD "set v4 { 10.0.0.0/8 }\ninput accept to @v4 proto icmpv6\n",
+     "policy.conf:5:21: rule can never match: 'to @v4' is IPv4 but 'proto icmpv6' is IPv6 (for "
+     "IPv4 use 'proto icmp')\n"},
+    {"family against an address", HEAD "input accept family ip6 from 192.0.2.0/24\n",
+     "policy.conf:4:25: rule can never match: 'family ip6' is IPv6 but 'from 192.0.2.0/24' is "
+     "IPv4\n"},
+    {"::/0 is IPv6", HEAD "input accept from ::/0 to 192.0.2.1\n",
+     "policy.conf:4:24: rule can never match: 'from ::/0' is IPv6 but 'to 192.0.2.1' is IPv4\n"},
+    /* ---- nat ---- */
+    {"unknown nat type", HEAD "nat masqerade out wan\nnat redirect in wan\n",
+     "policy.conf:4:5: unknown nat type 'masqerade' (did you mean 'masquerade'?)\n"
+     "policy.conf:5:5: expected a nat type (masquerade, snat, dnat), got 'redirect'\n"},
+    {"masquerade without out", HEAD "nat masquerade from 10.0.0.0/8\n",
+     "policy.conf:4:1: nat masquerade needs 'out ZONE': the zone whose interfaces the "
+     "connections leave by\n"},
+    {"snat without out", HEAD "nat snat -> 198.51.100.1\n",
+     "policy.conf:4:1: nat snat needs 'out ZONE': the zone whose interfaces the connections "
+     "leave by\n"},
+    {"dnat without in", HEAD "nat dnat proto tcp dport 80 -> 10.0.0.1:80\n",
+     "policy.conf:4:1: nat dnat needs 'in ZONE': the zone whose incoming connections it "
+     "redirects\n"},
+    {"dnat with out", HEAD "nat dnat in wan out lan -> 10.0.0.1\n",
+     "policy.conf:4:21: 'out' does not apply to nat dnat: it runs before routing picks the "
+     "output interface\n"},
+    {"snat without a target", HEAD "nat snat out wan\n",
+     "policy.conf:4:17: nat snat needs a target at the end: '-> ADDR[-ADDR][:PORT[-PORT]]'\n"},
+    {"dnat without a target", HEAD "nat dnat in wan proto tcp\n",
+     "policy.conf:4:26: nat dnat needs a target at the end: '-> ADDR[:PORT]'\n"},
+    {"masquerade with a target", HEAD "nat masquerade out wan -> 198.51.100.1\n",
+     "policy.conf:4:24: masquerade takes no '->' target: it uses the output interface's own "
+     "address (use snat for a fixed one)\n"},
+    {"arrow on a filter rule", HEAD "forward accept -> 10.0.0.1\n",
+     "policy.conf:4:16: '->' only follows nat snat or nat dnat rules\n"},
+    {"arrow without a target", HEAD "nat dnat in wan ->\n",
+     "policy.conf:4:19: expected an address after '->', like 10.10.1.2:80, got end of line\n"},
+    {"matches after the target", HEAD "nat dnat in wan -> 10.0.0.1 proto tcp\n",
+     "policy.conf:4:29: expected end of line after the NAT target, got 'proto'\n"},
+    {"dnat to a range", HEAD "nat dnat in wan -> 10.0.0.1-10.0.0.5\n",
+     "policy.conf:4:20: dnat takes one address, not a range: '10.0.0.1-10.0.0.5'\n"},
+    {"dnat to a port range", HEAD "nat dnat in wan proto tcp -> 10.0.0.1:80-90\n",
+     "policy.conf:4:30: dnat takes one port, not a range: '10.0.0.1:80-90'\n"},
+    {"snat range mixing families", HEAD "nat snat out wan -> 10.0.0.1-2001:db8::1\n",
+     "policy.conf:4:21: address range '10.0.0.1-2001:db8::1' mixes IPv4 and IPv6\n"},
+    {"reversed snat range", HEAD "nat snat out wan -> 10.0.0.9-10.0.0.1\n",
+     "policy.conf:4:21: address range '10.0.0.9-10.0.0.1' is reversed: write the lower address "
+     "first\n"},
+    {"snat to port 0", HEAD "nat snat out wan -> 10.0.0.1:0\n",
+     "policy.conf:4:21: port 0 in '10.0.0.1:0' is not a port a connection can use (1-65535)\n"},
+    {"bad nat target", HEAD "nat snat out wan -> gateway\n",
+     "policy.conf:4:21: invalid NAT target 'gateway': expected ADDR[-ADDR][:PORT[-PORT]], like "
+     "198.51.100.10-198.51.100.20:20000-60000 or [2001:db8::1]:80\n"},
+    {"IPv6 target with a port, no brackets", HEAD "nat dnat in wan -> 2001:db8::1:80:x\n",
+     "policy.conf:4:20: invalid NAT target '2001:db8::1:80:x': expected "
+     "ADDR[-ADDR][:PORT[-PORT]], like 198.51.100.10-198.51.100.20:20000-60000 or "
+     "[2001:db8::1]:80\n"},
+    {"log on nat", HEAD "nat masquerade out wan log\n",
+     "policy.conf:4:24: 'log' does not apply to nat rules\n"},
+    {"nat target family against a match",
+     HEAD "nat dnat in wan to 203.0.113.1 -> [2001:db8::5]:80\n",
+     "policy.conf:4:35: rule can never match: 'to 203.0.113.1' is IPv4 but the nat target is "
+     "IPv6\n"},
+};
+
+/* Every case is checked and every mismatch printed before the test fails. */
+static void test_error_cases(void **state)
+{
+	int failed = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct error_case *c = &cases[i];
+		struct policy_diags d = {0};
+		struct policy *p = policy_parse("policy.conf", c->text, strlen(c->text), &d);
+		char *got = policy_diags_str(&d);
+
+		if (p) {
+			print_error("case '%s': the policy was accepted, expected:\n%s\n", c->what,
+			            c->diags);
+			policy_free(p);
+			failed++;
+		} else if (strcmp(got, c->diags) != 0) {
+			print_error("case '%s':\nexpected:\n%sgot:\n%s\n", c->what, c->diags, got);
+			failed++;
+		}
+		free(got);
+		policy_diags_free(&d);
+	}
+	if (failed)
+		fail_msg("%d of %zu error cases gave other messages than expected", failed,
+		         sizeof(cases) / sizeof(cases[0]));
+}
+
+/* Many mistakes in one file: all of them, in order of place. */
+static void test_all_errors_collected(void **state)
+{
+	static const char text[] = "zone lan { lan0 }\n"
+				   "input accept in lam\n"
+				   "defaults {\n"
+				   "  input alow\n"
+				   "  output drop\n"
+				   "}\n"
+				   "zone lan { lan1 }\n"
+				   "forward accept proto tcp dport 99999\n"
+				   "input accept from @nothing\n";
+	static const char want[] =
+	    "policy.conf:2:17: unknown zone 'lam' (did you mean 'lan'?)\n"
+	    "policy.conf:4:9: expected a verdict (accept, drop, reject), got 'alow'\n"
+	    "policy.conf:7:6: duplicate zone 'lan' (first declared at line 1)\n"
+	    "policy.conf:8:32: port 99999 is out of range (0-65535)\n"
+	    "policy.conf:9:19: unknown set '@nothing': declare it with 'set nothing { ADDR, ... "
+	    "}'\n";
+	struct policy_diags d = {0};
+	char *got;
+
+	(void)state;
+	assert_null(policy_parse("policy.conf", text, strlen(text), &d));
+	got = policy_diags_str(&d);
+	if (strcmp(got, want) != 0)
+		fail_msg("expected:\n%sgot:\n%s", want, got);
+	free(got);
+	policy_diags_free(&d);
+}
+
+static void test_too_many_zones(void **state)
+{
+	char text[4096];
+	size_t len = 0;
+	struct policy_diags d = {0};
+
+	(void)state;
+	for (int z = 0; z < 64; z++)
+		len +=
+		    (size_t)snprintf(text + len, sizeof(text) - len, "zone z%d { if%d }\n", z, z);
+	assert_null(policy_parse("policy.conf", text, len, &d));
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].line, 64);
+	assert_string_equal(d.v[0].msg, "too many zones: at most 63 (the datapath keeps a zone id "
+	                                "in 6 bits, and 63 means 'no zone')");
+	policy_diags_free(&d);
+	/* 63 zones are fine. */
+	len = 0;
+	for (int z = 0; z < 63; z++)
+		len +=
+		    (size_t)snprintf(text + len, sizeof(text) - len, "zone z%d { if%d }\n", z, z);
+	struct policy *p = policy_parse("policy.conf", text, len, &d);
+	assert_non_null(p);
+	assert_int_equal(policy_zone_of_ifname(p, "if62"), 62);
+	policy_free(p);
+}
+
+static void test_long_comment(void **state)
+{
+	char text[400];
+	struct policy_diags d = {0};
+
+	(void)state;
+	snprintf(text, sizeof(text), "input accept comment \"%0256d\"\n", 0);
+	assert_null(policy_parse("policy.conf", text, strlen(text), &d));
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].col, 22);
+	assert_string_equal(d.v[0].msg, "comment is 256 bytes long: at most 255");
+	policy_diags_free(&d);
+	snprintf(text, sizeof(text), "input accept comment \"%0255d\"\n", 0);
+	struct policy *p = policy_parse("policy.conf", text, strlen(text), &d);
+	assert_non_null(p);
+	policy_free(p);
+}
+
+/* ---- run-time additions ----------------------------------------------------------------- */
+static void test_rule_add_errors(void **state)
+{
+	static const struct {
+		const char *line, *diags;
+	} adds[] = {
+	    {"forward accept in wann", "rule:1:19: unknown zone 'wann' (did you mean 'wan'?)\n"},
+	    {"forward accept from @admin",
+	     "rule:1:21: unknown set '@admin' (did you mean '@admins'?)\n"},
+	    {"forward alow", "rule:1:9: expected a verdict (accept, drop, reject), got 'alow'\n"},
+	    {"zone dmz { dmz0 }", "rule:1:1: 'zone' cannot be added at run time: only rules "
+	                          "(input, forward, output, nat) can; change the policy file and "
+	                          "reload it\n"},
+	    {"", "rule: expected exactly one rule, got 0\n"},
+	    {"input accept\ninput drop", "rule: expected exactly one rule, got 2\n"},
+	    {"[4] input accept", "rule:1:5: an added rule gets a new id: leave out '[4]'\n"},
+	    {"input accept out lan", "rule:1:18: 'out' does not apply to input rules: traffic to "
+	                             "the gateway itself leaves by no interface\n"},
+	};
+	struct policy_diags d = {0};
+	struct policy *p =
+	    policy_parse("policy.conf", HEAD "input accept\n", strlen(HEAD) + 13, &d);
+	char *before, *after;
+
+	(void)state;
+	assert_non_null(p);
+	before = policy_format(p, NULL, 0);
+	for (size_t i = 0; i < sizeof(adds) / sizeof(adds[0]); i++) {
+		char *got;
+
+		assert_int_equal(policy_rule_add(p, adds[i].line, &d), -1);
+		got = policy_diags_str(&d);
+		if (strcmp(got, adds[i].diags) != 0)
+			fail_msg("adding '%s':\nexpected:\n%sgot:\n%s", adds[i].line, adds[i].diags,
+			         got);
+		free(got);
+		policy_diags_free(&d);
+	}
+	/* Nothing changed, and the next good rule still gets id 2. */
+	after = policy_format(p, NULL, 0);
+	assert_string_equal(before, after);
+	assert_int_equal(policy_rule_add(p, "input drop", &d), 2);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(policy_rule_del(p, 99), -1);
+	free(before);
+	free(after);
+	policy_free(p);
+}
+
+/* ---- the diagnostics API ---------------------------------------------------------------- */
+static void test_diags_api(void **state)
+{
+	struct policy_diags d = {0};
+	char buf[512] = {0};
+	FILE *f;
+	char *s;
+
+	(void)state;
+	assert_null(policy_parse("a.conf", "input alow\nzone x y\n", 20, &d));
+	assert_null(policy_parse_file("/nonexistent/tcfw/policy.conf", &d));
+	assert_int_equal(d.n, 3);
+	s = policy_diags_str(&d);
+	assert_string_equal(
+	    s, "a.conf:1:7: expected a verdict (accept, drop, reject), got 'alow'\n"
+	       "a.conf:2:8: expected '{' and the zone's interfaces after the zone name, got "
+	       "'y'\n"
+	       "/nonexistent/tcfw/policy.conf: cannot open the policy: No such file or "
+	       "directory\n");
+	f = fmemopen(buf, sizeof(buf), "w");
+	assert_non_null(f);
+	policy_diags_print(&d, f);
+	fclose(f);
+	assert_string_equal(buf, s);
+	free(s);
+	policy_diags_free(&d);
+	assert_int_equal(d.n, 0);
+	assert_null(d.v);
+	s = policy_diags_str(&d);
+	assert_string_equal(s, "");
+	free(s);
+	policy_diags_free(&d); /* twice is fine */
+	/* A NULL diags pointer is allowed: the caller only wants the verdict. */
+	assert_null(policy_parse("a.conf", "input alow\n", 11, NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_error_cases),     cmocka_unit_test(test_all_errors_collected),
+	    cmocka_unit_test(test_too_many_zones),  cmocka_unit_test(test_long_comment),
+	    cmocka_unit_test(test_rule_add_errors), cmocka_unit_test(test_diags_api),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
