@@ -17,11 +17,11 @@ IPERF_PORT=5201
 
 write_accept_policy "$WORK/policy.conf" lan0 wan0
 
-# The iperf3 data connection: the client -> server:5201 entry with the most bytes (the other
-# one is iperf3's control connection).
+# The running iperf3 data connection: the established client -> server:5201 entry with the
+# most bytes (the other one is iperf3's control connection; earlier rounds' are closed).
 data_conn() {
 	local json
-	json=$(ct_json proto tcp dport "$IPERF_PORT")
+	json=$(ct_json proto tcp dport "$IPERF_PORT" state established)
 	[ "$(jq length <<<"$json")" -ge 1 ] || die "no iperf3 connection in the table: $json"
 	jq -c 'max_by(.counters.orig.bytes)' <<<"$json"
 }

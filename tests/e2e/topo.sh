@@ -358,18 +358,23 @@ start_fwd() {
 # stop_fwd [SIGNAL]: signal fwd (default TERM) and wait for it; sets FWD_EXIT. A TERM stop
 # must exit 0 within 15 s (the sanitizer build checks leaks at exit).
 stop_fwd() {
-	local sig=${1:-TERM} pid=$FWD_PID
+	local sig=${1:-TERM} pid=$FWD_PID timed_out=0
 	kill "-$sig" "$pid" 2>/dev/null || die "fwd (pid $pid) was not running when asked to stop"
 	local deadline=$((SECONDS + 15))
-	while pid_running "$pid"; do
-		if [ $SECONDS -ge $deadline ]; then
-			kill -KILL "$pid" 2>/dev/null
-			die "fwd (pid $pid) did not exit within 15s of SIG$sig"
-		fi
-		sleep 0.1
-	done
 	FWD_EXIT=0
-	wait "$pid" || FWD_EXIT=$?
+	# stderr hidden here only: after SIGKILL bash prints a "Killed" job notice, expected.
+	{
+		while pid_running "$pid"; do
+			if [ $SECONDS -ge $deadline ]; then
+				timed_out=1
+				kill -KILL "$pid"
+				break
+			fi
+			sleep 0.1
+		done
+		wait "$pid" || FWD_EXIT=$?
+	} 2>/dev/null
+	[ $timed_out = 0 ] || die "fwd (pid $pid) did not exit within 15s of SIG$sig"
 	if [ "$sig" = TERM ] && [ "$FWD_EXIT" -ne 0 ]; then
 		die "fwd exited with status $FWD_EXIT after SIGTERM (expected 0)"
 	fi
