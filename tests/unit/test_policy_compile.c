@@ -1212,6 +1212,44 @@ static void test_rules_per_chain_limit(void **state)
 	free(text);
 }
 
+/*
+ * More classes than the datapath holds: in three chains of 16,384 rules, rule i matches source
+ * ports i..i+k and destination ports i..i+k+1 with a different k per chain, so nearly every
+ * port value has a bitmap of its own: about 6 x 16,384 distinct classes, beyond
+ * TCFW_POLICY_MAX_CLASSES (two chains make 65,532: just below).
+ */
+static void test_classes_limit(void **state)
+{
+	struct policy_diags d = {0};
+	struct policy_image img;
+	struct policy *p;
+	struct text t;
+	char *text;
+
+	(void)state;
+	text_open(&t);
+	for (int i = 0; i < TCFW_POLICY_MAX_RULES; i++) {
+		fprintf(t.f, "input accept proto tcp sport %d dport %d-%d\n", i, i, i + 1);
+		fprintf(t.f, "forward accept proto tcp sport %d-%d dport %d-%d\n", i, i + 2, i,
+		        i + 3);
+		fprintf(t.f, "output accept proto tcp sport %d-%d dport %d-%d\n", i, i + 4, i,
+		        i + 5);
+	}
+	text = text_close(&t);
+	p = parse_or_fail(text, "65,536+ classes");
+	assert_int_equal(policy_compile(p, 0, &img, &d), -1);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(
+	    d.v[0].msg, "the policy needs more than 65536 rule classes (distinct sets of rules "
+			"that one address, port, protocol or zone can match); use fewer distinct "
+			"port ranges or address prefixes");
+	assert_null(img.classes);
+	assert_int_equal(img.nsrc, 0);
+	policy_diags_free(&d);
+	policy_free(p);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1222,6 +1260,7 @@ int main(void)
 	    cmocka_unit_test(test_ten_thousand_rules),
 	    cmocka_unit_test(test_hundred_thousand_prefix_set),
 	    cmocka_unit_test(test_rules_per_chain_limit),
+	    cmocka_unit_test(test_classes_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
