@@ -70,6 +70,10 @@ static int start(struct fwd *fwd, struct policy *p)
 	ret = datapath_open(&fwd->dp, fwd->opt.pin_dir, fwd->opt.ct_max);
 	if (ret)
 		return ret;
+	/* Loading can take long (the verifier); a stop asked for meanwhile ends it here,
+	 * before anything is attached. */
+	if (signals_stop_pending())
+		return -ECANCELED;
 	ret = netlink_open(fwd);
 	if (ret)
 		return ret;
@@ -142,6 +146,13 @@ int main(int argc, char **argv)
 	signals_block();
 	fwd.start_ns = ctmap_now_ns();
 	ret = start(&fwd, p);
+	if (ret == -ECANCELED) {
+		pr_warn("stopped by a signal while starting");
+		if (fwd.pol.p != p)
+			policy_free(p);
+		stop(&fwd, fwd.dp.skel && !fwd.dp.reused);
+		return FWD_EXIT_OK;
+	}
 	if (ret) {
 		/* Remove only what this run created: a datapath taken over from an earlier fwd
 		 * keeps running as that fwd left it. */

@@ -85,3 +85,11 @@ void signals_close(struct fwd *fwd)
 	close(fwd->signals.fd);
 	fwd->signals.fd = -1;
 }
+
+bool signals_stop_pending(void)
+{
+	sigset_t pending;
+
+	return sigpending(&pending) == 0 &&
+	       (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1);
+}
