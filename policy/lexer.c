@@ -2,7 +2,9 @@
 /*
  * lexer.c - turns policy text into tokens with their line and column (1-based; a tab counts as
  * one column, as editors report it in their status line). See lexer_internal.h for what the
- * tokens are. The only error found here is an unterminated string or a control character;
+ * tokens are. Columns count characters, not bytes, in UTF-8 text (a comment with an em dash
+ * does not shift the column of what follows it on the line).
+ * The only error found here is an unterminated string or a control character;
  * the lexer reports it itself and hands back TOK_ERROR, so the parser just skips the line.
  */
 #include <stdio.h>
@@ -36,11 +38,13 @@ static int peek(const struct lexer *lx, size_t ahead)
 
 static void advance(struct lexer *lx)
 {
-	if (lx->s[lx->pos] == '\n') {
+	unsigned char c = (unsigned char)lx->s[lx->pos];
+
+	if (c == '\n') {
 		lx->line++;
 		lx->col = 1;
-	} else {
-		lx->col++;
+	} else if ((c & 0xc0) != 0x80) {
+		lx->col++; /* a UTF-8 continuation byte is part of the character before it */
 	}
 	lx->pos++;
 }

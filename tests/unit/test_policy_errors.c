@@ -33,6 +33,9 @@ static const struct error_case cases[] = {
     /* ---- lexer ---- */
     {"unterminated string", HEAD "input accept comment \"web\n",
      "policy.conf:4:22: unterminated string: add the closing '\"' on the same line\n"},
+    {"columns count characters", "input accept comment \"é—\" quickly\n",
+     "policy.conf:1:27: expected a match (in, out, from, to, proto, sport, dport, family), log, "
+     "limit, comment or end of line, got 'quickly'\n"},
     {"control character", "input accept\x01\n",
      "policy.conf:1:13: unexpected control character 0x01\n"},
     /* ---- statements ---- */
