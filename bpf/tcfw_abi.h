@@ -29,6 +29,7 @@
 #define TCFW_POLICY_WORDS (TCFW_POLICY_MAX_RULES / 64)
 #define TCFW_POLICY_SUMMARY_WORDS (TCFW_POLICY_WORDS / 64)
 #define TCFW_POLICY_MAX_CLASSES 65536 /* per copy */
+#define TCFW_POLICY_MAX_PREFIXES 131072 /* entries of pol_src (and of pol_dst), both copies */
 #define TCFW_EVENTS_BYTES (1 << 20)
 
 /* ---- enums --------------------------------------------------------------------------------- */
@@ -151,6 +152,7 @@ enum tcfw_ct_flags {
 	TCFW_CTF_SEEN_REPLY = 1 << 0,
 	TCFW_CTF_ASSURED = 1 << 1,
 	TCFW_CTF_LOG = 1 << 2, /* accepted by a rule with 'log' */
+	TCFW_CTF_TCP_SIMOPEN = 1 << 3, /* TCP simultaneous open seen (SYN from both sides) */
 };
 
 /*
@@ -159,11 +161,21 @@ enum tcfw_ct_flags {
  * either direction finds the one connection. With NAT the reply tuple is the translated one.
  */
 struct tcfw_ct_entry {
-	struct bpf_spin_lock lock; /* guards state, flags, tcp fields */
-	__u8 state; /* enum tcfw_ct_state */
-	__u8 chain; /* enum tcfw_chain that admitted it: input, forward or output */
-	__u8 flags; /* enum tcfw_ct_flags */
-	__u8 nat_kind; /* enum tcfw_nat_kind */
+	/*
+	 * Was a struct bpf_spin_lock. The kernel refuses a bpf_spin_lock inside LRU hash values
+	 * (map creation fails with EOPNOTSUPP), so the datapath changes state and flags with one
+	 * compare-and-swap of state_word instead. Kept so that no offset below moves; always 0.
+	 */
+	__u32 resv0;
+	union {
+		__u32 state_word; /* the next four bytes as one word, for compare-and-swap */
+		struct {
+			__u8 state; /* enum tcfw_ct_state */
+			__u8 chain; /* enum tcfw_chain that admitted it: input, forward or output */
+			__u8 flags; /* enum tcfw_ct_flags */
+			__u8 nat_kind; /* enum tcfw_nat_kind */
+		};
+	};
 	__u8 tcp_last_dir; /* direction of the last packet that changed state */
 	__u8 tcp_last_index; /* netfilter's packet class of that packet */
 	__u8 pad[2];
@@ -187,8 +199,13 @@ struct tcfw_ct_entry {
 /* Map "config", one entry at index 0. Written by fwd only. */
 struct tcfw_config {
 	__u32 policy_active; /* index (0/1) of the live policy copy */
-	__u32 flags;
+	__u32 flags; /* enum tcfw_config_flags */
 	__u64 pad[2];
+};
+
+/* tcfw_config.flags */
+enum tcfw_config_flags {
+	TCFW_CFG_EVENTS_NEW = 1 << 0, /* emit a TCFW_EV_NEW event for every new connection */
 };
 
 /* Map "pol_meta", one entry per policy copy: everything policy-wide. */

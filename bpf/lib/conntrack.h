@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * conntrack.h - connection tracking: find a packet's connection in either direction, move
+ * its state, count it, and create new connections.
+ *
+ * Offers ct_track() (everything that happens to a packet of a known connection, or to an ICMP
+ * error, and the verdict whether an unknown packet may open a connection) and ct_create()
+ * (store a connection the policy accepted, both halves).
+ *
+ * Map "ct" holds orig tuple -> entry, "ct_reply" reply tuple -> orig tuple. Both are LRU
+ * hashes, so either half can be evicted without the other. Whenever that shows, it is
+ * counted (TCFW_STAT_EVICTIONS_SUSPECTED): a reply half without its entry is stale and is
+ * deleted; an entry whose reply half is gone is the live connection, and its reply half is
+ * put back (deleting it instead would turn the next reply of a working connection into an
+ * INVALID packet).
+ *
+ * Concurrency (every CPU runs these programs at once):
+ *  - The kernel refuses a bpf_spin_lock in LRU hash values, so a transition is one
+ *    compare-and-swap of the entry's state word (state, chain, flags, nat_kind): read it, work
+ *    out the new word, swap it in if nobody changed it meanwhile, else start again from what
+ *    the other CPU wrote. A transition is never lost or torn, and no helper runs in between.
+ *  - Counters are updated on every packet, so they use atomic adds: no retry loop and no
+ *    shared lock on the per-packet path; only the rare transitions pay for a swap.
+ *  - last_seen_ns is written only when it is TCFW_LAST_SEEN_GRANULARITY_NS old, so a busy
+ *    connection does not dirty its cache line for the timestamp on every packet.
+ *  - Two CPUs opening the same connection: the first insert (BPF_NOEXIST) wins, the other
+ *    finds -EEXIST and goes on with the winner's entry.
+ */
+#ifndef TCFW_BPF_CONNTRACK_H
+#define TCFW_BPF_CONNTRACK_H
+
+#include "lib/kernel.h"
+#include "lib/maps.h"
+#include "lib/parse.h"
+#include "lib/stats.h"
+#include "lib/tcp_state.h"
+
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+
+/*
+ * Compare-and-swap attempts for one transition. Each failed attempt means another CPU made a
+ * transition of the same entry, and transitions only move forward: the TCP table without
+ * reopening (which replaces the entry) is acyclic (SYN_SENT < SYN_SENT2 < SYN_RECV <
+ * ESTABLISHED < FIN_WAIT < CLOSE_WAIT < LAST_ACK < TIME_WAIT < CLOSE: 8 steps), the UDP, ICMP
+ * and other states move forward too, and the three flags are only ever set. So no entry sees
+ * more than 11 successful swaps, and 12 attempts always end in success or in "no change".
+ */
+#define CT_CAS_TRIES 12
+
+/* What conntrack concluded about a packet. */
+enum ct_verdict {
+	CT_ESTABLISHED = 0, /* a packet of a known connection, in either direction */
+	CT_RELATED,         /* an ICMP error quoting a known connection */
+	CT_INVALID,         /* conntrack rejects it */
+	CT_NEW,             /* no connection, and this packet may open one */
+	CT_UNTRACKED,       /* a non-first fragment of no known connection: pass, untracked */
+};
+
+/* Where a new connection came from (the policy decision that admitted it). */
+struct ct_origin {
+	__u32 ifindex_in;
+	__u32 ifindex_out;
+	__u32 rule_id;
+	__u8 chain;
+};
+
+static __always_inline bool tuple_eq(const struct tcfw_tuple *a, const struct tcfw_tuple *b)
+{
+	const __u32 *x = (const void *)a, *y = (const void *)b;
+
+	/* Word by word: tuples on the stack are only 4-byte aligned. */
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(*a) / 4); i++)
+		if (x[i] != y[i])
+			return false;
+	return true;
+}
+
+/* The tuple of the other direction, assuming no NAT. ICMP ids swap with the ports, so an
+ * echo request's reverse is the echo reply's tuple (see struct tcfw_tuple). */
+static __always_inline void tuple_reverse(struct tcfw_tuple *r, const struct tcfw_tuple *t)
+{
+	__builtin_memcpy(r->src, t->dst, sizeof(r->src));
+	__builtin_memcpy(r->dst, t->src, sizeof(r->dst));
+	r->sport = t->dport;
+	r->dport = t->sport;
+	r->proto = t->proto;
+	r->family = t->family;
+	r->pad[0] = 0;
+	r->pad[1] = 0;
+}
+
+/**
+ * ct_lookup() - the connection of tuple t, and the direction t travels in it.
+ * @orig: scratch; holds the connection's orig tuple when *dir is TCFW_DIR_REPLY.
+ * Repairs or removes a half-evicted connection on the way (see the top of this file).
+ */
+static __always_inline struct tcfw_ct_entry *ct_lookup(const struct tcfw_tuple *t, __u8 *dir,
+                                                       struct tcfw_tuple *orig)
+{
+	struct tcfw_ct_entry *e;
+	struct tcfw_tuple *back;
+
+	e = bpf_map_lookup_elem(&ct, t);
+	if (e) {
+		*dir = TCFW_DIR_ORIG;
+		return e;
+	}
+
+	*dir = TCFW_DIR_REPLY;
+	back = bpf_map_lookup_elem(&ct_reply, t);
+	if (back) {
+		/* Copy: the LRU may recycle that element while we use it. */
+		__builtin_memcpy(orig, back, sizeof(*orig));
+		e = bpf_map_lookup_elem(&ct, orig);
+		if (e && tuple_eq(&e->reply, t))
+			return e;
+		/* A reply half without its connection (or pointing at a newer one). */
+		stat_inc(TCFW_STAT_EVICTIONS_SUSPECTED);
+		bpf_map_delete_elem(&ct_reply, t);
+	}
+
+	/* A connection whose reply half was evicted: its orig tuple is t reversed. */
+	tuple_reverse(orig, t);
+	e = bpf_map_lookup_elem(&ct, orig);
+	if (e && tuple_eq(&e->reply, t)) {
+		stat_inc(TCFW_STAT_EVICTIONS_SUSPECTED);
+		bpf_map_update_elem(&ct_reply, t, orig, BPF_NOEXIST);
+		return e;
+	}
+	return NULL;
+}
+
+/* Is there a connection t belongs to, in either direction? No side effects. */
+static __always_inline bool ct_exists(const struct tcfw_tuple *t)
+{
+	struct tcfw_tuple *back;
+
+	if (bpf_map_lookup_elem(&ct, t))
+		return true;
+	back = bpf_map_lookup_elem(&ct_reply, t);
+	return back && bpf_map_lookup_elem(&ct, back);
+}
+
+/**
+ * ct_step() - what a packet of protocol proto, TCP class cls, direction dir does to the
+ * state word w. The UDP, ICMP and other-protocol rules:
+ *  UDP:   UNREPLIED --first reply--> REPLIED --next packet, either way--> ASSURED.
+ *         (netfilter instead waits for traffic two seconds after the first reply; counting
+ *         packets needs no clock and says the same: both sides keep talking.)
+ *  ICMP:  UNREPLIED --reply--> REPLIED.   Other protocols: the same, with OTHER_*.
+ * Every accepted reply packet sets SEEN_REPLY.
+ */
+static __always_inline int ct_step(union ct_word *w, __u8 dir, __u8 proto, __u8 cls)
+{
+	int step = CT_STEP_OK;
+
+	if (proto == IPPROTO_TCP) {
+		step = tcp_step(w, dir, cls);
+	} else if (proto == IPPROTO_UDP) {
+		if (w->state == TCFW_CT_UDP_UNREPLIED) {
+			if (dir == TCFW_DIR_REPLY)
+				w->state = TCFW_CT_UDP_REPLIED;
+		} else if (w->state == TCFW_CT_UDP_REPLIED) {
+			w->state = TCFW_CT_UDP_ASSURED;
+			w->flags |= TCFW_CTF_ASSURED;
+		} else if (w->state != TCFW_CT_UDP_ASSURED) {
+			return CT_STEP_INVALID; /* not a UDP entry */
+		}
+	} else if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
+		if (w->state == TCFW_CT_ICMP_UNREPLIED && dir == TCFW_DIR_REPLY)
+			w->state = TCFW_CT_ICMP_REPLIED;
+	} else {
+		if (w->state == TCFW_CT_OTHER_UNREPLIED && dir == TCFW_DIR_REPLY)
+			w->state = TCFW_CT_OTHER_REPLIED;
+	}
+	if (dir == TCFW_DIR_REPLY && (step == CT_STEP_OK || step == CT_STEP_QUIET))
+		w->flags |= TCFW_CTF_SEEN_REPLY;
+	return step;
+}
+
+/**
+ * ct_next_word() - ct_step() on a bare word, for ct_advance(): the new word in the low 32
+ * bits, the enum ct_step above them.
+ *
+ * A global BPF function: the verifier checks every transition once here, and ct_advance()'s
+ * retry loop sees only an opaque result. Inlined, each retry would be explored again for
+ * every combination of direction, packet class and outcome of the tries before it.
+ */
+__noinline __u64 ct_next_word(__u32 word, __u32 dir, __u32 proto, __u32 cls)
+{
+	union ct_word w = {.word = word};
+	int step = ct_step(&w, dir, proto, cls);
+
+	return ((__u64)step << 32) | w.word;
+}
+
+/**
+ * ct_advance() - apply one packet (protocol proto, TCP class cls, direction dir) to entry e:
+ * compute the transition from the entry's state word and swap it in (see CT_CAS_TRIES).
+ * Returns enum ct_step.
+ *
+ * A global BPF function too, checked once rather than for every path into it.
+ */
+__noinline int ct_advance(struct tcfw_ct_entry *e, __u32 dir, __u32 proto, __u32 cls)
+{
+	int step = CT_STEP_INVALID;
+
+	if (!e)
+		return CT_STEP_INVALID; /* calms the verifier: global function arguments may be NULL
+		                         */
+	for (int i = 0; i < CT_CAS_TRIES; i++) {
+		__u32 old = *(volatile __u32 *)&e->state_word;
+		__u64 next = ct_next_word(old, dir, proto, cls);
+		__u32 new = (__u32)next;
+
+		step = next >> 32;
+		if (step == CT_STEP_INVALID || step == CT_STEP_REOPEN || new == old)
+			return step;
+		if (__sync_val_compare_and_swap(&e->state_word, old, new) == old) {
+			union ct_word o = {.word = old}, n = {.word = new};
+
+			if (proto == IPPROTO_TCP && n.state != o.state) {
+				/* Informational (fwctl), so plain stores after the swap. */
+				e->tcp_last_dir = dir;
+				e->tcp_last_index = cls;
+			}
+			return step;
+		}
+	}
+	return step;
+}
+
+/* Count a packet on its connection; refresh last_seen_ns unless told not to. */
+static __always_inline void ct_account(struct tcfw_ct_entry *e, __u8 dir,
+                                       const struct tcfw_pkt *pkt, bool refresh)
+{
+	struct tcfw_ct_counters *c = &e->ctr[dir & 1];
+
+	__sync_fetch_and_add(&c->packets, 1);
+	__sync_fetch_and_add(&c->bytes, pkt->l3_len);
+	if (refresh) {
+		/* The coarse clock (same epoch as bpf_ktime_get_ns, one tick behind at most) is
+		 * plenty for a stamp kept to the second, and cheaper on every packet. */
+		__u64 now = bpf_ktime_get_coarse_ns();
+
+		if ((__s64)(now - e->last_seen_ns) >= (__s64)TCFW_LAST_SEEN_GRANULARITY_NS)
+			e->last_seen_ns = now;
+	}
+}
+
+/* Forget a connection: both halves. */
+static __always_inline void ct_forget(const struct tcfw_tuple *orig, struct tcfw_ct_entry *e)
+{
+	struct tcfw_tuple reply;
+
+	__builtin_memcpy(&reply, &e->reply, sizeof(reply));
+	bpf_map_delete_elem(&ct, orig);
+	bpf_map_delete_elem(&ct_reply, &reply);
+}
+
+/* May this packet, with no connection, open one? (nf_conntrack_tcp_loose = 0 for TCP.) */
+static __always_inline bool ct_may_open(const struct tcfw_pkt *pkt)
+{
+	if (pkt->kind != PKT_FLOW || pkt->frag == PKT_FRAG_LATER)
+		return false;
+	if (pkt->tuple.proto == IPPROTO_TCP)
+		return tcp_class(pkt->tcp_flags) == TCP_CLASS_SYN;
+	return true;
+}
+
+/**
+ * ct_track() - conntrack's view of pkt: find its connection and apply it (state, counters),
+ * decide RELATED for ICMP errors, INVALID for what conntrack rejects, NEW for a packet that
+ * may open a connection. A SYN that reopens a closed connection has removed the old one and
+ * comes back as NEW.
+ */
+static __always_inline int ct_track(const struct tcfw_pkt *pkt)
+{
+	struct tcfw_tuple orig;
+	struct tcfw_ct_entry *e;
+	__u8 dir;
+	int step;
+
+	if (pkt->kind == PKT_ICMP_ERROR)
+		return ct_exists(&pkt->inner) ? CT_RELATED : CT_INVALID;
+	if (pkt->kind == PKT_ICMP_INVALID)
+		return CT_INVALID;
+	/* netfilter's tcp_error(): impossible flag combinations are invalid before any lookup. */
+	if (pkt->tuple.proto == IPPROTO_TCP && pkt->frag != PKT_FRAG_LATER &&
+	    !tcp_flags_valid(pkt->tcp_flags))
+		return CT_INVALID;
+
+	e = ct_lookup(&pkt->tuple, &dir, &orig);
+	if (!e) {
+		if (pkt->frag == PKT_FRAG_LATER)
+			return CT_UNTRACKED;
+		return ct_may_open(pkt) ? CT_NEW : CT_INVALID;
+	}
+
+	/* A later fragment has no transport header: it belongs, but moves no state. */
+	if (pkt->frag == PKT_FRAG_LATER) {
+		ct_account(e, dir, pkt, true);
+		return CT_ESTABLISHED;
+	}
+
+	step = ct_advance(e, dir, pkt->tuple.proto, tcp_class(pkt->tcp_flags));
+	switch (step) {
+	case CT_STEP_OK:
+	case CT_STEP_QUIET:
+		ct_account(e, dir, pkt, step == CT_STEP_OK);
+		return CT_ESTABLISHED;
+	case CT_STEP_REOPEN:
+		ct_forget(dir == TCFW_DIR_ORIG ? &pkt->tuple : &orig, e);
+		return CT_NEW;
+	default:
+		return CT_INVALID;
+	}
+}
+
+/* The state a connection opened by this packet starts in. */
+static __always_inline __u8 ct_initial_state(__u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return TCFW_CT_TCP_SYN_SENT;
+	case IPPROTO_UDP:
+		return TCFW_CT_UDP_UNREPLIED;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return TCFW_CT_ICMP_UNREPLIED;
+	default:
+		return TCFW_CT_OTHER_UNREPLIED;
+	}
+}
+
+enum ct_create_result {
+	CT_CREATED = 0,
+	CT_CREATE_RACED,  /* another CPU created it first: track the packet as existing */
+	CT_CREATE_FAILED, /* counted in TCFW_STAT_CT_INSERT_FAILED */
+};
+
+/**
+ * ct_create() - store the connection pkt opens: the entry under its orig tuple first (so
+ * that whoever finds the reply half also finds the entry), then the reply half.
+ */
+static __always_inline int ct_create(const struct tcfw_pkt *pkt, const struct ct_origin *o)
+{
+	struct tcfw_ct_entry n = {};
+	struct tcfw_tuple *back;
+	__u64 now = bpf_ktime_get_ns();
+	int err;
+
+	n.state = ct_initial_state(pkt->tuple.proto);
+	n.chain = o->chain;
+	n.ifindex_in = o->ifindex_in;
+	n.ifindex_out = o->ifindex_out;
+	n.rule_id = o->rule_id;
+	n.created_ns = now;
+	n.last_seen_ns = now;
+	n.ctr[TCFW_DIR_ORIG].packets = 1;
+	n.ctr[TCFW_DIR_ORIG].bytes = pkt->l3_len;
+	if (pkt->tuple.proto == IPPROTO_TCP) {
+		n.tcp_last_dir = TCFW_DIR_ORIG;
+		n.tcp_last_index = TCP_CLASS_SYN;
+	}
+	tuple_reverse(&n.reply, &pkt->tuple);
+
+	err = bpf_map_update_elem(&ct, &pkt->tuple, &n, BPF_NOEXIST);
+	if (err == -EEXIST)
+		return CT_CREATE_RACED;
+	if (err)
+		goto failed;
+
+	err = bpf_map_update_elem(&ct_reply, &n.reply, &pkt->tuple, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		/* Left over from an evicted connection, unless it is a live one's. */
+		back = bpf_map_lookup_elem(&ct_reply, &n.reply);
+		if (back && !tuple_eq(back, &pkt->tuple) && bpf_map_lookup_elem(&ct, back)) {
+			bpf_map_delete_elem(&ct, &pkt->tuple);
+			goto failed;
+		}
+		stat_inc(TCFW_STAT_EVICTIONS_SUSPECTED);
+		err = bpf_map_update_elem(&ct_reply, &n.reply, &pkt->tuple, BPF_ANY);
+	}
+	if (err) {
+		bpf_map_delete_elem(&ct, &pkt->tuple);
+		goto failed;
+	}
+	return CT_CREATED;
+
+failed:
+	stat_inc(TCFW_STAT_CT_INSERT_FAILED);
+	return CT_CREATE_FAILED;
+}
+
+#endif /* TCFW_BPF_CONNTRACK_H */

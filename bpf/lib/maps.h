@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * maps.h - every map of the datapath, shared by tcfw_ingress and tcfw_egress.
+ *
+ * Names, keys and values are the contract of tcfw_abi.h (fwd pins each map as
+ * <pin-dir>/<name>). Sizes are defaults: fwd resizes "ct" and "ct_reply" before load
+ * (bpf_map__set_max_entries). The one map that is internal to the datapath, "frag", is at
+ * the end with its key and value types.
+ */
+#ifndef TCFW_BPF_MAPS_H
+#define TCFW_BPF_MAPS_H
+
+#include "lib/kernel.h"
+
+/* ---- connection tracking ------------------------------------------------------------------ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TCFW_CT_MAX_DEFAULT);
+	__type(key, struct tcfw_tuple);
+	__type(value, struct tcfw_ct_entry);
+} ct SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TCFW_CT_MAX_DEFAULT);
+	__type(key, struct tcfw_tuple);   /* reply-direction tuple */
+	__type(value, struct tcfw_tuple); /* original-direction tuple: the key of "ct" */
+} ct_reply SEC(".maps");
+
+/* ---- counters, configuration, interfaces, addresses, events ------------------------------- */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TCFW_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tcfw_config);
+} config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCFW_POLICY_COPIES);
+	__type(key, __u32);
+	__type(value, struct tcfw_policy_meta);
+} pol_meta SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCFW_MAX_IFACES);
+	__type(key, __u32); /* ifindex */
+	__type(value, struct tcfw_iface);
+} ifaces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCFW_MAX_LOCAL_ADDRS);
+	__type(key, struct tcfw_addr_key);
+	__type(value, __u32); /* ifindex the address is configured on */
+} local_addrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, TCFW_EVENTS_BYTES);
+} events SEC(".maps");
+
+/* ---- policy (filled by fwd from policy_compile(); both copies live side by side) ----------- */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCFW_SCALAR_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u32); /* class id */
+} pol_scalar SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TCFW_POLICY_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tcfw_lpm_key);
+	__type(value, __u32); /* class id */
+} pol_src SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TCFW_POLICY_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tcfw_lpm_key);
+	__type(value, __u32); /* class id */
+} pol_dst SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCFW_POLICY_COPIES *TCFW_POLICY_MAX_CLASSES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32); /* TCFW_CLASS_KEY(copy, id) */
+	__type(value, struct tcfw_class);
+} pol_class SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCFW_RULE_ENTRIES);
+	__type(key, __u32); /* TCFW_RULE_INDEX(copy, chain, pos) */
+	__type(value, struct tcfw_rule);
+} pol_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCFW_RULE_ENTRIES);
+	__type(key, __u32); /* TCFW_RULE_INDEX(copy, chain, pos) */
+	__type(value, struct tcfw_limit_state);
+} pol_limit SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TCFW_RULE_ENTRIES);
+	__type(key, __u32); /* TCFW_RULE_INDEX(copy, chain, pos) */
+	__type(value, __u64);
+} pol_hits SEC(".maps");
+
+/* ---- IP fragments (internal to the datapath) ----------------------------------------------- */
+/*
+ * Only the first fragment of a datagram carries the L4 header. When it is accepted, its ports
+ * (or ICMP id) are remembered here under (src, dst, IP id, protocol), so that the later
+ * fragments, which carry no ports, join the same connection. LRU: a datagram whose fragments
+ * stop arriving is simply forgotten. A later fragment that finds nothing here (its first
+ * fragment was never seen, or came after it) passes untracked and is counted
+ * (TCFW_STAT_FRAGMENTS): the receiver cannot reassemble it without the first fragment, which
+ * the policy does see.
+ */
+#define TCFW_FRAG_MAX 8192
+
+struct frag_key {
+	__u32 src[4];
+	__u32 dst[4];
+	__u32 id; /* IPv4: the 16-bit identification; IPv6: the fragment header's 32-bit one */
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct frag_ports {
+	__u16 sport; /* network order, as in struct tcfw_tuple */
+	__u16 dport;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TCFW_FRAG_MAX);
+	__type(key, struct frag_key);
+	__type(value, struct frag_ports);
+} frag SEC(".maps");
+
+#endif /* TCFW_BPF_MAPS_H */

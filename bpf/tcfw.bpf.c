@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * tcfw.bpf.c - the datapath: two TC programs (clsact ingress and egress of every managed
+ * interface) sharing every map of lib/maps.h.
+ *
+ *   tcfw_ingress: parse -> fragments -> conntrack -> [new: chain (input|forward) -> policy ->
+ *                 create] -> verdict
+ *   tcfw_egress:  forwarded packets pass (they were tracked at ingress; SNAT will live here);
+ *                 packets the gateway sends itself go through the same steps, chain output.
+ *
+ * Every packet is counted once (docs/architecture.md): ingress counts all it sees, egress
+ * only what the gateway itself sends.
+ */
+#include "lib/kernel.h"
+#include "lib/maps.h"
+#include "lib/stats.h"
+#include "lib/parse.h"
+#include "lib/frag.h"
+#include "lib/tcp_state.h"
+#include "lib/conntrack.h"
+#include "lib/chain.h"
+#include "lib/policy.h"
+#include "lib/events.h"
+
+#define TC_ACT_OK   0
+#define TC_ACT_SHOT 2
+
+enum tcfw_hook {
+	HOOK_INGRESS = 0,
+	HOOK_EGRESS_LOCAL, /* egress, sent by the gateway itself */
+};
+
+/* open_connection() result when another CPU created the same connection first. */
+#define OPEN_RACED (-1)
+
+/**
+ * open_connection() - a packet that may open a connection: pick the chain, ask the policy,
+ * store the connection if accepted. Returns a TC action or OPEN_RACED.
+ */
+static __always_inline int open_connection(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
+                                           const struct policy_view *pv, int hook)
+{
+	struct policy_result pr;
+	struct chain_info ci;
+	struct ct_origin o;
+
+	if (hook == HOOK_INGRESS)
+		chain_at_ingress(skb, pkt, pv->copy, &ci);
+	else
+		chain_at_egress(skb, pv->copy, &ci);
+
+	pr = policy_decide(pv, &ci, pkt);
+	if (pr.verdict == TCFW_VERDICT_REJECT) {
+		/* reject.h (a later step) answers here with a TCP reset or an ICMP
+		 * unreachable; until it exists a rejected packet is dropped unanswered. */
+		stat_inc(TCFW_STAT_VERDICT_REJECT);
+		return TC_ACT_SHOT;
+	}
+	if (pr.verdict != TCFW_VERDICT_ACCEPT) {
+		stat_inc(TCFW_STAT_VERDICT_DROP);
+		return TC_ACT_SHOT; /* and no connection entry */
+	}
+
+	o.chain = ci.chain;
+	o.ifindex_in = ci.ifindex_in;
+	o.ifindex_out = ci.ifindex_out;
+	o.rule_id = pr.rule_id;
+	switch (ct_create(pkt, &o)) {
+	case CT_CREATED:
+		stat_inc(TCFW_STAT_VERDICT_ACCEPT);
+		if (pv->flags & TCFW_CFG_EVENTS_NEW)
+			event_new(&pkt->tuple, ci.chain, pr.verdict, pr.rule_id, skb->ifindex);
+		return TC_ACT_OK;
+	case CT_CREATE_RACED:
+		return OPEN_RACED;
+	default:
+		return TC_ACT_SHOT;
+	}
+}
+
+static __always_inline int tcfw_process(struct __sk_buff *skb, int hook)
+{
+	struct policy_view pv;
+	struct tcfw_pkt pkt;
+	int verdict, ret;
+
+	stat_inc(TCFW_STAT_PACKETS);
+	stat_add(TCFW_STAT_BYTES, skb->len);
+
+	switch (parse(skb, &pkt)) {
+	case PARSE_OK:
+		break;
+	case PARSE_NON_IP:
+		stat_inc(TCFW_STAT_NON_IP);
+		return TC_ACT_OK;
+	default:
+		stat_inc(TCFW_STAT_MALFORMED);
+		return TC_ACT_SHOT;
+	}
+
+	if (pkt.frag != PKT_FRAG_NONE) {
+		stat_inc(TCFW_STAT_FRAGMENTS);
+		if (pkt.frag == PKT_FRAG_LATER && !frag_recall(&pkt))
+			return TC_ACT_OK; /* first fragment never seen: untracked */
+	}
+
+	verdict = ct_track(&pkt);
+	if (verdict == CT_NEW) {
+		policy_load(&pv);
+		ret = open_connection(skb, &pkt, &pv, hook);
+		if (ret != OPEN_RACED) {
+			stat_inc(TCFW_STAT_CT_NEW);
+			goto out;
+		}
+		/* Another CPU stored this connection first: go on as a packet of it. */
+		verdict = ct_track(&pkt);
+	}
+
+	switch (verdict) {
+	case CT_ESTABLISHED:
+		stat_inc(TCFW_STAT_CT_ESTABLISHED);
+		ret = TC_ACT_OK;
+		break;
+	case CT_RELATED:
+		stat_inc(TCFW_STAT_CT_RELATED);
+		ret = TC_ACT_OK;
+		break;
+	case CT_UNTRACKED:
+		return TC_ACT_OK;
+	case CT_INVALID:
+		stat_inc(TCFW_STAT_CT_INVALID);
+		policy_load(&pv);
+		ret = TC_ACT_OK;
+		if (policy_invalid_verdict(&pv) != TCFW_VERDICT_ACCEPT) {
+			stat_inc(TCFW_STAT_VERDICT_DROP);
+			ret = TC_ACT_SHOT;
+		}
+		break;
+	default:
+		/* CT_NEW twice: the racing connection vanished again at once. */
+		stat_inc(TCFW_STAT_CT_INSERT_FAILED);
+		return TC_ACT_SHOT;
+	}
+
+out:
+	if (ret == TC_ACT_OK && pkt.frag == PKT_FRAG_FIRST)
+		frag_remember(&pkt);
+	return ret;
+}
+
+SEC("tc")
+int tcfw_ingress(struct __sk_buff *skb)
+{
+	return tcfw_process(skb, HOOK_INGRESS);
+}
+
+SEC("tc")
+int tcfw_egress(struct __sk_buff *skb)
+{
+	/* Forwarded: tracked and counted at ingress already. Postrouting NAT (SNAT and
+	 * masquerade, nat.h, a later step) goes here. */
+	if (skb->ingress_ifindex != 0)
+		return TC_ACT_OK;
+	return tcfw_process(skb, HOOK_EGRESS_LOCAL);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
