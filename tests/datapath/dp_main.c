@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * dp_main.c - dp_test: runs every datapath case (or those whose name contains one of the
+ * arguments), each on a freshly loaded datapath, and ends with
+ * "dp_test: N passed, M failed"; exit status 1 when any case failed.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dp.h"
+#include "dp_env.h"
+
+static const struct {
+	const char *name;
+	dp_case_fn fn;
+} cases[] = {
+    /* TCP state machine (dp_ct_tcp.c) */
+    {"tcp_handshake_teardown", case_tcp_handshake_teardown},
+    {"tcp_rst_closes", case_tcp_rst_closes},
+    {"tcp_refused_by_rst", case_tcp_refused_by_rst},
+    {"tcp_without_entry_invalid", case_tcp_without_entry_invalid},
+    {"tcp_bad_flags_invalid", case_tcp_bad_flags_invalid},
+    {"tcp_time_wait_syn_reopens", case_tcp_time_wait_syn_reopens},
+    {"tcp_invalid_in_state", case_tcp_invalid_in_state},
+    {"tcp_simultaneous_open", case_tcp_simultaneous_open},
+    {"tcp_retransmitted_syn", case_tcp_retransmitted_syn},
+    /* UDP, ICMP, other protocols, related (dp_ct_udp_icmp.c) */
+    {"udp_unreplied_replied_assured", case_udp_unreplied_replied_assured},
+    {"icmp_echo", case_icmp_echo},
+    {"icmp_reply_without_request_invalid", case_icmp_reply_without_request_invalid},
+    {"icmp_error_related", case_icmp_error_related},
+    {"icmp_error_unknown_invalid", case_icmp_error_unknown_invalid},
+    {"icmp_error_truncated_quote_invalid", case_icmp_error_truncated_quote_invalid},
+    {"icmpv6_echo_and_error", case_icmpv6_echo_and_error},
+    {"icmpv6_neighbour_discovery_untracked", case_icmpv6_neighbour_discovery_untracked},
+    {"other_protocol", case_other_protocol},
+    {"counters", case_counters},
+    /* parsing (dp_parse.c) */
+    {"ipv6_tcp_udp", case_ipv6_tcp_udp},
+    {"ipv6_extension_headers", case_ipv6_extension_headers},
+    {"ipv6_too_many_extension_headers", case_ipv6_too_many_extension_headers},
+    {"vlan", case_vlan},
+    {"ipv4_options", case_ipv4_options},
+    {"non_ip", case_non_ip},
+    {"malformed_ethernet_vlan", case_malformed_ethernet_vlan},
+    {"malformed_ipv4", case_malformed_ipv4},
+    {"malformed_ipv6", case_malformed_ipv6},
+    {"malformed_l4", case_malformed_l4},
+    {"fragments_ipv4", case_fragments_ipv4},
+    {"fragments_ipv6", case_fragments_ipv6},
+    {"fragment_without_first", case_fragment_without_first},
+    /* chains, policy seam, events (dp_chain.c) */
+    {"chain_input_forward", case_chain_input_forward},
+    {"chain_broadcast_multicast_input", case_chain_broadcast_multicast_input},
+    {"chain_output_egress", case_chain_output_egress},
+    {"egress_forwarded_not_counted", case_egress_forwarded_not_counted},
+    {"policy_defaults_drop", case_policy_defaults_drop},
+    {"policy_zero_config_accepts", case_policy_zero_config_accepts},
+    {"policy_copy_switch", case_policy_copy_switch},
+    {"invalid_verdict", case_invalid_verdict},
+    {"policy_reject", case_policy_reject},
+    {"events_new", case_events_new},
+    {"half_evicted_connection", case_half_evicted_connection},
+    /* concurrency (dp_concurrency.c) */
+    {"concurrent_counters", case_concurrent_counters},
+    {"concurrent_open", case_concurrent_open},
+};
+
+static bool selected(const char *name, int argc, char **argv)
+{
+	if (argc < 2)
+		return true;
+	for (int i = 1; i < argc; i++)
+		if (strstr(name, argv[i]))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	struct dp_env env;
+	int passed = 0, failed = 0;
+
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("usage: dp_test [NAME-SUBSTRING...]   (root; DP_VERBOSE=1 for libbpf "
+		       "output)\n");
+		return 0;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "dp_test: must run as root (loads BPF programs, creates a network "
+		                "namespace)\n");
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (dp_env_setup(&env))
+		return 1;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dp t = {.name = cases[i].name,
+		               .ifindex_lan = env.ifindex_lan,
+		               .ifindex_wan = env.ifindex_wan};
+
+		if (!selected(cases[i].name, argc, argv))
+			continue;
+		if (dp_env_load(&t)) {
+			fprintf(stderr, "FAIL %s: setup: the datapath did not load\n", t.name);
+			failed++;
+			continue;
+		}
+		cases[i].fn(&t);
+		dp_env_unload(&t);
+		if (t.failures) {
+			printf("FAIL %s (%d failed assertions)\n", t.name, t.failures);
+			failed++;
+		} else {
+			printf("ok   %s\n", t.name);
+			passed++;
+		}
+	}
+	printf("dp_test: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
