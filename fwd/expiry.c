@@ -9,6 +9,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "ctmap.h"
 #include "log.h"
 
@@ -27,11 +29,20 @@ struct expiry_pass {
 static int expire_one(const struct tcfw_tuple *orig, const struct tcfw_ct_entry *e, void *ctx)
 {
 	struct expiry_pass *x = ctx;
+	struct tcfw_ct_entry fresh;
 	int err;
 
 	x->seen++;
 	if (!ctmap_is_expired(e, x->fwd->pol.timeouts, x->now_ns))
 		return 0;
+	/* The batch copy may be milliseconds old: a packet may have refreshed the connection
+	 * since. Look again right before deleting, so only the tiny window between this read
+	 * and the delete remains. */
+	if (bpf_map_lookup_elem(x->m.ct_fd, orig, &fresh))
+		return 0; /* gone meanwhile */
+	if (!ctmap_is_expired(&fresh, x->fwd->pol.timeouts, ctmap_now_ns()))
+		return 0;
+	e = &fresh;
 	err = ctmap_delete(&x->m, orig, e);
 	if (err == -ENOENT)
 		return 0; /* evicted or deleted meanwhile */
