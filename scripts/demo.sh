@@ -16,10 +16,19 @@ source "$REPO/tests/e2e/topo.sh"
 POLICY=${DEMO_POLICY:-$REPO/scripts/demo-policy.conf}
 if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 
-# show CMD...: print the command as an operator would type it, then run it.
-show() {
-	printf '    $ %s\n' "$*"
-	"$@" 2>&1 | sed 's/^/      /'
+# on WHERE CMD...: print the command as an operator would type it on WHERE (client, server or
+# gateway), run it there, indent its output; a failure stops the demo saying what failed.
+on() {
+	local where=$1 rc=0
+	shift
+	printf '    %s# %s\n' "$where" "$*"
+	case $where in
+	client) in_client "$@" ;;
+	server) in_server "$@" ;;
+	gateway) "$@" ;; # fwctl: the wrapper already runs it in the gateway's namespace
+	esac >"$WORK/on.out" 2>&1 || rc=$?
+	sed 's/^/      /' "$WORK/on.out"
+	[ $rc -eq 0 ] || die "$where: '$*' failed (exit status $rc)"
 }
 
 topo_pick_binaries 0
@@ -46,20 +55,20 @@ start_fwd "$POLICY"
 printf '    fwd is running (pid %s), pins in %s, socket %s\n' "$FWD_PID" "$FWD_PIN_DIR" "$FWD_SOCKET"
 
 say "client: HTTP GET through the gateway"
-show in_client curl -sS --max-time 5 "http://$WAN4_SERVER:8080/"
+on client curl -sS --max-time 5 "http://$WAN4_SERVER:8080/"
 
 say "client: a UDP request and its response (3 datagrams each way)"
-in_client "$PYTHON" "$REPO/tests/e2e/udp_echo.py" client "$WAN4_SERVER" 5353 3 64 &&
-	echo "      3 replies received"
+on client "$PYTHON" "$REPO/tests/e2e/udp_echo.py" client "$WAN4_SERVER" 5353 3 64
+echo "      3 replies received"
 
 say "client: ping the server over IPv4 and IPv6"
-show in_client ping -c 3 -i 0.2 -W 2 "$WAN4_SERVER"
-show in_client ping -6 -c 3 -i 0.2 -W 2 "$WAN6_SERVER"
+on client ping -c 3 -i 0.2 -W 2 "$WAN4_SERVER"
+on client ping -6 -c 3 -i 0.2 -W 2 "$WAN6_SERVER"
 
 say "client: a connection held open (nc, 30 s at most) so that one entry is ESTABLISHED"
-bg_in_ns "$NS_SERVER" timeout 30 nc -l "$WAN4_SERVER" 9000 >/dev/null 2>&1
+bg_in_ns "$NS_SERVER" timeout 30 nc -n -l "$WAN4_SERVER" 9000 >/dev/null 2>&1
 wait_for 5 "nc listening on the server" tcp_listening "$NS_SERVER" "$WAN4_SERVER" 9000
-bg_in_ns "$NS_CLIENT" timeout 30 sh -c "sleep 30 | nc $WAN4_SERVER 9000" >/dev/null 2>&1
+bg_in_ns "$NS_CLIENT" timeout 30 sh -c "sleep 30 | nc -n $WAN4_SERVER 9000" >/dev/null 2>&1
 sleep 0.5
 
 say "server: try to open a connection to an HTTP server on the client (policy: forward drop)"
@@ -75,13 +84,13 @@ case $rc in
 esac
 
 say "the connections the gateway tracks"
-show fwctl ct list
+on gateway fwctl ct list
 say "the same, as JSON, filtered (fwctl -j ct list proto icmp)"
-show fwctl -j ct list proto icmp
+on gateway fwctl -j ct list proto icmp
 say "datapath counters"
-show fwctl stats
+on gateway fwctl stats
 say "daemon status"
-show fwctl status
+on gateway fwctl status
 
 say "stopping fwd (detaches from lan0/wan0, removes its pins) and cleaning up"
 stop_fwd TERM

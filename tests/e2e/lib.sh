@@ -188,6 +188,12 @@ assert_probe() {
 
 # start_tcp_listener NS ADDR PORT: nc keeps accepting connections on ADDR:PORT.
 start_tcp_listener() {
-	bg_in_ns "$1" nc -lk "$2" "$3" >/dev/null 2>&1
+	bg_in_ns "$1" nc -n -lk "$2" "$3" >/dev/null 2>&1
 	wait_for 5 "TCP listener on [$2]:$3 in $1" tcp_listening "$1" "$2" "$3"
+}
+
+# tcfw_filters DEV HOOK [NS]: how many tcfw programs are attached to DEV's HOOK (ingress or
+# egress) in the gateway (or NS). tc shows a bpf filter as "... bpf ... name tcfw_ingress ...".
+tcfw_filters() {
+	ip netns exec "${3:-$NS_GW}" tc filter show dev "$1" "$2" | grep -cE ' bpf .* name tcfw_' || true
 }

@@ -33,9 +33,9 @@ timeouts {
 start_fwd "$WORK/policy.conf" --expire-interval "$EXPIRE_INTERVAL_S"
 
 step "a TCP connection that stays open through the whole test"
-bg_in_ns "$NS_SERVER" nc -l "$WAN4_SERVER" 9000 >/dev/null
+bg_in_ns "$NS_SERVER" nc -n -l "$WAN4_SERVER" 9000 >/dev/null
 wait_for 5 "nc listening on the server" tcp_listening "$NS_SERVER" "$WAN4_SERVER" 9000
-bg_in_ns "$NS_CLIENT" nc "$WAN4_SERVER" 9000 >/dev/null
+bg_in_ns "$NS_CLIENT" nc -n "$WAN4_SERVER" 9000 >/dev/null
 wait_for 5 "the held connection established" \
 	ct_has '.orig.dport == 9000 and .state == "established"'
 

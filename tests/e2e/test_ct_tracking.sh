@@ -36,9 +36,9 @@ assert_eq "connections before any traffic" 0 "$(ct_count_json)"
 
 # ---- TCP, held open -------------------------------------------------------------------------------
 step "TCP: a connection held open (nc), the server sends $HOLD_BYTES bytes"
-bg_in_ns "$NS_SERVER" sh -c "head -c $HOLD_BYTES /dev/zero | exec nc -l $WAN4_SERVER $HOLD_PORT >/dev/null"
+bg_in_ns "$NS_SERVER" sh -c "head -c $HOLD_BYTES /dev/zero | exec nc -n -l $WAN4_SERVER $HOLD_PORT >/dev/null"
 wait_for 5 "nc listening on the server" tcp_listening "$NS_SERVER" "$WAN4_SERVER" "$HOLD_PORT"
-bg_in_ns "$NS_CLIENT" nc "$WAN4_SERVER" "$HOLD_PORT" >"$WORK/hold.out"
+bg_in_ns "$NS_CLIENT" nc -n "$WAN4_SERVER" "$HOLD_PORT" >"$WORK/hold.out"
 HOLD_CLIENT_PID=$BG_PID
 wait_for 5 "the client to receive $HOLD_BYTES bytes" file_size_ge "$WORK/hold.out" "$HOLD_BYTES"
 wait_for 5 "an established TCP entry to port $HOLD_PORT" \

@@ -11,10 +11,6 @@ source "$(dirname "$0")/lib.sh"
 e2e_init lifecycle
 topo_create
 
-# tcfw's filters on DEV's HOOK in the gateway (tc prints "bpf" filters with the program name).
-bpf_filters() { # DEV HOOK [NS]
-	ip netns exec "${3:-$NS_GW}" tc filter show dev "$1" "$2" | grep -c ' bpf ' || true
-}
 has_clsact() { # DEV [NS]
 	ip netns exec "${2:-$NS_GW}" tc qdisc show dev "$1" | grep -q clsact
 }
@@ -49,7 +45,7 @@ assert_match "fwd's error names the place" 'bad-policy\.conf:3:9:' "$RUN_ERR"
 printf '  message: %s\n' "$(head -n 3 <<<"$RUN_ERR")"
 printf '%s\n' "$RUN_ERR" >"$WORK/fwd-bad-policy.log"
 topo_sanitizer_report "$WORK/fwd-bad-policy.log" && die "sanitizer report from fwd with a bad policy (above)"
-assert_eq "bpf filters on lan0 ingress after the failed start" 0 "$(bpf_filters lan0 ingress)"
+assert_eq "tcfw programs on lan0 ingress after the failed start" 0 "$(tcfw_filters lan0 ingress)"
 [ ! -e "$FWD_PIN_DIR/ct" ] || die "the failed fwd left pins in $FWD_PIN_DIR"
 ok "nothing pinned in $FWD_PIN_DIR"
 
@@ -64,7 +60,7 @@ step "fwd starts: its programs on both hooks of lan0 and wan0"
 start_fwd "$WORK/policy.conf"
 for dev in lan0 wan0; do
 	for hook in ingress egress; do
-		assert_ge "bpf filters on $dev $hook" 1 "$(bpf_filters "$dev" "$hook")"
+		assert_eq "tcfw programs on $dev $hook" 1 "$(tcfw_filters "$dev" "$hook")"
 	done
 done
 [ -S "$FWD_SOCKET" ] || die "no control socket at $FWD_SOCKET"
@@ -78,7 +74,7 @@ step "lan1 (named in zone lan, absent at start) appears: fwd attaches to it"
 topo_link "$NS_GW" lan1 "$NS_CLIENT" eth1
 topo_addr "$NS_GW" lan1 10.77.3.1/24
 topo_addr "$NS_CLIENT" eth1 10.77.3.2/24
-lan1_attached() { [ "$(bpf_filters lan1 ingress)" -ge 1 ] && [ "$(bpf_filters lan1 egress)" -ge 1 ]; }
+lan1_attached() { [ "$(tcfw_filters lan1 ingress)" = 1 ] && [ "$(tcfw_filters lan1 egress)" = 1 ]; }
 wait_for 10 "fwd to attach to lan1 (ingress and egress)" lan1_attached
 ok "lan1 has tcfw filters on both hooks"
 in_client ping -q -c 2 -i 0.2 -W 2 10.77.3.1 >/dev/null || die "ping of the gateway over lan1 failed"
@@ -91,13 +87,14 @@ step "SIGTERM without --keep: everything fwd made is gone, the rest stays"
 stop_fwd TERM
 for dev in lan0 wan0 lan1; do
 	for hook in ingress egress; do
-		assert_eq "bpf filters on $dev $hook after stop" 0 "$(bpf_filters "$dev" "$hook")"
+		assert_eq "tcfw programs on $dev $hook after stop" 0 "$(tcfw_filters "$dev" "$hook")"
 	done
 done
 has_clsact lan0 || die "the clsact qdisc on lan0 that existed before fwd was removed"
 ok "lan0 keeps its clsact qdisc (it was not fwd's)"
-in_gw tc filter show dev lan0 ingress | grep -q "pref 65000 u32" ||
-	die "the u32 filter on lan0 that existed before fwd was removed"
+filters=$(in_gw tc filter show dev lan0 ingress)
+grep -q "pref 65000 u32" <<<"$filters" ||
+	die "the u32 filter on lan0 that existed before fwd was removed; lan0 ingress now: '$filters'"
 ok "lan0 keeps the other filter"
 has_clsact wan0 && die "wan0 still has the clsact qdisc fwd created"
 ok "wan0's clsact qdisc (fwd's) is removed"

@@ -26,8 +26,8 @@ data_conn() {
 	jq -c 'max_by(.counters.orig.bytes)' <<<"$json"
 }
 
-filters_attached() { # DEV: a tcfw filter on both hooks of DEV in the gateway
-	[ -n "$(in_gw tc filter show dev "$1" ingress)" ] && [ -n "$(in_gw tc filter show dev "$1" egress)" ]
+filters_attached() { # DEV: tcfw's program on both hooks of DEV in the gateway
+	[ "$(tcfw_filters "$1" ingress)" = 1 ] && [ "$(tcfw_filters "$1" egress)" = 1 ]
 }
 
 # round NAME SIGNAL: one transfer with a restart in the middle.
@@ -54,6 +54,8 @@ round() {
 	step "$name: a new fwd takes over the same pin directory"
 	start_fwd "$WORK/policy.conf" --keep
 	ok "$name: new fwd (pid $FWD_PID) answers"
+	assert_eq "$name: one tcfw program per hook on lan0 and wan0 after the takeover" yes \
+		"$(filters_attached lan0 && filters_attached wan0 && echo yes || echo no)"
 
 	step "$name: the transfer finishes without a stall"
 	wait "$iperf_pid" || rc=$?
@@ -97,7 +99,11 @@ step "a final stop without --keep detaches and unpins"
 stop_fwd TERM
 start_fwd "$WORK/policy.conf"
 stop_fwd TERM
-assert_eq "tc filters on lan0 ingress after the final stop" "" "$(in_gw tc filter show dev lan0 ingress)"
+for dev in lan0 wan0; do
+	for hook in ingress egress; do
+		assert_eq "tcfw programs on $dev $hook after the final stop" 0 "$(tcfw_filters "$dev" "$hook")"
+	done
+done
 [ ! -e "$FWD_PIN_DIR/$TCFW_MAP_CT" ] || die "ct map still pinned at $FWD_PIN_DIR after a stop without --keep"
 ok "pins removed"
 echo "PASS test_restart_keep"
