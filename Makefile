@@ -58,6 +58,7 @@ FWD_SRCS := $(wildcard fwd/*.c)
 FWCTL_SRCS := $(wildcard fwctl/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 DP_SRCS := $(wildcard tests/datapath/*.c)
+BENCH_SRCS := $(wildcard bench/*.c)
 
 obj = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
@@ -67,9 +68,10 @@ FWD := $(OUT)/fwd
 FWCTL := $(OUT)/fwctl
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 DP_BIN := $(if $(DP_SRCS),$(OUT)/tests/datapath/dp_test)
+BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
 .PHONY: all deps demo test test-unit test-datapath test-e2e bench clean format
-all: $(BPF_OBJS) $(SKELS) $(FWD) $(FWCTL) $(UNIT_BINS) $(DP_BIN)
+all: $(BPF_OBJS) $(SKELS) $(FWD) $(FWCTL) $(UNIT_BINS) $(DP_BIN) $(BENCH_BINS)
 
 # ---- datapath ----------------------------------------------------------------------------------
 $(GEN)/vmlinux.h:
@@ -115,6 +117,12 @@ $(OUT)/tests/unit/%: $(OUT)/obj/tests/unit/%.o $(LIBPOLICY) $(LIBTCFW)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
 $(OUT)/tests/datapath/dp_test: $(call obj,$(DP_SRCS)) $(LIBPOLICY) $(LIBTCFW)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# Each bench/*.c is one program (micro-benchmarks with BPF_PROG_TEST_RUN, table fillers).
+$(OUT)/bench/%: $(OUT)/obj/bench/%.o $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
