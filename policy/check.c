@@ -355,9 +355,19 @@ static int assign_ids(struct policy *p, const char *file, struct policy_diags *d
 	for (size_t i = 0; i < p->nrules; i++)
 		if (p->rules[i]->explicit_id && p->rules[i]->id >= next)
 			next = p->rules[i]->id + 1;
-	for (size_t i = 0; i < p->nrules; i++)
-		if (!p->rules[i]->explicit_id)
-			p->rules[i]->id = next++;
+	for (size_t i = 0; i < p->nrules; i++) {
+		if (p->rules[i]->explicit_id)
+			continue;
+		if (next > POL_RULE_ID_MAX) {
+			pol_diag(
+			    d, file, p->rules[i]->loc.line, p->rules[i]->loc.col,
+			    "no rule id left for this rule: ids go up to %u; renumber the rules "
+			    "written with [N]",
+			    POL_RULE_ID_MAX);
+			return nerr + 1;
+		}
+		p->rules[i]->id = next++;
+	}
 	p->next_id = next;
 	if (p->nrules < 2)
 		return 0;

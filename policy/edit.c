@@ -38,7 +38,7 @@ int policy_rule_add(struct policy *p, const char *line, struct policy_diags *dia
 	}
 	if (nerr == 0)
 		nerr = pol_check_rule(p, scratch->rules[0], "rule", diags);
-	if (nerr == 0 && p->next_id == UINT32_MAX) {
+	if (nerr == 0 && p->next_id > POL_RULE_ID_MAX) {
 		pol_diag(diags, "rule", 0, 0, "no rule id left: reload the policy to renumber");
 		nerr++;
 	}

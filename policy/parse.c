@@ -236,14 +236,14 @@ static int parse_rule_id(struct parser *ps, uint32_t *id)
 		goto bad;
 	memcpy(digits, t + 1, n - 2);
 	digits[n - 2] = '\0';
-	if (!parse_uint(digits, UINT32_MAX - 1, &v) || v == 0)
+	if (!parse_uint(digits, POL_RULE_ID_MAX, &v) || v == 0)
 		goto bad;
 	*id = (uint32_t)v;
 	ps_next(ps);
 	return 0;
 bad:
 	ps_error_at(ps, ps_loc(ps), "invalid rule id '%s': expected [N] with N from 1 to %u", t,
-	            UINT32_MAX - 1);
+	            POL_RULE_ID_MAX);
 	return -1;
 }
 

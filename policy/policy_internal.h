@@ -22,6 +22,8 @@
 #define POL_IFNAME_MAX     15                   /* IFNAMSIZ - 1 */
 #define POL_COMMENT_MAX    255
 #define POL_V4_PLEN_OFFSET 96 /* bits before the IPv4 part of a mapped address */
+/* Rule ids fit policy_rule_add()'s int result. */
+#define POL_RULE_ID_MAX 2147483647u
 
 /* A place in the text: 1-based line and column (0/0: not from text). */
 struct pol_loc {

@@ -50,7 +50,13 @@ static const struct error_case cases[] = {
     {"garbage after a statement", "zone lan { lan0 } extra\n",
      "policy.conf:1:19: expected end of line, got 'extra'\n"},
     {"bad rule id", "[0] input accept\n",
-     "policy.conf:1:1: invalid rule id '[0]': expected [N] with N from 1 to 4294967294\n"},
+     "policy.conf:1:1: invalid rule id '[0]': expected [N] with N from 1 to 2147483647\n"},
+    {"rule id too big", "[2147483648] input accept\n",
+     "policy.conf:1:1: invalid rule id '[2147483648]': expected [N] with N from 1 to "
+     "2147483647\n"},
+    {"no id left", "[2147483647] input accept\ninput drop\n",
+     "policy.conf:2:1: no rule id left for this rule: ids go up to 2147483647; renumber the "
+     "rules written with [N]\n"},
     {"rule id before a declaration", "[4] zone lan { lan0 }\n",
      "policy.conf:1:5: expected a rule (input, forward, output or nat) after the rule id, got "
      "'zone'\n"},
@@ -479,6 +485,24 @@ static void test_rule_add_errors(void **state)
 	policy_free(p);
 }
 
+/* The highest id taken: nothing more can be added until the policy is renumbered. */
+static void test_rule_add_no_id_left(void **state)
+{
+	struct policy_diags d = {0};
+	struct policy *p = policy_parse("policy.conf", "[2147483647] input accept\n", 26, &d);
+	char *got;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(policy_rule_add(p, "input drop", &d), -1);
+	got = policy_diags_str(&d);
+	assert_string_equal(got, "rule: no rule id left: reload the policy to renumber\n");
+	assert_int_equal(policy_rule_count(p), 1);
+	free(got);
+	policy_diags_free(&d);
+	policy_free(p);
+}
+
 /* ---- the diagnostics API ---------------------------------------------------------------- */
 static void test_diags_api(void **state)
 {
@@ -520,7 +544,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_error_cases),     cmocka_unit_test(test_all_errors_collected),
 	    cmocka_unit_test(test_too_many_zones),  cmocka_unit_test(test_long_comment),
-	    cmocka_unit_test(test_rule_add_errors), cmocka_unit_test(test_diags_api),
+	    cmocka_unit_test(test_rule_add_errors), cmocka_unit_test(test_rule_add_no_id_left),
+	    cmocka_unit_test(test_diags_api),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
