@@ -105,10 +105,27 @@ int ps_unclosed(struct parser *ps, struct pol_loc open, const char *what)
 	return -1;
 }
 
+/* Keywords that start a statement and never an entry of a block: where one begins a line,
+ * a '{' before it was left open. (input/forward/output are also entries of defaults.) */
+static bool starts_statement_only(const struct parser *ps)
+{
+	return ps_is_word(ps, "zone") || ps_is_word(ps, "set") || ps_is_word(ps, "defaults") ||
+	       ps_is_word(ps, "timeouts") || ps_is_word(ps, "nat");
+}
+
 void ps_skip_statement(struct parser *ps)
 {
-	while (ps->tok.kind != TOK_EOF && !(ps->tok.kind == TOK_NEWLINE && ps->depth == 0))
+	while (ps->tok.kind != TOK_EOF && !(ps->tok.kind == TOK_NEWLINE && ps->depth == 0)) {
+		bool newline = ps->tok.kind == TOK_NEWLINE;
+
 		ps_next(ps);
+		if (newline && ps->depth > 0 && starts_statement_only(ps)) {
+			/* An error inside an unclosed block: go on from this statement. */
+			ps->depth = 0;
+			ps->resync = true;
+			return;
+		}
+	}
 }
 
 void ps_skip_newlines(struct parser *ps)
@@ -337,13 +354,12 @@ int pol_parse_text(struct policy *p, const char *file, const char *text, size_t 
 		}
 		if (parse_statement(&ps) == 0 && !ps_at_end(&ps))
 			ps_expected(&ps, "end of line");
-		if (ps.resync) {
-			ps.resync = false;
-			continue;
-		}
-		ps_skip_statement(&ps);
-		if (ps.depth > 0)
-			ps.depth = 0; /* an unclosed '{' was reported; start afresh */
+		/* resync: a forgotten '}' was found at the start of the next statement, which is
+		 * the current token; otherwise skip what is left of this one. */
+		if (!ps.resync)
+			ps_skip_statement(&ps);
+		ps.resync = false;
+		ps.depth = 0; /* at EOF after an unclosed '{' (reported): start afresh */
 	}
 	if (ps.oom)
 		pol_diag(diags, file, 0, 0, "out of memory while parsing the policy");

@@ -86,6 +86,11 @@ static const struct error_case cases[] = {
      "policy.conf:2:18: interface 'lan0' is already in zone 'lan' (line 1)\n"},
     {"interface twice in one zone", "zone lan {\n lan0,\n lan0 }\n",
      "policy.conf:3:2: interface 'lan0' is already in zone 'lan' (line 2)\n"},
+    {"error inside an unclosed list",
+     "set s { \"x\n10.0.0.1 }\nzone lan { lan0 } x\nzone lan { lan1 }\n",
+     "policy.conf:1:9: unterminated string: add the closing '\"' on the same line\n"
+     "policy.conf:3:19: expected end of line, got 'x'\n"
+     "policy.conf:4:6: duplicate zone 'lan' (first declared at line 3)\n"},
     {"forgotten closing brace", "zone lan { lan0\ninput accept in lan\ninput drop in wann\n",
      "policy.conf:1:10: '{' has no matching '}'\n"
      "policy.conf:2:17: unknown zone 'lan': declare it with 'zone lan { IFNAME }'\n"
