@@ -62,7 +62,9 @@ void policy_timeouts(const struct policy *p, __u32 timeouts[TCFW_CT_STATE_MAX]);
 
 /* ---- run-time rule edits (fwctl rule add / del) ---------------------------------------------- */
 /* Append a rule written as on a policy line ("forward accept in lan proto tcp dport 22"),
- * checked against the policy's zones and sets. Returns its id (> 0) or -1 with diags. */
+ * checked against the policy's zones and sets. Returns its id (> 0) or -1 with diags (named
+ * "rule": "rule:1:19: unknown zone 'wann' ..."); p is unchanged on failure. Ids go up to
+ * 2147483647 and are never given twice in the policy's life. */
 int policy_rule_add(struct policy *p, const char *line, struct policy_diags *diags);
 /* Remove rule id; 0, or -1 when there is no such rule. */
 int policy_rule_del(struct policy *p, uint32_t id);
@@ -100,7 +102,22 @@ struct policy_image {
 	/* zone id per interface name: use policy_zone_of_ifname(). */
 };
 
-/* Compile p for policy copy `copy` (0/1). 0, or -1 with diags (e.g. too many rules). */
+/*
+ * Compile p for policy copy `copy` (0/1). 0, or -1 with diags (too many rules in a chain, too
+ * many classes). What the datapath looks up, per new connection on chain C:
+ *   - scalar IN_ZONE / OUT_ZONE at the zone id of the interface (policy_zone_of_ifname()),
+ *     slot 63 (TCFW_ZONE_NONE & 63) when there is none: locally generated, unmanaged, or not
+ *     known yet (the dnat chain runs before routing);
+ *   - PROTO at the IP protocol, FAMILY at 0 (IPv4) / 1 (IPv6);
+ *   - SPORT / DPORT at the port for TCP and UDP, at TCFW_SCALAR_NOPORT for every other
+ *     protocol (ICMP echo ids are not ports: rules with sport/dport never match them);
+ *   - pol_src / pol_dst with prefixlen 32 + 128 and the 16-byte (IPv4-mapped) address; every
+ *     (copy, chain) has a /0 entry, so the lookup always hits.
+ * AND the eight classes' bitmaps (words 0..meta.nwords[C]-1; summary bit i = word i non-zero),
+ * take the lowest set bit: the position of the first matching rule in rules[C]; none = the
+ * chain's default. For the dnat chain's NAT loopback case, look up IN_ZONE with the zone of
+ * the interface that owns the destination address.
+ */
 int policy_compile(const struct policy *p, __u8 copy, struct policy_image *img,
                    struct policy_diags *diags);
 void policy_image_free(struct policy_image *img);
