@@ -71,15 +71,16 @@ wait_for 5 "nc listening on the server" tcp_listening "$NS_SERVER" "$WAN4_SERVER
 bg_in_ns "$NS_CLIENT" timeout 30 sh -c "sleep 30 | nc -n $WAN4_SERVER 9000" >/dev/null 2>&1
 sleep 0.5
 
-say "server: try to open a connection to an HTTP server on the client (policy: forward drop)"
+say "server: open a connection to an HTTP server on the client (WAN -> LAN; what the policy says)"
 bg_in_ns "$NS_CLIENT" "$PYTHON" -m http.server --bind "$LAN4_CLIENT" --directory "$WORK/www" 8080 \
 	>"$WORK/http-client.log" 2>&1
 wait_for 10 "HTTP server on the client" tcp_listening "$NS_CLIENT" "$LAN4_CLIENT" 8080
 rc=0
 in_server curl -sS --max-time 2 -o /dev/null "http://$LAN4_CLIENT:8080/" 2>/dev/null || rc=$?
 case $rc in
-0) echo "      it got through: not what this policy says (is the rule support complete?)" ;;
-28) echo "      no answer within 2 s: dropped by the gateway, as the policy says" ;;
+0) echo "      connected: the policy lets the WAN open connections to the LAN" ;;
+7) echo "      refused: the gateway rejected it" ;;
+28) echo "      no answer within 2 s: the gateway dropped it" ;;
 *) echo "      curl failed with status $rc" ;;
 esac
 
