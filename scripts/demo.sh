@@ -62,8 +62,8 @@ on client "$PYTHON" "$REPO/tests/e2e/udp_echo.py" client "$WAN4_SERVER" 5353 3 6
 echo "      3 replies received"
 
 say "client: ping the server over IPv4 and IPv6"
-on client ping -c 3 -i 0.2 -W 2 "$WAN4_SERVER"
-on client ping -6 -c 3 -i 0.2 -W 2 "$WAN6_SERVER"
+on client ping -n -c 3 -i 0.2 -W 2 "$WAN4_SERVER"
+on client ping -6 -n -c 3 -i 0.2 -W 2 "$WAN6_SERVER"
 
 say "client: a connection held open (nc, 30 s at most) so that one entry is ESTABLISHED"
 bg_in_ns "$NS_SERVER" timeout 30 nc -n -l "$WAN4_SERVER" 9000 >/dev/null 2>&1

@@ -149,7 +149,7 @@ sweep_leftovers() {
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null && n=$((n + 1))
 	done
-	for path in /sys/fs/bpf/tcfw-e2e-* /run/tcfw/e2e-*.sock /tmp/tcfw-*; do
+	for path in /sys/fs/bpf/tcfw-e2e-* /run/tcfw/e2e-*.sock /tmp/tcfw-* /etc/netns/tcfw-*; do
 		[ -e "$path" ] || continue
 		base=$(basename "$path")
 		is_dead_leftover "${base%.sock}" || continue

@@ -69,7 +69,7 @@ ok "UDP entry gone after $((SECONDS - start))s"
 
 # ---- ICMP ---------------------------------------------------------------------------------------
 step "ICMP: one echo, gone after ${ICMP_S}s"
-in_client ping -q -c 1 -W 2 "$WAN4_SERVER" >/dev/null || die "ping failed"
+in_client ping -n -q -c 1 -W 2 "$WAN4_SERVER" >/dev/null || die "ping failed"
 ct_has ".proto == \"icmp\" and .orig.dst == \"$WAN4_SERVER\"" || die "no ICMP entry after the ping"
 start=$SECONDS
 wait_for $((ICMP_S + SLACK_S)) "the ICMP entry to expire" \

@@ -105,9 +105,9 @@ assert_field "UDP v6 (IP bytes)" "$udp6" .counters.reply.bytes "$(ip_bytes "$UDP
 
 # ---- ICMP ----------------------------------------------------------------------------------------
 step "ICMP: ping -c $PING_COUNT over IPv4 and IPv6"
-in_client ping -q -c "$PING_COUNT" -i 0.2 -W 2 "$WAN4_SERVER" >/dev/null ||
+in_client ping -n -q -c "$PING_COUNT" -i 0.2 -W 2 "$WAN4_SERVER" >/dev/null ||
 	die "ping $WAN4_SERVER from the client failed"
-in_client ping -6 -q -c "$PING_COUNT" -i 0.2 -W 2 "$WAN6_SERVER" >/dev/null ||
+in_client ping -6 -n -q -c "$PING_COUNT" -i 0.2 -W 2 "$WAN6_SERVER" >/dev/null ||
 	die "ping $WAN6_SERVER from the client failed"
 icmp4=$(ct_pick ".orig.dst == \"$WAN4_SERVER\"" proto icmp)
 assert_field "ICMP v4" "$icmp4" .state icmp_replied

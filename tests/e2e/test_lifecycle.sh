@@ -66,7 +66,7 @@ done
 [ -S "$FWD_SOCKET" ] || die "no control socket at $FWD_SOCKET"
 [ -e "$FWD_PIN_DIR/ct" ] || die "no ct map pinned at $FWD_PIN_DIR/ct"
 ok "socket $FWD_SOCKET and pins in $FWD_PIN_DIR exist"
-in_client ping -q -c 2 -i 0.2 -W 2 "$WAN4_SERVER" >/dev/null || die "ping through the gateway failed"
+in_client ping -n -q -c 2 -i 0.2 -W 2 "$WAN4_SERVER" >/dev/null || die "ping through the gateway failed"
 assert_eq "ICMP connections tracked" 1 "$(ct_count_json proto icmp)"
 
 # ---- an interface that appears later ----------------------------------------------------------------
@@ -77,7 +77,7 @@ topo_addr "$NS_CLIENT" eth1 10.77.3.2/24
 lan1_attached() { [ "$(tcfw_filters lan1 ingress)" = 1 ] && [ "$(tcfw_filters lan1 egress)" = 1 ]; }
 wait_for 10 "fwd to attach to lan1 (ingress and egress)" lan1_attached
 ok "lan1 has tcfw filters on both hooks"
-in_client ping -q -c 2 -i 0.2 -W 2 10.77.3.1 >/dev/null || die "ping of the gateway over lan1 failed"
+in_client ping -n -q -c 2 -i 0.2 -W 2 10.77.3.1 >/dev/null || die "ping of the gateway over lan1 failed"
 icmp=$(ct_pick '.orig.src == "10.77.3.2"' proto icmp)
 assert_field "ping over lan1" "$icmp" .orig.dst 10.77.3.1
 assert_field "ping over lan1" "$icmp" .counters.orig.packets 2
@@ -121,7 +121,7 @@ ok "fwd a (pid $(fwd_use a && echo "$FWD_PID")) and fwd b (pid $(fwd_use b && ec
 
 step "ping through gateway a, UDP through gateway b"
 start_udp_echo "$B_SERVER" "$WAN4_SERVER" 5353
-in_client ping -q -c 3 -i 0.2 -W 2 "$WAN4_SERVER" >/dev/null || die "ping through gateway a failed"
+in_client ping -n -q -c 3 -i 0.2 -W 2 "$WAN4_SERVER" >/dev/null || die "ping through gateway a failed"
 udp_exchange "$B_CLIENT" "$WAN4_SERVER" 5353 2 64 --sport 42000
 
 fwd_use a
@@ -136,7 +136,7 @@ stop_fwd TERM
 [ ! -e "$FWD_PIN_DIR" ] || die "fwd b's pin directory still there after stop"
 ok "fwd b's pins removed"
 fwd_use a
-in_client ping -q -c 1 -W 2 "$WAN6_SERVER" >/dev/null || die "ping6 through gateway a failed"
+in_client ping -n -q -c 1 -W 2 "$WAN6_SERVER" >/dev/null || die "ping6 through gateway a failed"
 assert_eq "gateway a: ICMPv6 connections after b stopped" 1 "$(ct_count_json proto icmpv6 dst "$WAN6_SERVER")"
 stop_fwd TERM
 [ ! -e "$FWD_PIN_DIR" ] || die "fwd a's pin directory still there after stop"

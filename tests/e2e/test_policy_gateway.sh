@@ -77,19 +77,19 @@ assert_probe "client -> server:80 (IPv4)" connected "$NS_CLIENT" "$WAN4_SERVER" 
 assert_probe "client -> server:80 (IPv6)" connected "$NS_CLIENT" "$WAN6_SERVER" 80
 got=$(in_client curl -sS --max-time 5 "http://$WAN4_SERVER/") || die "curl client -> server failed"
 assert_eq "HTTP body from the server" hello "$got"
-in_client ping -q -c 1 -W 2 "$WAN4_SERVER" >/dev/null || die "ping client -> server failed"
+in_client ping -n -q -c 1 -W 2 "$WAN4_SERVER" >/dev/null || die "ping client -> server failed"
 ok "ping client -> server"
 
 step "WAN -> LAN: dropped (forward drop)"
 assert_probe "server -> client:80 (IPv4)" timeout "$NS_SERVER" "$LAN4_CLIENT" 80
 assert_probe "server -> client:80 (IPv6)" timeout "$NS_SERVER" "$LAN6_CLIENT" 80
-in_server ping -q -c 1 -W 1 "$LAN4_CLIENT" >/dev/null 2>&1 && die "ping server -> client went through"
+in_server ping -n -q -c 1 -W 1 "$LAN4_CLIENT" >/dev/null 2>&1 && die "ping server -> client went through"
 ok "ping server -> client: no answer"
 
 step "WAN -> gateway: closed ports dropped, 'reject' refused, ICMP accepted"
 assert_probe "server -> gateway:80 (input drop)" timeout "$NS_SERVER" "$WAN4_GW" 80
 assert_probe "server -> gateway:23 (input reject)" refused "$NS_SERVER" "$WAN4_GW" 23
-in_server ping -q -c 1 -W 2 "$WAN4_GW" >/dev/null || die "ping server -> gateway failed (input accept proto icmp)"
+in_server ping -n -q -c 1 -W 2 "$WAN4_GW" >/dev/null || die "ping server -> gateway failed (input accept proto icmp)"
 ok "ping server -> gateway"
 
 step "port 22 on the gateway: from @admins only"

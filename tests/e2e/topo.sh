@@ -169,7 +169,10 @@ topo_cleanup() {
 	# Reap each child by PID (a bare `wait` leaves bash 5.2 printing "wait_for: No record of
 	# process" later on).
 	for i in "${TOPO_PIDS[@]}"; do wait "$i" 2>/dev/null; done
-	for ns in "${TOPO_NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	for ns in "${TOPO_NAMESPACES[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+		rm -rf "/etc/netns/$ns"
+	done
 	for i in "${TOPO_PINS[@]}"; do [ -e "$i" ] && rm -rf "$i"; done
 	for i in "${TOPO_SOCKETS[@]}"; do rm -f "$i"; done
 	for log in "${TOPO_FWD_LOGS[@]}"; do
@@ -222,6 +225,12 @@ topo_new_ns() {
 	local ns=$1
 	ip netns add "$ns" || die "cannot create network namespace $ns"
 	TOPO_NAMESPACES+=("$ns")
+	# Name lookups stay inside the namespace: `ip netns exec` puts /etc/netns/NS/resolv.conf
+	# over /etc/resolv.conf, and a resolver on the namespace's own loopback answers nothing.
+	# Otherwise tools that resolve (python's http.server, ping) send DNS through the gateway,
+	# and those flows would show up in the connection table.
+	mkdir -p "/etc/netns/$ns"
+	echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
 	ip -n "$ns" link set lo up
 	# No router solicitations or DAD delays: addresses are usable at once.
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
