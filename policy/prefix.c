@@ -19,17 +19,7 @@ const struct pol_prefix pol_v4_mapped = {
 
 bool pol_prefix_contains(const struct pol_prefix *p, const __u32 a[4])
 {
-	const uint8_t *ab = (const uint8_t *)a, *pb = (const uint8_t *)p->addr;
-	unsigned int full = p->plen / 8, rest = p->plen % 8;
-
-	if (memcmp(ab, pb, full) != 0)
-		return false;
-	if (rest) {
-		uint8_t mask = (uint8_t)(0xff << (8 - rest));
-
-		return (ab[full] & mask) == (pb[full] & mask);
-	}
-	return true;
+	return addr_in_prefix(a, p->addr, p->plen);
 }
 
 bool pol_prefix_covers(const struct pol_prefix *outer, const struct pol_prefix *inner)
