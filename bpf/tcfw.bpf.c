@@ -115,6 +115,8 @@ static __always_inline int tcfw_process(struct __sk_buff *skb, int hook)
 		/* Another CPU stored this connection first: go on as a packet of it. */
 		verdict = ct_track(&pkt);
 	}
+	if (verdict == CT_UNTRACKED)
+		return TC_ACT_OK;
 
 	switch (verdict) {
 	case CT_ESTABLISHED:
@@ -125,8 +127,6 @@ static __always_inline int tcfw_process(struct __sk_buff *skb, int hook)
 		stat_inc(TCFW_STAT_CT_RELATED);
 		ret = TC_ACT_OK;
 		break;
-	case CT_UNTRACKED:
-		return TC_ACT_OK;
 	case CT_INVALID:
 		stat_inc(TCFW_STAT_CT_INVALID);
 		policy_load(&pv);

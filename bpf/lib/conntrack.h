@@ -49,13 +49,14 @@
  */
 #define CT_CAS_TRIES 12
 
-/* What conntrack concluded about a packet. */
+/* What conntrack concluded about a packet: enum tcfw_pkt_ct (what policy matches on), plus
+ * one value for the only packets that are not tracked at all. */
 enum ct_verdict {
-	CT_ESTABLISHED = 0, /* a packet of a known connection, in either direction */
-	CT_RELATED,         /* an ICMP error quoting a known connection */
-	CT_INVALID,         /* conntrack rejects it */
-	CT_NEW,             /* no connection, and this packet may open one */
-	CT_UNTRACKED,       /* a non-first fragment of no known connection: pass, untracked */
+	CT_NEW = TCFW_PKT_NEW,                 /* no connection; this packet may open one */
+	CT_ESTABLISHED = TCFW_PKT_ESTABLISHED, /* a packet of a known connection, either way */
+	CT_RELATED = TCFW_PKT_RELATED,         /* an ICMP error quoting a known connection */
+	CT_INVALID = TCFW_PKT_INVALID,         /* conntrack rejects it */
+	CT_UNTRACKED,                          /* a non-first fragment of no known connection */
 };
 
 /* Where a new connection came from (the policy decision that admitted it). */
@@ -208,9 +209,9 @@ __noinline int ct_advance(struct tcfw_ct_entry *e, __u32 dir, __u32 proto, __u32
 {
 	int step = CT_STEP_INVALID;
 
+	/* Calms the verifier: a global function's pointer argument may be NULL. */
 	if (!e)
-		return CT_STEP_INVALID; /* calms the verifier: global function arguments may be NULL
-		                         */
+		return CT_STEP_INVALID;
 	for (int i = 0; i < CT_CAS_TRIES; i++) {
 		__u32 old = *(volatile __u32 *)&e->state_word;
 		__u64 next = ct_next_word(old, dir, proto, cls);
@@ -237,6 +238,7 @@ __noinline int ct_advance(struct tcfw_ct_entry *e, __u32 dir, __u32 proto, __u32
 static __always_inline void ct_account(struct tcfw_ct_entry *e, __u8 dir,
                                        const struct tcfw_pkt *pkt, bool refresh)
 {
+	/* & 1 calms the verifier: bounds the variable index into ctr[]. */
 	struct tcfw_ct_counters *c = &e->ctr[dir & 1];
 
 	__sync_fetch_and_add(&c->packets, 1);

@@ -71,8 +71,9 @@
 /* Deepest header byte parsed. Bounds every variable offset for the verifier, and stops
  * extension-header chains: a header that starts beyond it makes the packet malformed. */
 #define TCFW_PARSE_MAX_OFF 512
-/* How much of a packet whose headers are not all in the linear area gets pulled into it. */
-#define TCFW_PULL_LEN 256
+/* How much of a packet whose headers are not all in the linear area gets pulled into it:
+ * everything the parser may read. */
+#define TCFW_PULL_LEN (TCFW_PARSE_MAX_OFF + 64)
 /* More IPv6 extension headers than this: malformed. No legitimate traffic needs that many,
  * and long chains are a known way to hide the transport header from middleboxes (RFC 7112). */
 #define TCFW_IPV6_MAX_EXT 8
@@ -101,7 +102,8 @@ enum pkt_frag {
 struct tcfw_pkt {
 	struct tcfw_tuple tuple; /* this packet, in its own direction */
 	struct tcfw_tuple inner; /* PKT_ICMP_ERROR: the quoted packet's tuple */
-	__u32 l3_len;            /* IP header + payload: what the connection counters count */
+	__u32 l3_len;            /* IP packet without link header or padding: what the connection
+	                          * counters count (as netfilter does) */
 	__u32 frag_id;           /* PKT_FRAG_*: the IP identification */
 	__u8 kind;               /* enum pkt_kind */
 	__u8 frag;               /* enum pkt_frag */
@@ -203,9 +205,9 @@ static __always_inline bool ipv6_is_ext(__u8 nexthdr)
  */
 __noinline int ipv6_walk_ext(struct __sk_buff *skb, struct tcfw_ipv6_walk *w, __u32 limit)
 {
+	/* Calms the verifier: a global function's pointer argument may be NULL. */
 	if (!w)
-		return PARSE_MALFORMED; /* calms the verifier: global function arguments may be NULL
-		                         */
+		return PARSE_MALFORMED;
 	for (int i = 0; i <= TCFW_IPV6_MAX_EXT; i++) {
 		__u8 nh = w->nexthdr;
 
@@ -228,8 +230,7 @@ __noinline int ipv6_walk_ext(struct __sk_buff *skb, struct tcfw_ipv6_walk *w, __
 				w->frag = PKT_FRAG_LATER;
 				return PARSE_OK;
 			}
-			/* Offset 0 without "more": an atomic fragment (RFC 6946), a whole packet.
-			 */
+			/* Offset 0, no "more": an atomic fragment (RFC 6946). */
 			if (fo & 1)
 				w->frag = PKT_FRAG_FIRST;
 			continue;
@@ -511,7 +512,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, __u32 off, struct t
 	pkt->tuple.proto = ip->protocol;
 	addr_set_v4(pkt->tuple.src, ip->saddr);
 	addr_set_v4(pkt->tuple.dst, ip->daddr);
-	pkt->l3_len = skb->len - off;
+	pkt->l3_len = tot;
 
 	fo = bpf_ntohs(ip->frag_off);
 	if (fo & 0x1fff)
@@ -544,7 +545,7 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off, struct t
 	pkt->tuple.family = TCFW_AF_INET6;
 	addr_set_v6(pkt->tuple.src, &ip6->saddr);
 	addr_set_v6(pkt->tuple.dst, &ip6->daddr);
-	pkt->l3_len = skb->len - off;
+	pkt->l3_len = limit - off;
 
 	w.off = off + sizeof(*ip6);
 	w.nexthdr = ip6->nexthdr;
@@ -572,9 +573,9 @@ __noinline int parse_packet(struct __sk_buff *skb, struct tcfw_pkt *pkt)
 	__u32 off = ETH_HLEN;
 	__be16 proto;
 
+	/* Calms the verifier: a global function's pointer argument may be NULL. */
 	if (!pkt)
-		return PARSE_MALFORMED; /* calms the verifier: global function arguments may be NULL
-		                         */
+		return PARSE_MALFORMED;
 	__builtin_memset(pkt, 0, sizeof(*pkt));
 	eth = hdr_at(skb, 0, ETH_HLEN);
 	if (!eth)

@@ -86,6 +86,32 @@ void case_ipv6_extension_headers(struct dp *t)
 	pkt_finish(&p);
 	dp_send(t, "UDP in an atomic fragment", DP_INGRESS_LAN, &p, TC_OK);
 	dp_expect_conn(t, "UDP in an atomic fragment", &dns6, TCFW_CT_UDP_UNREPLIED, 0, NULL);
+
+	/* ICMPv6 echo behind a hop-by-hop header, and an error whose quote has a fragment
+	 * header (the first fragment of a UDP datagram of the tracked flow). */
+	pkt_init(&p);
+	pkt_eth(&p, 0x86dd, false);
+	pkt_ipv6(&p, dns6.src, dns6.dst, 0);
+	pkt_ipv6_ext(&p, 0, 8, IPPROTO_ICMPV6);
+	pkt_icmp(&p, 128, 0, 321, 1);
+	pkt_finish(&p);
+	dp_send(t, "echo request behind HBH", DP_INGRESS_LAN, &p, TC_OK);
+	dp_expect_conn(t, "echo request behind HBH",
+	               &(struct flow){6, IPPROTO_ICMPV6, dns6.src, dns6.dst, 321, 0},
+	               TCFW_CT_ICMP_UNREPLIED, 0, NULL);
+	{
+		struct pkt q, err;
+
+		pkt_init(&q);
+		pkt_ipv6(&q, dns6.src, dns6.dst, 44);
+		pkt_ipv6_frag(&q, IPPROTO_UDP, 0, true, 7);
+		pkt_udp(&q, dns6.sport, dns6.dport);
+		pkt_data(&q, bytes24, 16);
+		pkt_finish(&q);
+		pkt_icmp_error(&err, 6, "2001:db8:3::1", dns6.src, 2 /* too big */, 0, &q, q.len);
+		dp_send(t, "packet too big quoting a fragment", DP_INGRESS_WAN, &err, TC_OK);
+		dp_expect_stat(t, "packet too big quoting a fragment", TCFW_STAT_CT_RELATED, 1);
+	}
 	dp_expect_stat(t, "end", TCFW_STAT_FRAGMENTS, 0);
 	dp_expect_stat(t, "end", TCFW_STAT_MALFORMED, 0);
 }
@@ -171,7 +197,9 @@ void case_ipv4_options(struct dp *t)
 	pkt_flow(&p, &dns, ORIG, 0);
 	pkt_data(&p, bytes24, sizeof(bytes24));
 	dp_send(t, "UDP with Ethernet padding", DP_INGRESS_LAN, &p, TC_OK);
-	dp_expect_conn(t, "UDP with padding", &dns, TCFW_CT_UDP_UNREPLIED, 0, NULL);
+	dp_expect_conn(t, "UDP with padding", &dns, TCFW_CT_UDP_UNREPLIED, 0, &e);
+	DP_EXPECT_EQ(t, "UDP with padding", "orig bytes (the IP packet, not the padding)",
+	             e.ctr[ORIG].bytes, 20 + 8 + 16);
 	dp_expect_stat(t, "end", TCFW_STAT_MALFORMED, 0);
 }
 
