@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # a library: the variables are for the scripts sourcing it
 # topo.sh - network namespaces for tcfw's end-to-end tests and the demo: a client, a gateway and
 # a server joined by veth pairs, fwd started in the gateway, and a cleanup that always runs.
 #
@@ -16,7 +16,6 @@
 
 TOPO_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
-# shellcheck disable=SC2034 # the networks, for policies written by tests
 LAN4_NET=10.77.1.0/24
 LAN4_GW=10.77.1.1
 LAN4_CLIENT=10.77.1.2
@@ -35,7 +34,6 @@ TOPO_PIDS=()       # every background process we started, killed at exit
 TOPO_PINS=()       # every pin directory handed to an fwd, removed at exit
 TOPO_SOCKETS=()    # every control socket path handed to an fwd, removed at exit
 TOPO_FWD_LOGS=()   # every fwd log, scanned for sanitizer reports
-TOPO_CLEANUP_HOOKS=()
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -49,7 +47,6 @@ pid_running() {
 	stat=${stat##*) } # after "pid (comm) ": the state letter first
 	[ -n "$stat" ] && [ "${stat:0:1}" != Z ]
 }
-warn() { printf 'WARN: %s\n' "$*" >&2; }
 die() {
 	printf 'FAIL: %s\n' "$*" >&2
 	exit 1
@@ -105,8 +102,6 @@ topo_mark_failed() {
 	printf '%s\n' "$*" >>"$TOPO_STATUS_FILE"
 }
 
-topo_add_cleanup() { TOPO_CLEANUP_HOOKS+=("$*"); }
-
 # Sanitizer reports in a log: ASan, LSan, UBSan. Prints the report's first lines.
 topo_sanitizer_report() {
 	local log=$1
@@ -147,18 +142,16 @@ topo_anything_alive() {
 
 topo_cleanup() {
 	local rc=$? ns log i
-	# Only the shell that called topo_init cleans up (a subshell forked while the trap runs
-	# must not run it a second time; it is exiting anyway, and bash 5.2 has it print a
-	# spurious "wait_for: No record of process N" on its way out, hence the quiet stderr).
+	# Only the shell that called topo_init cleans up. bash 5.2 may run the EXIT trap in the
+	# subshell of a pipeline that ran before a background job was started; that subshell must
+	# not clean up, and bash has it print a stray "wait_for: No record of process N", hence
+	# the quiet stderr (bg_in_ns also avoids the case).
 	if [ "$BASHPID" != "$TOPO_MAIN_PID" ]; then
 		exec 2>/dev/null
 		return "$rc"
 	fi
 	trap - EXIT INT TERM HUP
 	set +e
-	for ((i = ${#TOPO_CLEANUP_HOOKS[@]} - 1; i >= 0; i--)); do
-		eval "${TOPO_CLEANUP_HOOKS[i]}"
-	done
 	# SIGTERM first (fwd detaches and unpins), SIGKILL for whatever did not listen in 5 s.
 	topo_kill_all TERM
 	for ((i = 0; i < 50; i++)); do
@@ -166,8 +159,6 @@ topo_cleanup() {
 		sleep 0.1
 	done
 	topo_kill_all KILL
-	# Reap each child by PID (a bare `wait` leaves bash 5.2 printing "wait_for: No record of
-	# process" later on).
 	for i in "${TOPO_PIDS[@]}"; do wait "$i" 2>/dev/null; done
 	for ns in "${TOPO_NAMESPACES[@]}"; do
 		ip netns del "$ns" 2>/dev/null
