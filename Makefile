@@ -59,6 +59,7 @@ FWCTL_SRCS := $(wildcard fwctl/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 DP_SRCS := $(wildcard tests/datapath/*.c)
 BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_COMMON_SRCS := $(wildcard bench/common/*.c)
 
 obj = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
@@ -121,8 +122,9 @@ $(OUT)/tests/datapath/dp_test: $(call obj,$(DP_SRCS)) $(LIBPOLICY) $(LIBTCFW)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# Each bench/*.c is one program (micro-benchmarks with BPF_PROG_TEST_RUN, table fillers).
-$(OUT)/bench/%: $(OUT)/obj/bench/%.o $(LIBPOLICY) $(LIBTCFW)
+# Each bench/*.c is one program (micro-benchmarks with BPF_PROG_TEST_RUN, table fillers);
+# bench/common/*.c are helpers linked into every one of them.
+$(OUT)/bench/%: $(OUT)/obj/bench/%.o $(call obj,$(BENCH_COMMON_SRCS)) $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
