@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * dp_env.c - what the cases stand on: the private network namespace with its dummy
+ * dp_env.c - what the cases stand on: the private network namespace with its two
  * interfaces, running packets through the loaded programs, reading and writing the maps as
  * fwd would.
  */
