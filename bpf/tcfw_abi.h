@@ -162,11 +162,9 @@ enum tcfw_ct_flags {
  */
 struct tcfw_ct_entry {
 	/*
-	 * Was a struct bpf_spin_lock. The kernel refuses a bpf_spin_lock inside LRU hash values
-	 * (map creation fails with EOPNOTSUPP), so the datapath changes state and flags with one
-	 * compare-and-swap of state_word instead. Kept so that no offset below moves; always 0.
+	 * No bpf_spin_lock: the kernel refuses one inside LRU hash values (EOPNOTSUPP), so the
+	 * datapath changes state and flags with one compare-and-swap of state_word.
 	 */
-	__u32 resv0;
 	union {
 		__u32 state_word; /* the next four bytes as one word, for compare-and-swap */
 		struct {
@@ -182,6 +180,7 @@ struct tcfw_ct_entry {
 	__u32 ifindex_in; /* interface the first packet arrived on (0: local) */
 	__u32 ifindex_out; /* interface the first packet left by (0: local / unknown) */
 	__u32 rule_id; /* policy rule that admitted it, 0 = the chain's default */
+	__u32 pad2;
 	__u64 created_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 last_seen_ns; /* refreshed at most once per TCFW_LAST_SEEN_GRANULARITY_NS */
 	struct tcfw_ct_counters ctr[2]; /* [enum tcfw_dir] */
