@@ -20,92 +20,28 @@
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "policy_maps.h"
 
 #include "fwd.h"
-#include "maputil.h"
 #include "policy_install.h"
 
-static bool lpm_key_of_copy(const void *key, void *ctx)
-{
-	return ((const struct tcfw_lpm_key *)key)->copy == *(const __u8 *)ctx;
-}
-
-static bool class_key_of_copy(const void *key, void *ctx)
-{
-	return (*(const __u32 *)key >> 31) == *(const __u8 *)ctx;
-}
-
-#define CHECK(call, what)                                                                          \
-	do {                                                                                       \
-		int e_ = (call);                                                                   \
-		if (e_) {                                                                          \
-			snprintf(err, errlen, "cannot write the policy into %s: %s", what,         \
-			         strerror(-e_));                                                   \
-			return e_;                                                                 \
-		}                                                                                  \
-	} while (0)
-
-static int update_elem(int fd, const void *key, const void *val)
-{
-	return bpf_map_update_elem(fd, key, val, BPF_ANY) ? -errno : 0;
-}
-
-/* Fill copy img->copy with img. Nothing here is visible to the datapath yet. */
+/* Fill copy img->copy with img (lib/policy_maps.c). Nothing here is visible to the datapath
+ * yet: the copy is the standby one until policy_install() switches. */
 static int write_standby(struct fwd *fwd, const struct policy_image *img, char *err, size_t errlen)
 {
 	const struct datapath *dp = &fwd->dp;
-	__u8 copy = img->copy;
-	size_t hits_size = sizeof(__u64) * (size_t)libbpf_num_possible_cpus();
+	const struct policy_map_fds fds = {
+	    .pol_meta = dp->pol_meta_fd,
+	    .pol_scalar = dp->pol_scalar_fd,
+	    .pol_src = dp->pol_src_fd,
+	    .pol_dst = dp->pol_dst_fd,
+	    .pol_class = dp->pol_class_fd,
+	    .pol_rules = dp->pol_rules_fd,
+	    .pol_limit = dp->pol_limit_fd,
+	    .pol_hits = dp->pol_hits_fd,
+	};
 
-	/* What an older policy left in this copy: stale prefixes would still match. */
-	CHECK(map_delete_where(dp->pol_src_fd, sizeof(struct tcfw_lpm_key), lpm_key_of_copy, &copy),
-	      "map pol_src (clearing the standby copy)");
-	CHECK(map_delete_where(dp->pol_dst_fd, sizeof(struct tcfw_lpm_key), lpm_key_of_copy, &copy),
-	      "map pol_dst (clearing the standby copy)");
-	CHECK(map_delete_where(dp->pol_class_fd, sizeof(__u32), class_key_of_copy, &copy),
-	      "map pol_class (clearing the standby copy)");
-
-	if (img->nscalar > (size_t)TCFW_CHAIN_MAX * TCFW_SCALAR_BLOCK) {
-		snprintf(err, errlen,
-		         "the compiled policy has %zu scalar slots, more than the %u "
-		         "of one copy (policy library and tcfw_abi.h disagree)",
-		         img->nscalar, (unsigned int)(TCFW_CHAIN_MAX * TCFW_SCALAR_BLOCK));
-		return -EINVAL;
-	}
-	CHECK(map_write_range(dp->pol_scalar_fd, TCFW_SCALAR_INDEX(copy, 0, 0, 0), img->scalar,
-	                      sizeof(__u32), img->nscalar),
-	      "map pol_scalar");
-	for (size_t i = 0; i < img->nclasses; i++)
-		CHECK(update_elem(dp->pol_class_fd, &img->classes[i].key, &img->classes[i].cls),
-		      "map pol_class");
-	for (size_t i = 0; i < img->nsrc; i++)
-		CHECK(update_elem(dp->pol_src_fd, &img->src[i].key, &img->src[i].class_id),
-		      "map pol_src");
-	for (size_t i = 0; i < img->ndst; i++)
-		CHECK(update_elem(dp->pol_dst_fd, &img->dst[i].key, &img->dst[i].class_id),
-		      "map pol_dst");
-	for (unsigned int c = 0; c < TCFW_CHAIN_MAX; c++) {
-		__u32 first = TCFW_RULE_INDEX(copy, c, 0);
-
-		if (img->nrules[c] > TCFW_POLICY_MAX_RULES) {
-			snprintf(err, errlen, "chain %u has %zu rules, more than %u", c,
-			         img->nrules[c], TCFW_POLICY_MAX_RULES);
-			return -E2BIG;
-		}
-		CHECK(map_write_range(dp->pol_rules_fd, first, img->rules[c],
-		                      sizeof(struct tcfw_rule), img->nrules[c]),
-		      "map pol_rules");
-		/* New rules start with full token buckets and no hits. */
-		CHECK(map_zero_range(dp->pol_limit_fd, first, sizeof(struct tcfw_limit_state),
-		                     img->nrules[c]),
-		      "map pol_limit");
-		CHECK(map_zero_range(dp->pol_hits_fd, first, hits_size, img->nrules[c]),
-		      "map pol_hits");
-	}
-	__u32 meta_key = copy;
-
-	CHECK(update_elem(dp->pol_meta_fd, &meta_key, &img->meta), "map pol_meta");
-	return 0;
+	return policy_maps_write(&fds, img, err, errlen);
 }
 
 static void wait_rcu_grace_period(void)
