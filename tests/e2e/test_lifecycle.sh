@@ -103,6 +103,33 @@ ok "pin directory $FWD_PIN_DIR removed"
 [ ! -e "$FWD_SOCKET" ] || die "control socket $FWD_SOCKET still there after stop"
 ok "control socket removed"
 
+# ---- cleanup after a crash --------------------------------------------------------------------------
+step "fwd killed (SIGKILL): its programs and pins stay; fwd --cleanup removes them"
+start_fwd "$WORK/policy.conf"
+stop_fwd KILL
+assert_eq "tcfw programs on wan0 ingress after SIGKILL" 1 "$(tcfw_filters wan0 ingress)"
+[ -e "$FWD_PIN_DIR/ct" ] || die "no pins in $FWD_PIN_DIR after SIGKILL (expected them to stay)"
+ok "pins still in $FWD_PIN_DIR"
+run_expect "fwd --cleanup" 0 nsenter --net="/run/netns/$NS_GW" -- timeout 30 "$FWD" --cleanup \
+	--pin-dir "$FWD_PIN_DIR" --socket "$FWD_SOCKET" -c "$WORK/policy.conf"
+printf '%s\n' "$RUN_ERR" >"$WORK/fwd-cleanup.log"
+topo_sanitizer_report "$WORK/fwd-cleanup.log" && die "sanitizer report from fwd --cleanup (above)"
+for dev in lan0 wan0 lan1; do
+	for hook in ingress egress; do
+		assert_eq "tcfw programs on $dev $hook after --cleanup" 0 "$(tcfw_filters "$dev" "$hook")"
+	done
+done
+has_clsact lan0 || die "fwd --cleanup removed the clsact qdisc on lan0 that was there before fwd"
+in_gw tc filter show dev lan0 ingress | grep -q "pref 65000 u32" ||
+	die "fwd --cleanup removed the u32 filter on lan0 that was there before fwd"
+ok "lan0 keeps its clsact qdisc and the other filter"
+has_clsact wan0 && die "wan0 still has the clsact qdisc fwd created, after --cleanup"
+ok "wan0's clsact qdisc removed"
+[ ! -e "$FWD_PIN_DIR" ] || die "pin directory still there after --cleanup: $(ls -A "$FWD_PIN_DIR" | tr '\n' ' ')"
+ok "pins removed"
+[ ! -e "$FWD_SOCKET" ] || die "stale control socket $FWD_SOCKET still there after --cleanup"
+ok "stale control socket removed"
+
 # ---- two instances side by side -----------------------------------------------------------------
 step "a second gateway topology, and one fwd in each gateway"
 B_CLIENT="$TOPO_PREFIX-b-client"
