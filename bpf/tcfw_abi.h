@@ -115,6 +115,7 @@ enum tcfw_stat {
 	TCFW_STAT_NAT_TRANSLATED,
 	TCFW_STAT_NAT_PORT_RETRIES,
 	TCFW_STAT_NAT_PORT_EXHAUSTED,
+	TCFW_STAT_POLICY_INCOMPLETE, /* a policy map entry was missing: the chain's default decided */
 	TCFW_STAT_MAX,
 };
 

@@ -94,6 +94,9 @@ static const struct stat_names stats[] = {
                                     "NAT port choices retried because the port was taken"},
     [TCFW_STAT_NAT_PORT_EXHAUSTED] = {"nat_port_exhausted",
                                       "new connections dropped: no free NAT port in the range"},
+    [TCFW_STAT_POLICY_INCOMPLETE] = {"policy_incomplete",
+                                     "new connections given the chain's default because a "
+                                     "policy map entry was missing (policy not fully written)"},
 };
 _Static_assert(ARRAY_SIZE(stats) == TCFW_STAT_MAX, "a counter has no name");
 
