@@ -197,3 +197,25 @@ start_tcp_listener() {
 tcfw_filters() {
 	ip netns exec "${3:-$NS_GW}" tc filter show dev "$1" "$2" | grep -cE ' bpf .* name tcfw_' || true
 }
+
+# start_monitor FILE: `fwctl -j monitor` in the background, one event (JSON) per line into FILE;
+# returns once fwd counts the monitor among its clients. Its stderr is checked for sanitizer
+# reports at exit like fwd's.
+start_monitor() {
+	local out=$1 before
+	before=$(fwctl -j status | jq -r '.monitors // 0')
+	TOPO_FWD_LOGS+=("$out.err")
+	nsenter --net="/run/netns/$FWD_NS" -- "$FWCTL" --socket "$FWD_SOCKET" -j monitor \
+		>"$out" 2>"$out.err" &
+	MONITOR_PID=$!
+	TOPO_PIDS+=("$MONITOR_PID")
+	wait_for 10 "fwd to count the new monitor client" monitors_more_than "$before"
+}
+monitors_more_than() { [ "$(fwctl -j status | jq -r '.monitors // 0')" -gt "$1" ]; }
+
+# events FILE JQ-CONDITION: the events in FILE that satisfy the condition, one JSON per line.
+# (An event line is the event itself, or {"event": {...}}.)
+events() {
+	jq -c "if has(\"event\") then .event else . end | select($2)" "$1"
+}
+has_event() { [ -n "$(events "$1" "$2" 2>/dev/null)" ]; }

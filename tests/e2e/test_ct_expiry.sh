@@ -52,6 +52,9 @@ start=$SECONDS
 wait_for $((TIME_WAIT_S + SLACK_S)) "the time_wait entry to expire" ct_has_not '.orig.dport == 8080'
 ok "time_wait entry gone after $((SECONDS - start))s"
 
+step "fwctl monitor follows the table's events"
+start_monitor "$WORK/events.jsonl"
+
 # ---- UDP ----------------------------------------------------------------------------------------
 step "UDP: a flow that sends every second for $((UDP_S + 3))s stays tracked (last-seen refresh)"
 for ((i = 0; i < UDP_S + 3; i++)); do
@@ -66,6 +69,20 @@ step "UDP: silent flow expires after ${UDP_S}s"
 start=$SECONDS
 wait_for $((UDP_S + SLACK_S)) "the UDP entry to expire" ct_has_not '.orig.sport == 41000'
 ok "UDP entry gone after $((SECONDS - start))s"
+step "the monitor saw the UDP flow come and go"
+wait_for 5 "a 'new' event for the UDP flow" \
+	has_event "$WORK/events.jsonl" '.type == "new" and .proto == "udp" and .sport == 41000'
+ev=$(events "$WORK/events.jsonl" '.type == "new" and .sport == 41000' | head -n 1)
+assert_field "new event" "$ev" .src "$LAN4_CLIENT"
+assert_field "new event" "$ev" .dst "$WAN4_SERVER"
+assert_field "new event" "$ev" .dport 5353
+wait_for 5 "a 'destroy' event for the UDP flow" \
+	has_event "$WORK/events.jsonl" '.type == "destroy" and .proto == "udp" and .sport == 41000'
+ev=$(events "$WORK/events.jsonl" '.type == "destroy" and .sport == 41000' | head -n 1)
+printf '  destroy event: %s\n' "$ev"
+assert_field "destroy event" "$ev" .reason expired
+assert_field "destroy event" "$ev" .counters.orig.packets $((UDP_S + 3))
+assert_field "destroy event" "$ev" .counters.reply.packets $((UDP_S + 3))
 
 # ---- ICMP ---------------------------------------------------------------------------------------
 step "ICMP: one echo, gone after ${ICMP_S}s"
