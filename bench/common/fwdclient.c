@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * fwdclient.c - policy-load over fwd's control socket and the policy library's view of a
+ * policy (see fwdclient.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "ctl.h"
+#include "policy.h"
+
+#include "fwdclient.h"
+
+double bench_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+char *bench_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long size;
+
+	if (!f) {
+		fprintf(stderr, "bench: cannot open %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		fprintf(stderr, "bench: cannot size %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	buf = malloc((size_t)size + 1);
+	if (!buf) {
+		fprintf(stderr, "bench: out of memory reading %s (%ld bytes)\n", path, size);
+		goto out;
+	}
+	if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
+		fprintf(stderr, "bench: cannot read %s: %s\n", path, strerror(errno));
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	buf[size] = '\0';
+	if (len)
+		*len = (size_t)size;
+out:
+	fclose(f);
+	return buf;
+}
+
+int bench_policy_inspect(const char *name, const char *text, size_t len,
+                         struct bench_policy_info *info)
+{
+	struct policy_diags diags = {0};
+	struct policy_image img;
+	struct policy *p;
+	double t0 = bench_now_ms();
+	size_t nfwd;
+
+	memset(info, 0, sizeof(*info));
+	memset(&img, 0, sizeof(img));
+	p = policy_parse(name, text, len, &diags);
+	info->parse_ms = bench_now_ms() - t0;
+	if (!p) {
+		fprintf(stderr, "bench: policy %s does not parse:\n", name);
+		policy_diags_print(&diags, stderr);
+		policy_diags_free(&diags);
+		return -1;
+	}
+	t0 = bench_now_ms();
+	if (policy_compile(p, 0, &img, &diags)) {
+		fprintf(stderr, "bench: policy %s does not compile:\n", name);
+		policy_diags_print(&diags, stderr);
+		policy_diags_free(&diags);
+		policy_free(p);
+		return -1;
+	}
+	info->compile_ms = bench_now_ms() - t0;
+	policy_diags_free(&diags);
+	info->rules = policy_rule_count(p);
+	for (unsigned int c = 0; c < TCFW_CHAIN_MAX; c++)
+		info->chain_rules[c] = img.nrules[c];
+	info->classes = img.nclasses;
+	info->src_prefixes = img.nsrc;
+	info->dst_prefixes = img.ndst;
+	nfwd = img.nrules[TCFW_CHAIN_FORWARD];
+	if (nfwd)
+		info->last_forward_rule_id = img.rules[TCFW_CHAIN_FORWARD][nfwd - 1].id;
+	policy_image_free(&img);
+	policy_free(p);
+	return 0;
+}
+
+int bench_fwd_policy_load(const char *socket_path, const char *name, const char *text, double *ms)
+{
+	struct json_object *req = json_object_new_object(), *resp = NULL, *ok, *msg;
+	struct ctl_conn c;
+	char err[256];
+	double t0;
+	int ret = -1;
+
+	if (!req)
+		return -1;
+	if (ctl_connect(&c, socket_path, err, sizeof(err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		json_object_put(req);
+		return -1;
+	}
+	json_object_object_add(req, "cmd", json_object_new_string("policy-load"));
+	json_object_object_add(req, "name", json_object_new_string(name));
+	json_object_object_add(req, "text", json_object_new_string(text));
+	t0 = bench_now_ms();
+	int e = ctl_call(&c, req, &resp);
+
+	*ms = bench_now_ms() - t0;
+	if (e) {
+		fprintf(stderr, "bench: policy-load of %s to fwd at %s failed: %s\n", name,
+		        socket_path, strerror(-e));
+		goto out;
+	}
+	if (!json_object_object_get_ex(resp, "ok", &ok) || !json_object_get_boolean(ok)) {
+		fprintf(stderr, "bench: fwd refused policy %s: %s\n", name,
+		        json_object_object_get_ex(resp, "error", &msg) ? json_object_get_string(msg)
+		                                                       : "(no error text)");
+		goto out;
+	}
+	ret = 0;
+out:
+	json_object_put(resp);
+	json_object_put(req);
+	ctl_close(&c);
+	return ret;
+}

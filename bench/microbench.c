@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * microbench.c - the datapath's cost per packet, measured with BPF_PROG_TEST_RUN on the
+ * programs a running fwd attached (issue 6), and issue 4's classification requirement.
+ *
+ * Run inside the gateway's network namespace (nsenter --net=/run/netns/NAME) while fwd runs
+ * there with the bench's interfaces in its zones. For each policy given (compiled here with
+ * the policy library to report its size, then installed by fwd through policy-load, the one
+ * install path fwd has), it measures:
+ *  - a new-connection packet: a TCP SYN from the LAN that the policy must classify. Every
+ *    call is a different connection: the source address/port advance per call (repeat = 1
+ *    per call, the kernel's per-run time), so no SYN finds an earlier entry;
+ *  - an established-flow packet: an ACK of a connection opened by a real handshake, in a
+ *    kernel loop (repeat = R) and per call;
+ *  - when the datapath translates (NAT), a translated packet at WAN egress, per call (the
+ *    program rewrites the packet, so a kernel loop would see its own output);
+ * and the empty TC program `r0 = TC_ACT_OK; exit` the same two ways, as the floor.
+ * Issue 4: new-connection p50 with the large policy <= 2x the small one's; a set of 100,000
+ * prefixes loads and its members match.
+ *
+ * Policies: the generator bench/gen_rules.py writes them; each ends with
+ *   forward drop proto tcp dport 9999      (sentinel: a classifying datapath drops it)
+ *   forward accept in lan out wan          (the rule measured packets must match)
+ * under `defaults { forward drop }`, so a datapath that does not classify is seen at once:
+ * everything gets the default. That is reported, never hidden.
+ *
+ * Output: JSON on stdout (or --json FILE), a readable summary on stderr.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "common/fwdclient.h"
+#include "common/gw.h"
+#include "common/pkt.h"
+#include "common/tcrun.h"
+
+#define SENTINEL_DPORT 9999
+#define SERVER_ADDR    "203.0.113.2"
+#define MAX_POLICIES   4
+#define MAX_PROBES     8
+
+struct options {
+	const char *socket, *pin_dir, *lan, *wan, *json_path;
+	const char *policy_name[MAX_POLICIES], *policy_file[MAX_POLICIES];
+	int npolicies;
+	const char *bigset_file;
+	const char *fallback_file; /* forward accept by default: for established and NAT */
+	uint32_t bigset_in[MAX_PROBES], bigset_out[MAX_PROBES];
+	int nbigset_in, nbigset_out;
+	uint32_t repeat, calls;
+};
+
+/* ---- flows ------------------------------------------------------------------------------ */
+/* A connection no earlier call used: sources 10.10.0.2 upwards, 50,000 ports each. */
+static struct bench_flow4 fresh_flow(uint16_t dport)
+{
+	static uint32_t n;
+	struct bench_flow4 f = {
+	    .saddr = htonl(0x0a0a0000u + 2 + n / 50000),
+	    .daddr = bench_ip4(SERVER_ADDR),
+	    .sport = htons((uint16_t)(10000 + n % 50000)),
+	    .dport = htons(dport),
+	    .proto = IPPROTO_TCP,
+	};
+	n++;
+	return f;
+}
+
+/* ---- JSON helpers ------------------------------------------------------------------------ */
+static void jadd_double(struct json_object *o, const char *k, double v)
+{
+	json_object_object_add(o, k, json_object_new_double(v));
+}
+
+static void jadd_int(struct json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void jadd_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void jadd_bool(struct json_object *o, const char *k, bool v)
+{
+	json_object_object_add(o, k, json_object_new_boolean(v));
+}
+
+static struct json_object *summary_json(const struct tcrun_summary *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	jadd_int(o, "n", (int64_t)s->n);
+	jadd_double(o, "min_ns", s->min);
+	jadd_double(o, "p50_ns", s->p50);
+	jadd_double(o, "p90_ns", s->p90);
+	jadd_double(o, "p99_ns", s->p99);
+	jadd_double(o, "max_ns", s->max);
+	jadd_double(o, "mean_ns", s->mean);
+	return o;
+}
+
+/* ---- timing ------------------------------------------------------------------------------ */
+/* One packet in a kernel loop of `repeat` runs: ns per run, or -1. */
+static double time_loop(int fd, const struct bench_pkt *p, const struct __sk_buff *ctx,
+                        uint32_t repeat, const char *what)
+{
+	struct tcrun_result r;
+
+	if (tcrun_run(fd, p, ctx, repeat, &r, NULL, what))
+		return -1;
+	return (double)r.duration;
+}
+
+/* The same packet, one call per run, `calls` times. */
+static int time_calls(int fd, const struct bench_pkt *p, const struct __sk_buff *ctx,
+                      uint32_t calls, struct tcrun_summary *s, const char *what)
+{
+	double *v = calloc(calls, sizeof(*v));
+	struct tcrun_result r;
+
+	if (!v)
+		return -1;
+	for (uint32_t i = 0; i < calls; i++) {
+		if (tcrun_run(fd, p, ctx, 1, &r, NULL, what)) {
+			free(v);
+			return -1;
+		}
+		v[i] = r.duration;
+	}
+	tcrun_summarize(v, calls, s);
+	free(v);
+	return 0;
+}
+
+/* ---- the floor: the empty program -------------------------------------------------------- */
+struct floor {
+	double loop_ns;
+	struct tcrun_summary per_call;
+};
+
+static struct json_object *measure_empty(const struct bench_gw *gw, const struct options *o,
+                                         struct floor *fl)
+{
+	struct json_object *j = json_object_new_object();
+	struct bench_flow4 f = fresh_flow(80);
+	struct __sk_buff ctx;
+	struct bench_pkt p;
+	int fd = tcrun_load_empty_prog();
+
+	if (fd < 0)
+		return NULL;
+	bench_pkt_build(&p, &f, BENCH_TCP_ACK, 0);
+	tcrun_ctx_ingress(&ctx, gw->lan_ifindex);
+	fl->loop_ns = time_loop(fd, &p, &ctx, o->repeat, "empty program, loop");
+	if (fl->loop_ns < 0 || time_calls(fd, &p, &ctx, o->calls, &fl->per_call, "empty program")) {
+		close(fd);
+		json_object_put(j);
+		return NULL;
+	}
+	close(fd);
+	jadd_double(j, "loop_ns", fl->loop_ns);
+	json_object_object_add(j, "per_call", summary_json(&fl->per_call));
+	fprintf(stderr, "  empty TC program: %.1f ns/packet (loop of %u), %.0f ns p50 per call\n",
+	        fl->loop_ns, o->repeat, fl->per_call.p50);
+	return j;
+}
+
+/* ---- one policy -------------------------------------------------------------------------- */
+struct policy_result {
+	bool classified;
+	bool established; /* the established-flow packet could be measured */
+	struct tcrun_summary new_conn;
+};
+
+/*
+ * Is the policy really classified? The sentinel SYN must be dropped and an ordinary SYN
+ * accepted by the last forward rule (its id in the connection). Fills note with what was
+ * seen when not.
+ */
+static bool check_classification(const struct bench_gw *gw, uint32_t accept_rule_id, char *note,
+                                 size_t len)
+{
+	struct bench_flow4 sentinel = fresh_flow(SENTINEL_DPORT), normal = fresh_flow(80);
+	struct tcfw_ct_entry e;
+	int rs, rn;
+
+	rs = bench_send(gw->ingress_lan_fd, &sentinel, BENCH_TCP_SYN, gw->lan_ifindex,
+	                "sentinel SYN (dport 9999)");
+	rn = bench_send(gw->ingress_lan_fd, &normal, BENCH_TCP_SYN, gw->lan_ifindex,
+	                "ordinary SYN (dport 80)");
+	if (rs == TC_ACT_SHOT_VALUE && rn == TC_ACT_OK_VALUE && bench_ct_lookup(gw, &normal, &e) &&
+	    e.rule_id == accept_rule_id) {
+		snprintf(note, len, "rules classified: sentinel dropped, SYN accepted by rule %u",
+		         accept_rule_id);
+		return true;
+	}
+	if (rs == TC_ACT_SHOT_VALUE && rn == TC_ACT_SHOT_VALUE)
+		snprintf(note, len,
+		         "not classified by this datapath build: every new connection got the "
+		         "forward default (drop); the new-connection figures measure parse + "
+		         "conntrack miss + default verdict, no rule matching");
+	else
+		snprintf(note, len,
+		         "classification wrong: sentinel SYN got TC action %d (expected %d), "
+		         "ordinary SYN %d (expected %d, by rule %u)",
+		         rs, TC_ACT_SHOT_VALUE, rn, TC_ACT_OK_VALUE, accept_rule_id);
+	return false;
+}
+
+/* K SYNs, each opening a different connection; verdicts counted. */
+static int measure_new(const struct bench_gw *gw, uint32_t calls, struct tcrun_summary *s,
+                       uint32_t *accepted)
+{
+	double *v = calloc(calls, sizeof(*v));
+	struct __sk_buff ctx;
+	struct tcrun_result r;
+	struct bench_pkt p;
+
+	if (!v)
+		return -1;
+	*accepted = 0;
+	tcrun_ctx_ingress(&ctx, gw->lan_ifindex);
+	for (uint32_t i = 0; i < calls; i++) {
+		struct bench_flow4 f = fresh_flow(80);
+
+		bench_pkt_build(&p, &f, BENCH_TCP_SYN, 0);
+		if (tcrun_run(gw->ingress_lan_fd, &p, &ctx, 1, &r, NULL, "new-connection SYN")) {
+			free(v);
+			return -1;
+		}
+		v[i] = r.duration;
+		*accepted += r.retval == TC_ACT_OK_VALUE;
+	}
+	tcrun_summarize(v, calls, s);
+	free(v);
+	return 0;
+}
+
+/* An established connection's ACK: ingress on the LAN (loop and per call), egress on the
+ * WAN (loop; forwarded packets pass egress untouched unless NAT rewrites them). */
+static struct json_object *measure_established(const struct bench_gw *gw, const struct options *o,
+                                               bool *opened)
+{
+	struct bench_flow4 f = fresh_flow(80);
+	struct json_object *j = json_object_new_object();
+	struct __sk_buff in, out;
+	struct tcrun_summary s;
+	struct bench_pkt p;
+
+	if (bench_tcp_open(gw, &f, false)) {
+		jadd_str(j, "error",
+		         "the policy did not let a connection through (SYN, SYN-ACK, "
+		         "ACK); not measured with this policy");
+		*opened = false;
+		return j;
+	}
+	*opened = true;
+	bench_pkt_build(&p, &f, BENCH_TCP_ACK, 0);
+	tcrun_ctx_ingress(&in, gw->lan_ifindex);
+	tcrun_ctx_egress(&out, gw->wan_ifindex, gw->lan_ifindex);
+	double in_loop = time_loop(gw->ingress_lan_fd, &p, &in, o->repeat, "established, LAN in");
+	double out_loop = time_loop(gw->egress_wan_fd, &p, &out, o->repeat, "established, WAN out");
+
+	memset(&s, 0, sizeof(s));
+	jadd_double(j, "ingress_loop_ns", in_loop);
+	jadd_double(j, "egress_loop_ns", out_loop);
+	if (!time_calls(gw->ingress_lan_fd, &p, &in, o->calls, &s, "established ACK, LAN ingress"))
+		json_object_object_add(j, "ingress_per_call", summary_json(&s));
+	fprintf(
+	    stderr,
+	    "    established flow: LAN ingress %.0f ns (loop), %.0f ns p50 per call; WAN egress "
+	    "%.0f ns (loop)\n",
+	    in_loop, s.p50, out_loop);
+	return j;
+}
+
+static struct json_object *measure_policy(const struct bench_gw *gw, const struct options *o,
+                                          const char *name, const char *file,
+                                          const struct floor *fl, struct policy_result *res)
+{
+	struct json_object *j = json_object_new_object(), *nj;
+	struct bench_policy_info info;
+	char note[512];
+	uint32_t accepted = 0;
+	size_t len;
+	double install_ms;
+	char *text = bench_read_file(file, &len);
+
+	memset(res, 0, sizeof(*res));
+	jadd_str(j, "name", name);
+	jadd_str(j, "file", file);
+	if (!text || bench_policy_inspect(file, text, len, &info) ||
+	    bench_fwd_policy_load(o->socket, file, text, &install_ms)) {
+		jadd_str(j, "error", "the policy did not parse, compile or install (see log)");
+		free(text);
+		return j;
+	}
+	free(text);
+	jadd_int(j, "rules", (int64_t)info.rules);
+	jadd_int(j, "forward_rules", (int64_t)info.chain_rules[TCFW_CHAIN_FORWARD]);
+	jadd_int(j, "classes", (int64_t)info.classes);
+	jadd_int(j, "src_prefixes", (int64_t)info.src_prefixes);
+	jadd_int(j, "dst_prefixes", (int64_t)info.dst_prefixes);
+	jadd_double(j, "parse_ms", info.parse_ms);
+	jadd_double(j, "compile_ms", info.compile_ms);
+	jadd_double(j, "install_ms", install_ms);
+
+	res->classified = check_classification(gw, info.last_forward_rule_id, note, sizeof(note));
+	jadd_bool(j, "classified", res->classified);
+	jadd_str(j, "classification", note);
+
+	if (measure_new(gw, o->calls, &res->new_conn, &accepted) == 0) {
+		nj = summary_json(&res->new_conn);
+		jadd_int(nj, "accepted", accepted);
+		jadd_double(nj, "net_p50_ns", res->new_conn.p50 - fl->per_call.p50);
+		json_object_object_add(j, "new_connection", nj);
+	}
+	json_object_object_add(j, "established", measure_established(gw, o, &res->established));
+	fprintf(
+	    stderr,
+	    "  %s: %zu rules (%zu forward), %zu classes, %zu+%zu prefixes; compiled in %.0f ms, "
+	    "installed by fwd in %.0f ms\n    %s\n    new connection: %.0f ns p50 per call "
+	    "(%.0f net of the empty program), %u of %u accepted\n",
+	    name, info.rules, info.chain_rules[TCFW_CHAIN_FORWARD], info.classes, info.src_prefixes,
+	    info.dst_prefixes, info.compile_ms, install_ms, note, res->new_conn.p50,
+	    res->new_conn.p50 - fl->per_call.p50, accepted, o->calls);
+	return j;
+}
+
+/* ---- NAT ---------------------------------------------------------------------------------- */
+/*
+ * Does the datapath translate? A new connection's SYN through LAN ingress, then WAN egress
+ * (as the kernel would forward it): with masquerade its source must come out as the WAN
+ * address. If so, time the egress of established packets (per call: each call starts from
+ * the untranslated packet).
+ */
+static struct json_object *measure_nat(const struct bench_gw *gw, const struct options *o)
+{
+	struct json_object *j = json_object_new_object();
+	struct bench_flow4 f = fresh_flow(80);
+	struct __sk_buff out;
+	struct tcrun_result r;
+	struct tcrun_summary s;
+	struct bench_pkt p, after;
+	char from[INET_ADDRSTRLEN], to[INET_ADDRSTRLEN];
+	uint32_t src;
+
+	if (bench_tcp_open(gw, &f, true)) {
+		jadd_bool(j, "executed", false);
+		jadd_str(j, "note", "could not open a connection to test NAT (see log)");
+		return j;
+	}
+	bench_pkt_build(&p, &f, BENCH_TCP_ACK, 0);
+	tcrun_ctx_egress(&out, gw->wan_ifindex, gw->lan_ifindex);
+	if (tcrun_run(gw->egress_wan_fd, &p, &out, 1, &r, &after, "WAN egress, NAT check"))
+		return j;
+	src = bench_pkt_saddr(&after);
+	inet_ntop(AF_INET, &f.saddr, from, sizeof(from));
+	inet_ntop(AF_INET, &src, to, sizeof(to));
+	if (src == f.saddr) {
+		jadd_bool(j, "executed", false);
+		jadd_str(j, "note",
+		         "masquerade not executed by this datapath build: the source "
+		         "address leaves WAN egress unchanged; NAT cost not measured");
+		fprintf(stderr,
+		        "  NAT: not executed by this datapath build (source %s left "
+		        "unchanged at WAN egress); not measured\n",
+		        from);
+		return j;
+	}
+	jadd_bool(j, "executed", true);
+	jadd_str(j, "translated_from", from);
+	jadd_str(j, "translated_to", to);
+	if (time_calls(gw->egress_wan_fd, &p, &out, o->calls, &s, "NAT egress") == 0) {
+		json_object_object_add(j, "egress_per_call", summary_json(&s));
+		fprintf(stderr, "  NAT: %s -> %s at WAN egress, %.0f ns p50 per call\n", from, to,
+		        s.p50);
+	}
+	return j;
+}
+
+/* ---- 100,000-prefix set ------------------------------------------------------------------- */
+static struct json_object *measure_bigset(const struct bench_gw *gw, const struct options *o)
+{
+	struct json_object *j = json_object_new_object();
+	struct bench_policy_info info;
+	char *text;
+	size_t len;
+	double install_ms;
+	int in_dropped = 0, out_accepted = 0;
+
+	jadd_str(j, "file", o->bigset_file);
+	text = bench_read_file(o->bigset_file, &len);
+	if (!text || bench_policy_inspect(o->bigset_file, text, len, &info) ||
+	    bench_fwd_policy_load(o->socket, o->bigset_file, text, &install_ms)) {
+		jadd_bool(j, "loaded", false);
+		jadd_str(j, "error",
+		         "the policy with the large set did not parse, compile or "
+		         "install (see log)");
+		free(text);
+		return j;
+	}
+	free(text);
+	jadd_bool(j, "loaded", true);
+	jadd_int(j, "src_prefixes", (int64_t)info.src_prefixes);
+	jadd_double(j, "compile_ms", info.compile_ms);
+	jadd_double(j, "install_ms", install_ms);
+	for (int i = 0; i < o->nbigset_in; i++) {
+		struct bench_flow4 f = fresh_flow(80);
+
+		f.saddr = o->bigset_in[i];
+		in_dropped += bench_send(gw->ingress_lan_fd, &f, BENCH_TCP_SYN, gw->lan_ifindex,
+		                         "SYN from a member of the set") == TC_ACT_SHOT_VALUE;
+	}
+	for (int i = 0; i < o->nbigset_out; i++) {
+		struct bench_flow4 f = fresh_flow(80);
+
+		f.saddr = o->bigset_out[i];
+		out_accepted += bench_send(gw->ingress_lan_fd, &f, BENCH_TCP_SYN, gw->lan_ifindex,
+		                           "SYN from outside the set") == TC_ACT_OK_VALUE;
+	}
+	jadd_int(j, "members_probed", o->nbigset_in);
+	jadd_int(j, "members_dropped", in_dropped);
+	jadd_int(j, "outsiders_probed", o->nbigset_out);
+	jadd_int(j, "outsiders_accepted", out_accepted);
+	jadd_bool(j, "matched", in_dropped == o->nbigset_in && out_accepted == o->nbigset_out);
+	if (out_accepted == 0 && in_dropped == o->nbigset_in)
+		jadd_str(j, "note",
+		         "not classified by this datapath build: members and outsiders "
+		         "alike got the forward default (drop), so 'members dropped' "
+		         "proves nothing");
+	fprintf(stderr,
+	        "  set of %zu prefixes: compiled in %.0f ms, installed in %.0f ms; members "
+	        "dropped %d/%d, outsiders accepted %d/%d\n",
+	        info.src_prefixes, info.compile_ms, install_ms, in_dropped, o->nbigset_in,
+	        out_accepted, o->nbigset_out);
+	return j;
+}
+
+/* ---- fallback ------------------------------------------------------------------------------ */
+/*
+ * When no measured policy let a connection through (a datapath that does not classify gives
+ * every new connection the forward default, drop), the established-flow packet is measured
+ * under a policy whose forward default accepts, and the output says so.
+ */
+static struct json_object *measure_fallback(const struct bench_gw *gw, const struct options *o)
+{
+	struct json_object *j = json_object_new_object();
+	double install_ms;
+	size_t len;
+	bool opened;
+	char *text = bench_read_file(o->fallback_file, &len);
+
+	jadd_str(j, "file", o->fallback_file);
+	jadd_str(j, "why",
+	         "no measured policy let a connection through (no rule classification "
+	         "in this datapath build): established packets measured under a policy "
+	         "whose forward default accepts");
+	if (!text || bench_fwd_policy_load(o->socket, o->fallback_file, text, &install_ms)) {
+		jadd_str(j, "error", "the fallback policy did not install (see log)");
+		free(text);
+		return j;
+	}
+	free(text);
+	json_object_object_add(j, "established", measure_established(gw, o, &opened));
+	fprintf(stderr,
+	        "  established flow under the fallback policy (forward accept by default): "
+	        "%s\n",
+	        opened ? "measured" : "could not open a connection either");
+	return j;
+}
+
+/* ---- issue 4's verdict -------------------------------------------------------------------- */
+static struct json_object *issue4_verdict(const struct policy_result *small,
+                                          const struct policy_result *large)
+{
+	struct json_object *j = json_object_new_object();
+	double ratio = small->new_conn.p50 > 0 ? large->new_conn.p50 / small->new_conn.p50 : 0;
+
+	jadd_double(j, "limit", 2.0);
+	jadd_double(j, "ratio_p50", ratio);
+	if (!small->classified || !large->classified) {
+		jadd_str(j, "verdict", "not evaluable");
+		jadd_str(j, "why",
+		         "the datapath did not classify rules (see the policies' "
+		         "classification notes): the ratio compares default verdicts");
+	} else {
+		jadd_str(j, "verdict", ratio <= 2.0 ? "pass" : "fail");
+	}
+	fprintf(stderr, "  issue 4: new connection, large / small policy = %.2fx (limit 2x): %s\n",
+	        ratio,
+	        !small->classified || !large->classified ? "not evaluable (no classification)"
+	        : ratio <= 2.0                           ? "pass"
+	                                                 : "FAIL");
+	return j;
+}
+
+/* ---- options ------------------------------------------------------------------------------ */
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: microbench --socket PATH --pin-dir DIR --lan IF --wan IF\n"
+	    "                  --policy NAME=FILE [--policy NAME=FILE ...]\n"
+	    "                  [--bigset FILE --member ADDR ... --outsider ADDR ...]\n"
+	    "                  [--fallback FILE] [--repeat N] [--calls N]\n"
+	    "                  [--json FILE]\n"
+	    "Run inside the gateway's network namespace, with fwd running there.\n"
+	    "  --policy NAME=FILE  a policy to install and measure (first = small, last = large)\n"
+	    "  --bigset FILE       a policy with a large set; --member addresses must be dropped,\n"
+	    "                      --outsider addresses accepted\n"
+	    "  --fallback FILE     a policy that accepts forward connections by default,\n"
+	    "                      installed to measure established and NAT packets when the\n"
+	    "                      policies above let no connection through (no classification)\n"
+	    "  --repeat N          kernel loop length for loop timings (default 1000000)\n"
+	    "  --calls N           calls for per-call timings (default 20000)\n");
+}
+
+static int parse_addr_list(const char *arg, uint32_t *v, int *n)
+{
+	if (*n >= MAX_PROBES) {
+		fprintf(stderr, "microbench: at most %d probe addresses of each kind\n",
+		        MAX_PROBES);
+		return -1;
+	}
+	if (inet_pton(AF_INET, arg, &v[*n]) != 1) {
+		fprintf(stderr, "microbench: '%s' is not an IPv4 address\n", arg);
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+	    {"socket", required_argument, NULL, 's'},   {"pin-dir", required_argument, NULL, 'p'},
+	    {"lan", required_argument, NULL, 'l'},      {"wan", required_argument, NULL, 'w'},
+	    {"policy", required_argument, NULL, 'P'},   {"bigset", required_argument, NULL, 'b'},
+	    {"member", required_argument, NULL, 'm'},   {"outsider", required_argument, NULL, 'o'},
+	    {"repeat", required_argument, NULL, 'r'},   {"calls", required_argument, NULL, 'c'},
+	    {"fallback", required_argument, NULL, 'f'}, {"json", required_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->repeat = 1000000;
+	o->calls = 20000;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		char *eq;
+
+		switch (c) {
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'p':
+			o->pin_dir = optarg;
+			break;
+		case 'l':
+			o->lan = optarg;
+			break;
+		case 'w':
+			o->wan = optarg;
+			break;
+		case 'b':
+			o->bigset_file = optarg;
+			break;
+		case 'f':
+			o->fallback_file = optarg;
+			break;
+		case 'j':
+			o->json_path = optarg;
+			break;
+		case 'r':
+			o->repeat = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'c':
+			o->calls = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'm':
+			if (parse_addr_list(optarg, o->bigset_in, &o->nbigset_in))
+				return 2;
+			break;
+		case 'o':
+			if (parse_addr_list(optarg, o->bigset_out, &o->nbigset_out))
+				return 2;
+			break;
+		case 'P':
+			eq = strchr(optarg, '=');
+			if (!eq || o->npolicies >= MAX_POLICIES) {
+				fprintf(stderr,
+				        "microbench: --policy takes NAME=FILE (at most %d)\n",
+				        MAX_POLICIES);
+				return 2;
+			}
+			*eq = '\0';
+			o->policy_name[o->npolicies] = optarg;
+			o->policy_file[o->npolicies++] = eq + 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!o->socket || !o->pin_dir || !o->lan || !o->wan || !o->npolicies || !o->repeat ||
+	    !o->calls) {
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct policy_result res[MAX_POLICIES];
+	struct json_object *root, *arr, *j;
+	struct options o;
+	struct bench_gw gw;
+	struct floor fl;
+	int rc = parse_options(argc, argv, &o);
+
+	if (rc)
+		return rc;
+	if (bench_gw_open(&gw, o.lan, o.wan, o.pin_dir))
+		return 1;
+	root = json_object_new_object();
+	jadd_int(root, "repeat", o.repeat);
+	jadd_int(root, "calls", o.calls);
+	fprintf(stderr, "microbench: %u-run kernel loops, %u calls per per-call figure\n", o.repeat,
+	        o.calls);
+	j = measure_empty(&gw, &o, &fl);
+	if (!j) {
+		bench_gw_close(&gw);
+		json_object_put(root);
+		return 1;
+	}
+	json_object_object_add(root, "empty", j);
+	arr = json_object_new_array();
+	for (int i = 0; i < o.npolicies; i++)
+		json_object_array_add(
+		    arr, measure_policy(&gw, &o, o.policy_name[i], o.policy_file[i], &fl, &res[i]));
+	json_object_object_add(root, "policies", arr);
+	if (o.npolicies >= 2)
+		json_object_object_add(root, "issue4",
+		                       issue4_verdict(&res[0], &res[o.npolicies - 1]));
+	if (o.bigset_file)
+		json_object_object_add(root, "bigset", measure_bigset(&gw, &o));
+	bool any_established = false;
+
+	for (int i = 0; i < o.npolicies; i++)
+		any_established |= res[i].established;
+	if (!any_established && o.fallback_file)
+		json_object_object_add(root, "fallback", measure_fallback(&gw, &o));
+	/* NAT under the policy installed last (every generated policy masquerades the LAN). */
+	json_object_object_add(root, "nat", measure_nat(&gw, &o));
+	bench_gw_close(&gw);
+
+	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
+	FILE *out = o.json_path ? fopen(o.json_path, "w") : stdout;
+
+	if (!out) {
+		fprintf(stderr, "microbench: cannot write %s: %s\n", o.json_path, strerror(errno));
+		json_object_put(root);
+		return 1;
+	}
+	fprintf(out, "%s\n", text);
+	if (out != stdout)
+		fclose(out);
+	json_object_put(root);
+	return 0;
+}
