@@ -16,7 +16,9 @@ command -v iperf3 >/dev/null || die "iperf3 is missing (scripts/install-deps.sh 
 ADMIN4=$WAN4_SERVER     # in @admins
 OTHER4=203.0.113.3      # a second address of the server, not in @admins
 ADMIN6=$WAN6_SERVER
+BLOCKED4=203.0.113.66     # in @blocked
 ip -n "$NS_SERVER" addr add "$OTHER4/24" dev eth0
+ip -n "$NS_SERVER" addr add "$BLOCKED4/24" dev eth0
 
 # The example of policy-language.md with this topology's zones and addresses; the port
 # forward and NAT lines belong to the NAT tests.
@@ -97,11 +99,32 @@ assert_probe "admin $ADMIN4 -> gateway:22" connected "$NS_SERVER" "$WAN4_GW" 22 
 assert_probe "other $OTHER4 -> gateway:22" timeout "$NS_SERVER" "$WAN4_GW" 22 --src "$OTHER4"
 assert_probe "admin $ADMIN6 -> gateway:22 (IPv6)" connected "$NS_SERVER" "$WAN6_GW" 22
 
+step "forward drop from @blocked log: dropped, and logged to fwctl monitor"
+start_monitor "$WORK/events.jsonl"
+assert_probe "blocked $BLOCKED4 -> client:80" timeout "$NS_SERVER" "$LAN4_CLIENT" 80 --src "$BLOCKED4"
+wait_for 5 "a log event for the blocked source" \
+	has_event "$WORK/events.jsonl" ".type == \"log\" and .src == \"$BLOCKED4\""
+ev=$(events "$WORK/events.jsonl" ".type == \"log\" and .src == \"$BLOCKED4\"" | head -n 1)
+printf '  log event: %s\n' "$ev"
+assert_field "log event" "$ev" .verdict drop
+assert_field "log event" "$ev" .chain forward
+assert_field "log event" "$ev" .dport 80
+
 step "LAN -> gateway: everything (input accept in lan)"
 assert_probe "client -> gateway:80" connected "$NS_CLIENT" "$LAN4_GW" 80
 
 step "forward reject in lan proto tcp dport 25: the client is refused at once"
 assert_probe "client -> server:25" refused "$NS_CLIENT" "$WAN4_SERVER" 25
+
+step "fwctl rule list counts the hits of the rules that decided"
+rules=$(fwctl -j rule list) || die "fwctl -j rule list failed"
+rule_hits() { jq -r --arg t "$1" '.[] | select(.text == $t) | .hits' <<<"$rules"; }
+assert_ge "hits of 'forward accept in lan out wan'" 3 "$(rule_hits "forward accept in lan out wan")"
+assert_ge "hits of 'input accept from @admins proto tcp dport 22'" 2 \
+	"$(rule_hits "input accept from @admins proto tcp dport 22")"
+assert_ge "hits of 'forward drop from @blocked log'" 1 "$(rule_hits "forward drop from @blocked log")"
+assert_eq "hits of 'forward reject in lan proto tcp dport 25' (not tried yet)" 0 \
+	"$(rule_hits "forward reject in lan proto tcp dport 25")"
 
 # ---- reload during a transfer --------------------------------------------------------------------
 step "policy reload during an iperf3 transfer"
