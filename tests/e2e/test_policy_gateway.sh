@@ -123,8 +123,10 @@ assert_ge "hits of 'forward accept in lan out wan'" 3 "$(rule_hits "forward acce
 assert_ge "hits of 'input accept from @admins proto tcp dport 22'" 2 \
 	"$(rule_hits "input accept from @admins proto tcp dport 22")"
 assert_ge "hits of 'forward drop from @blocked log'" 1 "$(rule_hits "forward drop from @blocked log")"
-assert_eq "hits of 'forward reject in lan proto tcp dport 25' (not tried yet)" 0 \
+assert_ge "hits of 'forward reject in lan proto tcp dport 25'" 1 \
 	"$(rule_hits "forward reject in lan proto tcp dport 25")"
+assert_eq "hits of 'input reject in wan proto tcp dport 23'" 1 \
+	"$(rule_hits "input reject in wan proto tcp dport 23")"
 
 # ---- reload during a transfer --------------------------------------------------------------------
 step "policy reload during an iperf3 transfer"
