@@ -17,6 +17,8 @@ UDP_COUNT=3
 UDP_SIZE=100 # payload bytes per datagram
 PING_COUNT=3
 
+stat_above() { [ "$(fwctl -j stats | jq -r ".$1")" -gt "$2" ]; } # NAME VALUE
+
 # Counters count IP bytes (header included, link layer not), as conntrack does.
 ip_bytes() { # PACKETS IP-BYTES-PER-PACKET
 	echo $(($1 * $2))
@@ -173,6 +175,18 @@ udp4=$(ct_pick ".orig.sport == 40001" proto udp)
 assert_field "UDP v4 after re-creation" "$udp4" .counters.orig.packets 1
 assert_field "UDP v4 after re-creation" "$udp4" .counters.reply.packets 1
 assert_field "UDP v4 after one request and its reply" "$udp4" .state udp_replied
+
+# ---- related ICMP ----------------------------------------------------------------------------------
+step "UDP to a closed port: the server's ICMP port unreachable is RELATED to the flow"
+related_before=$(fwctl -j stats | jq -r .ct_related)
+in_client bash -c "echo probe >/dev/udp/$WAN4_SERVER/5999" || die "sending a UDP datagram to port 5999 failed"
+wait_for 5 "the ICMP error to be counted as related" \
+	stat_above ct_related "$related_before"
+closed=$(ct_pick ".orig.dport == 5999" proto udp)
+assert_field "UDP to a closed port" "$closed" .state udp_unreplied
+assert_field "UDP to a closed port" "$closed" .counters.orig.packets 1
+assert_eq "ICMP entries for the error (it belongs to the UDP flow)" 0 \
+	"$(ct_count_json proto icmp src "$WAN4_SERVER")"
 
 # ---- close ------------------------------------------------------------------------------------
 step "the client closes the held connection: FIN both ways, TIME_WAIT"
