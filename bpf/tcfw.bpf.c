@@ -3,10 +3,11 @@
  * tcfw.bpf.c - the datapath: two TC programs (clsact ingress and egress of every managed
  * interface) sharing every map of lib/maps.h.
  *
- *   tcfw_ingress: parse -> fragments -> conntrack -> [new: chain (input|forward) -> policy ->
- *                 create] -> verdict
- *   tcfw_egress:  forwarded packets pass (they were tracked at ingress; SNAT will live here);
- *                 packets the gateway sends itself go through the same steps, chain output.
+ *   tcfw_ingress: parse -> fragments -> conntrack -> [new: dnat -> chain (input|forward) ->
+ *                 policy -> snat -> create] -> destination NAT -> verdict
+ *   tcfw_egress:  forwarded packets (tracked at ingress) get their source NAT when ingress left
+ *                 a hint, and pass; packets the gateway sends itself go through the same steps
+ *                 as at ingress, chain output. See nat.h for where each rewrite happens.
  *
  * Every packet is counted once (docs/architecture.md): ingress counts all it sees, egress
  * only what the gateway itself sends.
@@ -21,9 +22,23 @@
 #include "lib/chain.h"
 #include "lib/policy.h"
 #include "lib/events.h"
+#include "lib/nat.h"
+#include "lib/nat_egress.h"
 
 #define TC_ACT_OK   0
 #define TC_ACT_SHOT 2
+
+/*
+ * The packet being processed, parsed: per-CPU memory rather than the stack, whose 512 bytes
+ * the program shares with every function it calls (classify() alone needs 224). A program is
+ * not re-entered on its CPU, and the contents live for one run only.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tcfw_pkt);
+} pkt_scratch SEC(".maps");
 
 enum tcfw_hook {
 	HOOK_INGRESS = 0,
@@ -40,16 +55,24 @@ enum tcfw_hook {
 static __always_inline int open_connection(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
                                            const struct policy_view *pv, int hook)
 {
+	const struct tcfw_pkt *view = pkt;
+	struct nat_scratch *nat = NULL;
 	struct policy_result pr;
 	struct chain_info ci;
 	struct ct_origin o;
+	int created;
 
-	if (hook == HOOK_INGRESS)
-		chain_at_ingress(skb, pkt, pv->copy, &ci);
-	else
+	if (hook == HOOK_INGRESS) {
+		/* Routing and the policy see the destination after DNAT. */
+		nat = nat_plan(skb, pkt, pv->meta, pv->copy);
+		if (nat)
+			view = &nat->view;
+		chain_at_ingress(skb, view, pv->copy, &ci);
+	} else {
 		chain_at_egress(skb, pv->copy, &ci);
+	}
 
-	pr = policy_decide(pv, &ci, pkt);
+	pr = policy_decide(pv, &ci, view);
 	if (pr.verdict == TCFW_VERDICT_REJECT) {
 		/* reject.h (a later step) answers here with a TCP reset or an ICMP
 		 * unreachable; until it exists a rejected packet is dropped unanswered. */
@@ -65,7 +88,8 @@ static __always_inline int open_connection(struct __sk_buff *skb, const struct t
 	o.ifindex_in = ci.ifindex_in;
 	o.ifindex_out = ci.ifindex_out;
 	o.rule_id = pr.rule_id;
-	switch (ct_create(pkt, &o)) {
+	created = nat ? nat_open(skb, pkt, nat, &ci, &o, pv->meta, pv->copy) : ct_create(pkt, &o);
+	switch (created) {
 	case CT_CREATED:
 		stat_inc(TCFW_STAT_VERDICT_ACCEPT);
 		if (pv->flags & TCFW_CFG_EVENTS_NEW)
@@ -81,13 +105,18 @@ static __always_inline int open_connection(struct __sk_buff *skb, const struct t
 static __always_inline int tcfw_process(struct __sk_buff *skb, int hook)
 {
 	struct policy_view pv;
-	struct tcfw_pkt pkt;
+	struct tcfw_pkt *pkt;
+	struct ct_hit hit;
 	int verdict, ret;
+	__u32 zero = 0;
 
+	pkt = bpf_map_lookup_elem(&pkt_scratch, &zero);
+	if (!pkt)
+		return TC_ACT_OK; /* cannot happen: a one-entry array always has its entry */
 	stat_inc(TCFW_STAT_PACKETS);
 	stat_add(TCFW_STAT_BYTES, skb->len);
 
-	switch (parse(skb, &pkt)) {
+	switch (parse(skb, pkt)) {
 	case PARSE_OK:
 		break;
 	case PARSE_NON_IP:
@@ -98,22 +127,25 @@ static __always_inline int tcfw_process(struct __sk_buff *skb, int hook)
 		return TC_ACT_SHOT;
 	}
 
-	if (pkt.frag != PKT_FRAG_NONE) {
+	if (pkt->frag != PKT_FRAG_NONE) {
 		stat_inc(TCFW_STAT_FRAGMENTS);
-		if (pkt.frag == PKT_FRAG_LATER && !frag_recall(&pkt))
+		if (pkt->frag == PKT_FRAG_LATER && !frag_recall(pkt)) {
+			if (hook == HOOK_INGRESS)
+				nat_orphan_hint(skb, pkt);
 			return TC_ACT_OK; /* first fragment never seen: untracked */
+		}
 	}
 
-	verdict = ct_track(&pkt);
+	verdict = ct_track(pkt, &hit);
 	if (verdict == CT_NEW) {
 		policy_load(&pv);
-		ret = open_connection(skb, &pkt, &pv, hook);
+		ret = open_connection(skb, pkt, &pv, hook);
 		if (ret != OPEN_RACED) {
 			stat_inc(TCFW_STAT_CT_NEW);
 			goto out;
 		}
 		/* Another CPU stored this connection first: go on as a packet of it. */
-		verdict = ct_track(&pkt);
+		verdict = ct_track(pkt, &hit);
 	}
 	if (verdict == CT_UNTRACKED)
 		return TC_ACT_OK;
@@ -122,10 +154,14 @@ static __always_inline int tcfw_process(struct __sk_buff *skb, int hook)
 	case CT_ESTABLISHED:
 		stat_inc(TCFW_STAT_CT_ESTABLISHED);
 		ret = TC_ACT_OK;
+		if (hit.e && hit.e->nat_kind)
+			ret = nat_established(skb, pkt, &hit, hook == HOOK_INGRESS);
 		break;
 	case CT_RELATED:
 		stat_inc(TCFW_STAT_CT_RELATED);
 		ret = TC_ACT_OK;
+		if (hit.e && hit.e->nat_kind)
+			ret = nat_related(skb, pkt, &hit, hook == HOOK_INGRESS);
 		break;
 	case CT_INVALID:
 		stat_inc(TCFW_STAT_CT_INVALID);
@@ -143,8 +179,8 @@ static __always_inline int tcfw_process(struct __sk_buff *skb, int hook)
 	}
 
 out:
-	if (ret == TC_ACT_OK && pkt.frag == PKT_FRAG_FIRST)
-		frag_remember(&pkt);
+	if (ret == TC_ACT_OK && pkt->frag == PKT_FRAG_FIRST)
+		frag_remember(pkt);
 	return ret;
 }
 
@@ -154,14 +190,23 @@ int tcfw_ingress(struct __sk_buff *skb)
 	return tcfw_process(skb, HOOK_INGRESS);
 }
 
+/*
+ * The gateway's own packets: all of tcfw_process() in a global function of its own, so that
+ * the egress program's frame stays small and nat_egress() (with classify() below it) fits
+ * in the 512 bytes of stack a program and its calls share.
+ */
+__noinline int tcfw_egress_local(struct __sk_buff *skb)
+{
+	return tcfw_process(skb, HOOK_EGRESS_LOCAL);
+}
+
 SEC("tc")
 int tcfw_egress(struct __sk_buff *skb)
 {
-	/* Forwarded: tracked and counted at ingress already. Postrouting NAT (SNAT and
-	 * masquerade, nat.h, a later step) goes here. */
+	/* Forwarded: tracked and counted at ingress already; only postrouting NAT is left. */
 	if (skb->ingress_ifindex != 0)
-		return TC_ACT_OK;
-	return tcfw_process(skb, HOOK_EGRESS_LOCAL);
+		return nat_egress_forwarded(skb);
+	return tcfw_egress_local(skb);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -227,6 +227,9 @@ struct tcfw_iface {
 	__u8 zone[TCFW_POLICY_COPIES];
 	__u8 pad[2];
 	__u32 flags;
+	/* NAT: the interface's primary IPv4 address (network order, 0 = none), what masquerade
+	 * gives connections leaving by it. fwd keeps it current from netlink address events. */
+	__u32 masq_addr4;
 };
 
 /* Map "local_addrs": an address of the gateway itself -> ifindex (from netlink by fwd). */
@@ -352,5 +355,6 @@ struct tcfw_event {
 #define TCFW_MAP_POL_RULES "pol_rules"
 #define TCFW_MAP_POL_LIMIT "pol_limit"
 #define TCFW_MAP_POL_HITS "pol_hits" /* per-CPU __u64 per TCFW_RULE_INDEX slot */
+#define TCFW_MAP_NAT_ALIAS "nat_alias" /* NAT: post-DNAT orig tuple -> orig tuple (see nat.h) */
 
 #endif /* TCFW_ABI_H */

@@ -67,6 +67,19 @@ struct ct_origin {
 	__u8 chain;
 };
 
+/*
+ * The connection a packet (or the packet an ICMP error quotes) belongs to, as ct_track() found
+ * it: NAT translates with it. Filled for CT_ESTABLISHED and CT_RELATED; e is NULL otherwise.
+ * The entry is an LRU map value: read what is needed right away.
+ */
+struct ct_hit {
+	struct tcfw_ct_entry *e;
+	struct tcfw_tuple orig; /* the connection's orig tuple (the key of "ct"); ct_track() fills
+	                         * it in the reply direction only: in the orig direction it is the
+	                         * packet's own tuple */
+	__u8 dir;               /* direction the packet (or the quoted packet) travels in */
+};
+
 static __always_inline bool tuple_eq(const struct tcfw_tuple *a, const struct tcfw_tuple *b)
 {
 	const __u32 *x = (const void *)a, *y = (const void *)b;
@@ -134,15 +147,113 @@ static __always_inline struct tcfw_ct_entry *ct_lookup(const struct tcfw_tuple *
 	return NULL;
 }
 
-/* Is there a connection t belongs to, in either direction? No side effects. */
-static __always_inline bool ct_exists(const struct tcfw_tuple *t)
+/*
+ * The orig tuple of a connection with DNAT as it crosses the gateway between ingress (which
+ * rewrote the destination) and egress (which has yet to rewrite the source): the key of map
+ * "nat_alias". From the orig tuple and the reply tuple alone.
+ */
+static __always_inline void ct_nat_middle(struct tcfw_tuple *m, const struct tcfw_tuple *orig,
+                                          const struct tcfw_tuple *reply)
 {
-	struct tcfw_tuple *back;
+	__builtin_memcpy(m->src, orig->src, sizeof(m->src));
+	__builtin_memcpy(m->dst, reply->src, sizeof(m->dst));
+	m->sport = orig->sport;
+	m->dport = reply->sport;
+	m->proto = orig->proto;
+	m->family = orig->family;
+	m->pad[0] = 0;
+	m->pad[1] = 0;
+}
 
-	if (bpf_map_lookup_elem(&ct, t))
-		return true;
-	back = bpf_map_lookup_elem(&ct_reply, t);
-	return back && bpf_map_lookup_elem(&ct, back);
+/* Map "nat_alias" at middle tuple m, checked against the connection it names: NULL when
+ * there is none or it is stale (its connection expired, or m is not its middle tuple). */
+static __always_inline struct tcfw_ct_entry *ct_alias_lookup(const struct tcfw_tuple *m,
+                                                             struct tcfw_tuple *orig)
+{
+	struct tcfw_tuple *back = bpf_map_lookup_elem(&nat_alias, m);
+	struct tcfw_ct_entry *e;
+	struct tcfw_tuple check;
+
+	if (!back)
+		return NULL;
+	__builtin_memcpy(orig, back, sizeof(*orig));
+	e = bpf_map_lookup_elem(&ct, orig);
+	if (!e)
+		return NULL;
+	ct_nat_middle(&check, orig, &e->reply);
+	return tuple_eq(&check, m) ? e : NULL;
+}
+
+/**
+ * ct_find_quoted() - the connection of the packet an ICMP error quotes (tuple q): its orig
+ * tuple into *orig, and the direction the quoted packet travelled in as the result
+ * (TCFW_DIR_*); -1 when there is none.
+ *
+ * An error is generated wherever the packet was when it failed, so the quote shows it in any
+ * of its NAT forms: as it left its sender (the orig tuple, or the reply tuple), as it left the
+ * gateway fully translated (the reverse of the other direction's key), or half translated
+ * when the gateway itself answers between its ingress and egress (map "nat_alias"). Without
+ * NAT the first two lookups decide, as before. A global BPF function, checked once; the
+ * caller looks the entry up again (a pointer a global function hands back is a plain number
+ * to the verifier).
+ */
+__noinline int ct_find_quoted(const struct tcfw_tuple *q, struct tcfw_tuple *orig)
+{
+	struct tcfw_tuple rev, *back;
+	struct tcfw_ct_entry *e;
+
+	if (!q || !orig)
+		return -1; /* calms the verifier: global function arguments may be NULL */
+	/* Sent by the client, untranslated (or a connection without NAT). */
+	e = bpf_map_lookup_elem(&ct, q);
+	if (e) {
+		__builtin_memcpy(orig, q, sizeof(*orig));
+		return TCFW_DIR_ORIG;
+	}
+	/* Sent by the server as its reply tuple. */
+	back = bpf_map_lookup_elem(&ct_reply, q);
+	if (back) {
+		__builtin_memcpy(orig, back, sizeof(*orig));
+		e = bpf_map_lookup_elem(&ct, orig);
+		if (e && tuple_eq(&e->reply, q))
+			return TCFW_DIR_REPLY;
+	}
+	tuple_reverse(&rev, q);
+	/* An orig-direction packet after SNAT/DNAT: the reverse of the reply tuple. */
+	back = bpf_map_lookup_elem(&ct_reply, &rev);
+	if (back) {
+		__builtin_memcpy(orig, back, sizeof(*orig));
+		e = bpf_map_lookup_elem(&ct, orig);
+		if (e && e->nat_kind && tuple_eq(&e->reply, &rev))
+			return TCFW_DIR_ORIG;
+	}
+	/* A reply after translation back: the reverse of the orig tuple. */
+	e = bpf_map_lookup_elem(&ct, &rev);
+	if (e && e->nat_kind) {
+		__builtin_memcpy(orig, &rev, sizeof(*orig));
+		return TCFW_DIR_REPLY;
+	}
+	/* Half translated (DNAT applied, SNAT not yet), in either direction. */
+	e = ct_alias_lookup(q, orig);
+	if (e)
+		return TCFW_DIR_ORIG;
+	e = ct_alias_lookup(&rev, orig);
+	if (e)
+		return TCFW_DIR_REPLY;
+	return -1;
+}
+
+/* The connection of the packet an ICMP error quotes: true with hit filled (see above). */
+static __always_inline bool ct_quoted(const struct tcfw_tuple *q, struct ct_hit *hit)
+{
+	int dir = ct_find_quoted(q, &hit->orig);
+
+	hit->e = NULL;
+	if (dir < 0)
+		return false;
+	hit->dir = (__u8)dir;
+	hit->e = bpf_map_lookup_elem(&ct, &hit->orig);
+	return hit->e != NULL;
 }
 
 /**
@@ -277,17 +388,18 @@ static __always_inline bool ct_may_open(const struct tcfw_pkt *pkt)
  * ct_track() - conntrack's view of pkt: find its connection and apply it (state, counters),
  * decide RELATED for ICMP errors, INVALID for what conntrack rejects, NEW for a packet that
  * may open a connection. A SYN that reopens a closed connection has removed the old one and
- * comes back as NEW.
+ * comes back as NEW. hit receives the connection of an ESTABLISHED or RELATED packet; its
+ * orig member is also the scratch ct_lookup() needs.
  */
-static __always_inline int ct_track(const struct tcfw_pkt *pkt)
+static __always_inline int ct_track(const struct tcfw_pkt *pkt, struct ct_hit *hit)
 {
-	struct tcfw_tuple orig;
 	struct tcfw_ct_entry *e;
 	__u8 dir;
 	int step;
 
+	hit->e = NULL;
 	if (pkt->kind == PKT_ICMP_ERROR)
-		return ct_exists(&pkt->inner) ? CT_RELATED : CT_INVALID;
+		return ct_quoted(&pkt->inner, hit) ? CT_RELATED : CT_INVALID;
 	if (pkt->kind == PKT_ICMP_INVALID)
 		return CT_INVALID;
 	/* netfilter's tcp_error(): impossible flag combinations are invalid before any lookup. */
@@ -295,16 +407,18 @@ static __always_inline int ct_track(const struct tcfw_pkt *pkt)
 	    !tcp_flags_valid(pkt->tcp_flags))
 		return CT_INVALID;
 
-	e = ct_lookup(&pkt->tuple, &dir, &orig);
+	e = ct_lookup(&pkt->tuple, &dir, &hit->orig);
 	if (!e) {
 		if (pkt->frag == PKT_FRAG_LATER)
 			return CT_UNTRACKED;
 		return ct_may_open(pkt) ? CT_NEW : CT_INVALID;
 	}
 
+	hit->dir = dir;
 	/* A later fragment has no transport header: it belongs, but moves no state. */
 	if (pkt->frag == PKT_FRAG_LATER) {
 		ct_account(e, dir, pkt, true);
+		hit->e = e;
 		return CT_ESTABLISHED;
 	}
 
@@ -313,9 +427,10 @@ static __always_inline int ct_track(const struct tcfw_pkt *pkt)
 	case CT_STEP_OK:
 	case CT_STEP_QUIET:
 		ct_account(e, dir, pkt, step == CT_STEP_OK);
+		hit->e = e;
 		return CT_ESTABLISHED;
 	case CT_STEP_REOPEN:
-		ct_forget(dir == TCFW_DIR_ORIG ? &pkt->tuple : &orig, e);
+		ct_forget(dir == TCFW_DIR_ORIG ? &pkt->tuple : &hit->orig, e);
 		return CT_NEW;
 	default:
 		return CT_INVALID;
@@ -348,44 +463,77 @@ enum ct_create_result {
  * ct_create() - store the connection pkt opens: the entry under its orig tuple first (so
  * that whoever finds the reply half also finds the entry), then the reply half.
  */
+/*
+ * The entry of a connection being created is built here, not on the stack: at 150 bytes it
+ * would take too much of the 512 bytes the programs and every function they call share.
+ * Per-CPU, and used within one program run only (a program is not re-entered on its CPU).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tcfw_ct_entry);
+} ct_new SEC(".maps");
+
+/* The zeroed scratch entry for a new connection; NULL only if the map read fails. */
+static __always_inline struct tcfw_ct_entry *ct_new_entry(void)
+{
+	__u32 zero = 0;
+	struct tcfw_ct_entry *n = bpf_map_lookup_elem(&ct_new, &zero);
+
+	if (n)
+		__builtin_memset(n, 0, sizeof(*n));
+	return n;
+}
+
+/* A new connection's entry for its first packet pkt; the reply tuple is left to the caller. */
+static __always_inline void ct_entry_init(struct tcfw_ct_entry *n, const struct tcfw_pkt *pkt,
+                                          const struct ct_origin *o)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	n->state = ct_initial_state(pkt->tuple.proto);
+	n->chain = o->chain;
+	n->ifindex_in = o->ifindex_in;
+	n->ifindex_out = o->ifindex_out;
+	n->rule_id = o->rule_id;
+	n->created_ns = now;
+	n->last_seen_ns = now;
+	n->ctr[TCFW_DIR_ORIG].packets = 1;
+	n->ctr[TCFW_DIR_ORIG].bytes = pkt->l3_len;
+	if (pkt->tuple.proto == IPPROTO_TCP) {
+		n->tcp_last_dir = TCFW_DIR_ORIG;
+		n->tcp_last_index = TCP_CLASS_SYN;
+	}
+}
+
 static __always_inline int ct_create(const struct tcfw_pkt *pkt, const struct ct_origin *o)
 {
-	struct tcfw_ct_entry n = {};
+	struct tcfw_ct_entry *n = ct_new_entry();
 	struct tcfw_tuple *back;
-	__u64 now = bpf_ktime_get_ns();
 	int err;
 
-	n.state = ct_initial_state(pkt->tuple.proto);
-	n.chain = o->chain;
-	n.ifindex_in = o->ifindex_in;
-	n.ifindex_out = o->ifindex_out;
-	n.rule_id = o->rule_id;
-	n.created_ns = now;
-	n.last_seen_ns = now;
-	n.ctr[TCFW_DIR_ORIG].packets = 1;
-	n.ctr[TCFW_DIR_ORIG].bytes = pkt->l3_len;
-	if (pkt->tuple.proto == IPPROTO_TCP) {
-		n.tcp_last_dir = TCFW_DIR_ORIG;
-		n.tcp_last_index = TCP_CLASS_SYN;
-	}
-	tuple_reverse(&n.reply, &pkt->tuple);
+	if (!n)
+		goto failed;
+	ct_entry_init(n, pkt, o);
+	tuple_reverse(&n->reply, &pkt->tuple);
 
-	err = bpf_map_update_elem(&ct, &pkt->tuple, &n, BPF_NOEXIST);
+	err = bpf_map_update_elem(&ct, &pkt->tuple, n, BPF_NOEXIST);
 	if (err == -EEXIST)
 		return CT_CREATE_RACED;
 	if (err)
 		goto failed;
 
-	err = bpf_map_update_elem(&ct_reply, &n.reply, &pkt->tuple, BPF_NOEXIST);
+	err = bpf_map_update_elem(&ct_reply, &n->reply, &pkt->tuple, BPF_NOEXIST);
 	if (err == -EEXIST) {
 		/* Left over from an evicted connection, unless it is a live one's. */
-		back = bpf_map_lookup_elem(&ct_reply, &n.reply);
+		back = bpf_map_lookup_elem(&ct_reply, &n->reply);
 		if (back && !tuple_eq(back, &pkt->tuple) && bpf_map_lookup_elem(&ct, back)) {
 			bpf_map_delete_elem(&ct, &pkt->tuple);
 			goto failed;
 		}
 		stat_inc(TCFW_STAT_EVICTIONS_SUSPECTED);
-		err = bpf_map_update_elem(&ct_reply, &n.reply, &pkt->tuple, BPF_ANY);
+		err = bpf_map_update_elem(&ct_reply, &n->reply, &pkt->tuple, BPF_ANY);
 	}
 	if (err) {
 		bpf_map_delete_elem(&ct, &pkt->tuple);

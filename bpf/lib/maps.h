@@ -153,4 +153,23 @@ struct {
 	__type(value, struct frag_ports);
 } frag SEC(".maps");
 
+/* ---- NAT ------------------------------------------------------------------------------------ */
+/*
+ * A connection with both DNAT and SNAT (hairpin, or a port forward whose output also matches
+ * an snat rule) is seen by the egress program in neither of its keyed forms: ingress has
+ * already rewritten the destination, egress has yet to rewrite the source. This map keys it
+ * by that middle form (orig tuple with the DNAT applied, see nat.h) -> the orig tuple, the
+ * key of "ct". Entries are checked against the connection on every use, so one left behind
+ * by a connection that expired (fwd deletes ct and ct_reply only) is recognised as stale;
+ * the LRU reclaims them.
+ */
+#define TCFW_NAT_ALIAS_MAX 65536
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TCFW_NAT_ALIAS_MAX);
+	__type(key, struct tcfw_tuple);   /* orig tuple after DNAT, before SNAT */
+	__type(value, struct tcfw_tuple); /* orig tuple */
+} nat_alias SEC(".maps");
+
 #endif /* TCFW_BPF_MAPS_H */

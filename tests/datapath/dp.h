@@ -211,6 +211,15 @@ void case_invalid_verdict(struct dp *t);
 void case_policy_reject(struct dp *t);
 void case_events_new(struct dp *t);
 void case_half_evicted_connection(struct dp *t);
+/* dp_nat_snat.c */
+void case_nat_masquerade_tcp(struct dp *t);
+void case_nat_masquerade_udp(struct dp *t);
+void case_nat_masquerade_udp_zero_csum(struct dp *t);
+void case_nat_masquerade_icmp_echo(struct dp *t);
+void case_nat_unmatched_untouched(struct dp *t);
+void case_nat_port_collision(struct dp *t);
+void case_nat_port_exhausted(struct dp *t);
+void case_nat_masquerade_no_address(struct dp *t);
 /* dp_concurrency.c */
 void case_concurrent_counters(struct dp *t);
 void case_concurrent_open(struct dp *t);

@@ -62,6 +62,15 @@ static const struct {
     {"policy_reject", case_policy_reject},
     {"events_new", case_events_new},
     {"half_evicted_connection", case_half_evicted_connection},
+    /* NAT: masquerade and snat (dp_nat_snat.c) */
+    {"nat_masquerade_tcp", case_nat_masquerade_tcp},
+    {"nat_masquerade_udp", case_nat_masquerade_udp},
+    {"nat_masquerade_udp_zero_csum", case_nat_masquerade_udp_zero_csum},
+    {"nat_masquerade_icmp_echo", case_nat_masquerade_icmp_echo},
+    {"nat_unmatched_untouched", case_nat_unmatched_untouched},
+    {"nat_port_collision", case_nat_port_collision},
+    {"nat_port_exhausted", case_nat_port_exhausted},
+    {"nat_masquerade_no_address", case_nat_masquerade_no_address},
     /* concurrency (dp_concurrency.c) */
     {"concurrent_counters", case_concurrent_counters},
     {"concurrent_open", case_concurrent_open},

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * nat_alloc.h - choose the translated address and port of a new connection so that its reply
+ * tuple is unique, and store the connection.
+ *
+ * Offers nat_snat_addr(), nat_port_range() and nat_reserve_reply().
+ *
+ * A port is taken exactly when some connection's reply tuple uses it, and map "ct_reply" is
+ * keyed by reply tuples. So allocating is inserting: the reply tuple goes into ct_reply with
+ * BPF_NOEXIST, and -EEXIST means "taken, try another port". The insert is atomic, so two CPUs
+ * can never both get one tuple, and a binding is released with its connection by construction
+ * (fwd's expiry, `fwctl ct del` and the datapath's own cleanup delete both halves). No
+ * separate table of bindings exists that could drift from the connections.
+ *
+ * Ports tried: the original source port first (when the range allows it: a client's own
+ * choice survives translation whenever it is free), then at most NAT_PORT_TRIES more, in
+ * sequence from a random start in the range; each taken port counts
+ * TCFW_STAT_NAT_PORT_RETRIES. When all are taken the connection is refused
+ * (TCFW_STAT_NAT_PORT_EXHAUSTED): a colliding tuple is never sent. With a range no bigger than
+ * NAT_PORT_TRIES every port of it is tried.
+ *
+ * Default range, when the rule gives none: a privileged source port (1-1023) maps into
+ * 1-1023 and any other into 1024-65535, so a service that trusts privileged ports keeps
+ * working (netfilter does the same, splitting 1-511 and 600-1023 further; tcfw does not).
+ * ICMP echo ids are chosen like ports.
+ */
+#ifndef TCFW_BPF_NAT_ALLOC_H
+#define TCFW_BPF_NAT_ALLOC_H
+
+#include "lib/kernel.h"
+#include "lib/maps.h"
+#include "lib/stats.h"
+
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+
+#define NAT_PORT_TRIES 32
+
+enum nat_alloc_result {
+	NAT_ALLOC_OK = 0,
+	NAT_ALLOC_EXHAUSTED, /* every port tried is taken (counted) */
+	NAT_ALLOC_FAILED,    /* ct_reply refused the insert for another reason */
+};
+
+/* A 32-bit mix of two addresses (no helper in BPF hashes for us). */
+static __always_inline __u32 nat_hash2(__u32 a, __u32 b)
+{
+	__u32 h = a * 0x9e3779b1u;
+
+	h ^= b + 0x7f4a7c15u + (h << 6) + (h >> 2);
+	h *= 0x85ebca6bu;
+	return h ^ (h >> 13);
+}
+
+/**
+ * nat_snat_addr() - the address of range lo..hi (network order) a connection from src to dst
+ * gets. A hash of the two addresses, not of the ports, as netfilter does: every connection
+ * between two hosts leaves with the same address (protocols with several connections, and
+ * the later fragments of a datagram whose first fragment was not seen, rely on that).
+ */
+static __always_inline __be32 nat_snat_addr(__be32 lo, __be32 hi, __be32 src, __be32 dst)
+{
+	__u32 l = bpf_ntohl(lo), h = bpf_ntohl(hi), n;
+
+	if (h <= l)
+		return lo;
+	n = h - l + 1; /* 0 for the whole address space: one address is plenty then */
+	if (!n)
+		return lo;
+	return bpf_htonl(l + nat_hash2(src, dst) % n);
+}
+
+/* The port range (host order) of a translation without one in its rule, by the original
+ * port (see the top of this file). */
+static __always_inline void nat_port_range(__u16 orig, __u32 *lo, __u32 *hi)
+{
+	if (orig && orig < 1024) {
+		*lo = 1;
+		*hi = 1023;
+	} else {
+		*lo = 1024;
+		*hi = 65535;
+	}
+}
+
+/**
+ * nat_reserve_reply() - make reply tuple r unique by its dport (the translated source port, or
+ * ICMP id: see struct tcfw_tuple), inserting r -> orig into ct_reply. lo..hi is the allowed
+ * range (host order); with may_change false only the port already in r is tried (DNAT
+ * without SNAT, or a protocol without ports). Returns enum nat_alloc_result; on NAT_ALLOC_OK
+ * r holds the reserved tuple.
+ */
+static __always_inline int nat_reserve_reply(struct tcfw_tuple *r, const struct tcfw_tuple *orig,
+                                             __u32 lo, __u32 hi, bool may_change)
+{
+	__u32 want = bpf_ntohs(r->dport), size, start, tries;
+	int err;
+
+	if (!may_change || (want >= lo && want <= hi)) {
+		err = bpf_map_update_elem(&ct_reply, r, orig, BPF_NOEXIST);
+		if (!err)
+			return NAT_ALLOC_OK;
+		if (err != -EEXIST)
+			return NAT_ALLOC_FAILED;
+		if (!may_change) {
+			stat_inc(TCFW_STAT_NAT_PORT_EXHAUSTED);
+			return NAT_ALLOC_EXHAUSTED;
+		}
+		stat_inc(TCFW_STAT_NAT_PORT_RETRIES);
+	}
+
+	if (hi < lo || hi > 65535)
+		return NAT_ALLOC_FAILED;
+	size = hi - lo + 1;
+	tries = size < NAT_PORT_TRIES ? size : NAT_PORT_TRIES;
+	start = bpf_get_prandom_u32() % size;
+	for (__u32 i = 0; i < NAT_PORT_TRIES; i++) {
+		__u32 port;
+
+		if (i >= tries)
+			break;
+		port = lo + (start + i) % size;
+		if (port == want)
+			continue; /* tried first */
+		r->dport = bpf_htons((__u16)port);
+		err = bpf_map_update_elem(&ct_reply, r, orig, BPF_NOEXIST);
+		if (!err)
+			return NAT_ALLOC_OK;
+		if (err != -EEXIST)
+			return NAT_ALLOC_FAILED;
+		stat_inc(TCFW_STAT_NAT_PORT_RETRIES);
+	}
+	stat_inc(TCFW_STAT_NAT_PORT_EXHAUSTED);
+	return NAT_ALLOC_EXHAUSTED;
+}
+
+#endif /* TCFW_BPF_NAT_ALLOC_H */
