@@ -21,6 +21,7 @@
 #include "lib/conntrack.h"
 #include "lib/chain.h"
 #include "lib/policy.h"
+#include "lib/reject.h"
 #include "lib/events.h"
 #include "lib/nat.h"
 #include "lib/nat_egress.h"
@@ -74,10 +75,9 @@ static __always_inline int open_connection(struct __sk_buff *skb, const struct t
 
 	pr = policy_decide(pv, &ci, view);
 	if (pr.verdict == TCFW_VERDICT_REJECT) {
-		/* reject.h (a later step) answers here with a TCP reset or an ICMP
-		 * unreachable; until it exists a rejected packet is dropped unanswered. */
+		/* A TCP reset or an ICMP unreachable goes back (reject.h); no connection entry. */
 		stat_inc(TCFW_STAT_VERDICT_REJECT);
-		return TC_ACT_SHOT;
+		return reject_packet(skb, pkt, ci.chain);
 	}
 	if (pr.verdict != TCFW_VERDICT_ACCEPT) {
 		stat_inc(TCFW_STAT_VERDICT_DROP);
@@ -88,6 +88,7 @@ static __always_inline int open_connection(struct __sk_buff *skb, const struct t
 	o.ifindex_in = ci.ifindex_in;
 	o.ifindex_out = ci.ifindex_out;
 	o.rule_id = pr.rule_id;
+	o.flags = (pr.rule_flags & TCFW_RULEF_LOG) ? TCFW_CTF_LOG : 0;
 	created = nat ? nat_open(skb, pkt, nat, &ci, &o, pv->meta, pv->copy) : ct_create(pkt, &o);
 	switch (created) {
 	case CT_CREATED:
@@ -187,6 +188,12 @@ out:
 SEC("tc")
 int tcfw_ingress(struct __sk_buff *skb)
 {
+	/* A reject reply that egress turned back into the stack (reject.h): not a packet of
+	 * any connection, and not to be called invalid. */
+	if (skb->mark == TCFW_MARK_OWN_REPLY) {
+		skb->mark = 0;
+		return TC_ACT_OK;
+	}
 	return tcfw_process(skb, HOOK_INGRESS);
 }
 

@@ -208,6 +208,14 @@ enum tcfw_config_flags {
 	TCFW_CFG_EVENTS_NEW = 1 << 0, /* emit a TCFW_EV_NEW event for every new connection */
 };
 
+/*
+ * skb->mark of a reply the datapath made at egress (the reject of a packet the gateway itself
+ * sent) and turned back into the stack with bpf_redirect(BPF_F_INGRESS): tcfw_ingress lets it
+ * through untracked and clears the mark. A packet from the wire carries no mark; only a local
+ * sender with CAP_NET_ADMIN (SO_MARK) over a veth inside the same namespace could forge it.
+ */
+#define TCFW_MARK_OWN_REPLY 0x74637277 /* "tcrw" */
+
 /* Map "pol_meta", one entry per policy copy: everything policy-wide. */
 struct tcfw_policy_meta {
 	__u64 generation;

@@ -65,6 +65,7 @@ struct ct_origin {
 	__u32 ifindex_out;
 	__u32 rule_id;
 	__u8 chain;
+	__u8 flags; /* enum tcfw_ct_flags the connection starts with (TCFW_CTF_LOG) */
 };
 
 /*
@@ -497,6 +498,7 @@ static __always_inline void ct_entry_init(struct tcfw_ct_entry *n, const struct 
 	n->ifindex_in = o->ifindex_in;
 	n->ifindex_out = o->ifindex_out;
 	n->rule_id = o->rule_id;
+	n->flags = o->flags;
 	n->created_ns = now;
 	n->last_seen_ns = now;
 	n->ctr[TCFW_DIR_ORIG].packets = 1;

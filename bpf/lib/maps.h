@@ -4,8 +4,8 @@
  *
  * Names, keys and values are the contract of tcfw_abi.h (fwd pins each map as
  * <pin-dir>/<name>). Sizes are defaults: fwd resizes "ct" and "ct_reply" before load
- * (bpf_map__set_max_entries). The one map that is internal to the datapath, "frag", is at
- * the end with its key and value types.
+ * (bpf_map__set_max_entries). The maps internal to the datapath ("frag", "nat_alias",
+ * "reject_scratch") are at the end with their key and value types.
  */
 #ifndef TCFW_BPF_MAPS_H
 #define TCFW_BPF_MAPS_H
@@ -171,5 +171,27 @@ struct {
 	__type(key, struct tcfw_tuple);   /* orig tuple after DNAT, before SNAT */
 	__type(value, struct tcfw_tuple); /* orig tuple */
 } nat_alias SEC(".maps");
+
+/* ---- scratch space of reject replies (internal to the datapath) ---------------------------- */
+/*
+ * reject.h builds its reply here rather than on the stack: the BPF stack is 512 bytes for the
+ * whole call chain, and an ICMPv6 error quotes up to 1232 bytes. Per-CPU, and a TC program is
+ * not re-entered on its CPU, so one entry is enough.
+ */
+#define TCFW_REJECT_QUOTE_MAX 1232 /* IPv6: 1280 (minimum MTU) - 40 (IPv6) - 8 (ICMPv6) */
+
+struct reject_scratch {
+	struct bpf_fib_lookup fib;             /* the receiving interface's address (ICMP source) */
+	__u32 hdr[16];                         /* the reply's IP + TCP/ICMP headers */
+	__u32 pseudo[10];                      /* the transport checksum's pseudo-header */
+	__u8 quote[TCFW_REJECT_QUOTE_MAX + 4]; /* what an ICMP error quotes, zero-padded to 4 */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct reject_scratch);
+} reject_scratch SEC(".maps");
 
 #endif /* TCFW_BPF_MAPS_H */

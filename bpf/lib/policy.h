@@ -11,17 +11,23 @@
  * ever comes from an explicit configuration; a value outside enum tcfw_verdict is not zero
  * either, and fails closed (drop).
  *
- * Rule classification (the bitmaps of pol_scalar / pol_src / pol_dst / pol_class / pol_rules,
- * see tcfw_abi.h) is a later step and belongs in policy_decide(); until it is there, every
- * new connection gets its chain's default, also when rules are loaded.
+ * policy_decide() finds the first matching rule of the chain with classify() (classify.h:
+ * bit vectors, 'limit' included); when one decides, its hit counter (per-CPU "pol_hits" at its
+ * TCFW_RULE_INDEX slot) goes up by one and, if it has 'log', a TCFW_EV_LOG event goes to the
+ * ring buffer whatever its verdict. When none matches, the chain's default decides. A policy
+ * whose map entries are incomplete fails closed to the chain's default too, counted in
+ * TCFW_STAT_POLICY_INCOMPLETE.
  */
 #ifndef TCFW_BPF_POLICY_H
 #define TCFW_BPF_POLICY_H
 
 #include "lib/kernel.h"
 #include "lib/chain.h"
+#include "lib/classify.h"
+#include "lib/events.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
+#include "lib/stats.h"
 
 struct policy_view {
 	const struct tcfw_policy_meta *meta; /* NULL only if the map read fails */
@@ -30,8 +36,9 @@ struct policy_view {
 };
 
 struct policy_result {
-	__u32 rule_id; /* 0: the chain's default */
-	__u8 verdict;  /* enum tcfw_verdict */
+	__u32 rule_id;   /* 0: the chain's default */
+	__u8 verdict;    /* enum tcfw_verdict */
+	__u8 rule_flags; /* enum tcfw_rule_flags of the deciding rule; 0 for the default */
 };
 
 static __always_inline void policy_load(struct policy_view *pv)
@@ -49,6 +56,15 @@ static __always_inline __u8 verdict_sane(__u8 v)
 	return v < TCFW_VERDICT_MAX ? v : TCFW_VERDICT_DROP;
 }
 
+/* One more hit for the rule in slot (per-CPU: a plain add). */
+static __always_inline void rule_hit(__u32 slot)
+{
+	__u64 *hits = bpf_map_lookup_elem(&pol_hits, &slot);
+
+	if (hits)
+		*hits += 1;
+}
+
 /**
  * policy_decide() - verdict for a packet that would open a connection on chain ci->chain,
  * arriving in zone ci->in_zone and leaving by ci->out_zone. pkt carries everything the rules
@@ -57,14 +73,36 @@ static __always_inline __u8 verdict_sane(__u8 v)
 static __always_inline struct policy_result
 policy_decide(const struct policy_view *pv, const struct chain_info *ci, const struct tcfw_pkt *pkt)
 {
-	struct policy_result r = {.rule_id = 0, .verdict = TCFW_VERDICT_ACCEPT};
-	__u32 chain = ci->chain;
+	struct policy_result r = {.rule_id = 0, .verdict = TCFW_VERDICT_ACCEPT, .rule_flags = 0};
+	struct classify_query q;
+	struct tcfw_rule *rule;
+	__u32 chain = ci->chain, nwords, slot;
+	int pos;
 
-	(void)pkt; /* the rule classification will match on it */
 	if (!pv->meta || chain > TCFW_CHAIN_OUTPUT)
 		return r;
-	/* pv->meta->nwords[chain] != 0 means rules are loaded: classification goes here. */
 	r.verdict = verdict_sane(pv->meta->default_verdict[chain]);
+	nwords = pv->meta->nwords[chain];
+	if (!nwords)
+		return r; /* no rules in this chain */
+
+	classify_query_init(&q, pv->copy, chain, nwords, ci, &pkt->tuple);
+	pos = classify(&q);
+	if (pos == CLASSIFY_NO_MATCH)
+		return r;
+	slot = TCFW_RULE_INDEX(pv->copy & 1, chain, (__u32)pos);
+	rule = pos >= 0 ? bpf_map_lookup_elem(&pol_rules, &slot) : NULL;
+	if (!rule) {
+		stat_inc(TCFW_STAT_POLICY_INCOMPLETE);
+		return r;
+	}
+	r.rule_id = rule->id;
+	r.verdict = verdict_sane(rule->verdict);
+	r.rule_flags = rule->flags;
+	rule_hit(slot);
+	if (r.rule_flags & TCFW_RULEF_LOG)
+		event_log(&pkt->tuple, chain, r.verdict, r.rule_id,
+		          chain == TCFW_CHAIN_OUTPUT ? ci->ifindex_out : ci->ifindex_in);
 	return r;
 }
 

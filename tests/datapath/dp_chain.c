@@ -214,9 +214,11 @@ void case_policy_reject(struct dp *t)
 
 	dp_set_policy(t, 0, TCFW_VERDICT_ACCEPT, TCFW_VERDICT_REJECT, TCFW_VERDICT_ACCEPT,
 	              TCFW_VERDICT_ACCEPT);
-	dp_flow(t, "SYN, forward rejects", DP_INGRESS_LAN, &web, ORIG, F_SYN, TC_SHOT);
+	/* Answered with a reset, redirected (dp_reject.c checks the reply itself). */
+	dp_flow(t, "SYN, forward rejects", DP_INGRESS_LAN, &web, ORIG, F_SYN, TC_REDIRECT);
 	dp_expect_no_conn(t, "rejected", &web);
 	dp_expect_stat(t, "rejected", TCFW_STAT_VERDICT_REJECT, 1);
+	dp_expect_stat(t, "rejected", TCFW_STAT_REJECT_SENT, 1);
 
 	/* A verdict outside the enum is not zero, so not "accept": it fails closed. */
 	dp_set_policy(t, 0, TCFW_VERDICT_ACCEPT, 7, TCFW_VERDICT_ACCEPT, TCFW_VERDICT_ACCEPT);

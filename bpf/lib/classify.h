@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * classify.h - the first rule of a chain that matches a new connection, by bit vectors
+ * ("Rule classification" in tcfw_abi.h), so that the cost does not grow with the rule count.
+ *
+ * Offers classify_query_init() and classify(). For policy copy C and chain H:
+ *  1. eight class ids: pol_src / pol_dst (LPM, the packet's address as a /128, IPv4-mapped)
+ *     and pol_scalar at TCFW_SCALAR_INDEX(C, H, field, value) for the input zone, output
+ *     zone (TCFW_ZONE_NONE -> slot 63, as policy/compile_scalar.c fills it: only rules
+ *     without that zone constraint match there), protocol, family (0 ip, 1 ip6), source and
+ *     destination port (TCFW_SCALAR_NOPORT for protocols other than TCP and UDP);
+ *  2. the eight pol_class bitmaps of those ids. ANDing their summary words gives the words
+ *     where all eight can have a common bit; those words are visited lowest first, and in
+ *     each the AND of the eight words gives the matching rules, lowest position first;
+ *  3. a rule with 'limit' whose bucket is empty does not match (TCFW_STAT_LIMITED): the
+ *     search goes on with the next set bit.
+ * The work is eight lookups plus one AND per candidate word and one step per rule tried, so
+ * it depends on how many rules a packet matches, not on how many rules there are.
+ *
+ * Usable by every chain (filter chains by policy.h; the NAT chains have the same layout).
+ */
+#ifndef TCFW_BPF_CLASSIFY_H
+#define TCFW_BPF_CLASSIFY_H
+
+#include "lib/kernel.h"
+#include "lib/chain.h"
+#include "lib/limit.h"
+#include "lib/maps.h"
+#include "lib/parse.h"
+#include "lib/stats.h"
+
+/* ---- open-coded loops (kernel 6.4+): libbpf 1.1's bpf_helpers.h does not have them yet -- */
+extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __weak __ksym;
+extern int *bpf_iter_num_next(struct bpf_iter_num *it) __weak __ksym;
+extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
+
+#ifndef bpf_repeat
+/*
+ * Run the body at most N times (or until break), as libbpf's later bpf_helpers.h does. The
+ * verifier checks an iterator loop's body until its state stops changing instead of once
+ * per iteration, which is what lets a loop bound of thousands pass.
+ */
+#define bpf_repeat(N)                                                                              \
+	for (struct bpf_iter_num ___it __attribute__((aligned(8), cleanup(bpf_iter_num_destroy))), \
+	     *___p __attribute__((unused)) =                                                       \
+	         (bpf_iter_num_new(&___it, 0, (N)), (void)bpf_iter_num_destroy, (void *)0);        \
+	     bpf_iter_num_next(&___it);)
+#endif
+
+/* classify() results other than a rule position. */
+#define CLASSIFY_NO_MATCH (-1) /* no rule matches: the chain's default decides */
+#define CLASSIFY_INCOMPLETE                                                                        \
+	(-2) /* a policy map entry was missing (TCFW_STAT_POLICY_INCOMPLETE)                       \
+	      */
+
+/* Steps of the search: one per summary word, one per candidate word, one per rule tried. */
+#define CLASSIFY_MAX_STEPS (TCFW_POLICY_SUMMARY_WORDS + TCFW_POLICY_WORDS + TCFW_POLICY_MAX_RULES)
+
+/* The pol_scalar slot of a zone: zones are 0..62, "no zone" is slot 63. */
+static __always_inline __u32 zone_slot(__u8 zone)
+{
+	return zone < TCFW_MAX_ZONES - 1 ? zone : TCFW_MAX_ZONES - 1;
+}
+
+/* Everything classify() matches on, as pol_scalar slot values. */
+struct classify_query {
+	__u32 src[4]; /* IPv4-mapped, network order, as in struct tcfw_tuple */
+	__u32 dst[4];
+	__u32 copy;    /* policy copy, 0/1 */
+	__u32 chain;   /* enum tcfw_chain */
+	__u32 nwords;  /* pol_meta.nwords[chain]: bitmap words in use */
+	__u32 in_zone; /* zone slot, 0..63 */
+	__u32 out_zone;
+	__u32 proto;
+	__u32 family; /* 0 = ip, 1 = ip6 */
+	__u32 sport;  /* host order, or TCFW_SCALAR_NOPORT */
+	__u32 dport;
+};
+
+/* The query for tuple t opening a connection on chain, in the zones of ci. */
+static __always_inline void classify_query_init(struct classify_query *q, __u32 copy, __u32 chain,
+                                                __u32 nwords, const struct chain_info *ci,
+                                                const struct tcfw_tuple *t)
+{
+	/* Only TCP and UDP have ports; every other protocol matches as TCFW_SCALAR_NOPORT. */
+	bool ports = t->proto == IPPROTO_TCP || t->proto == IPPROTO_UDP;
+
+	__builtin_memcpy(q->src, t->src, sizeof(q->src));
+	__builtin_memcpy(q->dst, t->dst, sizeof(q->dst));
+	q->copy = copy & 1;
+	q->chain = chain;
+	q->nwords = nwords;
+	q->in_zone = zone_slot(ci->in_zone);
+	q->out_zone = zone_slot(ci->out_zone);
+	q->proto = t->proto;
+	q->family = t->family == TCFW_AF_INET ? 0 : 1;
+	q->sport = ports ? bpf_ntohs(t->sport) : TCFW_SCALAR_NOPORT;
+	q->dport = ports ? bpf_ntohs(t->dport) : TCFW_SCALAR_NOPORT;
+}
+
+/* A port slot within the field: 0..65535, or TCFW_SCALAR_NOPORT. */
+static __always_inline __u32 port_bound(__u32 port)
+{
+	return port > TCFW_SCALAR_NOPORT ? TCFW_SCALAR_NOPORT : port;
+}
+
+/* The class bitmap that scalar slot idx names, NULL when an entry is missing. */
+static __always_inline const struct tcfw_class *class_of_scalar(__u32 idx)
+{
+	__u32 *key = bpf_map_lookup_elem(&pol_scalar, &idx);
+
+	return key ? bpf_map_lookup_elem(&pol_class, key) : NULL;
+}
+
+/* The class bitmap of the longest prefix of addr in an LPM map (pol_src or pol_dst). */
+static __always_inline const struct tcfw_class *class_of_addr(void *lpm, __u32 copy, __u32 chain,
+                                                              const __u32 addr[4])
+{
+	struct tcfw_lpm_key k = {
+	    .prefixlen = 32 + 128,
+	    .copy = copy,
+	    .chain = chain,
+	};
+	__u32 *key;
+
+	__builtin_memcpy(k.addr, addr, sizeof(k.addr));
+	key = bpf_map_lookup_elem(lpm, &k);
+	return key ? bpf_map_lookup_elem(&pol_class, key) : NULL;
+}
+
+/*
+ * 1 when x != 0, without a branch. Calms the verifier: left to itself, clang turns this into
+ * "x != 0 ? 1 : 0", and six such branches per bit index give the verifier 64 paths, each
+ * with a different constant index, in every iteration of the search loop.
+ */
+static __always_inline __u64 nonzero(__u64 x)
+{
+	__u64 t = x | -x;
+
+	barrier_var(t);
+	return t >> 63;
+}
+
+/*
+ * Index of the only set bit of b. clang 14 cannot emit __builtin_ctzll for BPF, so: each
+ * mask holds the bits whose index has one particular bit set.
+ */
+static __always_inline __u32 bit_index(__u64 b)
+{
+	return (__u32)(nonzero(b & 0xffffffff00000000ULL) << 5 |
+	               nonzero(b & 0xffff0000ffff0000ULL) << 4 |
+	               nonzero(b & 0xff00ff00ff00ff00ULL) << 3 |
+	               nonzero(b & 0xf0f0f0f0f0f0f0f0ULL) << 2 |
+	               nonzero(b & 0xccccccccccccccccULL) << 1 |
+	               nonzero(b & 0xaaaaaaaaaaaaaaaaULL));
+}
+
+/* Words where every field's class has some rule: only those can hold a match. */
+#define CLASSIFY_AND(field, i)                                                                     \
+	(c_src->field[i] & c_dst->field[i] & c_in->field[i] & c_out->field[i] &                    \
+	 c_proto->field[i] & c_fam->field[i] & c_sport->field[i] & c_dport->field[i])
+
+/**
+ * classify() - position of the first rule of chain q->chain in policy copy q->copy that
+ * matches q and is not over its limit; or CLASSIFY_NO_MATCH, or CLASSIFY_INCOMPLETE.
+ *
+ * A missing entry (a scalar slot, an LPM default, a class, a rule) cannot happen with a
+ * complete image: policy_compile() gives every slot a class and every trie a ::/0 entry, and
+ * lib/policy_maps.c writes pol_meta, which makes the rules visible, last. If it happens
+ * anyway, nothing can be said about which rule matches, so the result is CLASSIFY_INCOMPLETE
+ * and the caller falls back to the chain's default: fail closed to what the policy says when
+ * no rule matches, counted in TCFW_STAT_POLICY_INCOMPLETE.
+ *
+ * A global BPF function: the verifier checks the search loop once, on its own. q may live on
+ * the caller's stack or in a map value.
+ */
+__noinline int classify(const struct classify_query *q)
+{
+	const struct tcfw_class *c_src, *c_dst, *c_in, *c_out, *c_proto, *c_fam, *c_sport, *c_dport;
+	__u32 copy, chain, base, k = 0;
+	__u64 cur, m = 0, bit;
+
+	if (!q || q->chain >= TCFW_CHAIN_MAX)
+		return CLASSIFY_INCOMPLETE; /* calms the verifier: global function arguments may be
+		                             * NULL */
+	copy = q->copy & 1;
+	chain = q->chain;
+	c_src = class_of_addr(&pol_src, copy, chain, q->src);
+	c_dst = class_of_addr(&pol_dst, copy, chain, q->dst);
+	c_in = class_of_scalar(TCFW_SCALAR_INDEX(copy, chain, TCFW_SCALAR_OFF_IN_ZONE,
+	                                         q->in_zone & (TCFW_MAX_ZONES - 1)));
+	c_out = class_of_scalar(TCFW_SCALAR_INDEX(copy, chain, TCFW_SCALAR_OFF_OUT_ZONE,
+	                                          q->out_zone & (TCFW_MAX_ZONES - 1)));
+	c_proto =
+	    class_of_scalar(TCFW_SCALAR_INDEX(copy, chain, TCFW_SCALAR_OFF_PROTO, q->proto & 0xff));
+	c_fam =
+	    class_of_scalar(TCFW_SCALAR_INDEX(copy, chain, TCFW_SCALAR_OFF_FAMILY, q->family & 1));
+	c_sport = class_of_scalar(
+	    TCFW_SCALAR_INDEX(copy, chain, TCFW_SCALAR_OFF_SPORT, port_bound(q->sport)));
+	c_dport = class_of_scalar(
+	    TCFW_SCALAR_INDEX(copy, chain, TCFW_SCALAR_OFF_DPORT, port_bound(q->dport)));
+	if (!c_src || !c_dst || !c_in || !c_out || !c_proto || !c_fam || !c_sport || !c_dport)
+		return CLASSIFY_INCOMPLETE;
+
+	/*
+	 * Loop state, kept small because every value live across the loop's kfunc calls takes
+	 * a stack slot, and this frame adds to the program's: k is the current word, whose
+	 * summary word is k / 64; cur the summary bits of words after k not visited yet; m the
+	 * rules of word k not tried yet; base the copy's and chain's first rule slot (high bits)
+	 * and nwords (low 9 bits, at most TCFW_POLICY_WORDS = 256).
+	 */
+	base = TCFW_RULE_INDEX(copy, chain, 0) << 9 | (q->nwords & 0x1ff);
+	cur = CLASSIFY_AND(summary, 0);
+	barrier_var(cur); /* computed here, not half-hoisted into stack slots across the loop */
+	bpf_repeat (CLASSIFY_MAX_STEPS) {
+		struct tcfw_rule *rule;
+		__u32 pos, slot;
+
+		if (!m) {
+			__u32 sidx = (k / 64) & (TCFW_POLICY_SUMMARY_WORDS - 1);
+
+			if (!cur) {
+				/* Next summary word; none past the chain's last word. */
+				k = (k / 64 + 1) * 64;
+				sidx = k / 64;
+				if (sidx >= TCFW_POLICY_SUMMARY_WORDS || k >= (base & 0x1ff))
+					break;
+				cur = CLASSIFY_AND(summary, sidx);
+				continue;
+			}
+			/* Next candidate word: the lowest bit left in the summary word. */
+			bit = cur & -cur;
+			cur ^= bit;
+			k = sidx * 64 + bit_index(bit);
+			if (k >= (base & 0x1ff) || k >= TCFW_POLICY_WORDS)
+				break; /* words are visited in order: none further is in use */
+			m = CLASSIFY_AND(w, k);
+			continue;
+		}
+
+		/* Next matching rule in word k, lowest position first. */
+		bit = m & -m;
+		m ^= bit;
+		pos = k * 64 + bit_index(bit);
+		slot = (base >> 9) + pos;
+		rule = bpf_map_lookup_elem(&pol_rules, &slot);
+		if (!rule)
+			return CLASSIFY_INCOMPLETE;
+		if ((rule->flags & TCFW_RULEF_LIMIT) &&
+		    !limit_take(slot, rule->limit_rate, rule->limit_period_s)) {
+			stat_inc(TCFW_STAT_LIMITED);
+			continue;
+		}
+		return (int)pos;
+	}
+	return CLASSIFY_NO_MATCH;
+}
+
+#undef CLASSIFY_AND
+
+#endif /* TCFW_BPF_CLASSIFY_H */
