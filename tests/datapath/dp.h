@@ -118,8 +118,9 @@ enum dp_hook {
 	DP_EGRESS_FWD_LAN,   /* tcfw_egress on lan0, forwarded from wan0 */
 };
 
-#define TC_OK   0
-#define TC_SHOT 2
+#define TC_OK       0
+#define TC_SHOT     2
+#define TC_REDIRECT 7
 
 /* Run p through the program of hook; returns its TC action, or -1 (and a failure) when the
  * run itself failed. */
@@ -129,6 +130,11 @@ void dp_send(struct dp *t, const char *step, enum dp_hook hook, const struct pkt
 /* Build pkt_flow(f, dir, flags), run it, expect the action. */
 void dp_flow(struct dp *t, const char *step, enum dp_hook hook, const struct flow *f, int dir,
              uint8_t tcp_flags, int want);
+/* dp_run() that also gives the packet as the program left it (out; out->len its length).
+ * ctx: NULL, or the __sk_buff to run with (prepared with dp_ctx(), may be changed), which
+ * receives the __sk_buff as the program left it (mark, ...). */
+int dp_run_out(struct dp *t, const char *step, enum dp_hook hook, const struct pkt *p,
+               struct pkt *out, struct __sk_buff *ctx);
 /* The program fd of a hook and the __sk_buff context it runs with (for repeat runs). */
 int dp_prog_fd(struct dp *t, enum dp_hook hook);
 void dp_ctx(struct dp *t, enum dp_hook hook, struct __sk_buff *ctx);
@@ -159,6 +165,36 @@ void dp_set_policy(struct dp *t, uint32_t copy, uint8_t input, uint8_t forward, 
                    uint8_t invalid);
 void dp_add_local_addr(struct dp *t, const char *addr, int ifindex);
 void dp_set_zone(struct dp *t, int ifindex, uint8_t zone_copy0, uint8_t zone_copy1);
+
+/* ---- policies written as fwd writes them (dp_policy_load.c) -------------------------------- */
+/* Parse `text` (the policy language) and compile it with the policy library for copy `copy`,
+ * write it into the maps with lib/policy_maps.c, give lan0 / wan0 their zones of that copy
+ * (zones named lan0 / wan0 in the text); with activate, make the copy live
+ * (config.policy_active). False, with a failure naming step, when any of it fails. */
+bool dp_policy_load(struct dp *t, const char *step, const char *text, unsigned int copy,
+                    bool activate);
+/* Hits of the rule at position pos of chain in copy, summed over CPUs. */
+uint64_t dp_rule_hits(struct dp *t, unsigned int copy, unsigned int chain, unsigned int pos);
+/* Expect the hits of position pos of chain in the live copy. */
+void dp_expect_hits(struct dp *t, const char *step, unsigned int chain, unsigned int pos,
+                    uint64_t want);
+/* Read / write the token bucket of position pos of chain in copy. */
+bool dp_limit_state(struct dp *t, unsigned int copy, unsigned int chain, unsigned int pos,
+                    struct tcfw_limit_state *s);
+bool dp_set_limit_state(struct dp *t, unsigned int copy, unsigned int chain, unsigned int pos,
+                        const struct tcfw_limit_state *s);
+
+/* Events from ring buffer "events": open once, then each read collects what came since. */
+#define DP_EVENTS_MAX 16
+struct ring_buffer;
+struct dp_events {
+	struct ring_buffer *rb;
+	int n; /* events of the last read (ev[] holds the first DP_EVENTS_MAX) */
+	struct tcfw_event ev[DP_EVENTS_MAX];
+};
+bool dp_events_open(struct dp *t, struct dp_events *e);
+int dp_events_read(struct dp_events *e);
+void dp_events_close(struct dp_events *e);
 
 /* ---- cases ------------------------------------------------------------------------------------
  */
@@ -220,6 +256,37 @@ void case_nat_unmatched_untouched(struct dp *t);
 void case_nat_port_collision(struct dp *t);
 void case_nat_port_exhausted(struct dp *t);
 void case_nat_masquerade_no_address(struct dp *t);
+/* dp_policy.c */
+void case_policy_zones(struct dp *t);
+void case_policy_prefixes(struct dp *t);
+void case_policy_sets_negation(struct dp *t);
+void case_policy_proto_family(struct dp *t);
+void case_policy_ports(struct dp *t);
+void case_policy_first_match(struct dp *t);
+void case_policy_chain_defaults(struct dp *t);
+void case_policy_invalid_with_rules(struct dp *t);
+void case_policy_established_bypass(struct dp *t);
+void case_policy_hits(struct dp *t);
+void case_policy_incomplete_fails_closed(struct dp *t);
+void case_policy_many_rules(struct dp *t);
+/* dp_policy_limit_log.c */
+void case_policy_limit(struct dp *t);
+void case_policy_limit_refill(struct dp *t);
+void case_policy_log_events(struct dp *t);
+void case_policy_log_ring_full(struct dp *t);
+/* dp_policy_switch.c */
+void case_policy_atomic_switch(struct dp *t);
+/* dp_reject.c */
+void case_reject_tcp4(struct dp *t);
+void case_reject_tcp6(struct dp *t);
+void case_reject_tcp_options_payload(struct dp *t);
+void case_reject_tcp_vlan(struct dp *t);
+void case_reject_udp4_forward(struct dp *t);
+void case_reject_udp4_input(struct dp *t);
+void case_reject_udp6_quote_1280(struct dp *t);
+void case_reject_icmp_echo(struct dp *t);
+void case_reject_output_back_into_stack(struct dp *t);
+void case_reject_never_answered(struct dp *t);
 /* dp_concurrency.c */
 void case_concurrent_counters(struct dp *t);
 void case_concurrent_open(struct dp *t);

@@ -292,9 +292,35 @@ int dp_run(struct dp *t, const char *step, enum dp_hook hook, const struct pkt *
 	return (int)opts.retval;
 }
 
+int dp_run_out(struct dp *t, const char *step, enum dp_hook hook, const struct pkt *p,
+               struct pkt *out, struct __sk_buff *ctx)
+{
+	struct __sk_buff own;
+	struct __sk_buff *c = ctx ? ctx : &own;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->b, .data_size_in = (uint32_t)p->len,
+	            .data_out = out->b, .data_size_out = sizeof(out->b), .ctx_in = c,
+	            .ctx_size_in = sizeof(*c), .ctx_out = c, .ctx_size_out = sizeof(*c),
+	            .repeat = 1);
+	int err;
+
+	if (!ctx)
+		dp_ctx(t, hook, &own);
+	pkt_init(out);
+	err = bpf_prog_test_run_opts(dp_prog_fd(t, hook), &opts);
+	if (err) {
+		dp_fail(t, step, "bpf_prog_test_run_opts: %s", strerror(errno));
+		return -1;
+	}
+	out->len = opts.data_size_out;
+	return (int)opts.retval;
+}
+
 static const char *tc_name(int action)
 {
-	return action == TC_OK ? "TC_ACT_OK" : action == TC_SHOT ? "TC_ACT_SHOT" : "?";
+	return action == TC_OK         ? "TC_ACT_OK"
+	       : action == TC_SHOT     ? "TC_ACT_SHOT"
+	       : action == TC_REDIRECT ? "TC_ACT_REDIRECT"
+	                               : "?";
 }
 
 void dp_send(struct dp *t, const char *step, enum dp_hook hook, const struct pkt *p, int want)
