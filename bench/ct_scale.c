@@ -300,24 +300,38 @@ static int parse_options(int argc, char **argv, struct options *o)
 }
 
 /* ---- main ------------------------------------------------------------------------------------ */
+/* Progress: a line rewritten in place on a terminal, a line per quarter in a log. */
+static void show_progress(uint32_t done, uint32_t total, bool tty)
+{
+	uint32_t step = tty ? total / 20 : total / 4;
+
+	if (step && done % step == 0)
+		fprintf(stderr,
+		        tty ? "\r  filling: %u / %u connections"
+		            : "  filling: %u / %u connections\n",
+		        done, total);
+}
+
 static int fill(const struct bench_gw *gw, uint32_t from, uint32_t to, uint32_t total, double *ms)
 {
+	bool tty = isatty(STDERR_FILENO);
 	double t0 = bench_now_ms();
-	uint32_t step = total / 20 ? total / 20 : 1;
 
 	for (uint32_t i = from; i < to; i++) {
 		struct bench_flow4 f = flow_of(i);
 
-		if (bench_tcp_open(gw, &f, false)) {
-			fprintf(stderr, "ct_scale: connection %u could not be opened:\n", i);
-			bench_tcp_open(gw, &f, true); /* again, saying why */
+		char why[256];
+
+		if (bench_tcp_open(gw, &f, why, sizeof(why))) {
+			fprintf(stderr, "ct_scale: connection %u of %u could not be opened: %s\n",
+			        i + 1, total, why);
 			return -1;
 		}
-		if ((i + 1) % step == 0)
-			fprintf(stderr, "\r  filling: %u / %u connections", i + 1, total);
+		show_progress(i + 1, total, tty);
 	}
 	*ms += bench_now_ms() - t0;
-	fprintf(stderr, "\r");
+	if (tty)
+		fprintf(stderr, "\r");
 	return 0;
 }
 

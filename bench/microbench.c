@@ -256,11 +256,13 @@ static struct json_object *measure_established(const struct bench_gw *gw, const 
 	struct __sk_buff in, out;
 	struct tcrun_summary s;
 	struct bench_pkt p;
+	char why[256];
 
-	if (bench_tcp_open(gw, &f, false)) {
-		jadd_str(j, "error",
-		         "the policy did not let a connection through (SYN, SYN-ACK, "
-		         "ACK); not measured with this policy");
+	if (bench_tcp_open(gw, &f, why, sizeof(why))) {
+		char msg[400];
+
+		snprintf(msg, sizeof(msg), "not measured with this policy: %s", why);
+		jadd_str(j, "error", msg);
 		*opened = false;
 		return j;
 	}
@@ -354,10 +356,15 @@ static struct json_object *measure_nat(const struct bench_gw *gw, const struct o
 	struct bench_pkt p, after;
 	char from[INET_ADDRSTRLEN], to[INET_ADDRSTRLEN];
 	uint32_t src;
+	char why[256];
 
-	if (bench_tcp_open(gw, &f, true)) {
+	if (bench_tcp_open(gw, &f, why, sizeof(why))) {
+		char msg[400];
+
+		snprintf(msg, sizeof(msg), "could not open a connection to test NAT: %s", why);
 		jadd_bool(j, "executed", false);
-		jadd_str(j, "note", "could not open a connection to test NAT (see log)");
+		jadd_str(j, "note", msg);
+		fprintf(stderr, "  NAT: %s\n", msg);
 		return j;
 	}
 	bench_pkt_build(&p, &f, BENCH_TCP_ACK, 0);

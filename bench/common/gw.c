@@ -99,7 +99,7 @@ int bench_send(int prog_fd, const struct bench_flow4 *f, uint8_t tcp_flags, int 
 	return (int)res.retval;
 }
 
-int bench_tcp_open(const struct bench_gw *gw, const struct bench_flow4 *f, bool verbose)
+int bench_tcp_open(const struct bench_gw *gw, const struct bench_flow4 *f, char *why, size_t len)
 {
 	struct tcfw_ct_entry e;
 	struct bench_flow4 reply;
@@ -107,36 +107,36 @@ int bench_tcp_open(const struct bench_gw *gw, const struct bench_flow4 *f, bool 
 
 	rc = bench_send(gw->ingress_lan_fd, f, BENCH_TCP_SYN, gw->lan_ifindex, "SYN (LAN ingress)");
 	if (rc != TC_ACT_OK_VALUE) {
-		if (verbose)
-			fprintf(stderr,
-			        "bench: the SYN opening the connection got TC action %d, "
-			        "expected TC_ACT_OK (does the policy accept it?)\n",
-			        rc);
+		snprintf(why, len,
+		         "the SYN opening the connection got TC action %d, expected TC_ACT_OK "
+		         "(does the policy accept it?)",
+		         rc);
 		return -1;
 	}
 	if (!bench_ct_lookup(gw, f, &e)) {
-		if (verbose)
-			fprintf(stderr, "bench: the accepted SYN left no connection in map ct\n");
+		snprintf(why, len, "the accepted SYN left no connection in map ct");
 		return -1;
 	}
 	reply = bench_reply_flow(&e);
 	rc = bench_send(gw->ingress_wan_fd, &reply, BENCH_TCP_SYN | BENCH_TCP_ACK, gw->wan_ifindex,
 	                "SYN-ACK (WAN ingress)");
-	if (rc == TC_ACT_OK_VALUE)
-		rc = bench_send(gw->ingress_lan_fd, f, BENCH_TCP_ACK, gw->lan_ifindex,
-		                "ACK (LAN ingress)");
 	if (rc != TC_ACT_OK_VALUE) {
-		if (verbose)
-			fprintf(stderr, "bench: the handshake's SYN-ACK or ACK got TC action %d\n",
-			        rc);
+		snprintf(why, len, "the SYN-ACK (WAN ingress) got TC action %d", rc);
 		return -1;
 	}
-	if (!bench_ct_lookup(gw, f, &e) || e.state != TCFW_CT_TCP_ESTABLISHED) {
-		if (verbose)
-			fprintf(stderr,
-			        "bench: after SYN, SYN-ACK, ACK the connection is %s, expected "
-			        "ESTABLISHED\n",
-			        bench_ct_lookup(gw, f, &e) ? ct_state_name(e.state) : "gone");
+	rc = bench_send(gw->ingress_lan_fd, f, BENCH_TCP_ACK, gw->lan_ifindex, "ACK (LAN ingress)");
+	if (rc != TC_ACT_OK_VALUE) {
+		snprintf(why, len, "the handshake's ACK (LAN ingress) got TC action %d", rc);
+		return -1;
+	}
+	if (!bench_ct_lookup(gw, f, &e)) {
+		snprintf(why, len, "after SYN, SYN-ACK, ACK the connection is gone from map ct");
+		return -1;
+	}
+	if (e.state != TCFW_CT_TCP_ESTABLISHED) {
+		snprintf(why, len,
+		         "after SYN, SYN-ACK, ACK the connection is %s, expected ESTABLISHED",
+		         ct_state_name(e.state));
 		return -1;
 	}
 	return 0;

@@ -13,6 +13,7 @@
 #define BENCH_GW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tcfw_abi.h"
@@ -47,8 +48,8 @@ int bench_send(int prog_fd, const struct bench_flow4 *f, uint8_t tcp_flags, int 
                const char *what);
 
 /* Open TCP connection f through the gateway: SYN (LAN), SYN-ACK (WAN), ACK (LAN). 0 when
- * the connection ends ESTABLISHED; -1 with why on stderr when verbose, else quietly (the
- * fill of a million connections must not print a million lines). */
-int bench_tcp_open(const struct bench_gw *gw, const struct bench_flow4 *f, bool verbose);
+ * the connection ends ESTABLISHED; -1 with what went wrong in why (callers decide whether to
+ * print it: the fill of a million connections must not print a million lines). */
+int bench_tcp_open(const struct bench_gw *gw, const struct bench_flow4 *f, char *why, size_t len);
 
 #endif /* BENCH_GW_H */

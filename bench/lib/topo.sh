@@ -31,6 +31,7 @@ BENCH_RESTORE=()    # commands that restore host settings, run at exit
 say() { printf '%s\n' "$*" >&2; }
 die() {
 	printf 'bench: FAIL: %s\n' "$*" >&2
+	BENCH_SAID_WHY=1
 	exit 1
 }
 
@@ -88,13 +89,17 @@ bench_anything_alive() {
 }
 
 bench_cleanup() {
-	local rc=$? i ns
+	local rc=$? i ns failed_cmd=$BASH_COMMAND
 	if [ "$BASHPID" != "$BENCH_MAIN_PID" ]; then
 		exec 2>/dev/null
 		return "$rc"
 	fi
 	trap - EXIT INT TERM HUP
 	set +e
+	# A command that failed where nothing checked it ended the run (set -e): say which.
+	if [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ -z "${BENCH_SAID_WHY:-}" ]; then
+		say "bench: FAIL: stopped by a failed command (exit status $rc): $failed_cmd"
+	fi
 	# SIGTERM first (fwd detaches and unpins), SIGKILL for what did not stop within 5 s.
 	bench_kill_all TERM
 	for ((i = 0; i < 50; i++)); do

@@ -1,0 +1,454 @@
+#!/usr/bin/env python3
+"""report.py - turn one benchmark run's raw findings into results: NAME.json (everything,
+raw samples included), NAME.md (the tables a person reads; README material) and NAME.png
+(the same comparison as a picture, drawn by gnuplot with bench/plot.gp).
+
+  report.py --work DIR --out DIR --name NAME
+
+DIR (bench/run.sh's scratch directory) holds: machine.json, params.json, configs.json,
+samples.jsonl, skips.jsonl, and, when those phases ran, profile.json, micro.json, scale.json.
+
+Statistics: per configuration and workload the median of the rounds, with the minimum and
+maximum. Ratio to plain forwarding: median / plain's median, so 1.0 means "as fast as no
+firewall"; for latency it is plain's p50 / this p50, so that higher is better everywhere.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+WORKLOADS = {  # name: (title, unit, higher_is_better, decimals)
+    "tcp1": ("TCP, 1 stream", "Gbit/s", True, 2),
+    "tcp8": ("TCP, 8 streams", "Gbit/s", True, 2),
+    "udp64": ("UDP, 64-byte datagrams", "packets/s", True, 0),
+    "connrate": ("new connections (wrk + nginx)", "connections/s", True, 0),
+    "latency": ("latency p50 (TCP request/response)", "µs", False, 1),
+}
+
+SHORT = {"tcp1": "TCP, 1 stream", "tcp8": "TCP, 8 streams", "udp64": "UDP 64 B pps",
+         "connrate": "connections/s", "latency": "latency p50"}
+
+# tcfw in blues, nftables in oranges, the 10,000-rule variants darker.
+COLORS = {"plain": "#7f8c8d", "tcfw": "#2e86c1", "tcfw-10k": "#1b4f72", "nftables": "#e67e22",
+          "nftables-10k": "#a04000"}
+
+# The issue's targets, as ratios to plain forwarding (measured, not asserted).
+NFT_REFERENCE = {"tcp1": "~0.89", "connrate": "~0.78", "udp64": "0.68–0.78"}
+TCFW_TARGET = 0.97
+
+
+def load(work, name, default=None):
+    path = os.path.join(work, name)
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        return default
+    with open(path) as f:
+        if name.endswith(".jsonl"):
+            return [json.loads(line) for line in f if line.strip()]
+        return json.load(f)
+
+
+def fmt(v, decimals):
+    if v is None:
+        return "–"
+    if decimals == 0:
+        return f"{v:,.0f}"
+    return f"{v:,.{decimals}f}"
+
+
+def ratio_of(value, plain, higher_is_better):
+    if value is None or plain is None or value == 0 or plain == 0:
+        return None
+    return value / plain if higher_is_better else plain / value
+
+
+# ---- the macro table ------------------------------------------------------------------------
+def summarize(samples, configs, workloads):
+    """{config: {workload: {...}}} with median, min, max, n, ratios."""
+    res = {}
+    for c in configs:
+        res[c] = {}
+        for w in workloads:
+            vals = [s["value"] for s in samples
+                    if s["config"] == c and s["workload"] == w and s.get("value") is not None]
+            rounds = {s["round"]: s["value"] for s in samples
+                      if s["config"] == c and s["workload"] == w}
+            extra = [s for s in samples if s["config"] == c and s["workload"] == w]
+            res[c][w] = {
+                "n": len(vals),
+                "unit": WORKLOADS[w][1],
+                "median": statistics.median(vals) if vals else None,
+                "min": min(vals) if vals else None,
+                "max": max(vals) if vals else None,
+                "by_round": rounds,
+                "samples": extra,
+            }
+    for w in workloads:
+        hib = WORKLOADS[w][2]
+        plain = res.get("plain", {}).get(w, {}).get("median")
+        plain_rounds = res.get("plain", {}).get(w, {}).get("by_round", {})
+        for c in configs:
+            r = res[c][w]
+            r["ratio"] = ratio_of(r["median"], plain, hib)
+            lo, hi = ratio_of(r["min"], plain, hib), ratio_of(r["max"], plain, hib)
+            if lo is not None and hi is not None and lo > hi:
+                lo, hi = hi, lo
+            r["ratio_min"], r["ratio_max"] = lo, hi
+            # Same-round ratios: the interleaving makes neighbours comparable.
+            r["ratio_by_round"] = {k: ratio_of(v, plain_rounds.get(k), hib)
+                                   for k, v in r["by_round"].items()
+                                   if plain_rounds.get(k) is not None}
+    return res
+
+
+def macro_markdown(res, configs, workloads, cfginfo):
+    titles = [cfginfo.get(c, {}).get("title", c) for c in configs]
+    out = ["| workload | " + " | ".join(titles) + " |",
+           "| --- | " + " | ".join("---:" for _ in configs) + " |"]
+    for w in workloads:
+        title, unit, _, dec = WORKLOADS[w]
+        cells = []
+        for c in configs:
+            r = res[c][w]
+            if r["median"] is None:
+                cells.append("not measured")
+                continue
+            cell = f"{fmt(r['median'], dec)} ({fmt(r['min'], dec)}–{fmt(r['max'], dec)})"
+            if c != "plain" and r["ratio"] is not None:
+                cell += f" **{r['ratio']:.2f}x**"
+            cells.append(cell)
+        out.append(f"| {title}, {unit} | " + " | ".join(cells) + " |")
+    return out
+
+
+def ratio_markdown(res, configs, workloads, cfginfo):
+    others = [c for c in configs if c != "plain"]
+    out = ["| relative to plain | " + " | ".join(cfginfo.get(c, {}).get("title", c)
+                                                 for c in others) + " |",
+           "| --- | " + " | ".join("---:" for _ in others) + " |"]
+    for w in workloads:
+        cells = []
+        for c in others:
+            r = res[c][w]
+            if r["ratio"] is None:
+                cells.append("–")
+            else:
+                cells.append(f"{r['ratio']:.2f}x ({r['ratio_min']:.2f}–{r['ratio_max']:.2f})")
+        out.append(f"| {WORKLOADS[w][0]} | " + " | ".join(cells) + " |")
+    return out
+
+
+def targets_markdown(res, configs, workloads):
+    out = ["| workload | nftables (issue's reference) | nftables measured | tcfw target | "
+           "tcfw measured | tcfw, 10,000 rules |",
+           "| --- | ---: | ---: | ---: | ---: | ---: |"]
+
+    def r(c, w):
+        v = res.get(c, {}).get(w, {}).get("ratio")
+        return "–" if v is None else f"{v:.2f}x"
+
+    def verdict(c, w):
+        v = res.get(c, {}).get(w, {}).get("ratio")
+        if v is None:
+            return "–"
+        return f"{v:.2f}x " + ("(met)" if v >= TCFW_TARGET else "(short)")
+
+    for w in workloads:
+        out.append(f"| {WORKLOADS[w][0]} | {NFT_REFERENCE.get(w, '–')} | {r('nftables', w)} | "
+                   f">= {TCFW_TARGET:.2f}x | {verdict('tcfw', w)} | {verdict('tcfw-10k', w)} |")
+    return out
+
+
+# ---- the picture ------------------------------------------------------------------------------
+def plot(res, configs, workloads, cfginfo, machine, dat, png):
+    with open(dat, "w") as f:
+        f.write("workload " + " ".join(f'"{cfginfo.get(c, {}).get("title", c)}" lo hi'
+                                       for c in configs) + "\n")
+        for w in workloads:
+            row = [f'"{SHORT[w]}"']
+            for c in configs:
+                r = res[c][w]
+                if r["ratio"] is None:
+                    row += ["NaN", "NaN", "NaN"]
+                else:
+                    row += [f"{r['ratio']:.4f}", f"{r['ratio_min']:.4f}", f"{r['ratio_max']:.4f}"]
+            f.write(" ".join(row) + "\n")
+    subtitle = (f"{machine.get('cpu', '?')}, {machine.get('nproc', '?')} CPUs, "
+                f"Linux {machine.get('kernel', '?')}, {machine.get('date', '')}")
+    subtitle = subtitle.replace("'", "")
+    colors = " ".join(COLORS.get(c, "#27ae60") for c in configs)
+    cmd = ["gnuplot", "-e",
+           f"datafile='{dat}'; outfile='{png}'; nconfigs={len(configs)}; subtitle='{subtitle}'; "
+           f"colors='{colors}'",
+           os.path.join(HERE, "plot.gp")]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"report.py: gnuplot failed: {proc.stderr.strip()}", file=sys.stderr)
+        return False
+    return True
+
+
+# ---- micro, scale, profile --------------------------------------------------------------------
+def ns(v):
+    return "–" if v is None else f"{v:,.0f} ns"
+
+
+def micro_markdown(m):
+    if not m:
+        return ["Not run."]
+    if "error" in m:
+        return [f"Failed: {m['error']}"]
+    out = []
+    emp = m.get("empty", {})
+    out += ["| packet | ns per packet (kernel loop) | per call p50 (p99) | notes |",
+            "| --- | ---: | ---: | --- |",
+            f"| empty TC program (`r0 = TC_ACT_OK; exit`) | {ns(emp.get('loop_ns'))} | "
+            f"{ns(emp.get('per_call', {}).get('p50_ns'))} "
+            f"({ns(emp.get('per_call', {}).get('p99_ns'))}) | the floor: test-run overhead |"]
+    est_rows = []
+    for p in m.get("policies", []):
+        est = p.get("established", {})
+        if "ingress_loop_ns" in est:
+            est_rows.append((p["name"], est))
+    fb = m.get("fallback", {})
+    if "ingress_loop_ns" in fb.get("established", {}):
+        est_rows.append(("fallback policy (forward accept)", fb["established"]))
+    for name, est in est_rows:
+        pc = est.get("ingress_per_call", {})
+        out.append(f"| established flow, LAN ingress ({name}) | {ns(est.get('ingress_loop_ns'))} | "
+                   f"{ns(pc.get('p50_ns'))} ({ns(pc.get('p99_ns'))}) | conntrack hit, counters |")
+        out.append(f"| established flow, WAN egress ({name}) | {ns(est.get('egress_loop_ns'))} | "
+                   f"– | forwarded packet leaving |")
+    for p in m.get("policies", []):
+        nc = p.get("new_connection", {})
+        note = "classified" if p.get("classified") else "**not classified**: " + \
+            p.get("classification", "")
+        out.append(f"| new connection, {p['name']} ({p.get('forward_rules', '?')} forward rules, "
+                   f"{p.get('classes', '?')} classes) | – (each call a new flow) | "
+                   f"{ns(nc.get('p50_ns'))} ({ns(nc.get('p99_ns'))}) | {note} |")
+    nat = m.get("nat", {})
+    if nat.get("executed"):
+        pc = nat.get("egress_per_call", {})
+        out.append(f"| NAT-translated packet, WAN egress | – | {ns(pc.get('p50_ns'))} "
+                   f"({ns(pc.get('p99_ns'))}) | {nat.get('translated_from')} -> "
+                   f"{nat.get('translated_to')} |")
+    else:
+        out.append(f"| NAT-translated packet | not measured | – | {nat.get('note', '')} |")
+    out.append("")
+    i4 = m.get("issue4")
+    if i4:
+        out.append(f"**Issue 4** (new connection with 10,000 rules at most 2x the cost with 10): "
+                   f"ratio of p50s {i4.get('ratio_p50', 0):.2f}x — **{i4.get('verdict')}**"
+                   + (f" ({i4['why']})" if i4.get("why") else "") + ".")
+    for p in m.get("policies", []):
+        out.append(f"- {p['name']}: {p.get('rules')} rules, {p.get('classes')} classes, "
+                   f"{p.get('src_prefixes')}+{p.get('dst_prefixes')} prefixes; compiled in "
+                   f"{p.get('compile_ms', 0):.0f} ms, installed by fwd in "
+                   f"{p.get('install_ms', 0):.0f} ms.")
+    b = m.get("bigset")
+    if b:
+        if b.get("loaded"):
+            out.append(f"- Set of {b.get('src_prefixes'):,} prefixes: compiled in "
+                       f"{b.get('compile_ms', 0):.0f} ms, installed in {b.get('install_ms', 0):.0f}"
+                       f" ms; members dropped {b.get('members_dropped')}/{b.get('members_probed')}, "
+                       f"outsiders accepted {b.get('outsiders_accepted')}/"
+                       f"{b.get('outsiders_probed')}: "
+                       + ("**matches**." if b.get("matched") else "**does not match as it should**")
+                       + (f" ({b['note']})" if b.get("note") else ""))
+        else:
+            out.append(f"- Set of 100,000 prefixes: **did not load**: {b.get('error')}")
+    if fb:
+        out.append(f"- {fb.get('why', '')}.")
+    out.append(f"- Kernel loops of {m.get('repeat'):,} runs; per-call figures over "
+               f"{m.get('calls'):,} calls (each new-connection call a different source address/port, "
+               f"so every SYN is really new).")
+    return out
+
+
+def scale_markdown(s):
+    if not s:
+        return ["Not run."]
+    if "skipped" in s:
+        return [f"Skipped: {s['skipped']}"]
+    fill = s.get("fill", {})
+    if "error" in fill:
+        return [f"Failed: {fill['error']}"]
+    mem = fill.get("memory", {})
+    out = [f"- {fill.get('opened', 0):,} connections opened through the datapath (SYN, SYN-ACK, "
+           f"ACK each) in {fill.get('fill_s', 0):.1f} s into a table of {s.get('ct_max'):,} "
+           f"(fwd --ct-max); fwd counted {s.get('ct_entries_after')} after its pass.",
+           f"- Memory: {mem.get('bytes_per_connection', 0):.0f} bytes per connection "
+           f"(ct {mem.get('ct_memlock_bytes', 0) / 2**20:.0f} MiB + ct_reply "
+           f"{mem.get('ct_reply_memlock_bytes', 0) / 2**20:.0f} MiB memlock for "
+           f"{mem.get('ct_max_entries', 0):,} entries, preallocated; bpftool shows "
+           f"{(s.get('bpftool_memlock', {}).get('ct') or 0) / 2**20:.0f} + "
+           f"{(s.get('bpftool_memlock', {}).get('ct_reply') or 0) / 2**20:.0f} MiB).",
+           "",
+           "| connections in the table | established packet, hot (loop) | random connection, "
+           "per call p50 (p99) | empty program per call |",
+           "| ---: | ---: | ---: | ---: |"]
+    for cp in fill.get("checkpoints", []):
+        out.append(f"| {cp.get('connections', 0):,} | {ns(cp.get('hot_loop_ns'))} | "
+                   f"{ns(cp.get('spread_p50_ns'))} ({ns(cp.get('spread_p99_ns'))}) | "
+                   f"{ns(cp.get('empty_per_call_p50_ns'))} |")
+    e, busy, idle = s.get("expiry", {}), s.get("ping_during_passes", {}), s.get("ping_idle", {})
+    out += ["",
+            f"- Expiry: one full pass of fwd over {e.get('last_walked', 0):,} connections took "
+            f"**{e.get('last_pass_ms', 0):.0f} ms** (`fwctl status`, last_pass_ms; every "
+            f"{s.get('expire_interval_s')} s).",
+            f"- Forwarding meanwhile: ping every 10 ms through the gateway during "
+            f"{s.get('passes_during_ping')} passes: {busy.get('received')}/{busy.get('sent')} "
+            f"answered, rtt avg {busy.get('rtt_avg_ms')} ms, max {busy.get('rtt_max_ms')} ms "
+            f"(before the fill: {idle.get('received')}/{idle.get('sent')}, max "
+            f"{idle.get('rtt_max_ms')} ms)."]
+    return out
+
+
+PERF_CATEGORIES = [  # (title, test on the symbol)
+    ("tcfw's BPF programs (all bpf_prog_* on this CPU)", lambda s: s.startswith("bpf_prog_")),
+    ("BPF maps and helpers (hash/LRU lookups, clock, FIB)",
+     lambda s: s.startswith(("htab_", "__htab_", "bpf_lru", "bpf_ktime", "bpf_fib", "bpf_map_",
+                             "percpu_array", "array_map", "bpf_skb_", "bpf_l3_", "bpf_l4_",
+                             "bpf_ringbuf", "bpf_get_smp", "lookup_nulls_elem_raw",
+                             "prealloc_lru_pop"))),
+    ("TC hook (clsact, cls_bpf)",
+     lambda s: s in ("cls_bpf_classify", "tc_run", "tcf_classify", "__tcf_classify",
+                     "sch_handle_ingress", "sch_handle_egress", "tcx_run")
+     or s.startswith(("__tcf_classify", "tcf_classify", "sch_handle_", "tcx_"))),
+]
+
+
+def perf_rows(perf):
+    """[(pct, samples, sym)] from `perf report -n --sort sym -q` text."""
+    rows = []
+    for line in perf.get("report", "").splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[0].endswith("%") and parts[1].isdigit():
+            try:
+                rows.append((float(parts[0][:-1]), int(parts[1]), parts[-1]))
+            except ValueError:
+                continue
+    return rows
+
+
+def perf_markdown(perf):
+    rows = perf_rows(perf or {})
+    if not rows:
+        return []
+    w = perf.get("workload") or {}
+    packets = w.get("packets_sent")
+    hz = perf.get("hz", 1)
+    total = sum(r[1] for r in rows)
+    out = ["", f"perf (cpu-clock, {hz} Hz, CPU {perf.get('cpu')}, the sending CPU that runs the "
+           f"whole forwarding path) during UDP 64 B under tcfw: {packets or '?':,} datagrams "
+           f"sent in {w.get('seconds', 0):.1f} s. ns per packet = samples / {hz} Hz / datagrams.",
+           "", "| where | share of the sampled window | ns per packet |", "| --- | ---: | ---: |"]
+    for title, test in PERF_CATEGORIES:
+        n = sum(r[1] for r in rows if test(r[2]))
+        per = f"{n / hz * 1e9 / packets:.0f}" if packets else "–"
+        out.append(f"| {title} | {100 * n / total:.1f}% | {per} |")
+    out += ["", "Top symbols: " + ", ".join(f"{sym} {pct:.1f}%" for pct, _, sym in rows[:15]) + "."]
+    return out
+
+
+def profile_markdown(p):
+    if not p:
+        return ["Not run."]
+    if "skipped" in p:
+        return [f"Skipped: {p['skipped']}"]
+    out = ["run_time_ns / run_cnt of each program with kernel.bpf_stats_enabled=1 (which adds "
+           "its own two clock reads to every run), over one run of the workload.", "",
+           "| workload | program | where | runs | ns per run |", "| --- | --- | --- | ---: | ---: |"]
+    for r in p.get("programs", []):
+        if r.get("runs"):
+            out.append(f"| {r['workload']} | {r['program']} | {r['at']} | {r['runs']:,} | "
+                       f"{r['ns_per_run']:.0f} |")
+    return out + perf_markdown(p.get("perf"))
+
+
+# ---- main ---------------------------------------------------------------------------------------
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--name", required=True)
+    a = ap.parse_args()
+
+    machine = load(a.work, "machine.json", {})
+    params = load(a.work, "params.json", {})
+    cfginfo = load(a.work, "configs.json", {})
+    samples = load(a.work, "samples.jsonl", [])
+    skips = load(a.work, "skips.jsonl", [])
+    micro, scale, profile = (load(a.work, "micro.json"), load(a.work, "scale.json"),
+                             load(a.work, "profile.json"))
+    configs = [c for c in params.get("configs", []) if c]
+    workloads = [w for w in params.get("workloads", []) if w in WORKLOADS]
+    macro_ran = "macro" in params.get("phases", [])
+    res = summarize(samples, configs, workloads) if macro_ran else {}
+
+    base = os.path.join(a.out, a.name)
+    ok_png = False
+    if macro_ran and samples:
+        ok_png = plot(res, configs, workloads, cfginfo, machine, os.path.join(a.work, "plot.dat"),
+                      base + ".png")
+
+    with open(base + ".json", "w") as f:
+        json.dump({"machine": machine, "params": params, "configs": cfginfo, "results": res,
+                   "skipped": skips, "micro": micro, "scale": scale, "profile": profile,
+                   "targets": {"nftables_reference": NFT_REFERENCE, "tcfw": TCFW_TARGET}},
+                  f, indent=1, ensure_ascii=False)
+
+    md = [f"# tcfw benchmark: {a.name}", "",
+          f"Measured on **{machine.get('cpu', '?')}**, {machine.get('nproc', '?')} CPUs, "
+          f"Linux {machine.get('kernel', '?')}, {machine.get('memory', '?')} RAM "
+          f"({machine.get('virtualization', '?')}), {machine.get('date', '?')}, commit "
+          f"{machine.get('commit', '?')}" + (" (with uncommitted changes)"
+                                             if machine.get("tree_modified") else "")
+          + f"; load average at start {machine.get('loadavg_at_start', '?')}.",
+          "",
+          f"{params.get('rounds_done', 0)} of {params.get('rounds', 0)} rounds of "
+          f"{params.get('duration_s', '?')} s per workload, configurations interleaved in each "
+          f"round; {params.get('elapsed_s', 0) // 60} min {params.get('elapsed_s', 0) % 60} s in "
+          f"all{' (--quick)' if params.get('quick') else ''}. The machine was shared with other "
+          f"work (builds, tests): treat differences of a few percent as noise.", ""]
+    if macro_ran:
+        md += ["## Through the gateway (client – gateway – router – server)", "",
+               "Median of the rounds (min–max), **ratio to plain forwarding** (for latency: "
+               "plain's p50 / this p50, so higher is better everywhere).", ""]
+        md += macro_markdown(res, configs, workloads, cfginfo)
+        md += [""]
+        md += ratio_markdown(res, configs, workloads, cfginfo)
+        md += [""]
+        if ok_png:
+            md += [f"![relative to plain forwarding]({a.name}.png)", ""]
+        md += ["### Against the issue's targets", ""]
+        md += targets_markdown(res, configs, workloads)
+        md += [""]
+        notes = [(c, i) for c, i in cfginfo.items() if i.get("note") or i.get("failed")]
+        if notes or skips:
+            md += ["### What was not measured as defined", ""]
+            for c, i in notes:
+                md.append(f"- **{i.get('title', c)}**: {i.get('note') or i.get('failed')}")
+            for s in skips:
+                md.append(f"- {cfginfo.get(s['config'], {}).get('title', s['config'])}, round "
+                          f"{s['round']}: skipped: {s['skipped']}")
+            md.append("")
+    md += ["## tcfw's datapath per packet (BPF_PROG_TEST_RUN on fwd's programs)", ""]
+    md += micro_markdown(micro) + [""]
+    md += ["## The connection table at scale", ""]
+    md += scale_markdown(scale) + [""]
+    md += ["## tcfw's programs under real traffic (kernel.bpf_stats_enabled)", ""]
+    md += profile_markdown(profile) + [""]
+    md += ["See bench/README.md for what each configuration and workload is and how to read "
+           "these numbers."]
+    with open(base + ".md", "w") as f:
+        f.write("\n".join(md) + "\n")
+    print(f"report.py: wrote {base}.json, {base}.md" + (f", {base}.png" if ok_png else ""),
+          file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
