@@ -2,6 +2,7 @@
 /*
  * ifaces.c - which interfaces carry the datapath (see ifaces.h).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,33 @@ static void iface_remove(struct fwd_ifaces *ifs, struct fwd_iface *it)
 	ifs->n--;
 }
 
+/*
+ * The masquerade address of ifindex as val should carry it: its primary IPv4 address now. A
+ * connection keeps the address it was given (as in netfilter); only new ones see a change.
+ */
+static void masq_addr_refresh(struct fwd *fwd, int ifindex, const char *name,
+                              struct tcfw_iface *val)
+{
+	uint32_t addr = 0;
+	char was[INET_ADDRSTRLEN], now[INET_ADDRSTRLEN];
+
+	netlink_primary_addr4(fwd->nl, ifindex, &addr);
+	if (addr == val->masq_addr4)
+		return;
+	inet_ntop(AF_INET, &val->masq_addr4, was, sizeof(was));
+	inet_ntop(AF_INET, &addr, now, sizeof(now));
+	if (!addr)
+		pr_info("%s: no IPv4 address left: masquerade through it refuses new connections "
+		        "until one is added",
+		        name);
+	else if (val->masq_addr4)
+		pr_info("%s: masquerade address %s (was %s); connections opened before keep %s",
+		        name, now, was, was);
+	else
+		pr_info("%s: masquerade address %s", name, now);
+	val->masq_addr4 = addr;
+}
+
 static int zone_of(const struct policy *p, const char *name)
 {
 	return p && name ? policy_zone_of_ifname(p, name) : -1;
@@ -89,6 +117,7 @@ static void iface_manage(struct fwd *fwd, int ifindex, const char *name, int zon
 	/* Both copies: the active one matters now, the standby one is rewritten by the next
 	 * policy install before it becomes active. */
 	val.zone[0] = val.zone[1] = (__u8)zone;
+	masq_addr_refresh(fwd, ifindex, name, &val);
 	/* The zone must be in place before the first packet reaches the programs. */
 	if (bpf_map_update_elem(fwd->dp.ifaces_fd, &key, &val, BPF_ANY)) {
 		snprintf(it->error, sizeof(it->error), "cannot record %s in map ifaces: %s", name,
@@ -144,6 +173,24 @@ void ifaces_link_event(struct fwd *fwd, int ifindex, const char *name, bool gone
 	} else if (it) {
 		iface_remove(&fwd->ifaces, it);
 	}
+}
+
+void ifaces_addr_event(struct fwd *fwd, int ifindex)
+{
+	struct fwd_iface *it = iface_find(&fwd->ifaces, ifindex);
+	struct tcfw_iface val;
+	__u32 key = (__u32)ifindex;
+	__u32 before;
+
+	if (!it || bpf_map_lookup_elem(fwd->dp.ifaces_fd, &key, &val))
+		return; /* not managed: nothing leaves through it with masquerade */
+	before = val.masq_addr4;
+	masq_addr_refresh(fwd, ifindex, it->name, &val);
+	if (val.masq_addr4 != before && bpf_map_update_elem(fwd->dp.ifaces_fd, &key, &val, BPF_ANY))
+		pr_warn(
+		    "%s: cannot write its masquerade address to map ifaces: %s (new connections "
+		    "masqueraded through it use the old one)",
+		    it->name, strerror(errno));
 }
 
 /* Every ifindex in map "ifaces" (from this or an earlier fwd), malloc'd; -errno. */
@@ -238,6 +285,9 @@ void ifaces_sync(struct fwd *fwd)
 		free(keys);
 	}
 	netlink_foreach_link(fwd->nl, sync_link, fwd);
+	/* Addresses may have changed while their events were not seen. */
+	for (size_t i = 0; i < fwd->ifaces.n; i++)
+		ifaces_addr_event(fwd, fwd->ifaces.v[i].ifindex);
 }
 
 void ifaces_release(struct fwd *fwd)

@@ -2,7 +2,8 @@
 /*
  * ifaces.h - the interfaces fwd manages: those named in the active policy's zones that exist.
  * Map "ifaces" (pinned) is the record a later fwd reads: zone per policy copy, and whether the
- * clsact qdisc is ours to remove. Interfaces in no zone are never touched.
+ * clsact qdisc is ours to remove, and the interface's primary IPv4 address, which masquerade
+ * gives the connections that leave by it. Interfaces in no zone are never touched.
  */
 #ifndef FWD_IFACES_H
 #define FWD_IFACES_H
@@ -35,6 +36,9 @@ struct fwd_ifaces {
 void ifaces_sync(struct fwd *fwd);
 /* A link appeared, changed (renamed) or disappeared (gone). */
 void ifaces_link_event(struct fwd *fwd, int ifindex, const char *name, bool gone);
+/* An IPv4 address of ifindex was added, changed or removed: its masquerade address (map
+ * "ifaces", masq_addr4: the primary IPv4 address) follows, for new connections at once. */
+void ifaces_addr_event(struct fwd *fwd, int ifindex);
 /* Write zone[copy] of every interface in map "ifaces" as policy p assigns it (policy install,
  * before the copy switch). 0 or -errno. */
 int ifaces_write_zones(struct fwd *fwd, const struct policy *p, __u8 copy);

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
 #include <netlink/cache.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -58,9 +61,12 @@ static void addr_changed(struct nl_cache *cache, struct nl_object *obj, int acti
 	int family;
 
 	(void)cache;
-	if (addr_bytes(a, &family, &bytes))
-		local_addrs_event(arg, rtnl_addr_get_ifindex(a), family, bytes,
-		                  action == NL_ACT_DEL);
+	if (!addr_bytes(a, &family, &bytes))
+		return;
+	local_addrs_event(arg, rtnl_addr_get_ifindex(a), family, bytes, action == NL_ACT_DEL);
+	/* The cache already holds the change: masquerade follows the primary address. */
+	if (family == AF_INET)
+		ifaces_addr_event(arg, rtnl_addr_get_ifindex(a));
 }
 
 /* Events were lost (the socket's buffer overflowed during a burst of changes): read both
@@ -187,6 +193,40 @@ void netlink_foreach_link(struct netlink *nl, void (*cb)(int ifindex, const char
 	struct link_iter it = {.cb = cb, .ctx = ctx};
 
 	nl_cache_foreach(nl->links, link_iter_one, &it);
+}
+
+struct primary4 {
+	int ifindex;
+	uint32_t addr;
+	bool found;
+};
+
+static void primary4_one(struct nl_object *obj, void *arg)
+{
+	struct rtnl_addr *a = (struct rtnl_addr *)obj;
+	struct primary4 *p = arg;
+	const void *bytes;
+	int family;
+
+	if (p->found || rtnl_addr_get_ifindex(a) != p->ifindex || !addr_bytes(a, &family, &bytes) ||
+	    family != AF_INET)
+		return;
+	/* Secondary addresses and host/link scope ones (127.0.0.1, 169.254/16) do not go out. */
+	if ((rtnl_addr_get_flags(a) & IFA_F_SECONDARY) ||
+	    rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE)
+		return;
+	memcpy(&p->addr, bytes, sizeof(p->addr));
+	p->found = true;
+}
+
+bool netlink_primary_addr4(struct netlink *nl, int ifindex, uint32_t *addr)
+{
+	struct primary4 p = {.ifindex = ifindex};
+
+	nl_cache_foreach(nl->addrs, primary4_one, &p);
+	if (p.found)
+		*addr = p.addr;
+	return p.found;
 }
 
 struct addr_iter {

@@ -8,6 +8,7 @@
 
 #include <net/if.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct fwd;
 struct netlink;
@@ -20,6 +21,9 @@ void netlink_close(struct fwd *fwd);
 bool netlink_link_name(struct netlink *nl, int ifindex, char name[IF_NAMESIZE]);
 void netlink_foreach_link(struct netlink *nl, void (*cb)(int ifindex, const char *name, void *ctx),
                           void *ctx);
+/* The primary IPv4 address of ifindex (network order) into *addr: the first address of global
+ * scope that is not a secondary one, in the kernel's order. False when it has none. */
+bool netlink_primary_addr4(struct netlink *nl, int ifindex, uint32_t *addr);
 /* Every address: family AF_INET or AF_INET6, addr its 4 or 16 bytes. */
 void netlink_foreach_addr(struct netlink *nl,
                           void (*cb)(int ifindex, int family, const void *addr, void *ctx),

@@ -393,3 +393,62 @@ fwd_use() { # NAME
 	[ -n "${TOPO_INSTANCES[$1]:-}" ] || die "no fwd instance saved as '$1'"
 	IFS='|' read -r FWD_NS FWD_PIN_DIR FWD_SOCKET FWD_PID FWD_LOG <<<"${TOPO_INSTANCES[$1]}"
 }
+
+# ---- NAT topology ---------------------------------------------------------------------------
+# topo_create_nat: a LAN behind the gateway and an "internet" that knows nothing about it.
+#
+#   client (eth0) ─┐
+#   10.77.1.2      ├─ switch ─ (lan0) gateway (wan0) ── (eth0) router (eth1) ── (eth0) server
+#   lansrv (eth0) ─┘           10.77.1.1   203.0.113.1   203.0.113.254  198.51.100.254  198.51.100.2
+#   10.77.1.3
+#
+# The router forwards between the gateway's WAN and the server's network and has no route to
+# 10.77.1.0/24, the server's only route is the router: nothing from the LAN gets an answer
+# unless the gateway translates it. The switch (a bridge in a namespace of its own) puts the
+# client and a LAN server on one segment, as hairpin needs. NAT_SERVER_MTU (default 1500) is
+# the MTU of the router-server link, for path-MTU discovery through the gateway.
+# shellcheck disable=SC2034 # used by the NAT tests
+NAT_LAN_NET=10.77.1.0/24
+NAT_LAN_GW=10.77.1.1
+NAT_CLIENT=10.77.1.2
+NAT_LANSRV=10.77.1.3
+NAT_WAN_GW=203.0.113.1
+NAT_ROUTER_WAN=203.0.113.254
+NAT_ROUTER_SRV=198.51.100.254
+NAT_SERVER=198.51.100.2
+
+topo_create_nat() {
+	NS_SWITCH="$TOPO_PREFIX-sw"
+	NS_LANSRV="$TOPO_PREFIX-lansrv"
+	NS_ROUTER="$TOPO_PREFIX-rtr"
+	local ns mtu=${NAT_SERVER_MTU:-1500}
+	for ns in "$NS_CLIENT" "$NS_LANSRV" "$NS_SWITCH" "$NS_GW" "$NS_ROUTER" "$NS_SERVER"; do
+		topo_new_ns "$ns"
+	done
+	ip -n "$NS_SWITCH" link add br0 type bridge || die "cannot create the LAN bridge"
+	topo_link "$NS_SWITCH" p-gw "$NS_GW" lan0
+	topo_link "$NS_SWITCH" p-client "$NS_CLIENT" eth0
+	topo_link "$NS_SWITCH" p-lansrv "$NS_LANSRV" eth0
+	for ns in p-gw p-client p-lansrv; do ip -n "$NS_SWITCH" link set "$ns" master br0; done
+	ip -n "$NS_SWITCH" link set br0 up
+	topo_link "$NS_GW" wan0 "$NS_ROUTER" eth0
+	topo_link "$NS_ROUTER" eth1 "$NS_SERVER" eth0
+	ip -n "$NS_ROUTER" link set eth1 mtu "$mtu"
+	ip -n "$NS_SERVER" link set eth0 mtu "$mtu"
+
+	topo_addr "$NS_CLIENT" eth0 "$NAT_CLIENT/24"
+	topo_addr "$NS_LANSRV" eth0 "$NAT_LANSRV/24"
+	topo_addr "$NS_GW" lan0 "$NAT_LAN_GW/24"
+	topo_addr "$NS_GW" wan0 "$NAT_WAN_GW/24"
+	topo_addr "$NS_ROUTER" eth0 "$NAT_ROUTER_WAN/24"
+	topo_addr "$NS_ROUTER" eth1 "$NAT_ROUTER_SRV/24"
+	topo_addr "$NS_SERVER" eth0 "$NAT_SERVER/24"
+	ip netns exec "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$NS_ROUTER" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$NS_CLIENT" route add default via "$NAT_LAN_GW"
+	ip -n "$NS_LANSRV" route add default via "$NAT_LAN_GW"
+	ip -n "$NS_GW" route add default via "$NAT_ROUTER_WAN"
+	ip -n "$NS_SERVER" route add default via "$NAT_ROUTER_SRV"
+}
+in_lansrv() { ip netns exec "$NS_LANSRV" "$@"; }
+in_router() { ip netns exec "$NS_ROUTER" "$@"; }
