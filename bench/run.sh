@@ -44,7 +44,8 @@ EOF
 }
 
 # ---- options ------------------------------------------------------------------------------------
-QUICK=0 ROUNDS= DURATION= CT_ENTRIES= CT_MAX= BUDGET_MIN= OUT_DIR="$BENCH_DIR/results" NAME=
+QUICK=0 ROUNDS='' DURATION='' CT_ENTRIES='' CT_MAX='' BUDGET_MIN='' NAME=''
+OUT_DIR="$BENCH_DIR/results"
 CONFIGS=$CONFIGS_ALL WORKLOADS=$WORKLOADS_ALL PHASES=macro,profile,micro,scale
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -136,11 +137,11 @@ has_phase scale && phase_scale
 
 # ---- report ---------------------------------------------------------------------------------------
 progress "report: $OUT_DIR/$NAME.{json,md,png}"
-jq -n --argjson quick "$QUICK" --argjson rounds "$ROUNDS" --argjson done "$ROUNDS_DONE" \
+jq -n --argjson quick "$QUICK" --argjson rounds "$ROUNDS" --argjson rounds_done "$ROUNDS_DONE" \
 	--argjson duration "$DURATION" --arg configs "$CONFIGS" --arg workloads "$WORKLOADS" \
 	--arg phases "$PHASES" --argjson entries "$CT_ENTRIES" --argjson ctmax "$CT_MAX" \
 	--argjson budget "$BUDGET" --argjson elapsed $((SECONDS - BENCH_T0)) \
-	'{quick: ($quick == 1), rounds: $rounds, rounds_done: $done, duration_s: $duration,
+	'{quick: ($quick == 1), rounds: $rounds, rounds_done: $rounds_done, duration_s: $duration,
 	  configs: ($configs | split(" ")), workloads: ($workloads | split(" ")),
 	  phases: ($phases | split(",")), ct_entries: $entries, ct_max: $ctmax,
 	  budget_s: $budget, elapsed_s: $elapsed}' >"$WORK/params.json"

@@ -19,7 +19,9 @@
 CONFIGS_ALL="plain tcfw nftables tcfw-10k nftables-10k"
 FILLER_RULES=10000
 
+# shellcheck disable=SC2034 # read by run.sh and phases.sh
 declare -gA CFG_MODE=() # tcfw: nat | routed | open-nat | open-routed; unknown until probed
+# shellcheck disable=SC2034
 declare -gA CFG_NOTE=() # what differs from the configuration's definition, for the results
 declare -gA CFG_FAILED=() # a reason when the configuration could not be set up at all
 
@@ -87,21 +89,21 @@ tcfw_try() {
 tcfw_probe() {
 	local name=$1 policy="$WORK/$1.conf" open="$WORK/$1-open.conf"
 	if tcfw_try "$name" "$policy" off "$BENCH_GW_WAN"; then
-		CFG_MODE[$name]=nat
+		CFG_MODE[$name]="nat"
 		return 0
 	fi
 	if tcfw_try "$name" "$policy" on "$BENCH_CLIENT"; then
-		CFG_MODE[$name]=routed
+		CFG_MODE[$name]="routed"
 		CFG_NOTE[$name]="masquerade not executed by this datapath build; measured with routing instead (the router has a return route to the LAN)"
 		return 0
 	fi
 	if tcfw_try "$name" "$open" off "$BENCH_GW_WAN"; then
-		CFG_MODE[$name]=open-nat
+		CFG_MODE[$name]="open-nat"
 		CFG_NOTE[$name]="rules not classified by this datapath build (the policy's 'forward drop' default would stop every connection); measured with 'forward accept' as the default, conntrack and masquerade as configured"
 		return 0
 	fi
 	if tcfw_try "$name" "$open" on "$BENCH_CLIENT"; then
-		CFG_MODE[$name]=open-routed
+		CFG_MODE[$name]="open-routed"
 		CFG_NOTE[$name]="rules not classified and masquerade not executed by this datapath build; measured with 'forward accept' as the default (every connection still tracked) and routing instead of NAT (the router has a return route to the LAN)"
 		return 0
 	fi

@@ -109,7 +109,7 @@ phase_macro() {
 			done
 			config_teardown "$c"
 		done
-		ROUNDS_DONE=$r
+		ROUNDS_DONE=$r # read by run.sh for the results
 	done
 }
 

@@ -115,7 +115,7 @@ bench_cleanup() {
 	for i in "${BENCH_PINS[@]}"; do [ -e "$i" ] && rm -rf "$i"; done
 	for i in "${BENCH_SOCKETS[@]}"; do rm -f "$i"; done
 	for ((i = ${#BENCH_RESTORE[@]} - 1; i >= 0; i--)); do eval "${BENCH_RESTORE[i]}"; done
-	if [ "$rc" -ne 0 ] && [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
+	if [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
 		# Keep the logs of a failed run where the user can read them.
 		local keep="${BENCH_LOG_KEEP:-/tmp/$BENCH_PREFIX-logs}"
 		rm -rf "$keep" && mv "$WORK" "$keep" && say "bench: logs of this run kept in $keep"
