@@ -287,6 +287,19 @@ void case_reject_udp6_quote_1280(struct dp *t);
 void case_reject_icmp_echo(struct dp *t);
 void case_reject_output_back_into_stack(struct dp *t);
 void case_reject_never_answered(struct dp *t);
+/* dp_nat_dnat.c */
+void case_nat_port_forward_tcp(struct dp *t);
+void case_nat_port_forward_udp_icmp(struct dp *t);
+void case_nat_dnat_to_gateway(struct dp *t);
+void case_nat_hairpin(struct dp *t);
+void case_nat_dnat_zone_scoped(struct dp *t);
+/* dp_nat_icmp.c */
+void case_nat_icmp_error_from_server(struct dp *t);
+void case_nat_icmp_error_from_router(struct dp *t);
+void case_nat_icmp_error_about_echo(struct dp *t);
+void case_nat_icmp_error_from_client(struct dp *t);
+void case_nat_icmp_error_port_forward(struct dp *t);
+void case_nat_icmp_error_from_gateway(struct dp *t);
 /* dp_concurrency.c */
 void case_concurrent_counters(struct dp *t);
 void case_concurrent_open(struct dp *t);

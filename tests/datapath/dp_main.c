@@ -100,6 +100,19 @@ static const struct {
     {"reject_icmp_echo", case_reject_icmp_echo},
     {"reject_output_back_into_stack", case_reject_output_back_into_stack},
     {"reject_never_answered", case_reject_never_answered},
+    /* NAT: port forwarding and hairpin (dp_nat_dnat.c) */
+    {"nat_port_forward_tcp", case_nat_port_forward_tcp},
+    {"nat_port_forward_udp_icmp", case_nat_port_forward_udp_icmp},
+    {"nat_dnat_to_gateway", case_nat_dnat_to_gateway},
+    {"nat_hairpin", case_nat_hairpin},
+    {"nat_dnat_zone_scoped", case_nat_dnat_zone_scoped},
+    /* NAT: ICMP errors (dp_nat_icmp.c) */
+    {"nat_icmp_error_from_server", case_nat_icmp_error_from_server},
+    {"nat_icmp_error_from_router", case_nat_icmp_error_from_router},
+    {"nat_icmp_error_about_echo", case_nat_icmp_error_about_echo},
+    {"nat_icmp_error_from_client", case_nat_icmp_error_from_client},
+    {"nat_icmp_error_port_forward", case_nat_icmp_error_port_forward},
+    {"nat_icmp_error_from_gateway", case_nat_icmp_error_from_gateway},
     /* concurrency (dp_concurrency.c) */
     {"concurrent_counters", case_concurrent_counters},
     {"concurrent_open", case_concurrent_open},
