@@ -111,8 +111,9 @@ assert_eq "tcfw programs on wan0 ingress after SIGKILL" 1 "$(tcfw_filters wan0 i
 [ -e "$FWD_PIN_DIR/ct" ] || die "no pins in $FWD_PIN_DIR after SIGKILL (expected them to stay)"
 ok "pins still in $FWD_PIN_DIR"
 run_expect "fwd --cleanup" 0 nsenter --net="/run/netns/$NS_GW" -- timeout 30 "$FWD" --cleanup \
-	--pin-dir "$FWD_PIN_DIR" --socket "$FWD_SOCKET" -c "$WORK/policy.conf"
+	--pin-dir "$FWD_PIN_DIR" --socket "$FWD_SOCKET" -c "$WORK/policy.conf" -v
 printf '%s\n' "$RUN_ERR" >"$WORK/fwd-cleanup.log"
+cleanup_said=$RUN_ERR
 topo_sanitizer_report "$WORK/fwd-cleanup.log" && die "sanitizer report from fwd --cleanup (above)"
 for dev in lan0 wan0 lan1; do
 	for hook in ingress egress; do
@@ -120,8 +121,9 @@ for dev in lan0 wan0 lan1; do
 	done
 done
 has_clsact lan0 || die "fwd --cleanup removed the clsact qdisc on lan0 that was there before fwd"
-in_gw tc filter show dev lan0 ingress | grep -q "pref 65000 u32" ||
-	die "fwd --cleanup removed the u32 filter on lan0 that was there before fwd"
+filters=$(in_gw tc filter show dev lan0 ingress)
+grep -q "pref 65000 u32" <<<"$filters" ||
+	die "fwd --cleanup removed the u32 filter on lan0 that was there before fwd; lan0 ingress now: '$filters'; fwd --cleanup said: $cleanup_said"
 ok "lan0 keeps its clsact qdisc and the other filter"
 has_clsact wan0 && die "wan0 still has the clsact qdisc fwd created, after --cleanup"
 ok "wan0's clsact qdisc removed"
