@@ -300,6 +300,12 @@ void case_nat_icmp_error_about_echo(struct dp *t);
 void case_nat_icmp_error_from_client(struct dp *t);
 void case_nat_icmp_error_port_forward(struct dp *t);
 void case_nat_icmp_error_from_gateway(struct dp *t);
+/* dp_nat_frag.c */
+void case_nat_frag_masquerade(struct dp *t);
+void case_nat_frag_out_of_order(struct dp *t);
+void case_nat_frag_reply_out_of_order(struct dp *t);
+void case_nat_frag_port_forward(struct dp *t);
+void case_nat_frag_hairpin(struct dp *t);
 /* dp_concurrency.c */
 void case_concurrent_counters(struct dp *t);
 void case_concurrent_open(struct dp *t);

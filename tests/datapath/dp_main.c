@@ -113,6 +113,12 @@ static const struct {
     {"nat_icmp_error_from_client", case_nat_icmp_error_from_client},
     {"nat_icmp_error_port_forward", case_nat_icmp_error_port_forward},
     {"nat_icmp_error_from_gateway", case_nat_icmp_error_from_gateway},
+    /* NAT: fragments (dp_nat_frag.c) */
+    {"nat_frag_masquerade", case_nat_frag_masquerade},
+    {"nat_frag_out_of_order", case_nat_frag_out_of_order},
+    {"nat_frag_reply_out_of_order", case_nat_frag_reply_out_of_order},
+    {"nat_frag_port_forward", case_nat_frag_port_forward},
+    {"nat_frag_hairpin", case_nat_frag_hairpin},
     /* concurrency (dp_concurrency.c) */
     {"concurrent_counters", case_concurrent_counters},
     {"concurrent_open", case_concurrent_open},
