@@ -11,6 +11,8 @@ prefixes of several lengths, named sets of prefixes, port ranges, port lists, zo
   gen_rules.py gateway-tcfw N OUT     bench/policies/gateway.conf + N filler rules
   gen_rules.py gateway-nft N OUT      bench/nftables/gateway.nft + the same N rules
   gen_rules.py micro N OUT            N forward rules: N-2 fillers, a sentinel, the accept rule
+  gen_rules.py micro-nonat N OUT      the same without the masquerade rule (what NAT adds to
+                                      a new connection)
   gen_rules.py bigset N OUT           a set of N prefixes; OUT.probes: members and outsiders
   gen_rules.py micro-open 0 OUT       no rules, forward accept by default (microbench's
                                       --fallback when the datapath does not classify)
@@ -96,7 +98,7 @@ def gateway_nft(n):
     return splice(read("nftables/gateway.nft"), sets, [r for _, r in filler_rules(n)])
 
 
-def micro(n):
+def micro(n, nat=True):
     """n forward rules for microbench.c: n-2 fillers, the sentinel, the accepting rule last."""
     if n < 2:
         sys.exit("gen_rules.py: micro needs at least 2 rules")
@@ -106,8 +108,9 @@ def micro(n):
     lines += ["defaults {", "    input drop", "    forward drop", "    output accept",
               "    invalid drop", "}"]
     lines += [t for t, _ in filler_rules(n - 2)]
-    lines += [f"forward drop proto tcp dport {SENTINEL_DPORT}", "forward accept in lan out wan",
-              "nat masquerade out wan from 10.10.0.0/16"]
+    lines += [f"forward drop proto tcp dport {SENTINEL_DPORT}", "forward accept in lan out wan"]
+    if nat:
+        lines.append("nat masquerade out wan from 10.10.0.0/16")
     return "\n".join(lines) + "\n"
 
 
@@ -158,6 +161,8 @@ def main(argv):
         text = gateway_nft(n)
     elif what == "micro":
         text = micro(n)
+    elif what == "micro-nonat":
+        text = micro(n, nat=False)
     elif what == "micro-open":
         text = micro_open()
     elif what == "bigset":

@@ -100,35 +100,30 @@ int bench_policy_inspect(const char *name, const char *text, size_t len,
 	return 0;
 }
 
-int bench_fwd_policy_load(const char *socket_path, const char *name, const char *text, double *ms)
+/* One request, one answer; -1 with fwd's error (or the transport's) on stderr. */
+static int call_fwd(const char *socket_path, struct json_object *req, const char *what, double *ms)
 {
-	struct json_object *req = json_object_new_object(), *resp = NULL, *ok, *msg;
+	struct json_object *resp = NULL, *ok, *msg;
 	struct ctl_conn c;
 	char err[256];
 	double t0;
-	int ret = -1;
+	int e, ret = -1;
 
-	if (!req)
-		return -1;
 	if (ctl_connect(&c, socket_path, err, sizeof(err))) {
 		fprintf(stderr, "bench: %s\n", err);
-		json_object_put(req);
 		return -1;
 	}
-	json_object_object_add(req, "cmd", json_object_new_string("policy-load"));
-	json_object_object_add(req, "name", json_object_new_string(name));
-	json_object_object_add(req, "text", json_object_new_string(text));
 	t0 = bench_now_ms();
-	int e = ctl_call(&c, req, &resp);
-
-	*ms = bench_now_ms() - t0;
+	e = ctl_call(&c, req, &resp);
+	if (ms)
+		*ms = bench_now_ms() - t0;
 	if (e) {
-		fprintf(stderr, "bench: policy-load of %s to fwd at %s failed: %s\n", name,
-		        socket_path, strerror(-e));
+		fprintf(stderr, "bench: %s: no answer from fwd at %s: %s\n", what, socket_path,
+		        strerror(-e));
 		goto out;
 	}
 	if (!json_object_object_get_ex(resp, "ok", &ok) || !json_object_get_boolean(ok)) {
-		fprintf(stderr, "bench: fwd refused policy %s: %s\n", name,
+		fprintf(stderr, "bench: %s: fwd refused: %s\n", what,
 		        json_object_object_get_ex(resp, "error", &msg) ? json_object_get_string(msg)
 		                                                       : "(no error text)");
 		goto out;
@@ -136,7 +131,36 @@ int bench_fwd_policy_load(const char *socket_path, const char *name, const char 
 	ret = 0;
 out:
 	json_object_put(resp);
-	json_object_put(req);
 	ctl_close(&c);
+	return ret;
+}
+
+int bench_fwd_policy_load(const char *socket_path, const char *name, const char *text, double *ms)
+{
+	struct json_object *req = json_object_new_object();
+	char what[512];
+	int ret;
+
+	if (!req)
+		return -1;
+	json_object_object_add(req, "cmd", json_object_new_string("policy-load"));
+	json_object_object_add(req, "name", json_object_new_string(name));
+	json_object_object_add(req, "text", json_object_new_string(text));
+	snprintf(what, sizeof(what), "policy-load of %s", name);
+	ret = call_fwd(socket_path, req, what, ms);
+	json_object_put(req);
+	return ret;
+}
+
+int bench_fwd_ct_flush(const char *socket_path)
+{
+	struct json_object *req = json_object_new_object();
+	int ret;
+
+	if (!req)
+		return -1;
+	json_object_object_add(req, "cmd", json_object_new_string("ct-flush"));
+	ret = call_fwd(socket_path, req, "ct-flush", NULL);
+	json_object_put(req);
 	return ret;
 }

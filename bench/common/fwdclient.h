@@ -34,6 +34,10 @@ int bench_policy_inspect(const char *name, const char *text, size_t len,
  * stderr. */
 int bench_fwd_policy_load(const char *socket_path, const char *name, const char *text, double *ms);
 
+/* Send ct-flush to the fwd at socket_path: every connection (and NAT binding) deleted, so
+ * that each measured policy starts from the same empty table. 0, or -1 with a message. */
+int bench_fwd_ct_flush(const char *socket_path);
+
 /* Milliseconds on CLOCK_MONOTONIC. */
 double bench_now_ms(void);
 

@@ -191,6 +191,7 @@ phase_micro() {
 	local g="$BENCH_DIR/gen_rules.py" args=() kind addr
 	progress "micro: ns per packet with BPF_PROG_TEST_RUN (10 and 10,000 rules, a 100,000-prefix set)"
 	"$PYTHON" "$g" micro 10 "$WORK/micro-10.conf" &&
+		"$PYTHON" "$g" micro-nonat 10 "$WORK/micro-10-nonat.conf" &&
 		"$PYTHON" "$g" micro 10000 "$WORK/micro-10k.conf" &&
 		"$PYTHON" "$g" bigset 100000 "$WORK/bigset.conf" &&
 		"$PYTHON" "$g" micro-open 0 "$WORK/micro-open.conf" || die "cannot generate the micro-benchmark policies"
@@ -199,7 +200,9 @@ phase_micro() {
 	fwd_start micro "$WORK/micro-10.conf"
 	if ! nsenter --net="/run/netns/$NS_G" -- "$BENCH_BIN/microbench" --socket "$FWD_SOCKET" \
 		--pin-dir "$FWD_PIN_DIR" --lan lan0 --wan wan0 \
-		--policy "10 rules=$WORK/micro-10.conf" --policy "10,000 rules=$WORK/micro-10k.conf" \
+		--policy "10 rules=$WORK/micro-10.conf" \
+		--policy "10 rules, no NAT rule=$WORK/micro-10-nonat.conf" \
+		--policy "10,000 rules=$WORK/micro-10k.conf" \
 		--bigset "$WORK/bigset.conf" "${args[@]}" --fallback "$WORK/micro-open.conf" \
 		--repeat "$MICRO_REPEAT" --calls "$MICRO_CALLS" --json "$WORK/micro.json"; then
 		say "    microbench failed (its message is above)"
