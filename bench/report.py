@@ -208,11 +208,12 @@ def micro_markdown(m):
             f"| empty TC program (`r0 = TC_ACT_OK; exit`) | {ns(emp.get('loop_ns'))} | "
             f"{ns(emp.get('per_call', {}).get('p50_ns'))} "
             f"({ns(emp.get('per_call', {}).get('p99_ns'))}) | the floor: test-run overhead |"]
-    est_rows = []
+    est_rows = []  # the established flow does not depend on the policy: the first one shown
     for p in m.get("policies", []):
         est = p.get("established", {})
         if "ingress_loop_ns" in est:
             est_rows.append((p["name"], est))
+            break
     fb = m.get("fallback", {})
     if "ingress_loop_ns" in fb.get("established", {}):
         est_rows.append(("fallback policy (forward accept)", fb["established"]))
@@ -234,7 +235,7 @@ def micro_markdown(m):
         pc = nat.get("egress_per_call", {})
         out.append(f"| NAT-translated packet, WAN egress | – | {ns(pc.get('p50_ns'))} "
                    f"({ns(pc.get('p99_ns'))}) | {nat.get('translated_from')} -> "
-                   f"{nat.get('translated_to')} |")
+                   f"{nat.get('translated_to')}; {nat.get('how', '')} |")
     else:
         out.append(f"| NAT-translated packet | not measured | – | {nat.get('note', '')} |")
     out.append("")
