@@ -23,7 +23,7 @@
 #include "lib/policy.h"
 #include "lib/reject.h"
 #include "lib/events.h"
-#include "lib/nat.h"
+#include "lib/nat_decide.h"
 #include "lib/nat_egress.h"
 
 #define TC_ACT_OK   0

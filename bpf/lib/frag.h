@@ -3,7 +3,7 @@
  * frag.h - IP fragments and their ports (map "frag", see maps.h for why it exists).
  *
  * Offers frag_remember() for an accepted first fragment and frag_recall() for a later one,
- * which fills in the ports the later fragment does not carry.
+ * which fills in the ports the later fragment does not carry; frag_remember_as() for NAT.
  */
 #ifndef TCFW_BPF_FRAG_H
 #define TCFW_BPF_FRAG_H
@@ -45,6 +45,19 @@ static __always_inline bool frag_recall(struct tcfw_pkt *pkt)
 	pkt->tuple.sport = p->sport;
 	pkt->tuple.dport = p->dport;
 	return true;
+}
+
+/* NAT: remember a first fragment's ports under the destination dst:dport that ingress gave it
+ * (DNAT, or a reply's destination back to the client): egress, which sees the later fragments
+ * with that destination, finds their connection with them. */
+static __always_inline void frag_remember_as(const struct tcfw_pkt *pkt, __be32 dst, __be16 dport)
+{
+	struct frag_key k;
+	struct frag_ports p = {.sport = pkt->tuple.sport, .dport = dport};
+
+	frag_key_of(&k, pkt);
+	k.dst[3] = dst;
+	bpf_map_update_elem(&frag, &k, &p, BPF_ANY);
 }
 
 #endif /* TCFW_BPF_FRAG_H */

@@ -16,6 +16,7 @@
 #include "lib/icmp_nat.h"
 #include "lib/maps.h"
 #include "lib/nat.h"
+#include "lib/nat_translate.h"
 #include "lib/nat_rewrite.h"
 #include "lib/parse.h"
 

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * nat_decide.h - the NAT of a new connection, decided once at ingress (see nat.h for the
+ * order: dnat chain, routing and filter on the translated destination, snat chain), and the
+ * connection stored with its translated reply tuple.
+ *
+ * Offers nat_plan() (the dnat chain, before routing) and nat_open() (the snat chain, the
+ * unique reply tuple, the entry, the first packet's destination and the egress hint).
+ */
+#ifndef TCFW_BPF_NAT_DECIDE_H
+#define TCFW_BPF_NAT_DECIDE_H
+
+#include "lib/kernel.h"
+#include "lib/chain.h"
+#include "lib/classify.h"
+#include "lib/conntrack.h"
+#include "lib/frag.h"
+#include "lib/maps.h"
+#include "lib/nat.h"
+#include "lib/nat_alloc.h"
+#include "lib/nat_rewrite.h"
+#include "lib/parse.h"
+#include "lib/stats.h"
+
+/*
+ * The zone whose dnat rules also serve a connection addressed to one of the gateway's own
+ * addresses (hairpin): the zone of the interface that owns the address, when that is not the
+ * zone the connection came from (which was tried first). TCFW_ZONE_NONE when there is none.
+ */
+static __always_inline __u8 nat_loopback_zone(const struct tcfw_tuple *t, __u8 in_zone, __u32 copy)
+{
+	__u32 *owner = bpf_map_lookup_elem(&local_addrs, t->dst);
+	__u8 zone;
+
+	if (!owner)
+		return TCFW_ZONE_NONE;
+	zone = zone_of(*owner, copy);
+	return zone == in_zone ? TCFW_ZONE_NONE : zone;
+}
+
+/**
+ * nat_apply_dnat() - the target of dnat rule pos applied to s->view (its destination, and its
+ * port when the rule has one and the protocol ports). 1 when applied.
+ */
+static __always_inline int nat_apply_dnat(struct nat_scratch *s, __u32 copy, __u32 pos)
+{
+	struct tcfw_rule *rule = nat_rule_at(copy, TCFW_CHAIN_DNAT, pos);
+	__u8 proto = s->view.tuple.proto;
+
+	if (!rule || rule->verdict != TCFW_NAT_DNAT || !nat_is_v4_mapped(rule->nat_addr_lo))
+		return 0;
+	s->view.tuple.dst[3] = rule->nat_addr_lo[3];
+	if (rule->nat_port_lo && (proto == IPPROTO_TCP || proto == IPPROTO_UDP))
+		s->view.tuple.dport = bpf_htons(rule->nat_port_lo);
+	s->dnat = 1;
+	return 1;
+}
+
+/**
+ * nat_classify() - the first rule of NAT chain `chain` matching s->view, with zones from ci
+ * (dnat: the input zone only, before routing). The rule position, or a negative
+ * CLASSIFY_* result. The query lives in the scratch.
+ *
+ * A global BPF function with a frame of a few bytes: classify() needs 224 of the 512 bytes of
+ * stack a program and its calls share, and the ingress program's frame takes most of the
+ * rest.
+ */
+__noinline int nat_classify(struct nat_scratch *s, const struct chain_info *ci, __u32 copy,
+                            __u32 chain, __u32 nwords)
+{
+	if (!s || !ci)
+		return CLASSIFY_INCOMPLETE; /* calms the verifier: global function arguments may be
+		                             * NULL */
+	classify_query_init(&s->q, copy, chain, nwords, ci, &s->view.tuple);
+	return classify(&s->q);
+}
+
+/**
+ * nat_dnat() - the dnat chain for s->view, arrived in zone ci->in_zone: applied to s->view
+ * when a rule matches (s->dnat, s->hairpin set).
+ *
+ * First with the zone the packet arrived in; when nothing matches and the destination is an
+ * address of the gateway, again with the zone of the interface owning that address: a dnat
+ * rule also serves connections from other zones to its own zone's addresses (hairpin).
+ */
+static __always_inline void nat_dnat(struct nat_scratch *s, struct chain_info *ci, __u32 copy,
+                                     __u32 nwords)
+{
+	__u8 zone;
+	int pos;
+
+	pos = nat_classify(s, ci, copy, TCFW_CHAIN_DNAT, nwords);
+	if (pos < 0 && pos != CLASSIFY_INCOMPLETE) {
+		zone = nat_loopback_zone(&s->view.tuple, ci->in_zone, copy);
+		if (zone == TCFW_ZONE_NONE)
+			return;
+		ci->in_zone = zone;
+		pos = nat_classify(s, ci, copy, TCFW_CHAIN_DNAT, nwords);
+		s->hairpin = pos >= 0;
+	}
+	if (pos >= 0 && !nat_apply_dnat(s, copy, (__u32)pos))
+		s->hairpin = 0;
+}
+
+/**
+ * nat_plan() - start the NAT decision for a new connection at ingress: NULL when there is
+ * nothing to decide (no nat rules in the live policy, or not IPv4), else the scratch whose view
+ * is the first packet as the rest of the decision sees it: after the dnat chain. The caller
+ * routes and filters s->view, then calls nat_open().
+ */
+static __always_inline struct nat_scratch *nat_plan(struct __sk_buff *skb,
+                                                    const struct tcfw_pkt *pkt,
+                                                    const struct tcfw_policy_meta *meta, __u32 copy)
+{
+	struct nat_scratch *s;
+	__u32 nwords;
+
+	if (!meta || pkt->tuple.family != TCFW_AF_INET)
+		return NULL;
+	nwords = meta->nwords[TCFW_CHAIN_DNAT];
+	if (!nwords && !meta->nwords[TCFW_CHAIN_SNAT])
+		return NULL;
+	s = nat_scratch_get();
+	if (!s)
+		return NULL;
+	__builtin_memcpy(&s->view, pkt, sizeof(s->view));
+	s->dnat = 0;
+	s->hairpin = 0;
+	if (nwords) {
+		/* Before routing: no output zone, and dnat rules never name one. */
+		s->ci.in_zone = zone_of(skb->ifindex, copy);
+		s->ci.out_zone = TCFW_ZONE_NONE;
+		nat_dnat(s, &s->ci, copy, nwords);
+	}
+	return s;
+}
+
+/* nat_create() arguments packed in one (BPF functions take five at most): the policy copy
+ * and the position of the matching snat rule (-1: none). */
+#define NAT_CREATE_ARG(copy, pos) (((__u32)(copy)&1) | ((__u32)((pos) + 1) << 1))
+
+/* nat_create() result: no translation applies after all, create as usual. */
+#define NAT_CREATE_PLAIN (-2)
+
+/* Undo a connection nat_create() stored, when its first packet cannot be sent after all. */
+static __always_inline void nat_create_undo(const struct tcfw_tuple *orig)
+{
+	struct tcfw_ct_entry *live = bpf_map_lookup_elem(&ct, orig);
+
+	if (live)
+		ct_forget(orig, live);
+}
+
+/**
+ * nat_create() - finish the NAT decision for the first packet pkt (the scratch's view holds
+ * it after DNAT, routing gave ci; arg = NAT_CREATE_ARG(copy, position of the matching snat
+ * rule)) and store its connection: the reply tuple made unique (nat_alloc.h), the entry, for
+ * DNAT+SNAT the alias. Then translate the packet's destination (DNAT: ingress is the place)
+ * and leave the egress hint for its source. Returns enum ct_create_result, NAT_CREATE_PLAIN
+ * when no translation applies, or -1 when the connection is refused for NAT's sake (no free
+ * port, no masquerade address; counted in TCFW_STAT_NAT_PORT_EXHAUSTED).
+ *
+ * Source translation is for the forward chain only: the gateway's own connections keep the
+ * source its stack chose. A hairpin connection no snat rule matches is masqueraded behind its
+ * output interface, so the server's replies come back through the gateway.
+ *
+ * A global BPF function: its stack and the verifier's work are its own.
+ */
+__noinline int nat_create(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
+                          const struct chain_info *ci, const struct ct_origin *o, __u32 arg)
+{
+	struct nat_rewrite rw = {};
+	struct tcfw_ct_entry *n;
+	struct nat_scratch *s;
+	struct tcfw_rule *rule = NULL;
+	struct tcfw_tuple *r;
+	__u32 copy = arg & 1, port_lo, port_hi;
+	int pos = (int)(arg >> 1) - 1, err;
+	__be32 snat = 0;
+	bool masq = false;
+	__u8 kind;
+
+	if (!pkt || !ci || !o)
+		return CT_CREATE_FAILED; /* calms the verifier: global function arguments may be
+		                          * NULL */
+	s = nat_scratch_get();
+	if (!s)
+		return NAT_CREATE_PLAIN;
+
+	nat_port_range(bpf_ntohs(s->view.tuple.sport), &port_lo, &port_hi);
+	if (ci->chain == TCFW_CHAIN_FORWARD) {
+		if (pos >= 0)
+			rule = nat_rule_at(copy, TCFW_CHAIN_SNAT, (__u32)pos);
+		if (rule && rule->verdict == TCFW_NAT_SNAT) {
+			masq = rule->nat_flags & TCFW_NATF_MASQ;
+			if (!masq && nat_is_v4_mapped(rule->nat_addr_lo) &&
+			    nat_is_v4_mapped(rule->nat_addr_hi)) {
+				snat = nat_snat_addr(rule->nat_addr_lo[3], rule->nat_addr_hi[3],
+				                     s->view.tuple.src[3], s->view.tuple.dst[3]);
+				if (rule->nat_port_lo) {
+					port_lo = rule->nat_port_lo;
+					port_hi = rule->nat_port_hi > port_lo ? rule->nat_port_hi
+					                                      : port_lo;
+				}
+			}
+		} else if (s->hairpin) {
+			masq = true;
+		}
+		if (masq) {
+			snat = nat_masq_addr(ci->ifindex_out);
+			if (!snat) {
+				/* Masquerade behind an interface without IPv4 address. */
+				stat_inc(TCFW_STAT_NAT_PORT_EXHAUSTED);
+				return -1;
+			}
+		}
+	}
+	kind = (s->dnat ? TCFW_NAT_DNAT : 0) | (snat ? TCFW_NAT_SNAT : 0);
+	if (!kind)
+		return NAT_CREATE_PLAIN;
+
+	n = ct_new_entry();
+	if (!n)
+		return CT_CREATE_FAILED;
+	ct_entry_init(n, pkt, o);
+	n->nat_kind = kind;
+	r = &n->reply;
+	tuple_reverse(r, &s->view.tuple);
+	if (snat)
+		r->dst[3] = snat;
+
+	err = nat_reserve_reply(r, &pkt->tuple, port_lo, port_hi,
+	                        snat && nat_has_ports(pkt->tuple.proto));
+	if (err == NAT_ALLOC_EXHAUSTED)
+		return -1;
+	if (err) {
+		stat_inc(TCFW_STAT_CT_INSERT_FAILED);
+		return CT_CREATE_FAILED;
+	}
+	/* What the entry names as the translation: the source's for SNAT, else the destination. */
+	__builtin_memcpy(n->nat_addr, snat ? r->dst : r->src, sizeof(n->nat_addr));
+	n->nat_port = snat ? r->dport : r->sport;
+
+	err = bpf_map_update_elem(&ct, &pkt->tuple, n, BPF_NOEXIST);
+	if (err) {
+		bpf_map_delete_elem(&ct_reply, r);
+		if (err == -EEXIST)
+			return CT_CREATE_RACED; /* another CPU created it: track as existing */
+		stat_inc(TCFW_STAT_CT_INSERT_FAILED);
+		return CT_CREATE_FAILED;
+	}
+
+	if (kind == (TCFW_NAT_DNAT | TCFW_NAT_SNAT)) {
+		__builtin_memcpy(&s->middle, &s->view.tuple, sizeof(s->middle));
+		err = bpf_map_update_elem(&nat_alias, &s->middle, &pkt->tuple, BPF_NOEXIST);
+		if (err == -EEXIST && !ct_alias_lookup(&s->middle, &s->other))
+			/* Left by a connection that is gone: ours now. */
+			err = bpf_map_update_elem(&nat_alias, &s->middle, &pkt->tuple, BPF_ANY);
+		if (err) {
+			/* A live connection has the same middle tuple (the same client port to
+			 * two public addresses forwarded to one server port): refuse this one. */
+			nat_create_undo(&pkt->tuple);
+			stat_inc(TCFW_STAT_NAT_PORT_EXHAUSTED);
+			return -1;
+		}
+	}
+
+	/* The first packet: its destination now, its source at egress. */
+	if (s->dnat) {
+		rw.side = NAT_SIDE_DST;
+		rw.proto = pkt->tuple.proto;
+		rw.frag = pkt->frag;
+		rw.from_addr = pkt->tuple.dst[3];
+		rw.to_addr = s->view.tuple.dst[3];
+		rw.from_port = pkt->tuple.dport;
+		rw.to_port = s->view.tuple.dport;
+		if (nat_rewrite(skb, &rw)) {
+			nat_create_undo(&pkt->tuple);
+			return CT_CREATE_FAILED;
+		}
+		if (snat && pkt->frag == PKT_FRAG_FIRST)
+			frag_remember_as(pkt, rw.to_addr, rw.to_port);
+	}
+	if (snat)
+		nat_set_hint(skb, NAT_HINT_SNAT | (s->dnat ? NAT_HINT_ALIAS : 0));
+	return CT_CREATED;
+}
+
+/**
+ * nat_open() - store a new connection that nat_plan() started and the policy accepted: the
+ * snat chain (forward connections, output zone known now), then nat_create(). Returns enum
+ * ct_create_result, or -1 when NAT refuses it.
+ */
+static __always_inline int nat_open(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
+                                    struct nat_scratch *s, const struct chain_info *ci,
+                                    const struct ct_origin *o, const struct tcfw_policy_meta *meta,
+                                    __u32 copy)
+{
+	__u32 nwords = meta ? meta->nwords[TCFW_CHAIN_SNAT] : 0;
+	int pos = -1, ret;
+
+	if (ci->chain == TCFW_CHAIN_FORWARD && nwords)
+		pos = nat_classify(s, ci, copy, TCFW_CHAIN_SNAT, nwords);
+	ret = nat_create(skb, pkt, ci, o, NAT_CREATE_ARG(copy, pos < 0 ? -1 : pos));
+	return ret == NAT_CREATE_PLAIN ? ct_create(pkt, o) : ret;
+}
+
+#endif /* TCFW_BPF_NAT_DECIDE_H */
