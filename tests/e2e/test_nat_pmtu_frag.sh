@@ -38,13 +38,13 @@ ok "tracepath: gateway, router, server reached, pmtu 1280"
 
 step "ping -M do -s 1400: the router's fragmentation needed reaches the client"
 in_client ip route flush cache
-in_client ping -n -M do -s 1400 -c 1 -W 2 "$NAT_SERVER" >"$WORK/ping.out" 2>&1 || true
+in_client ping -n -M "do" -s 1400 -c 1 -W 2 "$NAT_SERVER" >"$WORK/ping.out" 2>&1 || true
 sed 's/^/  | /' "$WORK/ping.out"
 grep -qE "From $NAT_ROUTER_WAN .*Frag(mentation)? needed.*mtu = 1280" "$WORK/ping.out" ||
 	die "ping: no 'Frag needed (mtu = 1280)' from the router"
 route=$(in_client ip route get "$NAT_SERVER")
 assert_match "the client's route to the server learnt the path MTU" "mtu 1280" "$route"
-in_client ping -n -M do -s 1200 -c 2 -i 0.2 -W 2 "$NAT_SERVER" >/dev/null ||
+in_client ping -n -M "do" -s 1200 -c 2 -i 0.2 -W 2 "$NAT_SERVER" >/dev/null ||
 	die "ping -s 1200 (fits the path) failed"
 ok "ping of 1228 bytes fits the path"
 related=$(fwctl -j stats | jq .ct_related)
