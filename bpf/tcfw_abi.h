@@ -20,17 +20,17 @@
 #endif
 
 /* ---- sizes ------------------------------------------------------------------------------ */
-#define TCFW_CT_MAX_DEFAULT 262144 /* connections; fwd --ct-max overrides at load time */
-#define TCFW_MAX_ZONES 64
-#define TCFW_MAX_IFACES 1024
-#define TCFW_MAX_LOCAL_ADDRS 4096
-#define TCFW_POLICY_COPIES 2 /* active + standby, switched by tcfw_config.policy_active */
-#define TCFW_POLICY_MAX_RULES 16384 /* per chain */
-#define TCFW_POLICY_WORDS (TCFW_POLICY_MAX_RULES / 64)
+#define TCFW_CT_MAX_DEFAULT       262144 /* connections; fwd --ct-max overrides at load time */
+#define TCFW_MAX_ZONES            64
+#define TCFW_MAX_IFACES           1024
+#define TCFW_MAX_LOCAL_ADDRS      4096
+#define TCFW_POLICY_COPIES        2 /* active + standby, switched by tcfw_config.policy_active */
+#define TCFW_POLICY_MAX_RULES     16384 /* per chain */
+#define TCFW_POLICY_WORDS         (TCFW_POLICY_MAX_RULES / 64)
 #define TCFW_POLICY_SUMMARY_WORDS (TCFW_POLICY_WORDS / 64)
-#define TCFW_POLICY_MAX_CLASSES 65536 /* per copy */
-#define TCFW_POLICY_MAX_PREFIXES 131072 /* entries of pol_src (and of pol_dst), both copies */
-#define TCFW_EVENTS_BYTES (1 << 20)
+#define TCFW_POLICY_MAX_CLASSES   65536  /* per copy */
+#define TCFW_POLICY_MAX_PREFIXES  131072 /* entries of pol_src (and of pol_dst), both copies */
+#define TCFW_EVENTS_BYTES         (1 << 20)
 
 /* ---- enums --------------------------------------------------------------------------------- */
 enum tcfw_family {
@@ -110,12 +110,13 @@ enum tcfw_stat {
 	TCFW_STAT_VERDICT_DROP,
 	TCFW_STAT_VERDICT_REJECT,
 	TCFW_STAT_REJECT_SENT,
-	TCFW_STAT_LIMITED, /* a rule's limit was exceeded, fell through */
+	TCFW_STAT_LIMITED,     /* a rule's limit was exceeded, fell through */
 	TCFW_STAT_EVENTS_LOST, /* ring buffer full */
 	TCFW_STAT_NAT_TRANSLATED,
 	TCFW_STAT_NAT_PORT_RETRIES,
 	TCFW_STAT_NAT_PORT_EXHAUSTED,
-	TCFW_STAT_POLICY_INCOMPLETE, /* a policy map entry was missing: the chain's default decided */
+	TCFW_STAT_POLICY_INCOMPLETE, /* a policy map entry was missing: the chain's default decided
+	                              */
 	TCFW_STAT_MAX,
 };
 
@@ -152,7 +153,7 @@ enum tcfw_nat_kind {
 enum tcfw_ct_flags {
 	TCFW_CTF_SEEN_REPLY = 1 << 0,
 	TCFW_CTF_ASSURED = 1 << 1,
-	TCFW_CTF_LOG = 1 << 2, /* accepted by a rule with 'log' */
+	TCFW_CTF_LOG = 1 << 2,         /* accepted by a rule with 'log' */
 	TCFW_CTF_TCP_SIMOPEN = 1 << 3, /* TCP simultaneous open seen (SYN from both sides) */
 };
 
@@ -175,14 +176,14 @@ struct tcfw_ct_entry {
 			__u8 nat_kind; /* enum tcfw_nat_kind */
 		};
 	};
-	__u8 tcp_last_dir; /* direction of the last packet that changed state */
+	__u8 tcp_last_dir;   /* direction of the last packet that changed state */
 	__u8 tcp_last_index; /* netfilter's packet class of that packet */
 	__u8 pad[2];
-	__u32 ifindex_in; /* interface the first packet arrived on (0: local) */
+	__u32 ifindex_in;  /* interface the first packet arrived on (0: local) */
 	__u32 ifindex_out; /* interface the first packet left by (0: local / unknown) */
-	__u32 rule_id; /* policy rule that admitted it, 0 = the chain's default */
+	__u32 rule_id;     /* policy rule that admitted it, 0 = the chain's default */
 	__u32 pad2;
-	__u64 created_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 created_ns;   /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 last_seen_ns; /* refreshed at most once per TCFW_LAST_SEEN_GRANULARITY_NS */
 	struct tcfw_ct_counters ctr[2]; /* [enum tcfw_dir] */
 	struct tcfw_tuple reply;
@@ -199,7 +200,7 @@ struct tcfw_ct_entry {
 /* Map "config", one entry at index 0. Written by fwd only. */
 struct tcfw_config {
 	__u32 policy_active; /* index (0/1) of the live policy copy */
-	__u32 flags; /* enum tcfw_config_flags */
+	__u32 flags;         /* enum tcfw_config_flags */
 	__u64 pad[2];
 };
 
@@ -219,10 +220,10 @@ enum tcfw_config_flags {
 /* Map "pol_meta", one entry per policy copy: everything policy-wide. */
 struct tcfw_policy_meta {
 	__u64 generation;
-	__u32 timeouts[TCFW_CT_STATE_MAX]; /* seconds, indexed by enum tcfw_ct_state */
+	__u32 timeouts[TCFW_CT_STATE_MAX];           /* seconds, indexed by enum tcfw_ct_state */
 	__u8 default_verdict[TCFW_CHAIN_OUTPUT + 1]; /* enum tcfw_verdict per filter chain */
-	__u8 invalid_verdict; /* TCFW_VERDICT_DROP or TCFW_VERDICT_ACCEPT */
-	__u32 nwords[TCFW_CHAIN_MAX]; /* bitmap words in use: ceil(rules / 64) */
+	__u8 invalid_verdict;                        /* TCFW_VERDICT_DROP or TCFW_VERDICT_ACCEPT */
+	__u32 nwords[TCFW_CHAIN_MAX];                /* bitmap words in use: ceil(rules / 64) */
 	__u32 nrules[TCFW_CHAIN_MAX];
 };
 
@@ -269,22 +270,22 @@ struct tcfw_lpm_key {
 enum tcfw_scalar_field {
 	TCFW_SF_IN_ZONE = 0, /* TCFW_MAX_ZONES slots, zone TCFW_ZONE_NONE -> slot 63 */
 	TCFW_SF_OUT_ZONE,
-	TCFW_SF_PROTO, /* 256 */
+	TCFW_SF_PROTO,  /* 256 */
 	TCFW_SF_FAMILY, /* 2: 0 = ip, 1 = ip6 */
-	TCFW_SF_SPORT, /* 65537: slot 65536 = protocol without ports */
+	TCFW_SF_SPORT,  /* 65537: slot 65536 = protocol without ports */
 	TCFW_SF_DPORT,
 	TCFW_SF_MAX,
 };
-#define TCFW_SCALAR_OFF_IN_ZONE 0
+#define TCFW_SCALAR_OFF_IN_ZONE  0
 #define TCFW_SCALAR_OFF_OUT_ZONE (TCFW_SCALAR_OFF_IN_ZONE + TCFW_MAX_ZONES)
-#define TCFW_SCALAR_OFF_PROTO (TCFW_SCALAR_OFF_OUT_ZONE + TCFW_MAX_ZONES)
-#define TCFW_SCALAR_OFF_FAMILY (TCFW_SCALAR_OFF_PROTO + 256)
-#define TCFW_SCALAR_OFF_SPORT (TCFW_SCALAR_OFF_FAMILY + 2)
-#define TCFW_SCALAR_OFF_DPORT (TCFW_SCALAR_OFF_SPORT + 65537)
-#define TCFW_SCALAR_NOPORT 65536
-#define TCFW_SCALAR_BLOCK (TCFW_SCALAR_OFF_DPORT + 65537)
-#define TCFW_SCALAR_INDEX(copy, chain, off, v)                                                 \
-	((((copy) * TCFW_CHAIN_MAX + (chain)) * TCFW_SCALAR_BLOCK) + (off) + (v))
+#define TCFW_SCALAR_OFF_PROTO    (TCFW_SCALAR_OFF_OUT_ZONE + TCFW_MAX_ZONES)
+#define TCFW_SCALAR_OFF_FAMILY   (TCFW_SCALAR_OFF_PROTO + 256)
+#define TCFW_SCALAR_OFF_SPORT    (TCFW_SCALAR_OFF_FAMILY + 2)
+#define TCFW_SCALAR_OFF_DPORT    (TCFW_SCALAR_OFF_SPORT + 65537)
+#define TCFW_SCALAR_NOPORT       65536
+#define TCFW_SCALAR_BLOCK        (TCFW_SCALAR_OFF_DPORT + 65537)
+#define TCFW_SCALAR_INDEX(copy, chain, off, v)                                                     \
+	((((copy)*TCFW_CHAIN_MAX + (chain)) * TCFW_SCALAR_BLOCK) + (off) + (v))
 #define TCFW_SCALAR_ENTRIES (TCFW_POLICY_COPIES * TCFW_CHAIN_MAX * TCFW_SCALAR_BLOCK)
 
 /* Map "pol_class": (copy << 31 | class id) -> bitmap. */
@@ -295,19 +296,19 @@ struct tcfw_class {
 };
 
 /* Map "pol_rules": TCFW_RULE_INDEX(copy, chain, position) -> rule. */
-#define TCFW_RULE_INDEX(copy, chain, pos)                                                      \
-	((((copy) * TCFW_CHAIN_MAX + (chain)) * TCFW_POLICY_MAX_RULES) + (pos))
+#define TCFW_RULE_INDEX(copy, chain, pos)                                                          \
+	((((copy)*TCFW_CHAIN_MAX + (chain)) * TCFW_POLICY_MAX_RULES) + (pos))
 #define TCFW_RULE_ENTRIES (TCFW_POLICY_COPIES * TCFW_CHAIN_MAX * TCFW_POLICY_MAX_RULES)
 enum tcfw_rule_flags {
 	TCFW_RULEF_LOG = 1 << 0,
 	TCFW_RULEF_LIMIT = 1 << 1,
 };
 struct tcfw_rule {
-	__u32 id; /* stable rule id shown by fwctl (1-based) */
+	__u32 id;     /* stable rule id shown by fwctl (1-based) */
 	__u8 verdict; /* enum tcfw_verdict; NAT chains: enum tcfw_nat_kind */
-	__u8 flags; /* enum tcfw_rule_flags */
+	__u8 flags;   /* enum tcfw_rule_flags */
 	__u16 pad;
-	__u32 limit_rate; /* new connections per limit_period_s */
+	__u32 limit_rate;     /* new connections per limit_period_s */
 	__u32 limit_period_s; /* 1 or 60 */
 	/* NAT chains only: translation target (masquerade: nat_flags has TCFW_NATF_MASQ). */
 	__u32 nat_addr_lo[4];
@@ -330,9 +331,9 @@ struct tcfw_limit_state {
 
 /* ---- events (ring buffer "events") -------------------------------------------------------- */
 enum tcfw_event_type {
-	TCFW_EV_NEW = 1, /* connection created */
+	TCFW_EV_NEW = 1,     /* connection created */
 	TCFW_EV_DESTROY = 2, /* emitted by fwd, not the datapath */
-	TCFW_EV_LOG = 3, /* a rule with 'log' matched, or a logged default */
+	TCFW_EV_LOG = 3,     /* a rule with 'log' matched, or a logged default */
 	TCFW_EV_INVALID = 4,
 };
 struct tcfw_event {
@@ -348,21 +349,21 @@ struct tcfw_event {
 };
 
 /* ---- pinned map names ------------------------------------------------------------------- */
-#define TCFW_MAP_CT "ct"
-#define TCFW_MAP_CT_REPLY "ct_reply"
-#define TCFW_MAP_STATS "stats"
-#define TCFW_MAP_CONFIG "config"
-#define TCFW_MAP_POL_META "pol_meta"
-#define TCFW_MAP_IFACES "ifaces"
+#define TCFW_MAP_CT          "ct"
+#define TCFW_MAP_CT_REPLY    "ct_reply"
+#define TCFW_MAP_STATS       "stats"
+#define TCFW_MAP_CONFIG      "config"
+#define TCFW_MAP_POL_META    "pol_meta"
+#define TCFW_MAP_IFACES      "ifaces"
 #define TCFW_MAP_LOCAL_ADDRS "local_addrs"
-#define TCFW_MAP_EVENTS "events"
-#define TCFW_MAP_POL_SCALAR "pol_scalar"
-#define TCFW_MAP_POL_SRC "pol_src"
-#define TCFW_MAP_POL_DST "pol_dst"
-#define TCFW_MAP_POL_CLASS "pol_class"
-#define TCFW_MAP_POL_RULES "pol_rules"
-#define TCFW_MAP_POL_LIMIT "pol_limit"
-#define TCFW_MAP_POL_HITS "pol_hits" /* per-CPU __u64 per TCFW_RULE_INDEX slot */
-#define TCFW_MAP_NAT_ALIAS "nat_alias" /* NAT: post-DNAT orig tuple -> orig tuple (see nat.h) */
+#define TCFW_MAP_EVENTS      "events"
+#define TCFW_MAP_POL_SCALAR  "pol_scalar"
+#define TCFW_MAP_POL_SRC     "pol_src"
+#define TCFW_MAP_POL_DST     "pol_dst"
+#define TCFW_MAP_POL_CLASS   "pol_class"
+#define TCFW_MAP_POL_RULES   "pol_rules"
+#define TCFW_MAP_POL_LIMIT   "pol_limit"
+#define TCFW_MAP_POL_HITS    "pol_hits"  /* per-CPU __u64 per TCFW_RULE_INDEX slot */
+#define TCFW_MAP_NAT_ALIAS   "nat_alias" /* NAT: post-DNAT orig tuple -> orig tuple (see nat.h) */
 
 #endif /* TCFW_ABI_H */

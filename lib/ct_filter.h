@@ -23,8 +23,8 @@
 struct ct_filter {
 	uint32_t have; /* CT_FILTER_* bits */
 	uint8_t proto;
-	uint8_t family; /* enum tcfw_family */
-	uint8_t state; /* enum tcfw_ct_state */
+	uint8_t family;              /* enum tcfw_family */
+	uint8_t state;               /* enum tcfw_ct_state */
 	uint16_t sport, dport, port; /* host order */
 	__u32 src[4], dst[4], addr[4];
 	unsigned int src_plen, dst_plen, addr_plen; /* 16-byte prefix lengths */
@@ -49,6 +49,6 @@ enum {
  * "unknown state 'establshed' (did you mean 'established'?)"). */
 int ct_filter_parse(int argc, char **argv, struct ct_filter *f, char *err, size_t errlen);
 bool ct_filter_match(const struct ct_filter *f, const struct tcfw_tuple *orig,
-		     const struct tcfw_ct_entry *e);
+                     const struct tcfw_ct_entry *e);
 
 #endif

@@ -20,7 +20,7 @@
 
 /* Print one connection as one text line or one JSON object (inside the current array). */
 void ct_format_entry(const struct tcfw_tuple *orig, const struct tcfw_ct_entry *e,
-		     uint64_t timeout_left_s);
+                     uint64_t timeout_left_s);
 /* Print a tuple's fields into the current object/line (src dst sport dport | id). */
 void ct_format_tuple(const struct tcfw_tuple *t);
 

@@ -21,10 +21,10 @@
 
 #include <json-c/json.h>
 
-#define TCFW_VERSION "0.1.0" /* fwd and fwctl; fwd reports it in hello and status */
-#define TCFW_DEFAULT_SOCKET "/run/tcfw/fwd.sock"
+#define TCFW_VERSION         "0.1.0" /* fwd and fwctl; fwd reports it in hello and status */
+#define TCFW_DEFAULT_SOCKET  "/run/tcfw/fwd.sock"
 #define TCFW_DEFAULT_PIN_DIR "/sys/fs/bpf/tcfw"
-#define TCFW_CTL_MAX_MSG (64u << 20) /* a message (a policy text) may be this large */
+#define TCFW_CTL_MAX_MSG     (64u << 20) /* a message (a policy text) may be this large */
 
 struct ctl_conn {
 	int fd;

@@ -13,13 +13,13 @@
 #include "tcfw_abi.h"
 
 struct ctmap {
-	int ct_fd; /* map "ct": orig tuple -> tcfw_ct_entry */
+	int ct_fd;    /* map "ct": orig tuple -> tcfw_ct_entry */
 	int reply_fd; /* map "ct_reply": reply tuple -> orig tuple */
 };
 
 /* Called for each connection; return 0 to go on, >0 to stop the walk early, <0 for an error. */
 typedef int (*ctmap_walk_cb)(const struct tcfw_tuple *orig, const struct tcfw_ct_entry *e,
-			     void *ctx);
+                             void *ctx);
 
 /* Walk every connection with bpf_map_lookup_batch (batches of `batch` entries, 0 = default).
  * Returns 0, the callback's positive value, or -errno. Entries changing under the walk may be
@@ -28,18 +28,18 @@ int ctmap_walk(const struct ctmap *m, unsigned int batch, ctmap_walk_cb cb, void
 
 /* Delete a connection: its orig entry and its reply entry. 0, or -errno (-ENOENT: gone). */
 int ctmap_delete(const struct ctmap *m, const struct tcfw_tuple *orig,
-		 const struct tcfw_ct_entry *e);
+                 const struct tcfw_ct_entry *e);
 
 /* Now on the datapath's clock (CLOCK_MONOTONIC, ns). */
 uint64_t ctmap_now_ns(void);
 
 /* Seconds left before e expires under the given timeouts (0 when already past). */
 uint64_t ctmap_timeout_left(const struct tcfw_ct_entry *e, const __u32 timeouts[TCFW_CT_STATE_MAX],
-			    uint64_t now_ns);
+                            uint64_t now_ns);
 
 /* True when e's time since last_seen exceeds the timeout of its state (what expiry deletes). */
 bool ctmap_is_expired(const struct tcfw_ct_entry *e, const __u32 timeouts[TCFW_CT_STATE_MAX],
-		      uint64_t now_ns);
+                      uint64_t now_ns);
 
 /* netfilter's default timeouts, in seconds, indexed by enum tcfw_ct_state. */
 void ctmap_default_timeouts(__u32 timeouts[TCFW_CT_STATE_MAX]);

@@ -9,18 +9,18 @@
 #include <stdint.h>
 
 /* Name of a value, or "?" when out of range. */
-const char *ct_state_name(unsigned int state); /* enum tcfw_ct_state: "SYN_SENT" (conntrack -L) */
+const char *ct_state_name(unsigned int state);  /* enum tcfw_ct_state: "SYN_SENT" (conntrack -L) */
 const char *ct_state_lname(unsigned int state); /* lower case: "syn_sent", "udp_unreplied" */
-const char *chain_name(unsigned int chain); /* "input", "forward", "output", "dnat", "snat" */
+const char *chain_name(unsigned int chain);     /* "input", "forward", "output", "dnat", "snat" */
 const char *verdict_name(unsigned int verdict); /* "accept", "drop", "reject" */
-const char *pkt_ct_name(unsigned int pkt_ct); /* "new", "established", "related", "invalid" */
+const char *pkt_ct_name(unsigned int pkt_ct);   /* "new", "established", "related", "invalid" */
 const char *stat_name(unsigned int stat); /* "packets", "ct_new", "evictions_suspected", ... */
 const char *stat_help(unsigned int stat); /* one line saying what the counter counts */
-const char *proto_name(uint8_t proto); /* "tcp", "udp", "icmp", "icmpv6", else NULL */
+const char *proto_name(uint8_t proto);    /* "tcp", "udp", "icmp", "icmpv6", else NULL */
 
 /* Parse a name (case-insensitive); return the value or -1. */
 int ct_state_parse(const char *s); /* "established", "ESTABLISHED", "time_wait", "unreplied" ... */
-int proto_parse(const char *s); /* "tcp", "udp", "icmp", "icmpv6", or a number 0..255 */
+int proto_parse(const char *s);    /* "tcp", "udp", "icmp", "icmpv6", or a number 0..255 */
 int chain_parse(const char *s);
 int verdict_parse(const char *s);
 

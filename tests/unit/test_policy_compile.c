@@ -810,7 +810,6 @@ static void test_random_policies(void **state)
 	}
 }
 
-
 static void addr_of(const char *text, __u32 a[4])
 {
 	struct in_addr v4;

@@ -35,7 +35,6 @@ static struct policy *parse_ok(const char *text, const char *label)
 	return p;
 }
 
-
 /* Timeouts equal to netfilter's (udp 30s, icmp 30s) are not repeated; 180s is 3m. */
 static const char example_normalised[] =
     "zone lan { lan0 }\n"
