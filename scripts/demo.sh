@@ -88,6 +88,8 @@ say "the connections the gateway tracks"
 on gateway fwctl ct list
 say "the same, as JSON, filtered (fwctl -j ct list proto icmp)"
 on gateway fwctl -j ct list proto icmp
+say "the policy's rules, with how many new connections each one decided"
+on gateway fwctl rule list
 say "datapath counters"
 on gateway fwctl stats
 say "daemon status"

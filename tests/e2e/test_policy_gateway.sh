@@ -61,7 +61,7 @@ start_http_server "$NS_SERVER" "$WAN6_SERVER" 80 "$WORK/www"
 start_http_server "$NS_CLIENT" "$LAN4_CLIENT" 80 "$WORK/www"
 start_http_server "$NS_CLIENT" "$LAN6_CLIENT" 80 "$WORK/www"
 start_tcp_listener "$NS_SERVER" "$WAN4_SERVER" 25
-start_tcp_listener "$NS_GW" 0.0.0.0 22
+start_tcp_listener "$NS_GW" :: 22 # IPv4 and IPv6 (dual-stack socket)
 start_tcp_listener "$NS_GW" 0.0.0.0 23
 start_tcp_listener "$NS_GW" 0.0.0.0 80
 start_tcp_listener "$NS_GW" :: 2222
