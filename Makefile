@@ -8,6 +8,8 @@
 #   make bench      deps + build + the benchmark harness (bench/README.md)
 
 .DELETE_ON_ERROR:
+# Keep objects that only feed one program (unit tests): no rebuild on the next make.
+.SECONDARY:
 .SUFFIXES:
 
 ifeq ($(V),1)
@@ -71,7 +73,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 DP_BIN := $(if $(DP_SRCS),$(OUT)/tests/datapath/dp_test)
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all deps demo test test-unit test-datapath test-e2e bench clean format
+.PHONY: all deps demo test test-unit test-docs test-datapath test-e2e bench clean format
 all: $(BPF_OBJS) $(SKELS) $(FWD) $(FWCTL) $(UNIT_BINS) $(DP_BIN) $(BENCH_BINS)
 
 # ---- datapath ----------------------------------------------------------------------------------
@@ -142,7 +144,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 all-user
 	$(Q)tests/run-all.sh
 
-test-unit test-datapath test-e2e: all
+test-unit test-docs test-datapath test-e2e: all
 	$(Q)tests/run-all.sh $(patsubst test-%,%,$@)
 
 # The sanitizer build skips the datapath (it is the same BPF object).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-all.sh [unit|datapath|e2e ...] - run tcfw's test layers (default: all three, in order).
+# run-all.sh [unit|docs|datapath|e2e ...] - run tcfw's test layers (default: all, in order).
 #
 #   unit      every cmocka binary in build/tests/unit/, then again the sanitizer builds in
 #             build/san/tests/unit/ (when `make SAN=1 all-user` has built them)
@@ -103,6 +103,15 @@ layer_unit() {
 	fi
 }
 
+# ---- docs: the product contract's own examples (../shared/docs) ------------------------------
+layer_docs() {
+	local t
+	for t in tests/docs/test_*.sh; do
+		[ -e "$t" ] || continue
+		run_test "docs/$(basename "$t" .sh)" 60 bash "$t"
+	done
+}
+
 # ---- datapath ----------------------------------------------------------------------------------
 layer_datapath() {
 	if [ -x tests/datapath/run.sh ]; then
@@ -189,12 +198,12 @@ layer_e2e() {
 
 # ---- main --------------------------------------------------------------------------------------
 layers=("$@")
-[ ${#layers[@]} -gt 0 ] || layers=(unit datapath e2e)
+[ ${#layers[@]} -gt 0 ] || layers=(unit docs datapath e2e)
 for layer in "${layers[@]}"; do
 	case $layer in
-	unit | datapath | e2e) ;;
+	unit | docs | datapath | e2e) ;;
 	*)
-		echo "usage: $0 [unit|datapath|e2e ...] (unknown layer '$layer')" >&2
+		echo "usage: $0 [unit|docs|datapath|e2e ...] (unknown layer '$layer')" >&2
 		exit 2
 		;;
 	esac
