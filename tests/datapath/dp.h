@@ -156,6 +156,12 @@ unsigned int dp_count_ct(struct dp *t);
 unsigned int dp_count_ct_reply(struct dp *t);
 /* A counter of map stats, summed over CPUs. */
 uint64_t dp_stat(struct dp *t, unsigned int stat);
+/* Sum of a per-CPU __u64 map slot over every CPU; UINT64_MAX when it cannot be read. */
+uint64_t dp_percpu_sum(int map_fd, __u32 key);
+/* Internet checksum (RFC 1071) in host order: add bytes to a running sum, then fold and invert
+ * into the value a checksum field carries (0 when bytes that include their checksum verify). */
+uint32_t dp_csum_add(uint32_t sum, const uint8_t *d, size_t len);
+uint16_t dp_csum_fold(uint32_t sum);
 void dp_expect_stat(struct dp *t, const char *step, unsigned int stat, uint64_t want);
 
 /* ---- configuring the datapath as fwd would ------------------------------------------------- */

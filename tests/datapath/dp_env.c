@@ -461,24 +461,28 @@ unsigned int dp_count_ct_reply(struct dp *t)
 	return count_keys(bpf_map__fd(t->skel->maps.ct_reply));
 }
 
-uint64_t dp_stat(struct dp *t, unsigned int stat)
+uint64_t dp_percpu_sum(int map_fd, __u32 key)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t *v, sum = 0;
-	__u32 key = stat;
 
 	if (ncpu <= 0)
 		return UINT64_MAX;
 	v = calloc((size_t)ncpu, sizeof(*v));
 	if (!v)
 		return UINT64_MAX;
-	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stats), &key, v) == 0)
+	if (bpf_map_lookup_elem(map_fd, &key, v) == 0)
 		for (int i = 0; i < ncpu; i++)
 			sum += v[i];
 	else
 		sum = UINT64_MAX;
 	free(v);
 	return sum;
+}
+
+uint64_t dp_stat(struct dp *t, unsigned int stat)
+{
+	return dp_percpu_sum(bpf_map__fd(t->skel->maps.stats), stat);
 }
 
 void dp_expect_stat(struct dp *t, const char *step, unsigned int stat, uint64_t want)

@@ -240,22 +240,6 @@ void dpn_expect_bytes(struct dp *t, const char *step, const struct pkt *got, con
 }
 
 /* ---- checksums, computed here ---------------------------------------------------------------- */
-static uint32_t sum16(uint32_t sum, const uint8_t *d, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(d[i] << 8 | d[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)d[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 void dpn_check_csums(struct dp *t, const char *step, const struct pkt *p)
 {
 	const uint8_t *ip = p->b + p->l3;
@@ -266,7 +250,7 @@ void dpn_check_csums(struct dp *t, const char *step, const struct pkt *p)
 		return;
 	hlen = (size_t)(ip[0] & 0xf) * 4;
 	tot = (size_t)(ip[2] << 8 | ip[3]);
-	if (fold(sum16(0, ip, hlen)) != 0xffff)
+	if (dp_csum_fold(dp_csum_add(0, ip, hlen)) != 0)
 		dp_fail(t, step, "IPv4 header checksum of the output does not verify");
 	frag = (uint16_t)(ip[6] << 8 | ip[7]);
 	if ((frag & 0x3fff) || p->l3 + tot > p->len)
@@ -282,11 +266,11 @@ void dpn_check_csums(struct dp *t, const char *step, const struct pkt *p)
 		if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_ICMP)
 			return;
 		if (proto != IPPROTO_ICMP) {
-			sum = sum16(sum, ip + 12, 8);
+			sum = dp_csum_add(sum, ip + 12, 8);
 			sum += proto;
 			sum += (uint32_t)l4len;
 		}
-		if (fold(sum16(sum, l4, l4len)) != 0xffff)
+		if (dp_csum_fold(dp_csum_add(sum, l4, l4len)) != 0)
 			dp_fail(t, step, "%s checksum of the output does not verify",
 			        proto == IPPROTO_TCP   ? "TCP"
 			        : proto == IPPROTO_UDP ? "UDP"
@@ -295,7 +279,7 @@ void dpn_check_csums(struct dp *t, const char *step, const struct pkt *p)
 			const uint8_t *q = l4 + 8;
 			size_t qh = (size_t)(q[0] & 0xf) * 4;
 
-			if (qh >= 20 && 8 + qh <= l4len && fold(sum16(0, q, qh)) != 0xffff)
+			if (qh >= 20 && 8 + qh <= l4len && dp_csum_fold(dp_csum_add(0, q, qh)) != 0)
 				dp_fail(
 				    t, step,
 				    "the quoted IPv4 header's checksum in the ICMP error does not "
@@ -390,8 +374,8 @@ void dpn_udp_fragments(const struct flow *f, int dir, size_t payload_len, uint16
 
 		inet_pton(AF_INET, src, a);
 		inet_pton(AF_INET, dst, b);
-		sum = sum16(sum16(0, a, 4), b, 4) + IPPROTO_UDP + (uint32_t)total;
-		c = (uint16_t)~fold(sum16(sum, dgram, total));
+		sum = dp_csum_add(dp_csum_add(0, a, 4), b, 4) + IPPROTO_UDP + (uint32_t)total;
+		c = dp_csum_fold(dp_csum_add(sum, dgram, total));
 		if (!c)
 			c = 0xffff;
 		dgram[6] = (uint8_t)(c >> 8);

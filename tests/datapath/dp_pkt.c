@@ -188,7 +188,7 @@ void pkt_data(struct pkt *p, const void *data, size_t len)
 	p->len += len;
 }
 
-static uint32_t csum_add(uint32_t sum, const uint8_t *d, size_t len)
+uint32_t dp_csum_add(uint32_t sum, const uint8_t *d, size_t len)
 {
 	for (size_t i = 0; i + 1 < len; i += 2)
 		sum += (uint32_t)(d[i] << 8 | d[i + 1]);
@@ -197,7 +197,7 @@ static uint32_t csum_add(uint32_t sum, const uint8_t *d, size_t len)
 	return sum;
 }
 
-static uint16_t csum_fold(uint32_t sum)
+uint16_t dp_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -212,15 +212,15 @@ static uint16_t l4_csum(const struct pkt *p)
 
 	if (p->l4_proto != IPPROTO_ICMP) {
 		if (p->family == 4) {
-			sum = csum_add(sum, p->b + p->l3 + 12, 8);
+			sum = dp_csum_add(sum, p->b + p->l3 + 12, 8);
 		} else {
-			sum = csum_add(sum, p->b + p->l3 + 8, 32);
+			sum = dp_csum_add(sum, p->b + p->l3 + 8, 32);
 			sum += (uint32_t)(l4len >> 16);
 		}
 		sum += (uint32_t)(l4len & 0xffff);
 		sum += p->l4_proto;
 	}
-	return csum_fold(csum_add(sum, p->b + p->l4, l4len));
+	return dp_csum_fold(dp_csum_add(sum, p->b + p->l4, l4len));
 }
 
 void pkt_finish(struct pkt *p)
@@ -230,7 +230,7 @@ void pkt_finish(struct pkt *p)
 
 		set16(p, p->l3 + 2, (uint16_t)(p->len - p->l3));
 		set16(p, p->l3 + 10, 0);
-		set16(p, p->l3 + 10, csum_fold(csum_add(0, p->b + p->l3, hlen)));
+		set16(p, p->l3 + 10, dp_csum_fold(dp_csum_add(0, p->b + p->l3, hlen)));
 	} else if (p->family == 6) {
 		set16(p, p->l3 + 4, (uint16_t)(p->len - p->l3 - 40));
 	}

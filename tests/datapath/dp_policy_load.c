@@ -82,22 +82,8 @@ out:
 
 uint64_t dp_rule_hits(struct dp *t, unsigned int copy, unsigned int chain, unsigned int pos)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	__u32 key = TCFW_RULE_INDEX(copy, chain, pos);
-	uint64_t *v, sum = 0;
-
-	if (ncpu <= 0)
-		return UINT64_MAX;
-	v = calloc((size_t)ncpu, sizeof(*v));
-	if (!v)
-		return UINT64_MAX;
-	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.pol_hits), &key, v) == 0)
-		for (int i = 0; i < ncpu; i++)
-			sum += v[i];
-	else
-		sum = UINT64_MAX;
-	free(v);
-	return sum;
+	return dp_percpu_sum(bpf_map__fd(t->skel->maps.pol_hits),
+	                     TCFW_RULE_INDEX(copy, chain, pos));
 }
 
 void dp_expect_hits(struct dp *t, const char *step, unsigned int chain, unsigned int pos,

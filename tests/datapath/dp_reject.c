@@ -34,22 +34,6 @@ static uint32_t rd32(const uint8_t *p)
 	return rd16(p) << 16 | rd16(p + 2);
 }
 
-static uint32_t sum_bytes(const uint8_t *d, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(d[i] << 8 | d[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)d[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* The checksum a header (and what follows it) of len bytes at p must carry in its 16-bit
  * field at p + at: recomputed here with that field zero, plus the pseudo-header sum. */
 static uint16_t csum_of(const uint8_t *p, size_t len, size_t at, uint32_t pseudo)
@@ -59,15 +43,16 @@ static uint16_t csum_of(const uint8_t *p, size_t len, size_t at, uint32_t pseudo
 	memcpy(copy, p, len);
 	copy[at] = 0;
 	copy[at + 1] = 0;
-	return fold(sum_bytes(copy, len, pseudo));
+	return dp_csum_fold(dp_csum_add(pseudo, copy, len));
 }
 
 /* Pseudo-header sum (RFC 793 / RFC 8200) of the IP header at ip for len bytes of proto. */
 static uint32_t pseudo_sum(int family, const uint8_t *ip, uint8_t proto, size_t len)
 {
 	if (family == 4)
-		return sum_bytes(ip + 12, 8, 0) + proto + (uint32_t)len;
-	return sum_bytes(ip + 8, 32, 0) + proto + (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff);
+		return dp_csum_add(0, ip + 12, 8) + proto + (uint32_t)len;
+	return dp_csum_add(0, ip + 8, 32) + proto + (uint32_t)(len >> 16) +
+	       (uint32_t)(len & 0xffff);
 }
 
 static void expect_bytes(struct dp *t, const char *step, const char *what, const uint8_t *got,
