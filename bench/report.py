@@ -9,8 +9,9 @@ DIR (bench/run.sh's scratch directory) holds: machine.json, params.json, configs
 samples.jsonl, skips.jsonl, and, when those phases ran, profile.json, micro.json, scale.json.
 
 Statistics: per configuration and workload the median of the rounds, with the minimum and
-maximum. Ratio to plain forwarding: median / plain's median, so 1.0 means "as fast as no
-firewall"; for latency it is plain's p50 / this p50, so that higher is better everywhere.
+maximum. Ratio to plain forwarding: the median over the rounds of this run / plain's run of
+the same round (the two run seconds apart), so 1.0 means "as fast as no firewall"; for
+latency it is plain's p50 / this p50, so that higher is better everywhere.
 """
 import argparse
 import json
@@ -92,15 +93,18 @@ def summarize(samples, configs, workloads):
         plain_rounds = res.get("plain", {}).get(w, {}).get("by_round", {})
         for c in configs:
             r = res[c][w]
-            r["ratio"] = ratio_of(r["median"], plain, hib)
-            lo, hi = ratio_of(r["min"], plain, hib), ratio_of(r["max"], plain, hib)
-            if lo is not None and hi is not None and lo > hi:
-                lo, hi = hi, lo
-            r["ratio_min"], r["ratio_max"] = lo, hi
-            # Same-round ratios: the interleaving makes neighbours comparable.
+            r["ratio_of_medians"] = ratio_of(r["median"], plain, hib)
+            # Same-round ratios: within a round, the runs of one workload under every
+            # configuration follow each other within seconds, so the machine's drift (other
+            # work on it) mostly cancels in their ratio. Their median is the headline figure.
             r["ratio_by_round"] = {k: ratio_of(v, plain_rounds.get(k), hib)
                                    for k, v in r["by_round"].items()
                                    if plain_rounds.get(k) is not None}
+            rr = [v for v in r["ratio_by_round"].values() if v is not None]
+            if rr:
+                r["ratio"], r["ratio_min"], r["ratio_max"] = statistics.median(rr), min(rr), max(rr)
+            else:
+                r["ratio"] = r["ratio_min"] = r["ratio_max"] = None
     return res
 
 
@@ -126,7 +130,7 @@ def macro_markdown(res, configs, workloads, cfginfo):
 
 def ratio_markdown(res, configs, workloads, cfginfo):
     others = [c for c in configs if c != "plain"]
-    out = ["| relative to plain | " + " | ".join(cfginfo.get(c, {}).get("title", c)
+    out = ["| same-round ratio to plain: median (min–max) | " + " | ".join(cfginfo.get(c, {}).get("title", c)
                                                  for c in others) + " |",
            "| --- | " + " | ".join("---:" for _ in others) + " |"]
     for w in workloads:
@@ -373,18 +377,30 @@ def profile_markdown(p):
 # ---- main ---------------------------------------------------------------------------------------
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--work", required=True)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--work", help="bench/run.sh's scratch directory")
+    src.add_argument("--from-json", help="an earlier NAME.json: write its .md and .png again")
     ap.add_argument("--out", required=True)
     ap.add_argument("--name", required=True)
     a = ap.parse_args()
 
-    machine = load(a.work, "machine.json", {})
-    params = load(a.work, "params.json", {})
-    cfginfo = load(a.work, "configs.json", {})
-    samples = load(a.work, "samples.jsonl", [])
-    skips = load(a.work, "skips.jsonl", [])
-    micro, scale, profile = (load(a.work, "micro.json"), load(a.work, "scale.json"),
-                             load(a.work, "profile.json"))
+    if a.from_json:
+        with open(a.from_json) as f:
+            old = json.load(f)
+        machine, params, cfginfo = old["machine"], old["params"], old["configs"]
+        samples = [s for per_w in old["results"].values() for r in per_w.values()
+                   for s in r["samples"]]
+        skips, micro, scale, profile = old["skipped"], old["micro"], old["scale"], old["profile"]
+        work_dat = os.path.join(a.out, ".plot.dat")
+    else:
+        machine = load(a.work, "machine.json", {})
+        params = load(a.work, "params.json", {})
+        cfginfo = load(a.work, "configs.json", {})
+        samples = load(a.work, "samples.jsonl", [])
+        skips = load(a.work, "skips.jsonl", [])
+        micro, scale, profile = (load(a.work, "micro.json"), load(a.work, "scale.json"),
+                                 load(a.work, "profile.json"))
+        work_dat = os.path.join(a.work, "plot.dat")
     configs = [c for c in params.get("configs", []) if c]
     workloads = [w for w in params.get("workloads", []) if w in WORKLOADS]
     macro_ran = "macro" in params.get("phases", [])
@@ -393,8 +409,9 @@ def main():
     base = os.path.join(a.out, a.name)
     ok_png = False
     if macro_ran and samples:
-        ok_png = plot(res, configs, workloads, cfginfo, machine, os.path.join(a.work, "plot.dat"),
-                      base + ".png")
+        ok_png = plot(res, configs, workloads, cfginfo, machine, work_dat, base + ".png")
+        if a.from_json:
+            os.unlink(work_dat)
 
     with open(base + ".json", "w") as f:
         json.dump({"machine": machine, "params": params, "configs": cfginfo, "results": res,
@@ -417,8 +434,10 @@ def main():
           f"work (builds, tests): treat differences of a few percent as noise.", ""]
     if macro_ran:
         md += ["## Through the gateway (client – gateway – router – server)", "",
-               "Median of the rounds (min–max), **ratio to plain forwarding** (for latency: "
-               "plain's p50 / this p50, so higher is better everywhere).", ""]
+               "Median of the rounds (min–max), and in bold the **ratio to plain forwarding**: "
+               "the median of the same-round ratios (this run / plain's run of the same "
+               "workload in the same round, seconds apart). For latency the ratio is plain's "
+               "p50 / this p50, so higher is better everywhere.", ""]
         md += macro_markdown(res, configs, workloads, cfginfo)
         md += [""]
         md += ratio_markdown(res, configs, workloads, cfginfo)

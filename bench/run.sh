@@ -25,14 +25,14 @@ usage() {
 	cat <<EOF
 usage: bench/run.sh [--quick] [OPTIONS]      (make bench BENCH_ARGS="...")
 
-  --quick             a short run (under 3 minutes): 3 rounds of 1 s, 100,000 connections
+  --quick             a short run (under 3 minutes): 2 rounds of 1 s, 100,000 connections
   --rounds N          rounds of every configuration x workload (default 5)
   --duration S        seconds per workload run (default 4)
   --configs LIST      comma-separated, from: ${CONFIGS_ALL// /,}
   --workloads LIST    comma-separated, from: ${WORKLOADS_ALL// /,}
   --phases LIST       comma-separated, from: macro,profile,micro,scale (default: all)
   --ct-entries N      connections in the scale phase (default 1000000)
-  --ct-max N          fwd --ct-max in the scale phase (default: N + 5%, rounded up to 2^k)
+  --ct-max N          fwd --ct-max in the scale phase (default: N + 3%, rounded up to 64Ki)
   --budget MINUTES    stop starting rounds that would end later (default 15; quick 3)
   --out DIR           where results go (default bench/results)
   --name NAME         results file names NAME.{json,md,png} (default latest; quick: quick)
@@ -66,7 +66,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if [ $QUICK = 1 ]; then
-	: "${ROUNDS:=3}" "${DURATION:=1}" "${CT_ENTRIES:=100000}" "${BUDGET_MIN:=3}" "${NAME:=quick}"
+	: "${ROUNDS:=2}" "${DURATION:=1}" "${CT_ENTRIES:=100000}" "${BUDGET_MIN:=3}" "${NAME:=quick}"
 	MICRO_REPEAT=200000 MICRO_CALLS=5000 EXPIRE_INTERVAL=2
 else
 	: "${ROUNDS:=5}" "${DURATION:=4}" "${CT_ENTRIES:=1000000}" "${BUDGET_MIN:=15}" "${NAME:=latest}"
@@ -76,8 +76,7 @@ for v in ROUNDS DURATION CT_ENTRIES BUDGET_MIN; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --${v,,} wants a positive integer, got '${!v}'" >&2; exit 2; }
 done
 if [ -z "$CT_MAX" ]; then
-	CT_MAX=1
-	while [ $CT_MAX -lt $((CT_ENTRIES + CT_ENTRIES / 20)) ]; do CT_MAX=$((CT_MAX * 2)); done
+	CT_MAX=$(((CT_ENTRIES + CT_ENTRIES / 32 + 65535) / 65536 * 65536))
 fi
 [ "$CT_MAX" -ge "$CT_ENTRIES" ] || { echo "run.sh: --ct-max ($CT_MAX) is below --ct-entries ($CT_ENTRIES)" >&2; exit 2; }
 for c in $CONFIGS; do [[ " $CONFIGS_ALL " == *" $c "* ]] || { echo "run.sh: unknown configuration '$c' (known: $CONFIGS_ALL)" >&2; exit 2; }; done
@@ -88,6 +87,7 @@ if has_phase macro && [[ " $CONFIGS " != *" plain "* ]]; then
 	CONFIGS="plain $CONFIGS"
 fi
 NWORKLOADS=$(wc -w <<<"$WORKLOADS")
+NCONFIGS=$(wc -w <<<"$CONFIGS")
 BUDGET=$((BUDGET_MIN * 60))
 
 # ---- preflight ------------------------------------------------------------------------------------

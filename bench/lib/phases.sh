@@ -16,18 +16,21 @@ progress() {
 		"$*" >&2
 }
 
-# Seconds one configuration-round takes: its workloads with tool start-up, plus set-up (fwd's
-# load, nft -f of 10,000 rules), plus, the first time, finding what a tcfw build can do.
-round_secs_of() { # CONFIG [FIRST_ROUND]
-	local setup
+# Seconds of set-up of a configuration (fwd's load, nft -f of 10,000 rules).
+setup_secs_of() {
 	case $1 in
-	plain) setup=0 ;;
-	nftables | tcfw) setup=1 ;;
-	tcfw-10k) setup=2 ;;
-	nftables-10k) setup=4 ;;
+	plain | nftables) echo 0 ;;
+	tcfw | tcfw-10k) echo 1 ;;
+	nftables-10k) echo 3 ;;
 	esac
-	case $1 in tcfw*) [ "${2:-0}" = 1 ] && setup=$((setup + 4)) ;; esac
-	echo $((NWORKLOADS * (2 * DURATION + 1) / 2 + setup))
+}
+
+# Seconds one round takes: every workload under every configuration (with tool start-up), and
+# a set-up per configuration and workload (one fewer: the serpentine order keeps the last).
+round_secs() {
+	local c setup=0
+	for c in $CONFIGS; do setup=$((setup + $(setup_secs_of "$c"))); done
+	echo $((NWORKLOADS * NCONFIGS * (2 * DURATION + 1) / 2 + NWORKLOADS * setup * (NCONFIGS - 1) / NCONFIGS))
 }
 
 micro_secs() { echo 8; }
@@ -35,12 +38,9 @@ scale_secs() { echo $((CT_ENTRIES / 150000 + 4 * EXPIRE_INTERVAL + 12)); }
 profile_secs() { echo $((3 * DURATION + 6)); }
 
 estimate_total() {
-	local total=5 c
-	if has_phase macro; then
-		for c in $CONFIGS; do
-			total=$((total + (ROUNDS - 1) * $(round_secs_of "$c") + $(round_secs_of "$c" 1)))
-		done
-	fi
+	local total=5
+	# The first round also finds what the tcfw build can do (a few fwd starts).
+	has_phase macro && total=$((total + ROUNDS * $(round_secs) + 8))
 	has_phase profile && total=$((total + $(profile_secs)))
 	has_phase micro && total=$((total + $(micro_secs)))
 	has_phase scale && total=$((total + $(scale_secs)))
@@ -65,8 +65,40 @@ show_value() { # JSON -> "15.77 Gbit/s"
 		"\($v) \(.unit)" + (if .p99_us then " (p99 \(.p99_us) us)" else "" end)' <<<"$1"
 }
 
+# The configurations in serpentine order: forward for even workloads, backward for odd ones,
+# so the last configuration of one workload is the first of the next (one switch saved).
+serpentine() { # INDEX -> configurations
+	local c list=()
+	for c in $CONFIGS; do list+=("$c"); done
+	if (($1 % 2)); then
+		for ((c = ${#list[@]} - 1; c >= 0; c--)); do printf '%s ' "${list[c]}"; done
+	else
+		printf '%s ' "${list[@]}"
+	fi
+}
+
+ACTIVE_CONFIG=
+# switch_to CONFIG: tear down the active configuration, set up CONFIG. 1 when it cannot be set
+# up (the reason is said and kept).
+switch_to() {
+	local c=$1
+	[ "$ACTIVE_CONFIG" = "$c" ] && return 0
+	[ -z "$ACTIVE_CONFIG" ] || config_teardown "$ACTIVE_CONFIG"
+	ACTIVE_CONFIG=
+	if ! config_setup "$c"; then
+		config_teardown "$c"
+		return 1
+	fi
+	ACTIVE_CONFIG=$c
+	if [ -n "${CFG_NOTE[$c]:-}" ] && [ -z "${NOTE_SAID[$c]:-}" ]; then
+		say "    note on $(config_title "$c"): ${CFG_NOTE[$c]}"
+		NOTE_SAID[$c]=1
+	fi
+}
+
 phase_macro() {
-	local r c w out rest later
+	local r c w out rest later i why load
+	declare -gA NOTE_SAID=()
 	: >"$WORK/samples.jsonl"
 	: >"$WORK/skips.jsonl"
 	# Warm-up, not recorded: neighbour entries, socket buffers, page cache, CPU frequency.
@@ -78,39 +110,42 @@ phase_macro() {
 	for ((r = 1; r <= ROUNDS; r++)); do
 		# Keep to the time budget: a round that would not finish before the deadline (with the
 		# phases still to come) is skipped, and the results say so.
-		rest=0
-		for c in $CONFIGS; do rest=$((rest + $(round_secs_of "$c"))); done
+		rest=$(round_secs)
 		later=0
 		has_phase profile && later=$((later + $(profile_secs)))
 		has_phase micro && later=$((later + $(micro_secs)))
 		has_phase scale && later=$((later + $(scale_secs)))
 		if [ $r -gt 1 ] && [ $((SECONDS - BENCH_T0 + rest + later)) -gt "$BUDGET" ]; then
 			progress "round $r/$ROUNDS skipped: it would pass the time budget of $(fmt_secs "$BUDGET")"
-			ROUNDS_DONE=$((r - 1))
-			return 0
+			break
 		fi
-		for c in $CONFIGS; do
-			progress "round $r/$ROUNDS: $(config_title "$c")"
-			if ! config_setup "$c"; then
-				local why=${CFG_FAILED[$c]:-"the set-up check failed (the client's request did not reach the server as expected)"}
-				say "    skipped: $why"
-				record_skip "$c" "$r" "$why"
-				config_teardown "$c"
-				continue
-			fi
-			[ -z "${CFG_NOTE[$c]:-}" ] || say "    note: ${CFG_NOTE[$c]}"
-			for w in $WORKLOADS; do
+		# Within a round every workload runs under every configuration back to back, so
+		# that the runs compared with each other are seconds apart, not minutes.
+		i=0
+		for w in $WORKLOADS; do
+			progress "round $r/$ROUNDS: $(workload_title "$w")"
+			for c in $(serpentine $i); do
+				if ! switch_to "$c"; then
+					why=${CFG_FAILED[$c]:-"the set-up check failed (the client's request did not reach the server as expected)"}
+					say "    $(config_title "$c"): skipped: $why"
+					record_skip "$c" "$r" "$why"
+					continue
+				fi
+				read -r load _ </proc/loadavg
 				if out=$(run_workload "$w" "$DURATION"); then
+					out=$(jq -c --argjson l "$load" '. + {loadavg_1min: $l}' <<<"$out")
 					record_sample "$c" "$r" "$w" "$out"
-					say "    $(workload_title "$w"): $(show_value "$out")"
+					say "    $(config_title "$c"): $(show_value "$out")"
 				else
 					record_skip "$c" "$r" "$w failed (see the message above)"
 				fi
 			done
-			config_teardown "$c"
+			i=$((i + 1))
 		done
 		ROUNDS_DONE=$r # read by run.sh for the results
 	done
+	[ -z "$ACTIVE_CONFIG" ] || config_teardown "$ACTIVE_CONFIG"
+	ACTIVE_CONFIG=
 }
 
 # ---- profile: where tcfw's time goes under real traffic ---------------------------------------
