@@ -312,50 +312,31 @@ def scale_markdown(s):
     return out
 
 
-PERF_CATEGORIES = [  # (title, test on the symbol)
-    ("tcfw's BPF programs (all bpf_prog_* on this CPU)", lambda s: s.startswith("bpf_prog_")),
-    ("BPF maps and helpers (hash/LRU lookups, clock, FIB)",
-     lambda s: s.startswith(("htab_", "__htab_", "bpf_lru", "bpf_ktime", "bpf_fib", "bpf_map_",
-                             "percpu_array", "array_map", "bpf_skb_", "bpf_l3_", "bpf_l4_",
-                             "bpf_ringbuf", "bpf_get_smp", "lookup_nulls_elem_raw",
-                             "prealloc_lru_pop"))),
-    ("TC hook (clsact, cls_bpf)",
-     lambda s: s in ("cls_bpf_classify", "tc_run", "tcf_classify", "__tcf_classify",
-                     "sch_handle_ingress", "sch_handle_egress", "tcx_run")
-     or s.startswith(("__tcf_classify", "tcf_classify", "sch_handle_", "tcx_"))),
-]
-
-
-def perf_rows(perf):
-    """[(pct, samples, sym)] from `perf report -n --sort sym -q` text."""
-    rows = []
-    for line in perf.get("report", "").splitlines():
-        parts = line.split()
-        if len(parts) >= 4 and parts[0].endswith("%") and parts[1].isdigit():
-            try:
-                rows.append((float(parts[0][:-1]), int(parts[1]), parts[-1]))
-            except ValueError:
-                continue
-    return rows
-
-
 def perf_markdown(perf):
-    rows = perf_rows(perf or {})
-    if not rows:
+    summ = (perf or {}).get("summary")
+    if not summ or not summ.get("samples"):
         return []
     w = perf.get("workload") or {}
-    packets = w.get("packets_sent")
-    hz = perf.get("hz", 1)
-    total = sum(r[1] for r in rows)
-    out = ["", f"perf (cpu-clock, {hz} Hz, CPU {perf.get('cpu')}, the sending CPU that runs the "
-           f"whole forwarding path) during UDP 64 B under tcfw: {packets or '?':,} datagrams "
-           f"sent in {w.get('seconds', 0):.1f} s. ns per packet = samples / {hz} Hz / datagrams.",
-           "", "| where | share of the sampled window | ns per packet |", "| --- | ---: | ---: |"]
-    for title, test in PERF_CATEGORIES:
-        n = sum(r[1] for r in rows if test(r[2]))
-        per = f"{n / hz * 1e9 / packets:.0f}" if packets else "–"
-        out.append(f"| {title} | {100 * n / total:.1f}% | {per} |")
-    out += ["", "Top symbols: " + ", ".join(f"{sym} {pct:.1f}%" for pct, _, sym in rows[:15]) + "."]
+    packets, hz = w.get("packets_sent"), perf.get("hz", 1)
+
+    def per(n):
+        return f"{n / hz * 1e9 / packets:.0f}" if packets else "–"
+
+    out = ["", f"perf (cpu-clock, {hz} Hz, with call stacks) on CPU {perf.get('cpu')}, the sending "
+           f"CPU that runs the whole forwarding path, during UDP 64 B under tcfw: "
+           f"{packets or 0:,} datagrams sent in {w.get('seconds', 0):.1f} s. A sample is "
+           f"tcfw's when tcfw_ingress or tcfw_egress is on its stack (bench/perf_summary.py); "
+           f"ns per packet = samples / {hz} Hz / datagrams.", "",
+           "| where | samples | ns per packet |", "| --- | ---: | ---: |",
+           f"| tcfw's BPF programs and subprograms | {summ['programs']} | {per(summ['programs'])} |",
+           f"| kernel code they call (maps, hashing, checksum helpers) | {summ['helpers']} | "
+           f"{per(summ['helpers'])} |",
+           f"| the TC hook that runs them (tc_run, cls_bpf_classify, ...) | {summ['hook']} | "
+           f"{per(summ['hook'])} |",
+           f"| **total** | {summ['programs'] + summ['helpers'] + summ['hook']} | "
+           f"**{per(summ['programs'] + summ['helpers'] + summ['hook'])}** |", "",
+           "Inside those samples, by function: " +
+           ", ".join(f"{name} {per(n)} ns" for name, n in summ.get("leaves", [])[:14]) + "."]
     return out
 
 

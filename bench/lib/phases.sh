@@ -201,24 +201,27 @@ phase_profile() {
 }
 
 # perf_profile: where the forwarding CPU's time goes during udp64 under tcfw (bpf_stats off).
-# The sending CPU runs the whole forwarding path in its softirq, so samples of tcfw's programs,
-# the maps they use and the TC hook, divided by the datagrams sent, are ns per packet.
-# cpu-clock sampling: this machine has no hardware PMU (so no `bpftool prog profile` either).
+# The sending CPU runs the whole forwarding path in its softirq, so tcfw's samples there (its
+# programs, what they call, the TC hook; attributed by call stack, perf_summary.py) divided by
+# the datagrams sent are ns per packet. cpu-clock sampling: this machine has no hardware PMU
+# (so no `bpftool prog profile` either).
 perf_profile() {
 	local hz=5000 secs=$((DURATION + 1)) p
 	echo '{}' >"$WORK/perf.json"
 	command -v perf >/dev/null || { say "    (perf is not installed: no CPU profile)"; return 0; }
-	perf record -q -o "$WORK/perf.data" -C "$CPU_CLIENT" -e cpu-clock -F $hz -- sleep "$secs" \
+	perf record -q -g -o "$WORK/perf.data" -C "$CPU_CLIENT" -e cpu-clock -F $hz -- sleep "$secs" \
 		>/dev/null 2>"$WORK/perf-record.err" &
 	p=$!
 	run_workload udp64 "$DURATION" >"$WORK/perf-udp64.json" || true
 	wait $p || { say "    (perf record failed: $(tail -n 1 "$WORK/perf-record.err"))"; return 0; }
-	perf report -i "$WORK/perf.data" -n --no-children --sort sym -q --stdio -g none \
-		>"$WORK/perf-report.txt" 2>/dev/null || return 0
+	perf script -i "$WORK/perf.data" -F ip,sym 2>/dev/null | "$PYTHON" "$BENCH_DIR/perf_summary.py" \
+		>"$WORK/perf-summary.json" || { say "    (perf script could not be summarized)"; return 0; }
 	jq -n --argjson hz $hz --argjson secs "$secs" --argjson cpu "$CPU_CLIENT" \
-		--slurpfile w "$WORK/perf-udp64.json" --rawfile rep "$WORK/perf-report.txt" \
-		'{hz: $hz, seconds: $secs, cpu: $cpu, workload: $w[0], report: $rep}' >"$WORK/perf.json"
-	say "    perf: CPU $CPU_CLIENT sampled during udp64 (summary in the results)"
+		--slurpfile w "$WORK/perf-udp64.json" --slurpfile sum "$WORK/perf-summary.json" \
+		'{hz: $hz, seconds: $secs, cpu: $cpu, workload: $w[0], summary: $sum[0]}' >"$WORK/perf.json"
+	jq -r '(.workload.packets_sent // 0) as $p | .hz as $hz | .summary as $s | if $p > 0 then
+		"    perf: tcfw per forwarded datagram: programs \($s.programs / $hz * 1e9 / $p | round) ns, what they call \($s.helpers / $hz * 1e9 / $p | round) ns, TC hook \($s.hook / $hz * 1e9 / $p | round) ns"
+		else "    perf: no datagrams counted" end' "$WORK/perf.json" >&2
 }
 
 # ---- micro: BPF_PROG_TEST_RUN -------------------------------------------------------------------
