@@ -4,7 +4,8 @@
  * interface) sharing every map of lib/maps.h.
  *
  *   tcfw_ingress: parse -> fragments -> conntrack -> [new: dnat -> chain (input|forward) ->
- *                 policy -> snat -> create] -> destination NAT -> verdict
+ *                 policy -> snat -> create] -> destination NAT -> verdict; an established
+ *                 forwarded packet may leave from here (fastpath.h)
  *   tcfw_egress:  forwarded packets (tracked at ingress) get their source NAT when ingress left
  *                 a hint, and pass; packets the gateway sends itself go through the same steps
  *                 as at ingress, chain output. See nat.h for where each rewrite happens.
@@ -25,6 +26,7 @@
 #include "lib/events.h"
 #include "lib/nat_decide.h"
 #include "lib/nat_egress.h"
+#include "lib/fastpath.h"
 
 #define TC_ACT_OK   0
 #define TC_ACT_SHOT 2
@@ -157,6 +159,8 @@ static __always_inline int tcfw_process(struct __sk_buff *skb, int hook)
 		ret = TC_ACT_OK;
 		if (hit.e && hit.e->nat_kind)
 			ret = nat_established(skb, pkt, &hit, hook == HOOK_INGRESS);
+		if (ret == TC_ACT_OK && hook == HOOK_INGRESS)
+			ret = fastpath_forward(skb, pkt, &hit, config_flags());
 		break;
 	case CT_RELATED:
 		stat_inc(TCFW_STAT_CT_RELATED);

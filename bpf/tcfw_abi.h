@@ -117,6 +117,7 @@ enum tcfw_stat {
 	TCFW_STAT_NAT_PORT_EXHAUSTED,
 	TCFW_STAT_POLICY_INCOMPLETE, /* a policy map entry was missing: the chain's default decided
 	                              */
+	TCFW_STAT_FAST_PATH, /* established, forwarded at ingress past the kernel's IP stack */
 	TCFW_STAT_MAX,
 };
 
@@ -206,7 +207,9 @@ struct tcfw_config {
 
 /* tcfw_config.flags */
 enum tcfw_config_flags {
-	TCFW_CFG_EVENTS_NEW = 1 << 0, /* emit a TCFW_EV_NEW event for every new connection */
+	TCFW_CFG_EVENTS_NEW = 1 << 0,   /* emit a TCFW_EV_NEW event for every new connection */
+	TCFW_CFG_NO_FAST_PATH = 1 << 1, /* established packets take the kernel's forwarding path
+	                                 * too (bpf/lib/fastpath.h) */
 };
 
 /*

@@ -97,6 +97,9 @@ static const struct stat_names stats[] = {
     [TCFW_STAT_POLICY_INCOMPLETE] = {"policy_incomplete",
                                      "new connections given the chain's default because a "
                                      "policy map entry was missing (policy not fully written)"},
+    [TCFW_STAT_FAST_PATH] = {"fast_path",
+                             "established packets forwarded at ingress, past the kernel's IP "
+                             "forwarding path (fwd --no-fast-path turns it off)"},
 };
 _Static_assert(ARRAY_SIZE(stats) == TCFW_STAT_MAX, "a counter has no name");
 

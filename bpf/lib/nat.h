@@ -39,10 +39,9 @@
  *
  * Hairpin, and any connection with both DNAT and SNAT, is seen at egress in neither of its
  * keyed forms (ingress rewrote the destination, egress has the source still to do): map
- * "nat_alias" keys it by that middle form (maps.h). The other design, translating both ends
- * at ingress and sending the packet out with bpf_redirect_neigh(), was rejected: it bypasses
- * the kernel's forwarding path, so TTL, the MTU check with its ICMP "fragmentation needed"
- * (path-MTU discovery through the gateway), and netfilter's own hooks would all be skipped.
+ * "nat_alias" keys it by that middle form (maps.h). The fast path (fastpath.h) translates
+ * both ends at ingress instead, for the packets it takes: it has found the route itself, and
+ * leaves no hint.
  *
  * IPv6 connections are never translated (no NAT66): they do not even reach the nat chains.
  */

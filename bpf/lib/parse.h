@@ -105,6 +105,8 @@ struct tcfw_pkt {
 	__u32 l3_len;            /* IP packet without link header or padding: what the connection
 	                          * counters count (as netfilter does) */
 	__u32 frag_id;           /* PKT_FRAG_*: the IP identification */
+	__u16 l3_off;            /* the IP header: after Ethernet and any VLAN tag */
+	__u16 l4_off;            /* the transport header (after options / extension headers) */
 	__u8 kind;               /* enum pkt_kind */
 	__u8 frag;               /* enum pkt_frag */
 	__u8 tcp_flags;          /* TCP: the flags byte (FIN SYN RST PSH ACK URG ECE CWR) */
@@ -520,6 +522,8 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, __u32 off, struct t
 	else if (fo & 0x2000)
 		pkt->frag = PKT_FRAG_FIRST;
 	pkt->frag_id = bpf_ntohs(ip->id);
+	pkt->l3_off = off;
+	pkt->l4_off = off + hlen;
 
 	return parse_l4(skb, off + hlen, off + tot, pkt);
 }
@@ -557,6 +561,8 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off, struct t
 	pkt->tuple.proto = w.nexthdr;
 	pkt->frag = w.frag;
 	pkt->frag_id = w.frag_id;
+	pkt->l3_off = off;
+	pkt->l4_off = w.off;
 
 	return parse_l4(skb, w.off, limit, pkt);
 }
