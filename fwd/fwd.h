@@ -28,8 +28,9 @@ struct fwd_options {
 	const char *group_name; /* --group: may use the control socket */
 	gid_t group_gid;
 	bool have_group;
-	bool keep;    /* leave the datapath attached and pinned on stop */
-	bool cleanup; /* --cleanup: detach and unpin what an earlier fwd left, then exit */
+	bool keep;         /* leave the datapath attached and pinned on stop */
+	bool no_fast_path; /* established packets through the kernel's forwarding path too */
+	bool cleanup;      /* --cleanup: detach and unpin what an earlier fwd left, then exit */
 	__u32 ct_max;
 	unsigned int expire_interval_s;
 	int verbosity;

@@ -81,6 +81,11 @@ static int start(struct fwd *fwd, struct policy *p)
 	read_generation(fwd);
 	/* No monitor is connected yet, whatever an earlier fwd had. */
 	fwd->dp.config.flags &= ~(__u32)TCFW_CFG_EVENTS_NEW;
+	/* This fwd's choice, whatever an earlier one's was; written with the policy below. */
+	if (fwd->opt.no_fast_path)
+		fwd->dp.config.flags |= TCFW_CFG_NO_FAST_PATH;
+	else
+		fwd->dp.config.flags &= ~(__u32)TCFW_CFG_NO_FAST_PATH;
 	if (policy_install(fwd, p, fwd->opt.policy_path, POLICY_HITS_RESET, err, sizeof(err))) {
 		pr_warn("cannot install %s: %s", fwd->opt.policy_path, err);
 		return -EINVAL;

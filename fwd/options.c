@@ -39,6 +39,11 @@ static const char usage_text[] =
     "                             (default: root only).\n"
     "      --keep                 on stop, leave the programs attached and the maps pinned,\n"
     "                             so the firewall keeps working until the next fwd takes over.\n"
+    "      --no-fast-path         established forwarded packets go through the kernel's IP\n"
+    "                             forwarding path like the first packet, instead of leaving\n"
+    "                             at ingress (bpf_fib_lookup + bpf_redirect). For gateways\n"
+    "                             whose own netfilter rules, IPsec policies or forwarding\n"
+    "                             counters must see every packet (docs/fwd.md).\n"
     "      --ct-max N             connections tracked at most (default %u). Only applies when\n"
     "                             the maps are created; pinned maps keep their size.\n"
     "      --expire-interval S    seconds between expiry passes (default 1, 1..%u).\n"
@@ -99,6 +104,7 @@ enum {
 	OPT_CT_MAX,
 	OPT_EXPIRE_INTERVAL,
 	OPT_CLEANUP,
+	OPT_NO_FAST_PATH,
 };
 
 int options_parse(int argc, char **argv, struct fwd_options *o)
@@ -112,6 +118,7 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 	    {"ct-max", required_argument, NULL, OPT_CT_MAX},
 	    {"expire-interval", required_argument, NULL, OPT_EXPIRE_INTERVAL},
 	    {"cleanup", no_argument, NULL, OPT_CLEANUP},
+	    {"no-fast-path", no_argument, NULL, OPT_NO_FAST_PATH},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
@@ -167,6 +174,9 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 			break;
 		case OPT_CLEANUP:
 			o->cleanup = true;
+			break;
+		case OPT_NO_FAST_PATH:
+			o->no_fast_path = true;
 			break;
 		case 'v':
 			o->verbosity++;
