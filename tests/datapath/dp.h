@@ -9,7 +9,11 @@
  *   lan0  192.0.2.1/24     2001:db8:1::1/64   (clients: 192.0.2.10, 2001:db8:1::10)
  *   wan0  198.51.100.1/24  2001:db8:2::1/64   (servers: 198.51.100.20, 2001:db8:2::20)
  *         + route 203.0.113.0/24 and 2001:db8:3::/64 via wan0
- * and forwarding on, so that bpf_fib_lookup() answers like on a gateway.
+ * and forwarding on, so that bpf_fib_lookup() answers like on a gateway. Both interfaces
+ * carry the MAC pkt_eth() sends to (DP_GW_MAC): test packets arrive as PACKET_HOST.
+ * The hosts of the fast-path cases (DP_FP_*) have permanent neighbour entries, so that
+ * bpf_fib_lookup() succeeds for them; every other address has none, and the fast path leaves
+ * their packets to the kernel (TC_ACT_OK), as it does for an unresolved neighbour.
  *
  * Every case gets a freshly loaded skeleton: maps start empty, counters at zero.
  */
@@ -23,6 +27,19 @@
 #include "tcfw_abi.h"
 
 struct tcfw; /* the skeleton (build/gen/tcfw.skel.h) */
+
+#define DP_GW_MAC                                                                                  \
+	{                                                                                          \
+		0x02, 0, 0, 0, 0, 0x01                                                             \
+	}
+#define DP_FP_CLIENT      "192.0.2.50"
+#define DP_FP_CLIENT6     "2001:db8:1::50"
+#define DP_FP_CLIENT_MAC5 0x50 /* 02:00:00:00:00:50 */
+#define DP_FP_SERVER      "203.0.113.50"
+#define DP_FP_SERVER6     "2001:db8:3::50"
+#define DP_FP_SERVER_MAC5 0x60           /* 02:00:00:00:00:60 */
+#define DP_FP_SERVER_MTU  "203.0.113.51" /* behind a route with mtu lock DP_FP_ROUTE_MTU */
+#define DP_FP_ROUTE_MTU   1280
 
 /* ---- the test context --------------------------------------------------------------------- */
 struct dp {
@@ -253,6 +270,11 @@ void case_invalid_verdict(struct dp *t);
 void case_policy_reject(struct dp *t);
 void case_events_new(struct dp *t);
 void case_half_evicted_connection(struct dp *t);
+/* dp_fastpath.c */
+void case_fastpath_udp4(struct dp *t);
+void case_fastpath_tcp6(struct dp *t);
+void case_fastpath_masquerade(struct dp *t);
+void case_fastpath_kernel_cases(struct dp *t);
 /* dp_nat_snat.c */
 void case_nat_masquerade_tcp(struct dp *t);
 void case_nat_masquerade_udp(struct dp *t);

@@ -21,6 +21,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
 #include "names.h"
@@ -90,6 +91,74 @@ out:
 	return err < 0 ? -1 : 0;
 }
 
+/* The gateway's MAC (dp.h: DP_GW_MAC) on name, so that packets pkt_eth() addresses to it
+ * are PACKET_HOST when a test run receives them, as on a real gateway. */
+static int set_mac(struct nl_sock *sk, const char *name)
+{
+	static const uint8_t gw[6] = DP_GW_MAC;
+	struct rtnl_link *change = rtnl_link_alloc();
+	struct nl_cache *cache = NULL;
+	struct rtnl_link *cur = NULL;
+	struct nl_addr *mac = nl_addr_build(AF_LLC, gw, sizeof(gw));
+	int err = -NLE_NOMEM;
+
+	if (!change || !mac)
+		goto out;
+	err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+	if (err < 0)
+		goto out;
+	cur = rtnl_link_get_by_name(cache, name);
+	if (!cur) {
+		err = -NLE_OBJ_NOTFOUND;
+		goto out;
+	}
+	rtnl_link_set_addr(change, mac);
+	err = rtnl_link_change(sk, cur, change, 0);
+out:
+	if (err < 0)
+		fprintf(stderr, "dp_test: cannot set the MAC of %s: %s\n", name, nl_geterror(err));
+	if (mac)
+		nl_addr_put(mac);
+	if (cur)
+		rtnl_link_put(cur);
+	if (cache)
+		nl_cache_free(cache);
+	if (change)
+		rtnl_link_put(change);
+	return err < 0 ? -1 : 0;
+}
+
+/* A permanent neighbour entry: addr is at mac[5] (02:00:00:00:00:mac5) behind ifindex. */
+static int add_neigh(struct nl_sock *sk, int ifindex, const char *addr, uint8_t mac5)
+{
+	const uint8_t mac[6] = {0x02, 0, 0, 0, 0, mac5};
+	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	struct rtnl_neigh *n = rtnl_neigh_alloc();
+	struct nl_addr *dst = NULL, *ll = nl_addr_build(AF_LLC, mac, sizeof(mac));
+	int err = -NLE_NOMEM;
+
+	if (!n || !ll)
+		goto out;
+	err = nl_addr_parse(addr, family, &dst);
+	if (err < 0)
+		goto out;
+	rtnl_neigh_set_ifindex(n, ifindex);
+	rtnl_neigh_set_dst(n, dst);
+	rtnl_neigh_set_lladdr(n, ll);
+	rtnl_neigh_set_state(n, NUD_PERMANENT);
+	err = rtnl_neigh_add(sk, n, NLM_F_CREATE);
+out:
+	if (err < 0)
+		fprintf(stderr, "dp_test: cannot add neighbour %s: %s\n", addr, nl_geterror(err));
+	if (dst)
+		nl_addr_put(dst);
+	if (ll)
+		nl_addr_put(ll);
+	if (n)
+		rtnl_neigh_put(n);
+	return err < 0 ? -1 : 0;
+}
+
 /* A veth pair, both ends up (the peer stays in this namespace; it only gives carrier). */
 static int veth_up(struct nl_sock *sk, const char *name, const char *peer)
 {
@@ -128,7 +197,9 @@ static int add_addr(struct nl_sock *sk, int ifindex, const char *cidr)
 	return err < 0 ? -1 : 0;
 }
 
-static int add_route(struct nl_sock *sk, int ifindex, const char *cidr)
+/* A link-scope route to cidr out of ifindex; mtu 0: the device's, else a locked mtu (only a
+ * locked route MTU applies to forwarded packets, in the kernel as in bpf_fib_lookup()). */
+static int add_route(struct nl_sock *sk, int ifindex, const char *cidr, unsigned int mtu)
 {
 	int family = strchr(cidr, ':') ? AF_INET6 : AF_INET;
 	struct rtnl_route *r = rtnl_route_alloc();
@@ -143,6 +214,10 @@ static int add_route(struct nl_sock *sk, int ifindex, const char *cidr)
 		rtnl_route_set_family(r, (uint8_t)family);
 		rtnl_route_set_dst(r, dst);
 		rtnl_route_set_scope(r, RT_SCOPE_LINK);
+		if (mtu) {
+			rtnl_route_set_metric(r, RTAX_MTU, mtu);
+			rtnl_route_set_metric(r, RTAX_LOCK, 1u << RTAX_MTU);
+		}
 		rtnl_route_nh_set_ifindex(nh, ifindex);
 		rtnl_route_add_nexthop(r, nh);
 		nh = NULL; /* owned by the route now */
@@ -181,7 +256,8 @@ int dp_env_setup(struct dp_env *env)
 		fprintf(stderr, "dp_test: cannot open a route netlink socket\n");
 		goto out;
 	}
-	if (link_up(sk, "lo") || veth_up(sk, "lan0", "lan0p") || veth_up(sk, "wan0", "wan0p"))
+	if (link_up(sk, "lo") || veth_up(sk, "lan0", "lan0p") || veth_up(sk, "wan0", "wan0p") ||
+	    set_mac(sk, "lan0") || set_mac(sk, "wan0"))
 		goto out;
 	env->ifindex_lan = (int)if_nametoindex("lan0");
 	env->ifindex_wan = (int)if_nametoindex("wan0");
@@ -191,8 +267,14 @@ int dp_env_setup(struct dp_env *env)
 	    add_addr(sk, env->ifindex_lan, "2001:db8:1::1/64") ||
 	    add_addr(sk, env->ifindex_wan, "198.51.100.1/24") ||
 	    add_addr(sk, env->ifindex_wan, "2001:db8:2::1/64") ||
-	    add_route(sk, env->ifindex_wan, "203.0.113.0/24") ||
-	    add_route(sk, env->ifindex_wan, "2001:db8:3::/64"))
+	    add_route(sk, env->ifindex_wan, "203.0.113.0/24", 0) ||
+	    add_route(sk, env->ifindex_wan, "2001:db8:3::/64", 0) ||
+	    add_route(sk, env->ifindex_wan, DP_FP_SERVER_MTU "/32", DP_FP_ROUTE_MTU) ||
+	    add_neigh(sk, env->ifindex_lan, DP_FP_CLIENT, DP_FP_CLIENT_MAC5) ||
+	    add_neigh(sk, env->ifindex_lan, DP_FP_CLIENT6, DP_FP_CLIENT_MAC5) ||
+	    add_neigh(sk, env->ifindex_wan, DP_FP_SERVER, DP_FP_SERVER_MAC5) ||
+	    add_neigh(sk, env->ifindex_wan, DP_FP_SERVER6, DP_FP_SERVER_MAC5) ||
+	    add_neigh(sk, env->ifindex_wan, DP_FP_SERVER_MTU, DP_FP_SERVER_MAC5))
 		goto out;
 	err = 0;
 out:

@@ -119,6 +119,11 @@ static const struct {
     {"nat_frag_reply_out_of_order", case_nat_frag_reply_out_of_order},
     {"nat_frag_port_forward", case_nat_frag_port_forward},
     {"nat_frag_hairpin", case_nat_frag_hairpin},
+    /* fast path (dp_fastpath.c) */
+    {"fastpath_udp4", case_fastpath_udp4},
+    {"fastpath_tcp6", case_fastpath_tcp6},
+    {"fastpath_masquerade", case_fastpath_masquerade},
+    {"fastpath_kernel_cases", case_fastpath_kernel_cases},
     /* concurrency (dp_concurrency.c) */
     {"concurrent_counters", case_concurrent_counters},
     {"concurrent_open", case_concurrent_open},

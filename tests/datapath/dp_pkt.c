@@ -56,7 +56,7 @@ void pkt_init(struct pkt *p)
 
 void pkt_eth(struct pkt *p, uint16_t ethertype, bool broadcast)
 {
-	static const uint8_t gw[6] = {0x02, 0, 0, 0, 0, 0x01};
+	static const uint8_t gw[6] = DP_GW_MAC;
 	static const uint8_t peer[6] = {0x02, 0, 0, 0, 0, 0x02};
 
 	for (int i = 0; i < 6; i++)
