@@ -161,9 +161,8 @@ static __always_inline int fastpath_forward(struct __sk_buff *skb, const struct 
 	bool ok;
 	long rc;
 
-	if ((cfg_flags & TCFW_CFG_NO_FAST_PATH) || !hit->e ||
-	    hit->e->chain != TCFW_CHAIN_FORWARD || pkt->frag != PKT_FRAG_NONE ||
-	    pkt->kind == PKT_ICMP_ERROR || pkt->l3_off != ETH_HLEN ||
+	if ((cfg_flags & TCFW_CFG_NO_FAST_PATH) || !hit->e || hit->e->chain != TCFW_CHAIN_FORWARD ||
+	    pkt->frag != PKT_FRAG_NONE || pkt->kind == PKT_ICMP_ERROR || pkt->l3_off != ETH_HLEN ||
 	    skb->pkt_type != FASTPATH_PACKET_HOST || skb->vlan_present)
 		return TC_ACT_OK;
 
@@ -182,7 +181,8 @@ static __always_inline int fastpath_forward(struct __sk_buff *skb, const struct 
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS || fib.ifindex == skb->ifindex)
 		return TC_ACT_OK;
 	if (hit->e->nat_kind) {
-		const struct tcfw_tuple *orig = hit->dir == TCFW_DIR_ORIG ? &pkt->tuple : &hit->orig;
+		const struct tcfw_tuple *orig =
+		    hit->dir == TCFW_DIR_ORIG ? &pkt->tuple : &hit->orig;
 
 		if (nat_translate(skb, pkt, hit->e, orig, NAT_HOW(hit->dir, NAT_SIDE_SRC)) < 0)
 			return TC_ACT_SHOT;

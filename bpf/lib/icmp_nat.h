@@ -81,8 +81,8 @@ static __always_inline int icmp_nat_offsets(struct __sk_buff *skb, const struct 
 	__u32 field;
 	__u8 vihl;
 
-	if (nat_l3_offsets(skb, &o->l3, &o->icmp))
-		return -1;
+	o->l3 = pkt->l3_off;
+	o->icmp = pkt->l4_off;
 	o->end = o->l3 + pkt->l3_len;
 	o->in_l3 = o->icmp + ICMP_ERR_QUOTE_OFF;
 	if (bpf_skb_load_bytes(skb, o->in_l3, &vihl, 1))

@@ -267,9 +267,7 @@ __noinline int nat_create(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
 
 	/* The first packet: its destination now, its source at egress. */
 	if (s->dnat) {
-		rw.side = NAT_SIDE_DST;
-		rw.proto = pkt->tuple.proto;
-		rw.frag = pkt->frag;
+		nat_rewrite_init(&rw, pkt, NAT_SIDE_DST);
 		rw.from_addr = pkt->tuple.dst[3];
 		rw.to_addr = s->view.tuple.dst[3];
 		rw.from_port = pkt->tuple.dport;

@@ -130,9 +130,8 @@ static __always_inline int nat_orphan_snat(struct __sk_buff *skb, struct nat_scr
 	if (!rw.to_addr)
 		return 0;
 	rw.from_addr = pkt->tuple.src[3];
-	rw.side = NAT_SIDE_SRC;
-	rw.proto = pkt->tuple.proto;
-	rw.frag = PKT_FRAG_LATER;
+	nat_rewrite_init(&rw, pkt, NAT_SIDE_SRC);
+	rw.frag = PKT_FRAG_LATER; /* its transport header went with the first fragment */
 	return nat_rewrite(skb, &rw);
 }
 

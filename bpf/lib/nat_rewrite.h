@@ -3,9 +3,8 @@
  * nat_rewrite.h - rewrite one end (source or destination) of an IPv4 packet: its address and
  * port (or ICMP echo id), with every checksum fixed (csum.h).
  *
- * Offers nat_l3_offsets() and nat_rewrite(). The parser (parse.h) does not keep header
- * offsets, so they are read again here: the Ethernet type (one VLAN tag at most, as the
- * parser accepts) and the IPv4 header length, two small loads per translated packet.
+ * Offers nat_rewrite_init() and nat_rewrite(). Header offsets come from the parser
+ * (tcfw_pkt.l3_off, l4_off): a translated packet's headers are not read twice.
  */
 #ifndef TCFW_BPF_NAT_REWRITE_H
 #define TCFW_BPF_NAT_REWRITE_H
@@ -28,27 +27,18 @@ struct nat_rewrite {
 	__u8 proto;
 	__u8 frag; /* enum pkt_frag: a later fragment has no transport header */
 	__u8 pad;
+	__u16 l3_off, l4_off; /* the IPv4 header and what follows it (tcfw_pkt) */
 };
 
-/* Offsets of the IPv4 header and of what follows it; 0, or -1 when the packet is not IPv4
- * (the parser has already checked everything else). */
-static __always_inline int nat_l3_offsets(struct __sk_buff *skb, __u32 *l3, __u32 *l4)
+/* rw for side (enum nat_side) of the parsed packet pkt; addresses and ports still to fill. */
+static __always_inline void nat_rewrite_init(struct nat_rewrite *rw, const struct tcfw_pkt *pkt,
+                                             __u8 side)
 {
-	__be16 proto;
-	__u8 vihl;
-
-	if (bpf_skb_load_bytes(skb, 12, &proto, sizeof(proto)))
-		return -1;
-	*l3 = ETH_HLEN;
-	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
-		if (bpf_skb_load_bytes(skb, ETH_HLEN + 2, &proto, sizeof(proto)))
-			return -1;
-		*l3 = ETH_HLEN + 4;
-	}
-	if (proto != bpf_htons(ETH_P_IP) || bpf_skb_load_bytes(skb, *l3, &vihl, 1))
-		return -1;
-	*l4 = *l3 + (vihl & 0xf) * 4;
-	return 0;
+	rw->side = side;
+	rw->proto = pkt->tuple.proto;
+	rw->frag = pkt->frag;
+	rw->l3_off = pkt->l3_off;
+	rw->l4_off = pkt->l4_off;
 }
 
 /**
@@ -68,8 +58,8 @@ __noinline int nat_rewrite(struct __sk_buff *skb, const struct nat_rewrite *rw)
 
 	if (!rw)
 		return -1; /* calms the verifier: global function arguments may be NULL */
-	if (nat_l3_offsets(skb, &l3, &l4))
-		return -1;
+	l3 = rw->l3_off;
+	l4 = rw->l4_off;
 	proto = rw->proto;
 	field = csum_l4_field(proto);
 	if (field && rw->frag != PKT_FRAG_LATER)

@@ -44,9 +44,7 @@ __noinline int nat_translate(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
 	if (!pkt || !e || !orig)
 		return -1; /* calms the verifier: global function arguments may be NULL */
 	kind = e->nat_kind;
-	rw.proto = pkt->tuple.proto;
-	rw.frag = pkt->frag;
-	rw.side = side == NAT_SIDE_SRC ? NAT_SIDE_SRC : NAT_SIDE_DST;
+	nat_rewrite_init(&rw, pkt, side == NAT_SIDE_SRC ? NAT_SIDE_SRC : NAT_SIDE_DST);
 
 	if (rw.side == NAT_SIDE_DST) {
 		if (dir == TCFW_DIR_ORIG) {

@@ -43,8 +43,8 @@ static void forwarded(struct pkt *p, uint8_t mac5)
 }
 
 /* Run in at hook, expect TC_ACT_REDIRECT and the bytes of want, every checksum valid. */
-static void expect_redirect(struct dp *t, const char *step, enum dp_hook hook,
-                            const struct pkt *in, const struct pkt *want)
+static void expect_redirect(struct dp *t, const char *step, enum dp_hook hook, const struct pkt *in,
+                            const struct pkt *want)
 {
 	struct pkt out;
 	int ret = dpn_run(t, step, hook, in, &out);
@@ -229,7 +229,8 @@ void case_fastpath_kernel_cases(struct dp *t)
 	pkt_flow(&in, &no_neigh, ORIG, 0);
 	dp_send(t, "no neighbour entry: open", DP_INGRESS_LAN, &in, TC_OK);
 	pkt_flow(&in, &no_neigh, REPLY, 0);
-	dp_send(t, "the reply to the client (whose neighbour entry exists): fast", DP_INGRESS_WAN, &in, TC_REDIRECT);
+	dp_send(t, "the reply to the client (whose neighbour entry exists): fast", DP_INGRESS_WAN,
+	        &in, TC_REDIRECT);
 	pkt_flow(&in, &no_neigh, ORIG, 0);
 	dpn_expect(t, "no neighbour entry for the server: the kernel resolves it", DP_INGRESS_LAN,
 	           &in, TC_OK, NULL);
