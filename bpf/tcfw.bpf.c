@@ -160,7 +160,7 @@ static __always_inline int tcfw_process(struct __sk_buff *skb, int hook)
 		if (hit.e && hit.e->nat_kind)
 			ret = nat_established(skb, pkt, &hit, hook == HOOK_INGRESS);
 		if (ret == TC_ACT_OK && hook == HOOK_INGRESS)
-			ret = fastpath_forward(skb, pkt, &hit, config_flags());
+			ret = fastpath_forward(skb, pkt, &hit, config_get());
 		break;
 	case CT_RELATED:
 		stat_inc(TCFW_STAT_CT_RELATED);

@@ -117,7 +117,8 @@ enum tcfw_stat {
 	TCFW_STAT_NAT_PORT_EXHAUSTED,
 	TCFW_STAT_POLICY_INCOMPLETE, /* a policy map entry was missing: the chain's default decided
 	                              */
-	TCFW_STAT_FAST_PATH, /* established, forwarded at ingress past the kernel's IP stack */
+	TCFW_STAT_FAST_PATH,  /* established, forwarded at ingress past the kernel's IP stack */
+	TCFW_STAT_FIB_LOOKUP, /* routes the fast path asked the kernel for (no next hop kept) */
 	TCFW_STAT_MAX,
 };
 
@@ -163,6 +164,23 @@ enum tcfw_ct_flags {
  * stored here and also keys map "ct_reply" (value: the original tuple), so that a packet of
  * either direction finds the one connection. With NAT the reply tuple is the translated one.
  */
+/*
+ * The fast path's memory of one direction's next hop (bpf/lib/fastpath.h): the answer of
+ * bpf_fib_lookup(), reused for packets of the same direction until until_ns, so that a flow
+ * asks the kernel's routing table once per tcfw_config.nexthop_cache_us, not once per packet.
+ */
+struct tcfw_ct_nexthop {
+	__u64 until_ns;    /* reused while bpf_ktime_get_coarse_ns() is below; 0: nothing kept */
+	__u32 ifindex_in;  /* the device the lookup was made for (the packets' input) */
+	__u32 ifindex_out; /* the device the route leaves by */
+	__u16 len_ok;      /* the largest IP length (or GSO segment) the route was asked for and
+	                    * took: a longer packet asks again (MTU) */
+	__u8 tos;          /* IPv4 TOS / IPv6 traffic class the lookup was made with */
+	__u8 pad;
+	__u8 dmac[6]; /* the next hop's */
+	__u8 smac[6]; /* the output device's */
+};
+
 struct tcfw_ct_entry {
 	/*
 	 * No bpf_spin_lock: the kernel refuses one inside LRU hash values (EOPNOTSUPP), so the
@@ -193,6 +211,7 @@ struct tcfw_ct_entry {
 	__u32 nat_addr[4];
 	__u16 nat_port;
 	__u16 nat_pad[3];
+	struct tcfw_ct_nexthop nexthop[2]; /* [enum tcfw_dir], the fast path's only */
 };
 
 #define TCFW_LAST_SEEN_GRANULARITY_NS 1000000000ULL
@@ -200,10 +219,17 @@ struct tcfw_ct_entry {
 /* ---- configuration and policy ----------------------------------------------------------- */
 /* Map "config", one entry at index 0. Written by fwd only. */
 struct tcfw_config {
-	__u32 policy_active; /* index (0/1) of the live policy copy */
-	__u32 flags;         /* enum tcfw_config_flags */
-	__u64 pad[2];
+	__u32 policy_active;    /* index (0/1) of the live policy copy */
+	__u32 flags;            /* enum tcfw_config_flags */
+	__u32 nexthop_cache_us; /* how long the fast path reuses a flow's next hop (struct
+	                         * tcfw_ct_nexthop); 0: it asks the routing table every packet */
+	__u32 pad32;
+	__u64 pad;
 };
+
+/* fwd's nexthop_cache_us: a route or neighbour change reaches established flows this late at
+ * most, for one routing lookup per flow direction per 10 ms instead of one per packet. */
+#define TCFW_NEXTHOP_CACHE_US_DEFAULT 10000
 
 /* tcfw_config.flags */
 enum tcfw_config_flags {

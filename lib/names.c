@@ -100,6 +100,9 @@ static const struct stat_names stats[] = {
     [TCFW_STAT_FAST_PATH] = {"fast_path",
                              "established packets forwarded at ingress, past the kernel's IP "
                              "forwarding path (fwd --no-fast-path turns it off)"},
+    [TCFW_STAT_FIB_LOOKUP] = {"fib_lookups",
+                              "routing lookups the fast path made (it keeps a flow's next hop "
+                              "for 10 ms)"},
 };
 _Static_assert(ARRAY_SIZE(stats) == TCFW_STAT_MAX, "a counter has no name");
 

@@ -28,6 +28,14 @@
  *
  * Connection state, counters and the policy are untouched by this: ct_track() has done its
  * work before, and a reload or `fwctl ct del` acts on the next packet as on the slow path.
+ *
+ * The routing answer is kept in the connection entry, per direction (struct tcfw_ct_nexthop),
+ * for tcfw_config.nexthop_cache_us (fwd: 10 ms): a flow asks bpf_fib_lookup() about a hundred
+ * times a second instead of once per packet, the one piece of per-packet work here that
+ * repeats itself. What could change the answer is part of what is kept and compared: the input
+ * device, the TOS / traffic class, and the packet length the route took (a longer one asks
+ * again, so the MTU check stays the kernel's). A route, neighbour or MTU change reaches an
+ * established flow within the window; 0 turns the memory off.
  */
 #ifndef TCFW_BPF_FASTPATH_H
 #define TCFW_BPF_FASTPATH_H
@@ -47,6 +55,9 @@
 
 #define ETH_ALEN             6
 #define FASTPATH_PACKET_HOST 0 /* skb->pkt_type: addressed to this host's MAC */
+
+/* Keeps the compiler from moving loads and stores of a kept next hop across it. */
+#define fastpath_barrier() asm volatile("" ::: "memory")
 
 /*
  * The IP length the route's MTU is checked against: the packet's, or for a GSO packet one
@@ -149,20 +160,75 @@ static __always_inline bool fastpath_rewrite(struct __sk_buff *skb, const struct
 	return true;
 }
 
+/* The IPv4 TOS or IPv6 traffic class byte, which route lookups may select on. */
+static __always_inline __u8 fastpath_tos(const struct tcfw_pkt *pkt,
+                                         const struct bpf_fib_lookup *fib)
+{
+	if (pkt->tuple.family == TCFW_AF_INET)
+		return fib->tos;
+	return (__u8)(bpf_ntohl(fib->flowinfo) >> 20);
+}
+
+/*
+ * The kept next hop of nh into fib (ifindex, MACs) when it still holds for a packet of length
+ * len that arrived on ifindex_in with tos, at now. A seqlock read: a writer zeroes until_ns
+ * first and stores it last (fastpath_keep()), so an answer read while one was at work fails
+ * the second look at until_ns and the packet asks the kernel instead. (The JIT keeps program
+ * order; x86-64 keeps it between CPUs. Elsewhere a torn read could send one packet to a next
+ * hop that changed at that very moment, as a route change in flight would anyway.)
+ */
+static __always_inline bool fastpath_recall(const struct tcfw_ct_nexthop *nh, __u32 ifindex_in,
+                                            __u8 tos, __u32 len, __u64 now,
+                                            struct bpf_fib_lookup *fib)
+{
+	__u64 until = nh->until_ns;
+
+	if (until <= now || nh->ifindex_in != ifindex_in || nh->tos != tos || len > nh->len_ok)
+		return false;
+	fastpath_barrier();
+	fib->ifindex = nh->ifindex_out;
+	__builtin_memcpy(fib->dmac, nh->dmac, ETH_ALEN);
+	__builtin_memcpy(fib->smac, nh->smac, ETH_ALEN);
+	fastpath_barrier();
+	return nh->until_ns == until;
+}
+
+/* Keep fib's answer (asked for ifindex_in, tos, len) in nh until until_ns. */
+static __always_inline void fastpath_keep(struct tcfw_ct_nexthop *nh,
+                                          const struct bpf_fib_lookup *fib, __u32 ifindex_in,
+                                          __u8 tos, __u32 len, __u64 until_ns)
+{
+	nh->until_ns = 0;
+	fastpath_barrier();
+	nh->ifindex_in = ifindex_in;
+	nh->ifindex_out = fib->ifindex;
+	nh->tos = tos;
+	nh->len_ok = len > 0xffff ? 0xffff : (__u16)len;
+	__builtin_memcpy(nh->dmac, fib->dmac, ETH_ALEN);
+	__builtin_memcpy(nh->smac, fib->smac, ETH_ALEN);
+	fastpath_barrier();
+	nh->until_ns = until_ns;
+}
+
 /**
  * fastpath_forward() - send a packet of an established connection (hit from ct_track(), NAT
- * at ingress already applied) straight to its output device. TC_ACT_REDIRECT when it went,
- * TC_ACT_OK when the kernel's forwarding path takes it (see the top of this file).
+ * at ingress already applied) straight to its output device. cfg: the config map's entry, or
+ * NULL before fwd wrote it. TC_ACT_REDIRECT when it went, TC_ACT_OK when the kernel's
+ * forwarding path takes it (see the top of this file).
  */
 static __always_inline int fastpath_forward(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
-                                            const struct ct_hit *hit, __u32 cfg_flags)
+                                            const struct ct_hit *hit, const struct tcfw_config *cfg)
 {
 	struct bpf_fib_lookup fib = {};
+	struct tcfw_ct_nexthop *nh;
+	__u32 cache_us, ifindex_in = skb->ifindex, len;
+	__u8 tos;
 	bool ok;
 	long rc;
 
-	if ((cfg_flags & TCFW_CFG_NO_FAST_PATH) || !hit->e || hit->e->chain != TCFW_CHAIN_FORWARD ||
-	    pkt->frag != PKT_FRAG_NONE || pkt->kind == PKT_ICMP_ERROR || pkt->l3_off != ETH_HLEN ||
+	if ((cfg && (cfg->flags & TCFW_CFG_NO_FAST_PATH)) || !hit->e ||
+	    hit->e->chain != TCFW_CHAIN_FORWARD || pkt->frag != PKT_FRAG_NONE ||
+	    pkt->kind == PKT_ICMP_ERROR || pkt->l3_off != ETH_HLEN ||
 	    skb->pkt_type != FASTPATH_PACKET_HOST || skb->vlan_present)
 		return TC_ACT_OK;
 
@@ -172,13 +238,27 @@ static __always_inline int fastpath_forward(struct __sk_buff *skb, const struct 
 		ok = fastpath_fib_v6(skb, pkt, &fib);
 	if (!ok)
 		return TC_ACT_OK;
-	fib.l4_protocol = pkt->tuple.proto;
-	fastpath_ports(skb, pkt, &fib);
-	fib.ifindex = skb->ifindex;
+	tos = fastpath_tos(pkt, &fib);
+	len = fib.tot_len;
+	cache_us = cfg ? cfg->nexthop_cache_us : 0;
+	nh = &hit->e->nexthop[hit->dir & 1];
 
-	/* Routing sees the source before SNAT, as the kernel's does (SNAT is postrouting). */
-	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS || fib.ifindex == skb->ifindex)
+	if (!cache_us ||
+	    !fastpath_recall(nh, ifindex_in, tos, len, bpf_ktime_get_coarse_ns(), &fib)) {
+		fib.l4_protocol = pkt->tuple.proto;
+		fastpath_ports(skb, pkt, &fib);
+		fib.ifindex = ifindex_in;
+		/* Routing sees the source before SNAT, as the kernel's does (SNAT is
+		 * postrouting). */
+		stat_inc(TCFW_STAT_FIB_LOOKUP);
+		rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+			return TC_ACT_OK;
+		if (cache_us)
+			fastpath_keep(nh, &fib, ifindex_in, tos, len,
+			              bpf_ktime_get_ns() + (__u64)cache_us * 1000);
+	}
+	if (fib.ifindex == ifindex_in)
 		return TC_ACT_OK;
 	if (hit->e->nat_kind) {
 		const struct tcfw_tuple *orig =

@@ -3,7 +3,7 @@
  * policy.h - the policy's verdict on a packet that would open a connection, and on a packet
  * conntrack calls invalid.
  *
- * Offers policy_load() (the live copy and its pol_meta), config_flags(), policy_decide() and
+ * Offers policy_load() (the live copy and its pol_meta), config_get(), policy_decide() and
  * policy_invalid_verdict().
  *
  * All-zero maps (fwd has not written anything yet) mean: copy 0, every chain's default
@@ -51,13 +51,13 @@ static __always_inline void policy_load(struct policy_view *pv)
 	pv->meta = bpf_map_lookup_elem(&pol_meta, &pv->copy);
 }
 
-/* tcfw_config.flags alone, for packets that need no policy. */
-static __always_inline __u32 config_flags(void)
+/* The config map's entry, for packets that need no policy; NULL cannot happen (one-entry
+ * array) but is checked by every caller. */
+static __always_inline const struct tcfw_config *config_get(void)
 {
 	__u32 zero = 0;
-	struct tcfw_config *cfg = bpf_map_lookup_elem(&config, &zero);
 
-	return cfg ? cfg->flags : 0;
+	return bpf_map_lookup_elem(&config, &zero);
 }
 
 static __always_inline __u8 verdict_sane(__u8 v)
