@@ -32,14 +32,15 @@ struct tcfw; /* the skeleton (build/gen/tcfw.skel.h) */
 	{                                                                                          \
 		0x02, 0, 0, 0, 0, 0x01                                                             \
 	}
-#define DP_FP_CLIENT      "192.0.2.50"
-#define DP_FP_CLIENT6     "2001:db8:1::50"
-#define DP_FP_CLIENT_MAC5 0x50 /* 02:00:00:00:00:50 */
-#define DP_FP_SERVER      "203.0.113.50"
-#define DP_FP_SERVER6     "2001:db8:3::50"
-#define DP_FP_SERVER_MAC5 0x60           /* 02:00:00:00:00:60 */
-#define DP_FP_SERVER_MTU  "203.0.113.51" /* behind a route with mtu lock DP_FP_ROUTE_MTU */
-#define DP_FP_ROUTE_MTU   1280
+#define DP_FP_CLIENT       "192.0.2.50"
+#define DP_FP_CLIENT6      "2001:db8:1::50"
+#define DP_FP_CLIENT_MAC5  0x50 /* 02:00:00:00:00:50 */
+#define DP_FP_SERVER       "203.0.113.50"
+#define DP_FP_SERVER6      "2001:db8:3::50"
+#define DP_FP_SERVER_MAC5  0x60           /* 02:00:00:00:00:60 */
+#define DP_FP_SERVER_MTU   "203.0.113.51" /* behind a route with mtu lock DP_FP_ROUTE_MTU */
+#define DP_FP_ROUTE_MTU    1280
+#define DP_FP_SERVER_MOVES "203.0.113.52" /* its neighbour entry changes MAC (dp_set_neigh) */
 
 /* ---- the test context --------------------------------------------------------------------- */
 struct dp {
@@ -183,6 +184,10 @@ void dp_expect_stat(struct dp *t, const char *step, unsigned int stat, uint64_t 
 
 /* ---- configuring the datapath as fwd would ------------------------------------------------- */
 void dp_set_config(struct dp *t, uint32_t policy_active, uint32_t flags);
+/* config.nexthop_cache_us, the rest of config as it is (dp_set_config() sets it to 0). */
+void dp_set_nexthop_cache(struct dp *t, uint32_t us);
+/* The permanent neighbour entry of addr behind ifindex, now at 02:00:00:00:00:mac5. */
+void dp_set_neigh(struct dp *t, int ifindex, const char *addr, uint8_t mac5);
 /* pol_meta[copy]: default verdicts for input/forward/output and the invalid verdict. */
 void dp_set_policy(struct dp *t, uint32_t copy, uint8_t input, uint8_t forward, uint8_t output,
                    uint8_t invalid);
@@ -275,6 +280,7 @@ void case_fastpath_udp4(struct dp *t);
 void case_fastpath_tcp6(struct dp *t);
 void case_fastpath_masquerade(struct dp *t);
 void case_fastpath_kernel_cases(struct dp *t);
+void case_fastpath_nexthop_kept(struct dp *t);
 /* dp_nat_snat.c */
 void case_nat_masquerade_tcp(struct dp *t);
 void case_nat_masquerade_udp(struct dp *t);

@@ -128,7 +128,8 @@ out:
 	return err < 0 ? -1 : 0;
 }
 
-/* A permanent neighbour entry: addr is at mac[5] (02:00:00:00:00:mac5) behind ifindex. */
+/* A permanent neighbour entry, new or replacing one: addr is at mac[5] (02:00:00:00:00:mac5)
+ * behind ifindex. */
 static int add_neigh(struct nl_sock *sk, int ifindex, const char *addr, uint8_t mac5)
 {
 	const uint8_t mac[6] = {0x02, 0, 0, 0, 0, mac5};
@@ -146,7 +147,7 @@ static int add_neigh(struct nl_sock *sk, int ifindex, const char *addr, uint8_t 
 	rtnl_neigh_set_dst(n, dst);
 	rtnl_neigh_set_lladdr(n, ll);
 	rtnl_neigh_set_state(n, NUD_PERMANENT);
-	err = rtnl_neigh_add(sk, n, NLM_F_CREATE);
+	err = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE);
 out:
 	if (err < 0)
 		fprintf(stderr, "dp_test: cannot add neighbour %s: %s\n", addr, nl_geterror(err));
@@ -274,13 +275,24 @@ int dp_env_setup(struct dp_env *env)
 	    add_neigh(sk, env->ifindex_lan, DP_FP_CLIENT6, DP_FP_CLIENT_MAC5) ||
 	    add_neigh(sk, env->ifindex_wan, DP_FP_SERVER, DP_FP_SERVER_MAC5) ||
 	    add_neigh(sk, env->ifindex_wan, DP_FP_SERVER6, DP_FP_SERVER_MAC5) ||
-	    add_neigh(sk, env->ifindex_wan, DP_FP_SERVER_MTU, DP_FP_SERVER_MAC5))
+	    add_neigh(sk, env->ifindex_wan, DP_FP_SERVER_MTU, DP_FP_SERVER_MAC5) ||
+	    add_neigh(sk, env->ifindex_wan, DP_FP_SERVER_MOVES, DP_FP_SERVER_MAC5))
 		goto out;
 	err = 0;
 out:
 	if (sk)
 		nl_socket_free(sk);
 	return err;
+}
+
+void dp_set_neigh(struct dp *t, int ifindex, const char *addr, uint8_t mac5)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+
+	if (!sk || nl_connect(sk, NETLINK_ROUTE) < 0 || add_neigh(sk, ifindex, addr, mac5))
+		dp_fail(t, "setup", "cannot set the neighbour entry of %s", addr);
+	if (sk)
+		nl_socket_free(sk);
 }
 
 /* ---- the skeleton --------------------------------------------------------------------------- */
@@ -589,6 +601,20 @@ void dp_set_config(struct dp *t, uint32_t policy_active, uint32_t flags)
 	__u32 zero = 0;
 
 	update_or_fail(t, bpf_map__fd(t->skel->maps.config), &zero, &c, "map config");
+}
+
+void dp_set_nexthop_cache(struct dp *t, uint32_t us)
+{
+	int fd = bpf_map__fd(t->skel->maps.config);
+	struct tcfw_config c;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &c)) {
+		dp_fail(t, "setup", "cannot read map config: %s", strerror(errno));
+		return;
+	}
+	c.nexthop_cache_us = us;
+	update_or_fail(t, fd, &zero, &c, "map config");
 }
 
 void dp_set_policy(struct dp *t, uint32_t copy, uint8_t input, uint8_t forward, uint8_t output,

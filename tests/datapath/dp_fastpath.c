@@ -237,3 +237,55 @@ void case_fastpath_kernel_cases(struct dp *t)
 
 	dp_expect_stat(t, "counters", TCFW_STAT_FAST_PATH, 5);
 }
+
+/* f's orig-direction datagram with payload bytes, and what the fast path makes of it when it
+ * sends it to 02:00:00:00:00:mac5. */
+static void udp_forwarded(struct pkt *in, struct pkt *want, const struct flow *f, size_t payload,
+                          uint8_t mac5)
+{
+	udp_packet(in, f, payload, 0, 0);
+	*want = *in;
+	forwarded(want, mac5);
+}
+
+/*
+ * The next hop kept in the connection (config.nexthop_cache_us): while the window lasts, a
+ * neighbour's new MAC is not seen (nothing asked the kernel: fib_lookups stays), a longer
+ * packet than the route took asks again (and sees it), and nexthop_cache_us 0 asks every time.
+ */
+void case_fastpath_nexthop_kept(struct dp *t)
+{
+	const struct flow f = {4, IPPROTO_UDP, DP_FP_CLIENT, DP_FP_SERVER_MOVES, 5004, 53};
+	const uint8_t old_mac = DP_FP_SERVER_MAC5, new_mac = DP_FP_SERVER_MAC5 + 1;
+	struct pkt in, want;
+
+	dp_set_neigh(t, t->ifindex_wan, DP_FP_SERVER_MOVES, old_mac);
+	dp_set_nexthop_cache(t, 60 * 1000 * 1000);
+	if (!establish(t, &f))
+		return;
+	dp_expect_stat(t, "the reply asked for its route", TCFW_STAT_FIB_LOOKUP, 1);
+	udp_forwarded(&in, &want, &f, 8, old_mac);
+	expect_redirect(t, "orig: asks, to the server's MAC", DP_INGRESS_LAN, &in, &want);
+	dp_expect_stat(t, "one lookup per direction", TCFW_STAT_FIB_LOOKUP, 2);
+
+	dp_set_neigh(t, t->ifindex_wan, DP_FP_SERVER_MOVES, new_mac);
+	udp_forwarded(&in, &want, &f, 8, old_mac);
+	expect_redirect(t, "new MAC, inside the window: the kept next hop", DP_INGRESS_LAN, &in,
+	                &want);
+	dp_expect_stat(t, "nothing asked", TCFW_STAT_FIB_LOOKUP, 2);
+	udp_forwarded(&in, &want, &f, 400, new_mac);
+	expect_redirect(t, "longer than the route took: asks again, the new MAC", DP_INGRESS_LAN,
+	                &in, &want);
+	udp_forwarded(&in, &want, &f, 8, new_mac);
+	expect_redirect(t, "short again: the answer just kept", DP_INGRESS_LAN, &in, &want);
+	dp_expect_stat(t, "one more lookup", TCFW_STAT_FIB_LOOKUP, 3);
+
+	dp_set_nexthop_cache(t, 0);
+	dp_set_neigh(t, t->ifindex_wan, DP_FP_SERVER_MOVES, old_mac);
+	udp_forwarded(&in, &want, &f, 8, old_mac);
+	expect_redirect(t, "nexthop_cache_us 0: asks, the MAC of now", DP_INGRESS_LAN, &in, &want);
+	udp_forwarded(&in, &want, &f, 8, old_mac);
+	expect_redirect(t, "and asks again", DP_INGRESS_LAN, &in, &want);
+	dp_expect_stat(t, "a lookup per packet", TCFW_STAT_FIB_LOOKUP, 5);
+	dp_expect_stat(t, "all fast", TCFW_STAT_FAST_PATH, 7);
+}

@@ -124,6 +124,7 @@ static const struct {
     {"fastpath_tcp6", case_fastpath_tcp6},
     {"fastpath_masquerade", case_fastpath_masquerade},
     {"fastpath_kernel_cases", case_fastpath_kernel_cases},
+    {"fastpath_nexthop_kept", case_fastpath_nexthop_kept},
     /* concurrency (dp_concurrency.c) */
     {"concurrent_counters", case_concurrent_counters},
     {"concurrent_open", case_concurrent_open},

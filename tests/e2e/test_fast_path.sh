@@ -4,8 +4,10 @@
 # is counted as fast-path traffic; pings with TTL / hop limit 1 get "time exceeded" from the
 # gateway, also after their first packet (when their connection is established); a gateway
 # whose WAN MTU is smaller than the client's sends "fragmentation needed" for established
-# traffic too, so the client learns the path MTU and its upload completes. fwd --no-fast-path
-# sends everything through the kernel's forwarding path again.
+# traffic too, so the client learns the path MTU and its upload completes; when the server's
+# neighbour entry changes under a running ping, the fast path follows within the window it
+# keeps a next hop for (10 ms), both ways. fwd --no-fast-path sends everything through the
+# kernel's forwarding path again.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init fast_path
@@ -55,6 +57,31 @@ in_client ping -6 -n -c 3 -i 0.2 -W 1 -t 1 "$WAN6_SERVER" >"$WORK/ping6.out" 2>&
 sed 's/^/  | /' "$WORK/ping6.out"
 assert_eq "IPv6 'Time exceeded: Hop limit' from the gateway" 3 \
 	"$(grep -cE "From $LAN6_GW .*Hop limit" "$WORK/ping6.out")"
+
+step "the server's neighbour entry changes under a running ping: the established flow follows"
+# One ping process is one ICMP connection: established after its first reply, fast from then
+# on. For its middle second the gateway sends to a MAC nobody has (the server drops those
+# frames), then forgets the entry and resolves it again: the pings of that second are lost,
+# those after it answered. A next hop kept for good would lose nothing.
+server_mac=$(in_server cat /sys/class/net/eth0/address)
+fast_before=$(stat fast_path)
+(
+	sleep 1
+	in_gw ip neigh replace "$WAN4_SERVER" lladdr 02:00:00:00:be:ef dev wan0 nud permanent
+	sleep 1
+	in_gw ip neigh del "$WAN4_SERVER" dev wan0
+) &
+mover=$!
+TOPO_PIDS+=("$mover")
+in_client ping -n -c 150 -i 0.02 -W 1 "$WAN4_SERVER" >"$WORK/ping-moves.out" 2>&1 || true
+wait "$mover" || die "changing the neighbour entry failed"
+tail -n 2 "$WORK/ping-moves.out" | sed 's/^/  | /'
+received=$(grep -oE '[0-9]+ received' "$WORK/ping-moves.out" | cut -d' ' -f1)
+assert_ge "pings lost while the neighbour had a MAC nobody has" 20 $((150 - ${received:-150}))
+assert_ge "pings answered (before, and after the entry was resolved again)" 60 "${received:-0}"
+assert_ge "the ping's packets on the fast path" $((fast_before + 50)) "$(stat fast_path)"
+assert_match "the gateway resolved the server's MAC again" "lladdr $server_mac" \
+	"$(in_gw ip neigh show "$WAN4_SERVER" dev wan0)"
 
 # Only the gateway's side is narrowed: the server (MTU 1500) announces an MSS of 1460, so the
 # client's segments are too large for wan0, and only the gateway's ICMP can tell the client.
