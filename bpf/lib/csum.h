@@ -58,6 +58,25 @@ static __always_inline __u32 csum_l4_field(__u8 proto)
 	}
 }
 
+/*
+ * Write the size-byte value (2 or 4) at off: straight into the packet when the bytes are in
+ * its linear data, as a parsed header always is (the program writes packet data directly
+ * elsewhere too, so the verifier's prologue has made the skb writable), else by the helper.
+ * The checksum helpers that follow every call move packet data: no pointer outlives this.
+ */
+static __always_inline int csum_store(struct __sk_buff *skb, __u32 off, const void *val, __u32 size)
+{
+	void *p = hdr_at(skb, off, size);
+
+	if (!p)
+		return bpf_skb_store_bytes(skb, off, val, size, 0);
+	if (size == 4)
+		*(__u32 *)p = *(const __u32 *)val;
+	else
+		*(__u16 *)p = *(const __u16 *)val;
+	return 0;
+}
+
 /**
  * csum_set_addr4() - write IPv4 address to at addr_off (the source or destination field of
  * the IPv4 header at l3_off) in place of from, and fix the IPv4 header checksum and, when
@@ -69,7 +88,7 @@ static __always_inline int csum_set_addr4(struct __sk_buff *skb, __u32 l3_off, _
 {
 	int err;
 
-	err = bpf_skb_store_bytes(skb, addr_off, &to, sizeof(to), 0);
+	err = csum_store(skb, addr_off, &to, sizeof(to));
 	if (err)
 		return err;
 	err = bpf_l3_csum_replace(skb, l3_off + IPV4_CSUM_OFF, from, to, sizeof(to));
@@ -88,7 +107,7 @@ static __always_inline int csum_set_port(struct __sk_buff *skb, __u32 port_off, 
 {
 	int err;
 
-	err = bpf_skb_store_bytes(skb, port_off, &to, sizeof(to), 0);
+	err = csum_store(skb, port_off, &to, sizeof(to));
 	if (err || !l4_csum_off)
 		return err;
 	return bpf_l4_csum_replace(skb, l4_csum_off, from, to, csum_l4_flags(proto) | sizeof(to));
