@@ -15,7 +15,7 @@ set title "Throughput and latency through the gateway, relative to plain forward
 set ylabel "relative to plain forwarding (higher is better)"
 set yrange [0:*]
 set grid ytics lc rgb "#dddddd"
-set key outside right top vertical Left reverse noenhanced
+set key outside right bottom vertical Left reverse noenhanced
 set style data histograms
 set style histogram errorbars gap 2 lw 1
 set style fill solid 0.85 border rgb "#333333"
