@@ -61,15 +61,14 @@ static int write_sysctl(const char *path, const char *value)
 	return 0;
 }
 
-static int link_up(struct nl_sock *sk, const char *name)
+/* Apply change (flags, address) to the link called name; what says what for an error. */
+static int change_link(struct nl_sock *sk, const char *name, struct rtnl_link *change,
+                       const char *what)
 {
-	struct rtnl_link *change = rtnl_link_alloc();
 	struct nl_cache *cache = NULL;
 	struct rtnl_link *cur = NULL;
 	int err;
 
-	if (!change)
-		return -1;
 	err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
 	if (err < 0)
 		goto out;
@@ -78,17 +77,28 @@ static int link_up(struct nl_sock *sk, const char *name)
 		err = -NLE_OBJ_NOTFOUND;
 		goto out;
 	}
-	rtnl_link_set_flags(change, IFF_UP);
 	err = rtnl_link_change(sk, cur, change, 0);
 out:
 	if (err < 0)
-		fprintf(stderr, "dp_test: cannot set %s up: %s\n", name, nl_geterror(err));
+		fprintf(stderr, "dp_test: cannot %s %s: %s\n", what, name, nl_geterror(err));
 	if (cur)
 		rtnl_link_put(cur);
 	if (cache)
 		nl_cache_free(cache);
-	rtnl_link_put(change);
 	return err < 0 ? -1 : 0;
+}
+
+static int link_up(struct nl_sock *sk, const char *name)
+{
+	struct rtnl_link *change = rtnl_link_alloc();
+	int err;
+
+	if (!change)
+		return -1;
+	rtnl_link_set_flags(change, IFF_UP);
+	err = change_link(sk, name, change, "set up");
+	rtnl_link_put(change);
+	return err;
 }
 
 /* The gateway's MAC (dp.h: DP_GW_MAC) on name, so that packets pkt_eth() addresses to it
@@ -97,35 +107,18 @@ static int set_mac(struct nl_sock *sk, const char *name)
 {
 	static const uint8_t gw[6] = DP_GW_MAC;
 	struct rtnl_link *change = rtnl_link_alloc();
-	struct nl_cache *cache = NULL;
-	struct rtnl_link *cur = NULL;
 	struct nl_addr *mac = nl_addr_build(AF_LLC, gw, sizeof(gw));
-	int err = -NLE_NOMEM;
+	int err = -1;
 
-	if (!change || !mac)
-		goto out;
-	err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
-	if (err < 0)
-		goto out;
-	cur = rtnl_link_get_by_name(cache, name);
-	if (!cur) {
-		err = -NLE_OBJ_NOTFOUND;
-		goto out;
+	if (change && mac) {
+		rtnl_link_set_addr(change, mac);
+		err = change_link(sk, name, change, "set the MAC of");
 	}
-	rtnl_link_set_addr(change, mac);
-	err = rtnl_link_change(sk, cur, change, 0);
-out:
-	if (err < 0)
-		fprintf(stderr, "dp_test: cannot set the MAC of %s: %s\n", name, nl_geterror(err));
 	if (mac)
 		nl_addr_put(mac);
-	if (cur)
-		rtnl_link_put(cur);
-	if (cache)
-		nl_cache_free(cache);
 	if (change)
 		rtnl_link_put(change);
-	return err < 0 ? -1 : 0;
+	return err;
 }
 
 /* A permanent neighbour entry, new or replacing one: addr is at mac[5] (02:00:00:00:00:mac5)
