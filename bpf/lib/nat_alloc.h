@@ -12,6 +12,12 @@
  * (fwd's expiry, `fwctl ct del` and the datapath's own cleanup delete both halves). No
  * separate table of bindings exists that could drift from the connections.
  *
+ * A reply tuple is also taken when it is some connection's orig tuple: that connection's
+ * packets and the new one's replies would be one tuple on the wire, and conntrack (which looks
+ * in "ct" first) would give them all to the older one. This happens with a port forward: a WAN
+ * host's h:sp -> public:8080 forwarded, then a LAN client from port 8080 to h:sp. netfilter's
+ * nf_nat_used_tuple() looks at both directions for the same reason.
+ *
  * Ports tried: the original source port first (when the range allows it: a client's own
  * choice survives translation whenever it is free), then at most NAT_PORT_TRIES more, in
  * sequence from a random start in the range; each taken port counts
@@ -84,10 +90,19 @@ static __always_inline void nat_port_range(__u16 orig, __u32 *lo, __u32 *hi)
 	}
 }
 
+/* Reserve r (-> orig) in ct_reply: 0, -EEXIST when r is taken (see the top of this file), or
+ * another negative error. */
+static __always_inline long nat_try_reply(const struct tcfw_tuple *r, const struct tcfw_tuple *orig)
+{
+	if (bpf_map_lookup_elem(&ct, r))
+		return -EEXIST;
+	return bpf_map_update_elem(&ct_reply, r, orig, BPF_NOEXIST);
+}
+
 /**
  * nat_reserve_reply() - make reply tuple r unique by its dport (the translated source port, or
- * ICMP id: see struct tcfw_tuple), inserting r -> orig into ct_reply. lo..hi is the allowed
- * range (host order); with may_change false only the port already in r is tried (DNAT
+ * ICMP id: see struct tcfw_tuple), inserting r -> orig into ct_reply (nat_try_reply()). lo..hi is
+ * the allowed range (host order); with may_change false only the port already in r is tried (DNAT
  * without SNAT, or a protocol without ports). Returns enum nat_alloc_result; on NAT_ALLOC_OK
  * r holds the reserved tuple.
  */
@@ -98,7 +113,7 @@ static __always_inline int nat_reserve_reply(struct tcfw_tuple *r, const struct 
 	int err;
 
 	if (!may_change || (want >= lo && want <= hi)) {
-		err = bpf_map_update_elem(&ct_reply, r, orig, BPF_NOEXIST);
+		err = nat_try_reply(r, orig);
 		if (!err)
 			return NAT_ALLOC_OK;
 		if (err != -EEXIST)
@@ -124,7 +139,7 @@ static __always_inline int nat_reserve_reply(struct tcfw_tuple *r, const struct 
 		if (port == want)
 			continue; /* tried first */
 		r->dport = bpf_htons((__u16)port);
-		err = bpf_map_update_elem(&ct_reply, r, orig, BPF_NOEXIST);
+		err = nat_try_reply(r, orig);
 		if (!err)
 			return NAT_ALLOC_OK;
 		if (err != -EEXIST)

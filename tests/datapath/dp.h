@@ -288,6 +288,7 @@ void case_nat_masquerade_udp_zero_csum(struct dp *t);
 void case_nat_masquerade_icmp_echo(struct dp *t);
 void case_nat_unmatched_untouched(struct dp *t);
 void case_nat_port_collision(struct dp *t);
+void case_nat_port_taken_by_orig(struct dp *t);
 void case_nat_port_exhausted(struct dp *t);
 void case_nat_masquerade_no_address(struct dp *t);
 /* dp_policy.c */

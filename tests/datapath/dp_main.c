@@ -69,6 +69,7 @@ static const struct {
     {"nat_masquerade_icmp_echo", case_nat_masquerade_icmp_echo},
     {"nat_unmatched_untouched", case_nat_unmatched_untouched},
     {"nat_port_collision", case_nat_port_collision},
+    {"nat_port_taken_by_orig", case_nat_port_taken_by_orig},
     {"nat_port_exhausted", case_nat_port_exhausted},
     {"nat_masquerade_no_address", case_nat_masquerade_no_address},
     /* rules (dp_policy.c, dp_policy_limit_log.c, dp_policy_switch.c) */

@@ -171,6 +171,48 @@ void case_nat_unmatched_untouched(struct dp *t)
 	dp_expect_stat(t, "counters", TCFW_STAT_NAT_TRANSLATED, 0);
 }
 
+/*
+ * A reply tuple that is another connection's orig tuple is taken too: the server has a
+ * connection to the gateway's public address (SERVER:40000 -> PUBLIC_IP:8080, chain input),
+ * then a LAN client from port 8080 to SERVER:40000 must not keep its port, or the server's
+ * packets to PUBLIC_IP:8080 would be both connections' at once.
+ */
+void case_nat_port_taken_by_orig(struct dp *t)
+{
+	const struct flow in_conn = {4, IPPROTO_UDP, SERVER, PUBLIC_IP, 40000, 8080};
+	const struct flow f = {4, IPPROTO_UDP, CLIENT1, SERVER, 8080, 40000};
+	struct tcfw_ct_entry e;
+	struct pkt in, want;
+	struct flow x;
+	uint16_t port;
+
+	if (dpn_setup(t, masq_policy))
+		return;
+	pkt_flow(&in, &in_conn, TCFW_DIR_ORIG, 0);
+	dpn_expect(t, "server -> gateway:8080 at wan0: opens an input connection", DP_INGRESS_WAN,
+	           &in, TC_OK, NULL);
+	pkt_flow(&in, &f, TCFW_DIR_ORIG, 0);
+	dpn_expect(t, "client 8080 -> server:40000 at lan0", DP_INGRESS_LAN, &in, TC_OK, NULL);
+	if (!dpn_conn(t, "client connection", &f, &e))
+		return;
+	port = dpn_snat_port(&e);
+	DP_EXPECT_TRUE(t, "client connection",
+	               "port 8080 not kept (the server's connection has it)", port != 8080);
+	x = dpn_flow_src(&f, PUBLIC_IP, port);
+	pkt_flow(&want, &x, TCFW_DIR_ORIG, 0);
+	dpn_expect(t, "at wan0 egress: the other port", DP_EGRESS_FWD_WAN, &in, TC_OK, &want);
+
+	pkt_flow(&in, &in_conn, TCFW_DIR_ORIG, 0);
+	dpn_expect(t, "the server's next packet to gateway:8080: still its own, untouched",
+	           DP_INGRESS_WAN, &in, TC_OK, &in);
+	pkt_flow(&in, &x, TCFW_DIR_REPLY, 0);
+	pkt_flow(&want, &f, TCFW_DIR_REPLY, 0);
+	dpn_expect(t, "the reply to the client's port: back to client:8080", DP_INGRESS_WAN, &in,
+	           TC_OK, &want);
+	dp_expect_conn(t, "server's connection", &in_conn, TCFW_CT_UDP_UNREPLIED, 0, NULL);
+	dp_expect_stat(t, "counters", TCFW_STAT_NAT_PORT_RETRIES, 1);
+}
+
 /* Two clients, one source port, one server: the second gets another port, from the same
  * class (privileged ports stay privileged). */
 void case_nat_port_collision(struct dp *t)
