@@ -144,7 +144,9 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 all-user
 	$(Q)tests/run-all.sh
 
+# The sanitizer build too: the suites run it where it exists, and a stale one would test old code.
 test-unit test-docs test-datapath test-e2e: all
+	$(Q)$(MAKE) --no-print-directory SAN=1 all-user
 	$(Q)tests/run-all.sh $(patsubst test-%,%,$@)
 
 # The sanitizer build skips the datapath (it is the same BPF object).
