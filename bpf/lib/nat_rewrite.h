@@ -25,8 +25,8 @@ struct nat_rewrite {
 	__be16 from_port, to_port; /* TCP/UDP port, or ICMP echo id */
 	__u8 side;                 /* enum nat_side */
 	__u8 proto;
-	__u8 frag; /* enum pkt_frag: a later fragment has no transport header */
-	__u8 pad;
+	__u8 frag;            /* enum pkt_frag: a later fragment has no transport header */
+	__u8 family;          /* TCFW_AF_*: only IPv4 is translated */
 	__u16 l3_off, l4_off; /* the IPv4 header and what follows it (tcfw_pkt) */
 };
 
@@ -35,6 +35,7 @@ static __always_inline void nat_rewrite_init(struct nat_rewrite *rw, const struc
                                              __u8 side)
 {
 	rw->side = side;
+	rw->family = pkt->tuple.family;
 	rw->proto = pkt->tuple.proto;
 	rw->frag = pkt->frag;
 	rw->l3_off = pkt->l3_off;
@@ -58,6 +59,8 @@ __noinline int nat_rewrite(struct __sk_buff *skb, const struct nat_rewrite *rw)
 
 	if (!rw)
 		return -1; /* calms the verifier: global function arguments may be NULL */
+	if (rw->family != TCFW_AF_INET)
+		return -1; /* a bug upstream: never write IPv4 offsets into another header */
 	l3 = rw->l3_off;
 	l4 = rw->l4_off;
 	proto = rw->proto;
