@@ -7,7 +7,10 @@
  * csum_set_quoted() for bytes inside an ICMP error's quote.
  *
  * Which helper for which checksum:
- *  - the IPv4 header checksum: bpf_l3_csum_replace();
+ *  - the IPv4 header checksum: plain arithmetic here (csum_ip4_replace()), RFC 1624's
+ *    HC' = ~(~HC + ~m + m') as the kernel's csum_replace4() computes it: no offload state
+ *    covers the IP header, and the header's sum (checksum included) does not change, so a
+ *    CHECKSUM_COMPLETE skb->csum stays right. A helper call costs more than the sum;
  *  - the TCP/UDP checksum, whose pseudo-header holds both addresses:
  *    bpf_l4_csum_replace() with BPF_F_PSEUDO_HDR for an address, without for a port. On a
  *    CHECKSUM_PARTIAL skb (GSO, checksum offload: a forwarded iperf3 stream) the field holds
@@ -77,6 +80,27 @@ static __always_inline int csum_store(struct __sk_buff *skb, __u32 off, const vo
 	return 0;
 }
 
+/* The IPv4 header checksum at l3_off, for a 4-byte field of the header that changed from
+ * `from` to `to` (see the top of this file). 0, or a negative error of the helper that does it
+ * when the header is not in the linear data. */
+static __always_inline int csum_ip4_replace(struct __sk_buff *skb, __u32 l3_off, __be32 from,
+                                            __be32 to)
+{
+	__u16 *check = hdr_at(skb, l3_off + IPV4_CSUM_OFF, sizeof(*check));
+	__u32 sum;
+
+	if (!check)
+		return bpf_l3_csum_replace(skb, l3_off + IPV4_CSUM_OFF, from, to, sizeof(to));
+	/* 16-bit words as they lie in memory: one's complement sums do not mind byte order. */
+	sum = (__u16) ~*check;
+	sum += (__u16)~from + (__u16) ~(from >> 16);
+	sum += (__u16)to + (__u16)(to >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	*check = (__u16)~sum;
+	return 0;
+}
+
 /**
  * csum_set_addr4() - write IPv4 address to at addr_off (the source or destination field of
  * the IPv4 header at l3_off) in place of from, and fix the IPv4 header checksum and, when
@@ -91,7 +115,7 @@ static __always_inline int csum_set_addr4(struct __sk_buff *skb, __u32 l3_off, _
 	err = csum_store(skb, addr_off, &to, sizeof(to));
 	if (err)
 		return err;
-	err = bpf_l3_csum_replace(skb, l3_off + IPV4_CSUM_OFF, from, to, sizeof(to));
+	err = csum_ip4_replace(skb, l3_off, from, to);
 	if (err || !l4_csum_off || proto == IPPROTO_ICMP)
 		return err;
 	return bpf_l4_csum_replace(skb, l4_csum_off, from, to,
