@@ -79,6 +79,8 @@ struct ct_hit {
 	                         * it in the reply direction only: in the orig direction it is the
 	                         * packet's own tuple */
 	__u8 dir;               /* direction the packet (or the quoted packet) travels in */
+	__u64 now;              /* CT_ESTABLISHED: bpf_ktime_get_coarse_ns() when it was tracked,
+	                         * read once for every user of the packet's time */
 };
 
 static __always_inline bool tuple_eq(const struct tcfw_tuple *a, const struct tcfw_tuple *b)
@@ -348,21 +350,15 @@ __noinline int ct_advance(struct tcfw_ct_entry *e, __u32 dir, __u32 proto, __u32
 
 /* Count a packet on its connection; refresh last_seen_ns unless told not to. */
 static __always_inline void ct_account(struct tcfw_ct_entry *e, __u8 dir,
-                                       const struct tcfw_pkt *pkt, bool refresh)
+                                       const struct tcfw_pkt *pkt, bool refresh, __u64 now)
 {
 	/* & 1 calms the verifier: bounds the variable index into ctr[]. */
 	struct tcfw_ct_counters *c = &e->ctr[dir & 1];
 
 	__sync_fetch_and_add(&c->packets, 1);
 	__sync_fetch_and_add(&c->bytes, pkt->l3_len);
-	if (refresh) {
-		/* The coarse clock (same epoch as bpf_ktime_get_ns, one tick behind at most) is
-		 * plenty for a stamp kept to the second, and cheaper on every packet. */
-		__u64 now = bpf_ktime_get_coarse_ns();
-
-		if ((__s64)(now - e->last_seen_ns) >= (__s64)TCFW_LAST_SEEN_GRANULARITY_NS)
-			e->last_seen_ns = now;
-	}
+	if (refresh && (__s64)(now - e->last_seen_ns) >= (__s64)TCFW_LAST_SEEN_GRANULARITY_NS)
+		e->last_seen_ns = now;
 }
 
 /* Forget a connection: both halves. */
@@ -416,9 +412,12 @@ static __always_inline int ct_track(const struct tcfw_pkt *pkt, struct ct_hit *h
 	}
 
 	hit->dir = dir;
+	/* The coarse clock (same epoch as bpf_ktime_get_ns, one tick behind at most) is plenty for
+	 * a stamp kept to the second, and cheaper on every packet. */
+	hit->now = bpf_ktime_get_coarse_ns();
 	/* A later fragment has no transport header: it belongs, but moves no state. */
 	if (pkt->frag == PKT_FRAG_LATER) {
-		ct_account(e, dir, pkt, true);
+		ct_account(e, dir, pkt, true, hit->now);
 		hit->e = e;
 		return CT_ESTABLISHED;
 	}
@@ -427,7 +426,7 @@ static __always_inline int ct_track(const struct tcfw_pkt *pkt, struct ct_hit *h
 	switch (step) {
 	case CT_STEP_OK:
 	case CT_STEP_QUIET:
-		ct_account(e, dir, pkt, step == CT_STEP_OK);
+		ct_account(e, dir, pkt, step == CT_STEP_OK, hit->now);
 		hit->e = e;
 		return CT_ESTABLISHED;
 	case CT_STEP_REOPEN:

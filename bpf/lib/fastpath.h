@@ -243,8 +243,7 @@ static __always_inline int fastpath_forward(struct __sk_buff *skb, const struct 
 	cache_us = cfg ? cfg->nexthop_cache_us : 0;
 	nh = &hit->e->nexthop[hit->dir & 1];
 
-	if (!cache_us ||
-	    !fastpath_recall(nh, ifindex_in, tos, len, bpf_ktime_get_coarse_ns(), &fib)) {
+	if (!cache_us || !fastpath_recall(nh, ifindex_in, tos, len, hit->now, &fib)) {
 		fib.l4_protocol = pkt->tuple.proto;
 		fastpath_ports(skb, pkt, &fib);
 		fib.ifindex = ifindex_in;
