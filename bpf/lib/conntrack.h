@@ -30,6 +30,7 @@
 #define TCFW_BPF_CONNTRACK_H
 
 #include "lib/kernel.h"
+#include "lib/clock.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
 #include "lib/stats.h"
@@ -79,7 +80,7 @@ struct ct_hit {
 	                         * it in the reply direction only: in the orig direction it is the
 	                         * packet's own tuple */
 	__u8 dir;               /* direction the packet (or the quoted packet) travels in */
-	__u64 now;              /* CT_ESTABLISHED: bpf_ktime_get_coarse_ns() when it was tracked,
+	__u64 now;              /* CT_ESTABLISHED: clock_coarse_ns() when it was tracked,
 	                         * read once for every user of the packet's time */
 };
 
@@ -412,9 +413,8 @@ static __always_inline int ct_track(const struct tcfw_pkt *pkt, struct ct_hit *h
 	}
 
 	hit->dir = dir;
-	/* The coarse clock (same epoch as bpf_ktime_get_ns, one tick behind at most) is plenty for
-	 * a stamp kept to the second, and cheaper on every packet. */
-	hit->now = bpf_ktime_get_coarse_ns();
+	/* The coarse clock (clock.h) is plenty for a stamp kept to the second. */
+	hit->now = clock_coarse_ns();
 	/* A later fragment has no transport header: it belongs, but moves no state. */
 	if (pkt->frag == PKT_FRAG_LATER) {
 		ct_account(e, dir, pkt, true, hit->now);

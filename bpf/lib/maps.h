@@ -172,6 +172,19 @@ struct {
 	__type(value, struct tcfw_tuple); /* orig tuple */
 } nat_alias SEC(".maps");
 
+/* ---- the coarse clock, read once per CPU per tick (clock.h; internal to the datapath) ------ */
+struct clock_cache {
+	__u64 jiffies;   /* bpf_jiffies64() when coarse_ns was read */
+	__u64 coarse_ns; /* bpf_ktime_get_coarse_ns() then */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct clock_cache);
+} clock_cache SEC(".maps");
+
 /* ---- scratch space of reject replies (internal to the datapath) ---------------------------- */
 /*
  * reject.h builds its reply here rather than on the stack: the BPF stack is 512 bytes for the
