@@ -100,6 +100,8 @@ in_client timeout 15 iperf3 -c "$NAT_SERVER" -p "$IPERF_PORT" -t 2 -J >"$WORK/ip
 	die "iperf3 without checksum offload failed: $(jq -r .error "$WORK/iperf-nocsum.json" 2>/dev/null)"
 mbps=$(jq '.end.sum_received.bits_per_second / 1e6 | floor' "$WORK/iperf-nocsum.json")
 assert_ge "iperf3 throughput without checksum offload (Mbit/s)" 100 "$mbps"
+udp_exchange "$NS_CLIENT" "$NAT_SERVER" "$UDP_PORT" 3 300 --sport 41002
+ok "UDP request/response without checksum offload"
 for dev in lan0 wan0; do in_gw ethtool -K "$dev" tx on >/dev/null; done
 
 step "50 concurrent connections from five client addresses to one server port, colliding source ports"
