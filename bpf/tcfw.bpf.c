@@ -94,6 +94,7 @@ static __always_inline int open_connection(struct __sk_buff *skb, const struct t
 	created = nat ? nat_open(skb, pkt, nat, &ci, &o, pv->meta, pv->copy) : ct_create(pkt, &o);
 	switch (created) {
 	case CT_CREATED:
+		stat_inc(TCFW_STAT_CT_NEW);
 		stat_inc(TCFW_STAT_VERDICT_ACCEPT);
 		if (pv->flags & TCFW_CFG_EVENTS_NEW)
 			event_new(&pkt->tuple, ci.chain, pr.verdict, pr.rule_id, skb->ifindex);
@@ -143,10 +144,8 @@ static __always_inline int tcfw_process(struct __sk_buff *skb, int hook)
 	if (verdict == CT_NEW) {
 		policy_load(&pv);
 		ret = open_connection(skb, pkt, &pv, hook);
-		if (ret != OPEN_RACED) {
-			stat_inc(TCFW_STAT_CT_NEW);
+		if (ret != OPEN_RACED)
 			goto out;
-		}
 		/* Another CPU stored this connection first: go on as a packet of it. */
 		verdict = ct_track(pkt, &hit);
 	}

@@ -119,6 +119,7 @@ enum tcfw_stat {
 	                              */
 	TCFW_STAT_FAST_PATH,  /* established, forwarded at ingress past the kernel's IP stack */
 	TCFW_STAT_FIB_LOOKUP, /* routes the fast path asked the kernel for (no next hop kept) */
+	TCFW_STAT_CT_EARLY_DROP, /* written by fwd: unassured connections dropped to make room */
 	TCFW_STAT_MAX,
 };
 

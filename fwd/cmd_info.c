@@ -84,6 +84,8 @@ static struct json_object *expiry_json(struct fwd *fwd)
 	add_u64(o, "runs", st->runs);
 	add_u64(o, "expired", st->expired);
 	add_u64(o, "last_expired", st->last_expired);
+	add_u64(o, "early_dropped", st->early_dropped);
+	add_u64(o, "last_early_dropped", st->last_early_dropped);
 	add_u64(o, "last_walked", st->last_seen);
 	char ms[32];
 
@@ -125,7 +127,8 @@ void cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, stru
 	add_u64(ct, "max_entries", fwd->dp.ct_max);
 	/* Counted by the last expiry pass (walking the table for every status would cost as
 	 * much as a pass). */
-	add_u64(ct, "entries", fwd->expiry.last_seen - fwd->expiry.last_expired);
+	add_u64(ct, "entries",
+	        fwd->expiry.last_seen - fwd->expiry.last_expired - fwd->expiry.last_early_dropped);
 	json_object_object_add(o, "ct", ct);
 	json_object_object_add(o, "expiry", expiry_json(fwd));
 	add_u64(o, "monitors", control_monitor_count(fwd));

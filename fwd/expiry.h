@@ -2,8 +2,9 @@
 /*
  * expiry.h - every --expire-interval seconds, delete the connections whose time since their
  * last packet exceeds the active policy's timeout for their state, and report each as a
- * destroy event. The datapath never deletes; this is the only place connections end (besides
- * LRU eviction and `fwctl ct del/flush`).
+ * destroy event; when the table is nearly full, also drop connections that are not ASSURED
+ * (early drop, see expiry.c). Connections end only here, at `fwctl ct del/flush`, and when a
+ * SYN reopens a closed TCP connection in the datapath: the table never evicts.
  */
 #ifndef FWD_EXPIRY_H
 #define FWD_EXPIRY_H

@@ -57,6 +57,11 @@ struct fwd_expiry_stats {
 	uint64_t last_seen; /* connections walked in the last pass */
 	double last_pass_ms;
 	int last_error; /* -errno of the last failed pass, 0 when it worked */
+	/* Early drop (expiry.c): unassured connections deleted to make room in a full table. */
+	uint64_t early_dropped;
+	uint64_t last_early_dropped;
+	uint64_t insert_failed_seen; /* stat ct_insert_failed at the last pass */
+	uint64_t last_full_warning_s;
 };
 
 struct netlink;

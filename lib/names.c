@@ -73,16 +73,17 @@ static const struct stat_names stats[] = {
     [TCFW_STAT_NON_IP] = {"non_ip", "non-IP frames passed untouched (ARP, LLDP, ...)"},
     [TCFW_STAT_MALFORMED] = {"malformed", "packets with headers too short or inconsistent"},
     [TCFW_STAT_FRAGMENTS] = {"fragments", "IP fragments seen"},
-    [TCFW_STAT_CT_NEW] = {"ct_new", "packets that opened a connection"},
+    [TCFW_STAT_CT_NEW] = {"ct_new", "connections created (stored in the table)"},
     [TCFW_STAT_CT_ESTABLISHED] = {"ct_established",
                                   "packets of a known connection (either direction)"},
     [TCFW_STAT_CT_RELATED] = {"ct_related", "ICMP errors quoting a tracked connection"},
     [TCFW_STAT_CT_INVALID] = {"ct_invalid", "packets conntrack marked invalid"},
     [TCFW_STAT_CT_INSERT_FAILED] = {"ct_insert_failed",
-                                    "new connections that could not be stored in the table"},
+                                    "new connections dropped: the table was full (see "
+                                    "ct_early_drop; consider a larger --ct-max)"},
     [TCFW_STAT_EVICTIONS_SUSPECTED] = {"evictions_suspected",
                                        "half a connection found without the other half "
-                                       "(the LRU table evicted it; consider a larger --ct-max)"},
+                                       "(repaired or removed by the datapath)"},
     [TCFW_STAT_VERDICT_ACCEPT] = {"verdict_accept", "new connections accepted by policy"},
     [TCFW_STAT_VERDICT_DROP] = {"verdict_drop", "packets dropped by policy"},
     [TCFW_STAT_VERDICT_REJECT] = {"verdict_reject", "packets rejected by policy"},
@@ -103,6 +104,9 @@ static const struct stat_names stats[] = {
     [TCFW_STAT_FIB_LOOKUP] = {"fib_lookups",
                               "routing lookups the fast path made (it keeps a flow's next hop "
                               "for 10 ms)"},
+    [TCFW_STAT_CT_EARLY_DROP] = {"ct_early_drop",
+                                 "connections not yet ASSURED that fwd dropped to make room "
+                                 "in a nearly full table (established ones are kept)"},
 };
 _Static_assert(ARRAY_SIZE(stats) == TCFW_STAT_MAX, "a counter has no name");
 

@@ -7,16 +7,17 @@
  * error, and the verdict whether an unknown packet may open a connection) and ct_create()
  * (store a connection the policy accepted, both halves).
  *
- * Map "ct" holds orig tuple -> entry, "ct_reply" reply tuple -> orig tuple. Both are LRU
- * hashes, so either half can be evicted without the other. Whenever that shows, it is
- * counted (TCFW_STAT_EVICTIONS_SUSPECTED): a reply half without its entry is stale and is
- * deleted; an entry whose reply half is gone is the live connection, and its reply half is
- * put back (deleting it instead would turn the next reply of a working connection into an
- * INVALID packet).
+ * Map "ct" holds orig tuple -> entry, "ct_reply" reply tuple -> orig tuple. Both are plain
+ * hashes that never evict (maps.h); only fwd and the datapath delete, both halves together.
+ * Should one half still be found without the other (a deletion interrupted between its two
+ * halves, or maps taken over from a build whose tables were LRU), it is counted
+ * (TCFW_STAT_EVICTIONS_SUSPECTED): a reply half without its entry is stale and is deleted;
+ * an entry whose reply half is gone is the live connection, and its reply half is put back
+ * (deleting it instead would turn the next reply of a working connection into an INVALID
+ * packet).
  *
  * Concurrency (every CPU runs these programs at once):
- *  - The kernel refuses a bpf_spin_lock in LRU hash values, so a transition is one
- *    compare-and-swap of the entry's state word (state, chain, flags, nat_kind): read it, work
+ *  - No bpf_spin_lock on the per-packet path, so a transition is one compare-and-swap of the entry's state word (state, chain, flags, nat_kind): read it, work
  *    out the new word, swap it in if nobody changed it meanwhile, else start again from what
  *    the other CPU wrote. A transition is never lost or torn, and no helper runs in between.
  *  - Counters are updated on every packet, so they use atomic adds: no retry loop and no
@@ -72,7 +73,7 @@ struct ct_origin {
 /*
  * The connection a packet (or the packet an ICMP error quotes) belongs to, as ct_track() found
  * it: NAT translates with it. Filled for CT_ESTABLISHED and CT_RELATED; e is NULL otherwise.
- * The entry is an LRU map value: read what is needed right away.
+ * The entry is a map value that fwd may delete at any time: read what is needed right away.
  */
 struct ct_hit {
 	struct tcfw_ct_entry *e;
@@ -130,7 +131,7 @@ static __always_inline struct tcfw_ct_entry *ct_lookup(const struct tcfw_tuple *
 	*dir = TCFW_DIR_REPLY;
 	back = bpf_map_lookup_elem(&ct_reply, t);
 	if (back) {
-		/* Copy: the LRU may recycle that element while we use it. */
+		/* Copy: fwd may delete that element while we use it. */
 		__builtin_memcpy(orig, back, sizeof(*orig));
 		e = bpf_map_lookup_elem(&ct, orig);
 		if (e && tuple_eq(&e->reply, t))

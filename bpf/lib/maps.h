@@ -13,15 +13,22 @@
 #include "lib/kernel.h"
 
 /* ---- connection tracking ------------------------------------------------------------------ */
+/*
+ * Plain hashes, not LRU: the kernel never evicts a connection behind fwd's back. A full table
+ * refuses the insert instead (the new connection is dropped and counted in
+ * TCFW_STAT_CT_INSERT_FAILED), and fwd makes room by dropping connections that are not
+ * ASSURED first (netfilter's early drop; fwd/expiry.c), so established connections survive a
+ * flood of unanswered SYNs. Preallocated: an insert never allocates on the packet path.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TCFW_CT_MAX_DEFAULT);
 	__type(key, struct tcfw_tuple);
 	__type(value, struct tcfw_ct_entry);
 } ct SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TCFW_CT_MAX_DEFAULT);
 	__type(key, struct tcfw_tuple);   /* reply-direction tuple */
 	__type(value, struct tcfw_tuple); /* original-direction tuple: the key of "ct" */

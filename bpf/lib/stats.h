@@ -11,15 +11,18 @@
  *   MALFORMED         headers too short or inconsistent: dropped.
  *   FRAGMENTS         every IP fragment (first or later); a later fragment whose first
  *                     fragment was not seen is counted here only and passes untracked.
- *   CT_NEW .. CT_INVALID  the conntrack class of each tracked packet (enum tcfw_pkt_ct),
- *                     NEW counted before the policy decides.
+ *   CT_NEW            connections created (stored in the table), whatever opened them.
+ *   CT_ESTABLISHED .. CT_INVALID  the conntrack class of each tracked packet (enum
+ *                     tcfw_pkt_ct).
  *   VERDICT_ACCEPT / _REJECT  new connections the policy accepted (and that were stored) /
  *                     rejected. A packet that lost the race to open its connection to another
  *                     CPU counts as CT_ESTABLISHED, not here.
  *   VERDICT_DROP      packets the policy dropped: new connections, and invalid packets
  *                     when pol_meta.invalid_verdict is drop.
  *   CT_INSERT_FAILED  an accepted new connection that could not be stored (dropped).
- *   EVICTIONS_SUSPECTED  one half of a connection found without the other (LRU eviction).
+ *   EVICTIONS_SUSPECTED  one half of a connection found without the other (see conntrack.h).
+ *   CT_EARLY_DROP     not counted here: fwd adds the connections it dropped early to make room
+ *                     in a full table (fwd/expiry.c) to CPU 0's slot, which no program writes.
  *   EVENTS_LOST       ring buffer full.
  *
  * Per-CPU slots: a plain add, no atomics (a TC program is not re-entered on its CPU).

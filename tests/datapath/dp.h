@@ -229,6 +229,7 @@ void dp_events_close(struct dp_events *e);
 typedef void (*dp_case_fn)(struct dp *t);
 
 /* dp_ct_tcp.c */
+void case_ct_table_full(struct dp *t);
 void case_tcp_handshake_teardown(struct dp *t);
 void case_tcp_rst_closes(struct dp *t);
 void case_tcp_refused_by_rst(struct dp *t);

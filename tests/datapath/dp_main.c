@@ -62,6 +62,8 @@ static const struct {
     {"policy_reject", case_policy_reject},
     {"events_new", case_events_new},
     {"half_evicted_connection", case_half_evicted_connection},
+    /* a full table (dp_ct_table.c) */
+    {"ct_table_full", case_ct_table_full},
     /* NAT: masquerade and snat (dp_nat_snat.c) */
     {"nat_masquerade_tcp", case_nat_masquerade_tcp},
     {"nat_masquerade_udp", case_nat_masquerade_udp},
