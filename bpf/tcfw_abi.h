@@ -117,8 +117,8 @@ enum tcfw_stat {
 	TCFW_STAT_NAT_PORT_EXHAUSTED,
 	TCFW_STAT_POLICY_INCOMPLETE, /* a policy map entry was missing: the chain's default decided
 	                              */
-	TCFW_STAT_FAST_PATH,  /* established, forwarded at ingress past the kernel's IP stack */
-	TCFW_STAT_FIB_LOOKUP, /* routes the fast path asked the kernel for (no next hop kept) */
+	TCFW_STAT_FAST_PATH,     /* established, forwarded at ingress past the kernel's IP stack */
+	TCFW_STAT_FIB_LOOKUP,    /* routes the fast path asked the kernel for (no next hop kept) */
 	TCFW_STAT_CT_EARLY_DROP, /* written by fwd: unassured connections dropped to make room */
 	TCFW_STAT_MAX,
 };
@@ -218,6 +218,28 @@ struct tcfw_ct_entry {
 #define TCFW_LAST_SEEN_GRANULARITY_NS 1000000000ULL
 
 /* ---- configuration and policy ----------------------------------------------------------- */
+/*
+ * The layout of every map and struct in this file. A fwd refuses to take over maps (pinned, or
+ * found through the programs attached to its interfaces) whose owner record names another
+ * version, instead of reading them as garbage.
+ */
+#define TCFW_ABI_VERSION 2
+
+/*
+ * Who runs a datapath: written by fwd into map "config" when it starts. Another fwd that
+ * finds these programs attached to an interface, or this pin dir locked, reads it to name the
+ * owner (and to tell a live one, which it must leave alone, from one that is gone, whose
+ * datapath it may take over). The datapath never reads it.
+ */
+struct tcfw_owner {
+	__u32 abi_version; /* TCFW_ABI_VERSION of the fwd that wrote it; 0: written by none */
+	__u32 pid;
+	__u64 start_time; /* the process's start time (/proc/PID/stat field 22, clock ticks since
+	                   * boot): a pid reused by another process does not match it */
+	char socket[108]; /* control socket path */
+	char pin_dir[256];
+};
+
 /* Map "config", one entry at index 0. Written by fwd only. */
 struct tcfw_config {
 	__u32 policy_active;    /* index (0/1) of the live policy copy */
@@ -226,6 +248,7 @@ struct tcfw_config {
 	                         * tcfw_ct_nexthop); 0: it asks the routing table every packet */
 	__u32 pad32;
 	__u64 pad;
+	struct tcfw_owner owner;
 };
 
 /* fwd's nexthop_cache_us: a route or neighbour change reaches established flows this late at

@@ -50,6 +50,9 @@ static struct json_object *interfaces_json(struct fwd *fwd)
 		add_str(o, "zone", policy_zone_name(p, (size_t)it->zone));
 		json_object_object_add(o, "attached", json_object_new_boolean(it->attached));
 		json_object_object_add(o, "qdisc_ours", json_object_new_boolean(it->qdisc_ours));
+		add_u64(o, "reattached", it->reattached);
+		if (it->foreign)
+			json_object_object_add(o, "foreign", json_object_new_boolean(1));
 		if (it->error[0])
 			add_str(o, "error", it->error);
 		json_object_array_add(arr, o);
@@ -103,6 +106,8 @@ void cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, stru
 
 	(void)c;
 	(void)req;
+	/* What the kernel has now, not what fwd last did: a lost filter is put back first. */
+	fwd->reattached += ifaces_verify(fwd);
 	add_u64(o, "pid", (uint64_t)getpid());
 	add_str(o, "version", TCFW_VERSION);
 	add_u64(o, "uptime_s", (ctmap_now_ns() - fwd->start_ns) / 1000000000ULL);
@@ -121,6 +126,7 @@ void cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, stru
 	json_object_object_add(o, "policy", pol);
 
 	json_object_object_add(o, "interfaces", interfaces_json(fwd));
+	add_u64(o, "reattached", fwd->reattached);
 	add_u64(o, "local_addresses", local_addrs_count(fwd));
 
 	ct = json_object_new_object();

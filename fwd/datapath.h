@@ -23,15 +23,31 @@ struct datapath {
 	int ct_fd, ct_reply_fd, config_fd, pol_meta_fd, ifaces_fd, local_addrs_fd, events_fd;
 	int stats_fd, pol_scalar_fd, pol_src_fd, pol_dst_fd, pol_class_fd, pol_rules_fd;
 	int pol_limit_fd, pol_hits_fd;
-	struct tcfw_config config; /* what fwd last wrote to map "config" */
+	__u32 ct_id;                           /* map "ct"'s id: which datapath a program uses */
+	__u32 prog_ingress_id, prog_egress_id; /* what our filters must run */
+	int lock_fd;                           /* flock on the pin dir (owner.h) */
+	struct tcfw_config config;             /* what fwd last wrote to map "config" */
 };
 
-/* Make sure pin_dir's parent is a bpffs (mounting one if needed), open the skeleton, size the
- * ct maps, pin every map at <pin_dir>/<name> (reusing compatible pins), load. On failure a
- * message saying what to do has been logged; -errno. */
-int datapath_open(struct datapath *dp, const char *pin_dir, __u32 ct_max);
+struct datapath_opts {
+	const char *pin_dir;
+	const char *socket; /* recorded as the owner's, for a second fwd's message */
+	__u32 ct_max;
+	/* The interfaces of the policy's zones: where a datapath left without pins is found. */
+	const char *const *ifnames;
+	size_t nifnames;
+};
+
+/* Make sure pin_dir's parent is a bpffs (mounting one if needed), lock the pin dir (-EBUSY when
+ * another fwd holds it), open the skeleton, size the ct maps, pin every map at
+ * <pin_dir>/<name> (reusing compatible pins, or without pins the maps of a datapath left
+ * attached to o->ifnames by a fwd that is gone), load, record this fwd as the owner. On
+ * failure a message saying what to do has been logged; -errno. */
+int datapath_open(struct datapath *dp, const struct datapath_opts *o);
 /* Close fds and free the skeleton; programs stay attached and maps pinned. */
 void datapath_close(struct datapath *dp);
+/* Release the pin dir's lock (at exit, after the pins are removed or left). */
+void datapath_unlock(struct datapath *dp);
 /* Remove the pins of every tcfw map under pin_dir, then pin_dir itself. 0 or -errno. */
 int datapath_unpin(const char *pin_dir);
 /* Write dp->config to map "config". 0 or -errno. */

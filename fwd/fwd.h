@@ -80,7 +80,9 @@ struct fwd {
 	struct monitor *mon;
 	struct loop_source signals;
 	struct loop_source expiry_timer;
-	uint64_t start_ns; /* CLOCK_MONOTONIC */
+	struct loop_source watch_timer;
+	uint64_t reattached; /* interfaces whose lost filters the watch attached again */
+	uint64_t start_ns;   /* CLOCK_MONOTONIC */
 };
 
 #endif

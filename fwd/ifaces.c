@@ -12,6 +12,7 @@
 #include "log.h"
 
 #include "attach.h"
+#include "attached.h"
 #include "fwd.h"
 #include "netlink.h"
 
@@ -127,8 +128,12 @@ static void iface_manage(struct fwd *fwd, int ifindex, const char *name, int zon
 	}
 	if (it->attached)
 		return; /* renamed, or its zone id changed with a new policy: programs stay */
-	err = attach_iface(ifindex, name, fwd->dp.prog_ingress_fd, fwd->dp.prog_egress_fd, &created,
-	                   it->error, sizeof(it->error));
+	/* Another fwd's datapath there is that fwd's to run: never replace it. */
+	err = attached_check_free(ifindex, name, fwd->dp.ct_id, it->error, sizeof(it->error));
+	it->foreign = err == -EBUSY;
+	if (!err)
+		err = attach_iface(ifindex, name, fwd->dp.prog_ingress_fd, fwd->dp.prog_egress_fd,
+		                   &created, it->error, sizeof(it->error));
 	if (err) {
 		pr_warn("%s", it->error);
 		it->attached = false;
@@ -290,13 +295,86 @@ void ifaces_sync(struct fwd *fwd)
 		ifaces_addr_event(fwd, fwd->ifaces.v[i].ifindex);
 }
 
+/* Which of our two programs are attached to it now (false also when the kernel cannot say). */
+static void filters_present(struct fwd *fwd, int ifindex, bool *ingress, bool *egress)
+{
+	__u32 in_id = 0, out_id = 0;
+
+	*ingress = attached_prog_id(ifindex, true, &in_id) == 0 && in_id == fwd->dp.prog_ingress_id;
+	*egress =
+	    attached_prog_id(ifindex, false, &out_id) == 0 && out_id == fwd->dp.prog_egress_id;
+}
+
+unsigned int ifaces_verify(struct fwd *fwd)
+{
+	unsigned int again = 0;
+
+	for (size_t i = 0; i < fwd->ifaces.n; i++) {
+		struct fwd_iface *it = &fwd->ifaces.v[i];
+		bool in_ok, out_ok, created;
+		char why[sizeof(it->error)];
+		__u32 key = (__u32)it->ifindex;
+		struct tcfw_iface val;
+
+		if (!it->attached)
+			continue;
+		filters_present(fwd, it->ifindex, &in_ok, &out_ok);
+		if (in_ok && out_ok)
+			continue;
+		/* Unfiltered until this returns: attach again at once, then say so. */
+		if (attach_iface(it->ifindex, it->name, fwd->dp.prog_ingress_fd,
+		                 fwd->dp.prog_egress_fd, &created, why, sizeof(why))) {
+			it->attached = false;
+			snprintf(it->error, sizeof(it->error), "%s", why);
+			pr_warn("%s: tcfw's filter disappeared and attaching again failed: %s",
+			        it->name, why);
+			continue;
+		}
+		it->reattached++;
+		again++;
+		if (created && bpf_map_lookup_elem(fwd->dp.ifaces_fd, &key, &val) == 0) {
+			/* Someone removed the clsact qdisc: the new one is ours to remove. */
+			val.flags |= TCFW_IFF_QDISC_OURS;
+			it->qdisc_ours = true;
+			bpf_map_update_elem(fwd->dp.ifaces_fd, &key, &val, BPF_ANY);
+		}
+		pr_warn("%s: tcfw's %s filter was removed or replaced (%s); attached again "
+		        "(%u time%s so far)",
+		        it->name,
+		        !in_ok && !out_ok ? "ingress and egress"
+		        : !in_ok          ? "ingress"
+		                          : "egress",
+		        created ? "with its clsact qdisc" : "the qdisc was still there",
+		        it->reattached, it->reattached == 1 ? "" : "s");
+	}
+	return again;
+}
+
+size_t ifaces_foreign_count(const struct fwd *fwd)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < fwd->ifaces.n; i++)
+		n += fwd->ifaces.v[i].foreign;
+	return n;
+}
+
 void ifaces_release(struct fwd *fwd)
 {
 	for (size_t i = 0; i < fwd->ifaces.n; i++) {
 		struct fwd_iface *it = &fwd->ifaces.v[i];
+		bool in_ok, out_ok;
 
 		if (!it->attached)
 			continue;
+		filters_present(fwd, it->ifindex, &in_ok, &out_ok);
+		if (!in_ok && !out_ok) {
+			/* Not ours any more (replaced by someone else's): not ours to remove. */
+			pr_warn("%s: the filters there are not this fwd's programs: left in place",
+			        it->name);
+			it->attached = false;
+			continue;
+		}
 		if (detach_iface(it->ifindex, it->name, it->qdisc_ours) == 0)
 			pr_info("%s: detached%s", it->name,
 			        it->qdisc_ours ? ", clsact qdisc removed" : "");

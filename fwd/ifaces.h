@@ -23,7 +23,9 @@ struct fwd_iface {
 	int zone; /* zone id in the active policy */
 	bool attached;
 	bool qdisc_ours;
-	char error[192]; /* why the last attach failed ("" when it worked) */
+	bool foreign;            /* another fwd's datapath filters it: left alone */
+	unsigned int reattached; /* our filters found missing or replaced, and attached again */
+	char error[512];         /* why the last attach failed ("" when it worked) */
 };
 
 struct fwd_ifaces {
@@ -42,6 +44,12 @@ void ifaces_addr_event(struct fwd *fwd, int ifindex);
 /* Write zone[copy] of every interface in map "ifaces" as policy p assigns it (policy install,
  * before the copy switch). 0 or -errno. */
 int ifaces_write_zones(struct fwd *fwd, const struct policy *p, __u8 copy);
+/* Check that every attached interface still runs our programs (a `tc filter del`, a `tc qdisc
+ * del`, another tool replacing them): attach again where not, with a warning, and count it.
+ * Returns how many were attached again. */
+unsigned int ifaces_verify(struct fwd *fwd);
+/* Interfaces refused because another fwd's datapath filters them. */
+size_t ifaces_foreign_count(const struct fwd *fwd);
 /* Stop: detach from every managed interface (removing the qdiscs that are ours). */
 void ifaces_release(struct fwd *fwd);
 void ifaces_free(struct fwd_ifaces *ifs);

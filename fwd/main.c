@@ -29,6 +29,7 @@
 #include "options.h"
 #include "policy_install.h"
 #include "signals.h"
+#include "watch.h"
 
 static struct policy *load_policy_file(const char *path)
 {
@@ -54,6 +55,33 @@ static void read_generation(struct fwd *fwd)
 		fwd->pol.generation = meta.generation;
 }
 
+/* datapath_open() with this fwd's options and the interfaces of p's zones. */
+static int open_datapath(struct fwd *fwd, const struct policy *p)
+{
+	size_t n = 0, k = 0;
+	const char **names;
+	int ret;
+
+	for (size_t z = 0; p && z < policy_zone_count(p); z++)
+		n += policy_zone_ifcount(p, z);
+	names = calloc(n ? n : 1, sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	for (size_t z = 0; p && z < policy_zone_count(p); z++)
+		for (size_t i = 0; i < policy_zone_ifcount(p, z); i++)
+			names[k++] = policy_zone_ifname(p, z, i);
+	struct datapath_opts o = {
+	    .pin_dir = fwd->opt.pin_dir,
+	    .socket = fwd->opt.socket_path,
+	    .ct_max = fwd->opt.ct_max,
+	    .ifnames = names,
+	    .nifnames = k,
+	};
+	ret = datapath_open(&fwd->dp, &o);
+	free(names);
+	return ret;
+}
+
 static int start(struct fwd *fwd, struct policy *p)
 {
 	char err[4096];
@@ -67,7 +95,7 @@ static int start(struct fwd *fwd, struct policy *p)
 		pr_warn("cannot create the event loop: %s", strerror(-ret));
 		return ret;
 	}
-	ret = datapath_open(&fwd->dp, fwd->opt.pin_dir, fwd->opt.ct_max);
+	ret = open_datapath(fwd, p);
 	if (ret)
 		return ret;
 	/* Loading can take long (the verifier); a stop asked for meanwhile ends it here,
@@ -91,11 +119,16 @@ static int start(struct fwd *fwd, struct policy *p)
 		pr_warn("cannot install %s: %s", fwd->opt.policy_path, err);
 		return -EINVAL;
 	}
+	/* Each refused interface has been named with its owner above. */
+	if (ifaces_foreign_count(fwd))
+		return -EBUSY;
 	ret = control_open(fwd);
 	if (!ret)
 		ret = monitor_open(fwd);
 	if (!ret)
 		ret = expiry_start(fwd);
+	if (!ret)
+		ret = watch_start(fwd);
 	if (!ret)
 		ret = signals_open(fwd);
 	return ret;
@@ -104,6 +137,7 @@ static int start(struct fwd *fwd, struct policy *p)
 static void stop(struct fwd *fwd, bool release)
 {
 	signals_close(fwd);
+	watch_stop(fwd);
 	expiry_stop(fwd);
 	monitor_close(fwd);
 	control_close(fwd);
@@ -118,6 +152,7 @@ static void stop(struct fwd *fwd, bool release)
 		        fwd->opt.pin_dir, fwd->opt.pin_dir, fwd->opt.pin_dir);
 	}
 	datapath_close(&fwd->dp);
+	datapath_unlock(&fwd->dp);
 	netlink_close(fwd);
 	policy_state_free(fwd);
 	ifaces_free(&fwd->ifaces);
@@ -131,7 +166,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	memset(&fwd, 0, sizeof(fwd));
-	fwd.loop.epfd = fwd.signals.fd = fwd.expiry_timer.fd = -1;
+	fwd.loop.epfd = fwd.signals.fd = fwd.expiry_timer.fd = fwd.watch_timer.fd = -1;
+	fwd.dp.lock_fd = -1;
 	ret = options_parse(argc, argv, &fwd.opt);
 	if (ret >= 0)
 		return ret;
