@@ -127,11 +127,13 @@ int cmd_stats(struct fwctl *fw, int argc, char **argv)
 	if (argc > 0)
 		return fwctl_usage_error(fw, "'stats' takes no arguments");
 	ret = daemon_hello(fw, &d);
-	daemon_close(&d);
-	if (ret)
+	if (ret) {
+		daemon_close(&d);
 		return ret;
+	}
 	snprintf(path, sizeof(path), "%s/%s", d.pin_dir, TCFW_MAP_STATS);
 	fd = maps_open(&d, TCFW_MAP_STATS, sizeof(__u32), sizeof(__u64));
+	daemon_close(&d);
 	if (fd < 0)
 		return FWCTL_EXIT_FAILURE;
 	ret = read_counters(fd, path, &c);

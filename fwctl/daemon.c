@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
+#include "tcfw_abi.h"
 #include "log.h"
 
 int daemon_connect(struct fwctl *fw, struct daemon *d)
@@ -29,6 +31,45 @@ void daemon_close(struct daemon *d)
 	if (d->connected)
 		ctl_close(&d->conn);
 	d->connected = false;
+	for (size_t i = 0; i < d->nmaps; i++)
+		close(d->map_fd[i]);
+	d->nmaps = 0;
+}
+
+/* The maps fwctl's listings read, as read-only fds passed by fwd (see lib/ctl.h). Failing is
+ * not an error here: maps_open() falls back to the pins and says what is wrong there. */
+static void daemon_get_maps(struct daemon *d)
+{
+	static const char *const wanted[] = {TCFW_MAP_CT, TCFW_MAP_CT_REPLY, TCFW_MAP_STATS,
+	                                     TCFW_MAP_CONFIG, TCFW_MAP_POL_META};
+	struct json_object *req = daemon_request("maps"), *names = json_object_new_array();
+	struct json_object *resp = NULL, *data, *got;
+	int fds[CTL_MAX_FDS];
+	size_t nfds = 0, n;
+	int err;
+
+	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
+		json_object_array_add(names, json_object_new_string(wanted[i]));
+	json_object_object_add(req, "names", names);
+	err = ctl_call_fds(&d->conn, req, &resp, fds, CTL_MAX_FDS, &nfds);
+	json_object_put(req);
+	if (err || !json_object_object_get_ex(resp, "data", &data) ||
+	    !json_object_object_get_ex(data, "maps", &got) ||
+	    (n = json_object_array_length(got)) != nfds) {
+		pr_debug("fwd passed no map fds (%s): reading the pins in %s",
+		         err ? strerror(-err) : json_get_str(resp, "error", "no maps"), d->pin_dir);
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		json_object_put(resp);
+		return;
+	}
+	for (size_t i = 0; i < nfds; i++) {
+		snprintf(d->map_name[i], sizeof(d->map_name[i]), "%s",
+		         json_object_get_string(json_object_array_get_idx(got, i)));
+		d->map_fd[i] = fds[i];
+	}
+	d->nmaps = nfds;
+	json_object_put(resp);
 }
 
 struct json_object *daemon_request(const char *cmd)
@@ -148,5 +189,6 @@ int daemon_hello(struct fwctl *fw, struct daemon *d)
 		pr_info("fwd is version %s, fwctl %s", version, TCFW_VERSION);
 	pr_debug("fwd pid %lld pins its maps in %s", json_get_int(data, "pid", -1), d->pin_dir);
 	json_object_put(data);
+	daemon_get_maps(d);
 	return FWCTL_EXIT_OK;
 }

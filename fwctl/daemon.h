@@ -19,6 +19,11 @@ struct daemon {
 	struct ctl_conn conn;
 	bool connected;
 	char pin_dir[PATH_MAX]; /* from hello */
+	/* Read-only fds of fwd's maps (daemon_hello asks for them), by name; maps_open() uses
+	 * them before the pins. Closed by daemon_close(). */
+	size_t nmaps;
+	int map_fd[CTL_MAX_FDS];
+	char map_name[CTL_MAX_FDS][32];
 };
 
 /* Connect to fwd at fw->socket_path. 0, or FWCTL_EXIT_FAILURE (printed). */
@@ -35,7 +40,9 @@ int daemon_call(struct fwctl *fw, struct daemon *d, struct json_object *req,
 /* Connect (if needed) and send one request: daemon_connect + daemon_call. */
 int daemon_request_once(struct fwctl *fw, struct daemon *d, struct json_object *req,
                         struct json_object **data);
-/* Connect and ask where the maps are pinned (fills d->pin_dir). 0 or the exit status. */
+/* Connect, ask where the maps are pinned (fills d->pin_dir), and for read-only fds of the maps
+ * listings read (fills d->map_fd; an fwd that cannot pass them leaves the pins to use). 0 or
+ * the exit status. */
 int daemon_hello(struct fwctl *fw, struct daemon *d);
 
 /* Small json-c getters with defaults, for reading fwd's answers. */

@@ -7,6 +7,7 @@
  * using right now: config.policy_active, then pol_meta[copy].timeouts.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,8 +24,21 @@ int maps_open(const struct daemon *d, const char *name, unsigned int key_size,
 	struct bpf_map_info info = {0};
 	__u32 len = sizeof(info);
 	char err[512];
-	int fd = pins_open_map(d->pin_dir, name, err, sizeof(err));
+	int fd = -1;
 
+	for (size_t i = 0; i < d->nmaps && fd < 0; i++)
+		if (!strcmp(d->map_name[i], name))
+			fd = fcntl(d->map_fd[i], F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		fd = pins_open_map(d->pin_dir, name, err, sizeof(err));
+	if (fd == -ENOENT) {
+		fprintf(stderr,
+		        "fwctl: %s: fwd pins its maps there, but this fwctl does not see them (run "
+		        "from another mount namespace, as `ip netns exec` does?) and fwd passed no "
+		        "fds of them: is fwd older than fwctl " TCFW_VERSION "?\n",
+		        err);
+		return -1;
+	}
 	if (fd < 0) {
 		fprintf(stderr, "fwctl: %s\n", err);
 		return -1;
@@ -97,14 +111,13 @@ int ct_view_open(struct fwctl *fw, struct ct_view *v)
 	ret = daemon_hello(fw, &v->d);
 	if (ret)
 		return ret;
-	/* Asked once, the daemon has nothing more to say to a listing. */
-	daemon_close(&v->d);
 	v->m.ct_fd =
 	    maps_open(&v->d, TCFW_MAP_CT, sizeof(struct tcfw_tuple), sizeof(struct tcfw_ct_entry));
-	if (v->m.ct_fd < 0)
-		return FWCTL_EXIT_FAILURE;
-	read_active_timeouts(v);
-	return FWCTL_EXIT_OK;
+	if (v->m.ct_fd >= 0)
+		read_active_timeouts(v);
+	/* Asked once, the daemon has nothing more to say to a listing. */
+	daemon_close(&v->d);
+	return v->m.ct_fd < 0 ? FWCTL_EXIT_FAILURE : FWCTL_EXIT_OK;
 }
 
 void ct_view_close(struct ct_view *v)

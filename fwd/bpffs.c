@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <linux/magic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -56,6 +57,16 @@ static bool dir_is_empty(const char *path)
 	return empty;
 }
 
+/* Does this process live in a mount namespace other than init's (pid 1's)? */
+static bool in_private_mount_ns(void)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init))
+		return false;
+	return self.st_ino != init.st_ino || self.st_dev != init.st_dev;
+}
+
 static int bpffs_mount_at(const char *mnt)
 {
 	struct statfs st;
@@ -86,7 +97,15 @@ static int bpffs_mount_at(const char *mnt)
 		        mnt, strerror(errno), mnt);
 		return err;
 	}
-	pr_info("mounted a bpffs at %s", mnt);
+	if (in_private_mount_ns())
+		pr_warn(
+		    "mounted a bpffs at %s in a mount namespace of fwd's own (`ip netns exec` "
+		    "gives each command one): its pins end with fwd and no other command sees "
+		    "them; fwctl reads the maps through the control socket, and a restarted fwd "
+		    "takes the datapath over through the programs attached to its interfaces",
+		    mnt);
+	else
+		pr_info("mounted a bpffs at %s", mnt);
 	return 0;
 }
 

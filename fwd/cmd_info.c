@@ -2,9 +2,12 @@
 /*
  * cmd_info.c - control commands that only report: hello, status.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <bpf/bpf.h>
 
 #include "ctl.h"
 #include "ctmap.h"
@@ -33,6 +36,102 @@ void cmd_hello(struct fwd *fwd, struct client *c, struct json_object *req, struc
 	add_str(r->data, "version", TCFW_VERSION);
 	add_str(r->data, "pin_dir", fwd->opt.pin_dir);
 	add_str(r->data, "socket", fwd->opt.socket_path);
+}
+
+/* The maps a client may ask for with "maps": what fwctl reads for its listings. */
+static int readable_map_fd(struct fwd *fwd, const char *name)
+{
+	const struct {
+		const char *name;
+		int fd;
+	} maps[] = {
+	    {TCFW_MAP_CT, fwd->dp.ct_fd},
+	    {TCFW_MAP_CT_REPLY, fwd->dp.ct_reply_fd},
+	    {TCFW_MAP_STATS, fwd->dp.stats_fd},
+	    {TCFW_MAP_CONFIG, fwd->dp.config_fd},
+	    {TCFW_MAP_POL_META, fwd->dp.pol_meta_fd},
+	    {TCFW_MAP_IFACES, fwd->dp.ifaces_fd},
+	    {TCFW_MAP_POL_HITS, fwd->dp.pol_hits_fd},
+	};
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		if (!strcmp(maps[i].name, name))
+			return maps[i].fd;
+	return -1;
+}
+
+/* A read-only fd of the same map as fd: a client can read through it, never write. */
+static int reopen_read_only(int fd)
+{
+	LIBBPF_OPTS(bpf_get_fd_by_id_opts, o, .open_flags = BPF_F_RDONLY);
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	fd = bpf_map_get_fd_by_id_opts(info.id, &o);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * "maps": read-only fds of the named maps, passed with SCM_RIGHTS. fwctl reads the tables
+ * through them, so listings work from any mount namespace (a bpffs fwd mounted under `ip netns
+ * exec` is its own), for --group members who may not open the pins, and cost fwd nothing.
+ */
+void cmd_maps(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+{
+	struct json_object *names, *resp, *data, *list;
+	int fds[CTL_MAX_FDS];
+	size_t n = 0, count;
+	int err = 0;
+
+	if (!json_object_object_get_ex(req, "names", &names) ||
+	    !json_object_is_type(names, json_type_array)) {
+		cmd_fail(r, 2, "missing array member \"names\" (the maps wanted) in the request");
+		return;
+	}
+	count = json_object_array_length(names);
+	if (count > CTL_MAX_FDS) {
+		cmd_fail(r, 2, "at most %d maps per request", CTL_MAX_FDS);
+		return;
+	}
+	list = json_object_new_array();
+	for (size_t i = 0; i < count && !err; i++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(names, i));
+		int fd = name ? readable_map_fd(fwd, name) : -1;
+
+		if (fd < 0) {
+			cmd_fail(r, 2, "no map \"%.64s\" to hand out (%s, %s, %s, ...)",
+			         name ? name : "?", TCFW_MAP_CT, TCFW_MAP_STATS, TCFW_MAP_CONFIG);
+			err = -ENOENT;
+			break;
+		}
+		fd = reopen_read_only(fd);
+		if (fd < 0) {
+			cmd_fail(r, 1, "cannot open map %s read-only: %s", name, strerror(-fd));
+			err = fd;
+			break;
+		}
+		fds[n++] = fd;
+		json_object_array_add(list, json_object_new_string(name));
+	}
+	if (!err) {
+		resp = json_object_new_object();
+		data = json_object_new_object();
+		json_object_object_add(data, "maps", json_object_get(list));
+		json_object_object_add(resp, "ok", json_object_new_boolean(1));
+		json_object_object_add(resp, "data", data);
+		err = control_send_fds(c, resp, fds, n);
+		json_object_put(resp);
+		if (err)
+			cmd_fail(r, 1, "cannot pass the map fds: %s (ask for them first, alone)",
+			         strerror(-err));
+		else
+			r->sent = true;
+	}
+	json_object_put(list);
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]); /* the client has its own copies now */
 }
 
 /* Interfaces: every managed one, plus those the policy names that do not exist (yet). */

@@ -7,6 +7,8 @@
 #ifndef FWD_COMMANDS_H
 #define FWD_COMMANDS_H
 
+#include <stdbool.h>
+
 #include <json-c/json.h>
 
 struct fwd;
@@ -16,6 +18,7 @@ struct cmd_reply {
 	struct json_object *data; /* success: the "data" member (may stay NULL) */
 	char *error; /* failure: malloc'd one-line message (policy diagnostics: several lines) */
 	int status;  /* failure: 1 or 2 */
+	bool sent;   /* the handler answered itself (control_send_fds): nothing more to send */
 };
 
 typedef void (*cmd_handler)(struct fwd *fwd, struct client *c, struct json_object *req,
@@ -29,6 +32,7 @@ const char *cmd_arg_string(struct json_object *req, const char *key, struct cmd_
 int cmd_arg_int64(struct json_object *req, const char *key, long long *out, struct cmd_reply *r);
 
 void cmd_hello(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
+void cmd_maps(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
 void cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
 void cmd_ct_del(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
 void cmd_ct_flush(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);

@@ -55,9 +55,16 @@ static const struct {
 	const char *name;
 	cmd_handler fn;
 } commands[] = {
-    {"hello", cmd_hello},       {"status", cmd_status},           {"ct-del", cmd_ct_del},
-    {"ct-flush", cmd_ct_flush}, {"policy-load", cmd_policy_load}, {"policy-show", cmd_policy_show},
-    {"rule-add", cmd_rule_add}, {"rule-del", cmd_rule_del},       {"rule-list", cmd_rule_list},
+    {"hello", cmd_hello},
+    {"maps", cmd_maps},
+    {"status", cmd_status},
+    {"ct-del", cmd_ct_del},
+    {"ct-flush", cmd_ct_flush},
+    {"policy-load", cmd_policy_load},
+    {"policy-show", cmd_policy_show},
+    {"rule-add", cmd_rule_add},
+    {"rule-del", cmd_rule_del},
+    {"rule-list", cmd_rule_list},
     {"monitor", cmd_monitor},
 };
 
@@ -170,6 +177,15 @@ static void client_send(struct client *c, struct json_object *msg)
 	client_flush(c);
 }
 
+int control_send_fds(struct client *c, struct json_object *msg, const int *fds, size_t nfds)
+{
+	/* The fds travel with the message's first byte, so nothing may be queued before it; a
+	 * client asks for them as its first request and waits for the answer. */
+	if (c->out_len || c->dead)
+		return -EBUSY;
+	return ctl_send_fds(c->conn.fd, msg, fds, nfds);
+}
+
 static void client_send_error(struct client *c, int status, const char *error)
 {
 	struct json_object *resp = json_object_new_object();
@@ -209,6 +225,8 @@ static void dispatch(struct client *c, struct json_object *req)
 	}
 	pr_debug("control: %s from pid %d", name, (int)c->pid);
 	commands[i].fn(fwd, c, req, &r);
+	if (r.sent)
+		return;
 	if (r.status) {
 		client_send_error(c, r.status, r.error ? r.error : "failed (out of memory)");
 		free(r.error);

@@ -24,6 +24,9 @@ void control_close(struct fwd *fwd);
 void control_set_monitor(struct fwd *fwd, struct client *c);
 size_t control_monitor_count(struct fwd *fwd);
 size_t control_client_count(struct fwd *fwd);
+/* Answer c with msg and nfds file descriptors attached (SCM_RIGHTS), at once: only while
+ * nothing else is queued for c (-EBUSY otherwise). 0 or -errno. */
+int control_send_fds(struct client *c, struct json_object *msg, const int *fds, size_t nfds);
 /* Queue {"event": ev} to every monitor client; takes ownership of ev. */
 void control_broadcast_event(struct fwd *fwd, struct json_object *ev);
 

@@ -236,3 +236,118 @@ int ctl_call(struct ctl_conn *c, struct json_object *req, struct json_object **r
 		return -ECONNRESET; /* fwd closed the connection without answering */
 	return err < 0 ? err : 0;
 }
+
+/* ---- file descriptors with a message (SCM_RIGHTS) ---------------------------------------- */
+int ctl_send_fds(int fd, struct json_object *msg, const int *fds, size_t nfds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * CTL_MAX_FDS)];
+	size_t len;
+	const char *text = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &len);
+	struct msghdr mh = {0};
+	struct iovec iov[2];
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (!text)
+		return -ENOMEM;
+	if (nfds > CTL_MAX_FDS)
+		return -EINVAL;
+	iov[0] = (struct iovec){.iov_base = (void *)text, .iov_len = len};
+	iov[1] = (struct iovec){.iov_base = "\n", .iov_len = 1};
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 2;
+	if (nfds) {
+		memset(cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+	}
+	do
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	/* Small and sent into an empty socket buffer: all of it or nothing. */
+	return (size_t)n == len + 1 ? 0 : -EMSGSIZE;
+}
+
+/* ctl_read_some() with recvmsg: the fds that come with the bytes are appended to fds. */
+static int ctl_read_some_fds(struct ctl_conn *c, int *fds, size_t max, size_t *nfds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * CTL_MAX_FDS)];
+	struct msghdr mh = {0};
+	struct iovec iov;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (c->len >= TCFW_CTL_MAX_MSG)
+		return -EMSGSIZE;
+	if (c->cap - c->len < CTL_READ_CHUNK) {
+		size_t cap = c->cap ? c->cap * 2 : 2 * CTL_READ_CHUNK;
+		char *buf;
+
+		while (cap - c->len < CTL_READ_CHUNK)
+			cap *= 2;
+		buf = realloc(c->buf, cap);
+		if (!buf)
+			return -ENOMEM;
+		c->buf = buf;
+		c->cap = cap;
+	}
+	iov = (struct iovec){.iov_base = c->buf + c->len, .iov_len = c->cap - c->len};
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	do
+		n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t k;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			if (*nfds < max)
+				fds[(*nfds)++] = fd;
+			else
+				close(fd); /* more than asked for: not ours to keep */
+		}
+	}
+	c->len += (size_t)n;
+	return (int)(n > 0);
+}
+
+int ctl_call_fds(struct ctl_conn *c, struct json_object *req, struct json_object **resp, int *fds,
+                 size_t max, size_t *nfds)
+{
+	int err = ctl_send(c, req);
+
+	*resp = NULL;
+	*nfds = 0;
+	if (err)
+		return err;
+	for (;;) {
+		int ret = ctl_take_message(c, resp);
+
+		if (ret < 0)
+			return ret;
+		if (ret == 1)
+			return 0;
+		ret = ctl_read_some_fds(c, fds, max, nfds);
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			return -ECONNRESET; /* fwd closed the connection without answering */
+	}
+}

@@ -8,7 +8,8 @@
  * Response: {"ok": true, "data": {...}}                            (data optional)
  *           {"ok": false, "error": "one line", "status": 1|2}     (2: usage error)
  *
- * Commands (fwd/control.c is the authority): hello (pin_dir, pid, version), status, ct-del,
+ * Commands (fwd/control.c is the authority): hello (pin_dir, pid, version), maps (read-only
+ * fds of the maps named in "names", passed with SCM_RIGHTS in the order of "maps"), status, ct-del,
  * ct-flush, policy-load, policy-show, rule-add, rule-del, rule-list, monitor (the connection
  * stays open and fwd streams {"event": {...}} lines until the client closes it).
  *
@@ -49,5 +50,20 @@ int ctl_recv_ready(struct ctl_conn *c, struct json_object **msg);
 
 /* Client convenience: send a request, wait for the response. */
 int ctl_call(struct ctl_conn *c, struct json_object *req, struct json_object **resp);
+
+/*
+ * File descriptors with a message (SCM_RIGHTS): how fwd hands fwctl read-only fds of its maps
+ * ("maps" command), so that fwctl reads them whatever mount namespace it runs in (a bpffs that
+ * fwd mounted under `ip netns exec` is invisible to every other command) and whatever rights
+ * it has on the pins (members of fwd's --group).
+ */
+#define CTL_MAX_FDS 16
+/* Send msg and its newline in one sendmsg with nfds fds attached. For small messages on a
+ * socket with nothing else queued (it does not wait). 0 or -errno. */
+int ctl_send_fds(int fd, struct json_object *msg, const int *fds, size_t nfds);
+/* ctl_call() whose response may carry fds: at most max of them into fds (*nfds of them; the
+ * caller closes them), more are closed. */
+int ctl_call_fds(struct ctl_conn *c, struct json_object *req, struct json_object **resp, int *fds,
+                 size_t max, size_t *nfds);
 
 #endif

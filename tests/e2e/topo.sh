@@ -305,13 +305,32 @@ udp_bound() { # NS ADDR PORT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-# fwctl ARGS...: run fwctl in $FWD_NS against $FWD_SOCKET. Output as fwctl's; exit status as
-# fwctl's. A sanitizer report in its stderr marks the run failed. nsenter (not ip netns exec)
-# keeps the host's mount namespace, where bpffs and the pins are.
+# How fwd and fwctl enter the gateway's namespace, as operators do it:
+#   nsenter  nsenter --net: the host's mount namespace, where the host's bpffs and pins are
+#   ipnetns  ip netns exec: a mount namespace of its own for every command (/sys remounted),
+#            so a bpffs that fwd mounts there is seen by nobody else
+#   host     no namespace at all: fwctl only (it reaches fwd through the socket path)
+FWD_ENTER=${FWD_ENTER:-nsenter}
+FWCTL_ENTER=${FWCTL_ENTER:-$FWD_ENTER}
+# enter_cmd HOW: ENTER_CMD, the command prefix that runs a command in $FWD_NS that way (an array,
+# so that `"${ENTER_CMD[@]}" fwd ... &` gives $! = fwd's own PID: nsenter and ip netns exec
+# both exec the command).
+enter_cmd() {
+	case $1 in
+	nsenter) ENTER_CMD=(nsenter --net="/run/netns/$FWD_NS" --) ;;
+	ipnetns) ENTER_CMD=(ip netns exec "$FWD_NS") ;;
+	host) ENTER_CMD=() ;;
+	*) die "unknown way to enter a namespace: $1" ;;
+	esac
+}
+
+# fwctl ARGS...: run fwctl in $FWD_NS (as $FWCTL_ENTER says) against $FWD_SOCKET. Output as
+# fwctl's; exit status as fwctl's. A sanitizer report in its stderr marks the run failed.
 fwctl() {
 	local errf rc=0
 	errf=$(mktemp "$WORK/fwctl-err.XXXXXX")
-	nsenter --net="/run/netns/$FWD_NS" -- "$FWCTL" --socket "$FWD_SOCKET" "$@" 2>"$errf" || rc=$?
+	enter_cmd "$FWCTL_ENTER"
+	"${ENTER_CMD[@]}" "$FWCTL" --socket "$FWD_SOCKET" "$@" 2>"$errf" || rc=$?
 	cat "$errf" >&2
 	if topo_sanitizer_report "$errf" 2>/dev/null; then
 		topo_mark_failed "sanitizer report from: fwctl $*"
@@ -339,7 +358,8 @@ start_fwd() {
 	TOPO_FWD_LOGS+=("$FWD_LOG")
 	TOPO_PINS+=("$FWD_PIN_DIR")
 	TOPO_SOCKETS+=("$FWD_SOCKET")
-	nsenter --net="/run/netns/$FWD_NS" -- "$FWD" -c "$policy" --pin-dir "$FWD_PIN_DIR" \
+	enter_cmd "$FWD_ENTER"
+	"${ENTER_CMD[@]}" "$FWD" -c "$policy" --pin-dir "$FWD_PIN_DIR" \
 		--socket "$FWD_SOCKET" "$@" >"$FWD_LOG" 2>&1 &
 	FWD_PID=$!
 	TOPO_PIDS+=("$FWD_PID")
