@@ -115,6 +115,11 @@ int cmd_policy_check(struct fwctl *fw, int argc, char **argv)
 	} else {
 		p = policy_parse_file(file, &diags);
 	}
+	/* The same test fwd makes at load: what the datapath cannot hold is an error here too. */
+	if (p && policy_check_fits(p, &diags)) {
+		policy_free(p);
+		p = NULL;
+	}
 
 	out_open_object(NULL);
 	out_str("file", NULL, file);
@@ -128,6 +133,12 @@ int cmd_policy_check(struct fwctl *fw, int argc, char **argv)
 		out_uint("rules", NULL, rules);
 		out_text("%zu zone%s)\n", zones, zones == 1 ? "" : "s");
 		out_uint("zones", NULL, zones);
+		if (!policy_interface_count(p) && !out_is_json())
+			fprintf(stderr,
+			        "%s: warning: no zone names an interface: loaded, it would detach "
+			        "tcfw from every interface (fwd refuses that without --force)\n",
+			        file);
+		out_uint("interfaces", NULL, policy_interface_count(p));
 	}
 	diags_json(&diags);
 	out_close_object();
@@ -142,8 +153,14 @@ int cmd_policy_load(struct fwctl *fw, int argc, char **argv)
 	struct json_object *req, *data;
 	char *text;
 	size_t len;
-	int ret = one_file_arg(fw, argc, argv, "policy load");
+	bool force = argc > 0 && !strcmp(argv[0], "--force");
+	int ret;
 
+	if (force) {
+		argc--;
+		argv++;
+	}
+	ret = one_file_arg(fw, argc, argv, "policy load");
 	if (ret)
 		return ret;
 	ret = read_text(argv[0], &text, &len);
@@ -153,6 +170,8 @@ int cmd_policy_load(struct fwctl *fw, int argc, char **argv)
 	json_object_object_add(req, "name",
 	                       json_object_new_string(strcmp(argv[0], "-") ? argv[0] : STDIN_NAME));
 	json_object_object_add(req, "text", json_object_new_string_len(text, (int)len));
+	if (force)
+		json_object_object_add(req, "force", json_object_new_boolean(1));
 	free(text);
 	ret = daemon_request_once(fw, &d, req, &data);
 	daemon_close(&d);

@@ -51,15 +51,19 @@ static const struct command policy_commands[] = {
      .run = cmd_policy_check,
      .args = "FILE",
      .summary = "parse and check a policy file (no daemon needed)",
-     .help = "Prints every error as FILE:LINE:COL: message and exits 1, or prints\n"
-             "\"FILE: OK (N rules, M zones)\" and exits 0. FILE '-' reads standard input."},
+     .help = "Parses and compiles FILE as `policy load` would, limits of the datapath\n"
+             "included. Prints every error as FILE:LINE:COL: message and exits 1, or prints\n"
+             "\"FILE: OK (N rules, M zones)\" and exits 0 (warnings, such as a policy whose\n"
+             "zones name no interface, on stderr). FILE '-' reads standard input."},
     {.name = "load",
      .run = cmd_policy_load,
-     .args = "FILE",
+     .args = "[--force] FILE",
      .summary = "replace fwd's policy with FILE, atomically",
      .help = "Sends the text to fwd, which parses, compiles and installs it in the standby\n"
              "copy, then switches. A policy with errors changes nothing (they are printed,\n"
-             "exit 1). Established connections survive. FILE '-' reads standard input."},
+             "exit 1). Established connections survive. FILE '-' reads standard input.\n"
+             "A policy whose zones name no interface would detach tcfw from every interface\n"
+             "and leave the gateway unfiltered: fwd refuses it unless --force is given."},
     {.name = "show",
      .run = cmd_policy_show,
      .args = "",

@@ -28,6 +28,14 @@ static struct json_object *install_result(struct fwd *fwd)
 	return o;
 }
 
+/* The request's "force": true (fwctl policy load --force). */
+static bool force_given(struct json_object *req)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(req, "force", &v) && json_object_get_boolean(v);
+}
+
 void cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
                      struct cmd_reply *r)
 {
@@ -56,6 +64,15 @@ void cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
 		return;
 	}
 	policy_diags_free(&diags);
+	if (!policy_interface_count(p) && policy_interface_count(fwd->pol.p) && !force_given(req)) {
+		policy_free(p);
+		cmd_fail(r, 1,
+		         "%s: no zone names an interface: loading it would detach tcfw from "
+		         "every interface and leave the gateway unfiltered; refused, the running "
+		         "policy is unchanged (`fwctl policy load --force` does it on purpose)",
+		         name);
+		return;
+	}
 	if (policy_install(fwd, p, name, POLICY_HITS_RESET, err, sizeof(err))) {
 		policy_free(p);
 		cmd_fail(r, 1, "%s (the running policy is unchanged)", err);
@@ -80,6 +97,15 @@ int fwd_reload_policy_file(struct fwd *fwd)
 		return -1;
 	}
 	policy_diags_free(&diags);
+	if (!policy_interface_count(p) && policy_interface_count(fwd->pol.p)) {
+		pr_warn(
+		    "reload of %s refused, the running policy stays: no zone names an interface, "
+		    "so it would detach tcfw from every interface and leave the gateway "
+		    "unfiltered (`fwctl policy load --force FILE` does it on purpose)",
+		    fwd->opt.policy_path);
+		policy_free(p);
+		return -1;
+	}
 	if (policy_install(fwd, p, fwd->opt.policy_path, POLICY_HITS_RESET, err, sizeof(err))) {
 		pr_warn("reload of %s failed, the running policy stays: %s", fwd->opt.policy_path,
 		        err);

@@ -36,9 +36,19 @@ static struct policy *load_policy_file(const char *path)
 	struct policy_diags diags = {0};
 	struct policy *p = policy_parse_file(path, &diags);
 
+	/* What the datapath cannot hold is refused here too, before anything is touched. */
+	if (p && policy_check_fits(p, &diags)) {
+		policy_free(p);
+		p = NULL;
+	}
 	if (!p) {
 		policy_diags_print(&diags, stderr);
 		pr_warn("policy %s not loaded: fwd changed nothing", path);
+	} else if (!policy_interface_count(p)) {
+		pr_warn(
+		    "policy %s: no zone names an interface, so fwd filters nothing (and detaches "
+		    "from every interface an earlier fwd attached to): add a `zone NAME { IFACE }`",
+		    path);
 	}
 	policy_diags_free(&diags);
 	return p;

@@ -53,18 +53,21 @@ static int split_chains(const struct policy *p, struct chain_rules cr[TCFW_CHAIN
                         struct policy_diags *diags)
 {
 	size_t count[TCFW_CHAIN_MAX] = {0};
+	const struct pol_rule *first_over[TCFW_CHAIN_MAX] = {0};
 	int nerr = 0;
 
 	for (size_t i = 0; i < p->nrules; i++)
-		count[p->rules[i]->chain]++;
+		if (++count[p->rules[i]->chain] == TCFW_POLICY_MAX_RULES + 1)
+			first_over[p->rules[i]->chain] = p->rules[i];
 	for (int c = 0; c < TCFW_CHAIN_MAX; c++) {
 		cr[c].chain = (enum tcfw_chain)c;
 		if (count[c] > TCFW_POLICY_MAX_RULES) {
-			pol_diag(
-			    diags, p->name, 0, 0,
-			    "chain %s has %zu rules: at most %d fit in the datapath; merge rules "
-			    "with sets or port lists",
-			    chain_names[c], count[c], TCFW_POLICY_MAX_RULES);
+			/* At the first rule that does not fit, so an editor can jump there. */
+			pol_diag(diags, p->name, first_over[c]->loc.line, first_over[c]->loc.col,
+			         "chain %s has %zu rules: at most %d fit in the datapath, this is "
+			         "rule %d of it; merge rules with sets or port lists",
+			         chain_names[c], count[c], TCFW_POLICY_MAX_RULES,
+			         TCFW_POLICY_MAX_RULES + 1);
 			nerr++;
 		}
 		cr[c].v = calloc(count[c] ? count[c] : 1, sizeof(*cr[c].v));
@@ -159,6 +162,16 @@ int policy_compile(const struct policy *p, __u8 copy, struct policy_image *img,
 	}
 	if (fill_classes(&c) < 0)
 		goto oom;
+	/* Each copy gets half of the tries: the standby copy is written while the active one
+	 * still holds its entries. */
+	if (img->nsrc > TCFW_POLICY_MAX_PREFIXES / TCFW_POLICY_COPIES ||
+	    img->ndst > TCFW_POLICY_MAX_PREFIXES / TCFW_POLICY_COPIES) {
+		pol_diag(diags, p->name, 0, 0,
+		         "the policy needs %zu source and %zu destination prefix entries: at most "
+		         "%d each fit in the datapath; merge prefixes into larger ones",
+		         img->nsrc, img->ndst, TCFW_POLICY_MAX_PREFIXES / TCFW_POLICY_COPIES);
+		goto out;
+	}
 	fill_meta(p, img);
 	rc = 0;
 	goto out;
@@ -179,6 +192,16 @@ out:
 		free(cr[ch].v);
 	if (rc < 0)
 		policy_image_free(img);
+	return rc;
+}
+
+int policy_check_fits(const struct policy *p, struct policy_diags *diags)
+{
+	struct policy_image img;
+	int rc = policy_compile(p, 0, &img, diags);
+
+	if (rc == 0)
+		policy_image_free(&img);
 	return rc;
 }
 

@@ -199,6 +199,15 @@ size_t policy_zone_ifcount(const struct policy *p, size_t zone)
 	return p && zone < p->nzones ? p->zones[zone].nif : 0;
 }
 
+size_t policy_interface_count(const struct policy *p)
+{
+	size_t n = 0;
+
+	for (size_t z = 0; p && z < p->nzones; z++)
+		n += p->zones[z].nif;
+	return n;
+}
+
 const char *policy_zone_ifname(const struct policy *p, size_t zone, size_t i)
 {
 	if (!p || zone >= p->nzones || i >= p->zones[zone].nif)

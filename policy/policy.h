@@ -55,6 +55,9 @@ size_t policy_zone_ifcount(const struct policy *p, size_t zone);
 const char *policy_zone_ifname(const struct policy *p, size_t zone, size_t i);
 /* Zone id (its index, the id the compiler uses) of an interface name, or -1. */
 int policy_zone_of_ifname(const struct policy *p, const char *ifname);
+/* How many interfaces the zones name, all zones together. A policy without any would detach
+ * tcfw from every interface: fwd refuses to load one unless told to (and warns at start). */
+size_t policy_interface_count(const struct policy *p);
 
 /* Timeouts in seconds, indexed by enum tcfw_ct_state: netfilter's defaults overridden by the
  * policy's timeouts { } block. */
@@ -121,5 +124,9 @@ struct policy_image {
 int policy_compile(const struct policy *p, __u8 copy, struct policy_image *img,
                    struct policy_diags *diags);
 void policy_image_free(struct policy_image *img);
+/* Does p fit the datapath? The test policy_compile() makes at load (rules per chain, rule
+ * classes, prefixes), with nothing loaded: `fwctl policy check` and fwd before it touches the
+ * datapath run it, so they refuse exactly what a load would. 0, or -1 with diags. */
+int policy_check_fits(const struct policy *p, struct policy_diags *diags);
 
 #endif

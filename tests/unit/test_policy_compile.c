@@ -1165,10 +1165,20 @@ static void test_rules_per_chain_limit(void **state)
 	p = parse_or_fail(text, "16385 output rules");
 	assert_int_equal(policy_compile(p, 0, &img, &d), -1);
 	assert_int_equal(d.n, 1);
-	assert_string_equal(d.v[0].msg, "chain output has 16385 rules: at most 16384 fit in the "
-	                                "datapath; merge rules with sets or port lists");
+	assert_string_equal(d.v[0].msg,
+	                    "chain output has 16385 rules: at most 16384 fit in the datapath, this "
+	                    "is rule 16385 of it; merge rules with sets or port lists");
+	/* Where an editor can go: the first rule that does not fit. */
+	assert_int_equal(d.v[0].line, TCFW_POLICY_MAX_RULES + 1);
+	assert_int_equal(d.v[0].col, 1);
 	assert_null(img.scalar);
 	assert_null(img.classes);
+	policy_diags_free(&d);
+	/* policy check and fwd's start make the same test without compiling for real. */
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(policy_check_fits(p, &d), -1);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].line, TCFW_POLICY_MAX_RULES + 1);
 	policy_diags_free(&d);
 	policy_free(p);
 	free(text);
