@@ -126,7 +126,7 @@ int cmd_stats(struct fwctl *fw, int argc, char **argv)
 	(void)argv;
 	if (argc > 0)
 		return fwctl_usage_error(fw, "'stats' takes no arguments");
-	ret = daemon_hello(fw, &d);
+	ret = daemon_maps(fw, &d);
 	if (ret) {
 		daemon_close(&d);
 		return ret;

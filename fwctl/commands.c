@@ -155,15 +155,16 @@ static const struct command top_commands[] = {
 };
 
 /* ---- lookup ----------------------------------------------------------------------------- */
-static const char *const global_options[] = {"-j", "--json",   "-v",        "--verbose",
-                                             "-s", "--socket", "--version", NULL};
+static const char *const global_options[] = {
+    "-j", "--json", "-v", "--verbose", "-s", "--socket", "--pin-dir", "--version", NULL};
 
 static bool is_global_option(const char *arg)
 {
 	for (size_t i = 0; global_options[i]; i++)
 		if (strcmp(arg, global_options[i]) == 0)
 			return true;
-	return strncmp(arg, "--socket=", 9) == 0 || strcmp(arg, "-vv") == 0;
+	return strncmp(arg, "--socket=", 9) == 0 || strncmp(arg, "--pin-dir=", 10) == 0 ||
+	       strcmp(arg, "-vv") == 0;
 }
 
 /* Exact name, else the one child that word is a prefix of. NULL with a message otherwise. */
@@ -243,8 +244,8 @@ static void print_row(FILE *f, const char *group, const struct command *c)
 
 void commands_print_usage(FILE *f)
 {
-	fprintf(f, "usage: fwctl [--socket PATH] [-j|--json] [-v] [-h|--help] [--version] COMMAND "
-	           "...\n\n"
+	fprintf(f, "usage: fwctl [--socket PATH] [--pin-dir DIR] [-j|--json] [-v] [-h|--help] "
+	           "[--version] COMMAND ...\n\n"
 	           "fwctl talks to fwd, the tcfw daemon: it lists connections and counters, loads\n"
 	           "and edits the policy, and follows events.\n\nCommands:\n");
 	for (const struct command *c = top_commands; c->name; c++) {
@@ -258,6 +259,9 @@ void commands_print_usage(FILE *f)
 	fprintf(f,
 	        "\nGlobal options (before the command):\n"
 	        "  -s, --socket PATH  fwd's control socket (default %s)\n"
+	        "      --pin-dir DIR  listings (ct, nat, stats) read the maps pinned in DIR,\n"
+	        "                     without fwd; with no fwd answering and no --pin-dir, they\n"
+	        "                     read the datapath attached to this namespace's interfaces\n"
 	        "  -j, --json         JSON output for every listing\n"
 	        "  -v, --verbose      more detail (-vv: also the messages exchanged with fwd)\n"
 	        "  -h, --help         this help; 'fwctl help COMMAND' or 'fwctl COMMAND --help'\n"

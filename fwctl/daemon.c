@@ -4,11 +4,14 @@
  * can fail turned into one line for the operator.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "attached.h"
 #include "daemon.h"
+#include "owner.h"
 #include "tcfw_abi.h"
 #include "log.h"
 
@@ -191,4 +194,62 @@ int daemon_hello(struct fwctl *fw, struct daemon *d)
 	json_object_put(data);
 	daemon_get_maps(d);
 	return FWCTL_EXIT_OK;
+}
+
+/* No fwd answers: the maps of a datapath attached here, if there is one. */
+static int maps_of_attached(struct fwctl *fw, struct daemon *d, const char *why)
+{
+	static const char *const wanted[] = {TCFW_MAP_CT, TCFW_MAP_CT_REPLY, TCFW_MAP_STATS,
+	                                     TCFW_MAP_CONFIG, TCFW_MAP_POL_META};
+	struct attached_dp a;
+	char who[512];
+	int ret = attached_find_any(&a);
+
+	if (ret <= 0) {
+		fprintf(stderr, "fwctl: %s\n", why);
+		if (ret < 0)
+			fprintf(stderr,
+			        "fwctl: and no datapath attached here could be read: %s%s\n",
+			        strerror(-ret), ret == -EPERM ? " (run as root)" : "");
+		return FWCTL_EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+		int fd = attached_map_fd(&a, wanted[i]);
+
+		if (fd < 0 || d->nmaps >= CTL_MAX_FDS)
+			continue;
+		d->map_fd[d->nmaps] = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		snprintf(d->map_name[d->nmaps], sizeof(d->map_name[0]), "%s", wanted[i]);
+		if (d->map_fd[d->nmaps] >= 0)
+			d->nmaps++;
+	}
+	owner_describe(&a.owner, who, sizeof(who));
+	snprintf(d->pin_dir, sizeof(d->pin_dir), "%s",
+	         a.owner.pin_dir[0] ? a.owner.pin_dir : "(not pinned here)");
+	fprintf(stderr,
+	        "fwctl: no fwd answers at %s: reading the datapath attached to %s directly (run "
+	        "by %s, which is %s)\n",
+	        fw->socket_path, a.ifname, who, owner_alive(&a.owner) ? "still running" : "gone");
+	attached_close(&a);
+	return FWCTL_EXIT_OK;
+}
+
+int daemon_maps(struct fwctl *fw, struct daemon *d)
+{
+	char err[512];
+	int ret;
+
+	if (fw->pin_dir) {
+		snprintf(d->pin_dir, sizeof(d->pin_dir), "%s", fw->pin_dir);
+		return FWCTL_EXIT_OK;
+	}
+	ret = ctl_connect(&d->conn, fw->socket_path, err, sizeof(err));
+	if (ret == -ENOENT || ret == -ECONNREFUSED)
+		return maps_of_attached(fw, d, err);
+	if (ret < 0) {
+		fprintf(stderr, "fwctl: %s\n", err);
+		return FWCTL_EXIT_FAILURE;
+	}
+	d->connected = true;
+	return daemon_hello(fw, d);
 }

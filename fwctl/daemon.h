@@ -45,6 +45,14 @@ int daemon_request_once(struct fwctl *fw, struct daemon *d, struct json_object *
  * the exit status. */
 int daemon_hello(struct fwctl *fw, struct daemon *d);
 
+/*
+ * Where listings read the maps from, in this order: the pins in --pin-dir (no fwd asked);
+ * fwd's fds (daemon_hello); when no fwd answers on the socket, the datapath attached to an
+ * interface of this network namespace (a fwd stopped with --keep or killed: its programs and
+ * maps live on), said on stderr. 0 with d ready for maps_open(), or the exit status (printed).
+ */
+int daemon_maps(struct fwctl *fw, struct daemon *d);
+
 /* Small json-c getters with defaults, for reading fwd's answers. */
 const char *json_get_str(struct json_object *o, const char *key, const char *dflt);
 long long json_get_int(struct json_object *o, const char *key, long long dflt);

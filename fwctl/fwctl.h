@@ -20,6 +20,7 @@ struct command;
 /* One run of fwctl: the global options and the command being run (for its usage line). */
 struct fwctl {
 	const char *socket_path;
+	const char *pin_dir; /* --pin-dir: read the maps pinned there, without asking fwd */
 	bool json;
 	int verbose;
 	const struct command *cmd;

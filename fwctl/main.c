@@ -16,10 +16,15 @@
 
 /* "+" stops at the first word that is not an option: everything after it is the command's. */
 static const char short_options[] = "+s:jvhV";
+enum { OPT_PIN_DIR = 256 };
 static const struct option long_options[] = {
-    {"socket", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
-    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+    {"socket", required_argument, NULL, 's'},
+    {"json", no_argument, NULL, 'j'},
+    {"pin-dir", required_argument, NULL, OPT_PIN_DIR},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 int main(int argc, char **argv)
@@ -36,6 +41,9 @@ int main(int argc, char **argv)
 		case 'j':
 			fw.json = true;
 			break;
+		case OPT_PIN_DIR:
+			fw.pin_dir = optarg;
+			break;
 		case 'v':
 			fw.verbose++;
 			break;
@@ -46,7 +54,11 @@ int main(int argc, char **argv)
 			printf("fwctl (tcfw) %s\n", TCFW_VERSION);
 			return FWCTL_EXIT_OK;
 		default:
-			if (optopt == 's')
+			if (optopt == OPT_PIN_DIR)
+				fprintf(stderr,
+				        "fwctl: --pin-dir needs a directory (fwd's --pin-dir, "
+				        "default " TCFW_DEFAULT_PIN_DIR ")\n");
+			else if (optopt == 's')
 				fprintf(stderr,
 				        "fwctl: --socket needs a path (fwd's control socket, "
 				        "default %s)\n",

@@ -108,7 +108,7 @@ int ct_view_open(struct fwctl *fw, struct ct_view *v)
 	memset(v, 0, sizeof(*v));
 	v->m.ct_fd = -1;
 	v->m.reply_fd = -1; /* listings never delete: fwd does that for `ct del` */
-	ret = daemon_hello(fw, &v->d);
+	ret = daemon_maps(fw, &v->d);
 	if (ret)
 		return ret;
 	v->m.ct_fd =

@@ -12,8 +12,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define FWD_TC_HANDLE   0x7cf
-#define FWD_TC_PRIORITY 1
+#include "attached.h"
+
+#define FWD_TC_HANDLE   TCFW_TC_HANDLE
+#define FWD_TC_PRIORITY TCFW_TC_PRIORITY
 
 /* Create the clsact qdisc if needed (*created_qdisc says whether this call made it) and attach
  * or replace both programs. 0, or -errno with "cannot attach to NAME: reason (what to do)" in

@@ -25,6 +25,7 @@
 #include "attached.h"
 #include "datapath.h"
 #include "owner.h"
+#include "pin_lock.h"
 
 static bool map_is_pinned_by_us(const struct bpf_map *map)
 {
@@ -319,7 +320,7 @@ int datapath_open(struct datapath *dp, const struct datapath_opts *o)
 	err = bpffs_prepare(o->pin_dir, &dp->created_pin_dir);
 	if (err)
 		return err;
-	err = owner_lock_pin_dir(o->pin_dir, &dp->lock_fd);
+	err = pin_dir_lock(o->pin_dir, &dp->lock_fd);
 	if (err) {
 		/* Whatever is in the pin dir is the other fwd's. */
 		dp->created_pin_dir = false;

@@ -5,7 +5,8 @@
 # fwd; the next fwd finds the datapath through the programs attached to its interfaces and
 # takes it over. An iperf3 transfer through masquerade runs across a SIGKILL + start and a
 # --keep stop + start: no 1 s interval without data, the same connection entry afterwards.
-# fwctl works the same run under ip netns exec, under nsenter, and from the host namespace.
+# fwctl works the same run under ip netns exec, under nsenter, and from the host namespace, and
+# while no fwd runs it reads the datapath attached to the interfaces.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init restart_netns_exec
@@ -57,6 +58,15 @@ round() { # NAME: stop fwd that way in the middle of a transfer, start a new one
 	esac
 	assert_eq "$name: tcfw programs on lan0 with fwd gone" 2 \
 		"$(($(tcfw_filters lan0 ingress) + $(tcfw_filters lan0 egress)))"
+	local how n
+	for how in ipnetns nsenter; do
+		# No fwd, no pins this fwctl can see: it reads the datapath attached to lan0.
+		n=$(FWCTL_ENTER=$how fwctl -j ct count proto tcp dport "$IPERF_PORT" | jq .count) ||
+			die "$name: fwctl ct count under $how without fwd failed"
+		assert_ge "$name: iperf3 connections fwctl sees under $how with fwd gone" 1 "$n"
+		FWCTL_ENTER=$how fwctl -j stats >/dev/null || die "$name: fwctl stats under $how without fwd failed"
+		FWCTL_ENTER=$how fwctl -j nat list >/dev/null || die "$name: fwctl nat list under $how without fwd failed"
+	done
 
 	step "$name: a new fwd, again by ip netns exec, takes over"
 	start_fwd "$WORK/policy.conf" --keep

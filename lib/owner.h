@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * owner.h - one datapath, one fwd. The owner record (struct tcfw_owner in map "config") says
- * which fwd runs a datapath; an exclusive lock on the pin dir keeps a second fwd from using
- * the same pins while the first lives. The lock is an flock on the pin dir itself: the kernel
- * drops it when its holder dies, however it dies, so a crashed fwd never blocks its successor.
+ * owner.h - the owner record of a datapath (struct tcfw_owner in map "config"): which fwd runs
+ * it. fwd writes it at start; a second fwd reads it to name the first (and to tell a live one
+ * from one that is gone), fwctl to say whose datapath it reads when no fwd answers.
  */
-#ifndef FWD_OWNER_H
-#define FWD_OWNER_H
+#ifndef TCFW_OWNER_H
+#define TCFW_OWNER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,9 +20,5 @@ bool owner_alive(const struct tcfw_owner *o);
 void owner_describe(const struct tcfw_owner *o, char *buf, size_t len);
 /* The owner record in the map "config" whose fd is given: 0, or -errno. */
 int owner_read(int config_fd, struct tcfw_owner *o);
-
-/* Lock pin_dir for this fwd (kept until exit; *fd is the lock). -EBUSY, with a message that
- * names the fwd holding it, when another one does. */
-int owner_lock_pin_dir(const char *pin_dir, int *fd);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,7 +13,6 @@
 
 #include "log.h"
 
-#include "attach.h"
 #include "attached.h"
 #include "owner.h"
 
@@ -20,7 +20,7 @@ int attached_prog_id(int ifindex, bool ingress, __u32 *prog_id)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 	            .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FWD_TC_HANDLE, .priority = FWD_TC_PRIORITY);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TCFW_TC_HANDLE, .priority = TCFW_TC_PRIORITY);
 	int err = bpf_tc_query(&hook, &opts);
 
 	*prog_id = 0;
@@ -122,6 +122,30 @@ int attached_find(const char *const *ifnames, size_t n, struct attached_dp *a)
 		return 1;
 	}
 	return 0;
+}
+
+int attached_find_any(struct attached_dp *a)
+{
+	struct if_nameindex *ifs = if_nameindex();
+	const char **names;
+	size_t n = 0;
+	int ret;
+
+	if (!ifs)
+		return -errno;
+	while (ifs[n].if_index)
+		n++;
+	names = calloc(n ? n : 1, sizeof(*names));
+	if (!names) {
+		if_freenameindex(ifs);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		names[i] = ifs[i].if_name;
+	ret = attached_find(names, n, a);
+	free(names);
+	if_freenameindex(ifs);
+	return ret;
 }
 
 int attached_check_free(int ifindex, const char *ifname, __u32 ct_id, char *why, size_t len)

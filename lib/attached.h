@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * attached.h - the tcfw programs attached to an interface (the filters at our fixed handle
- * and priority, attach.h), seen from the kernel rather than from pins: which program, which
- * maps it uses, and which fwd runs it. This is how a fwd
+ * and priority), seen from the kernel rather than from pins: which program, which maps it
+ * uses, and which fwd runs it. This is how fwctl reads a datapath whose fwd is gone, and a fwd
  *  - takes over a datapath whose pins it cannot see (a fwd started by `ip netns exec` pins in
  *    a bpffs of its own mount namespace, which ends with it; the programs and their maps stay
  *    attached), and
  *  - refuses an interface that another fwd's datapath filters, naming that fwd.
  */
-#ifndef FWD_ATTACHED_H
-#define FWD_ATTACHED_H
+#ifndef TCFW_ATTACHED_H
+#define TCFW_ATTACHED_H
 
 #include <net/if.h>
 #include <stdbool.h>
@@ -18,6 +18,11 @@
 #include <linux/bpf.h>
 
 #include "tcfw_abi.h"
+
+/* Our filters' fixed handle and priority on the clsact hooks: a new fwd replaces an old one's
+ * programs in place, and anyone can find them without knowing which programs they are. */
+#define TCFW_TC_HANDLE   0x7cf
+#define TCFW_TC_PRIORITY 1
 
 #define ATTACHED_MAX_MAPS 64
 
@@ -46,6 +51,8 @@ int attached_map_fd(const struct attached_dp *a, const char *name);
 /* The first of the named interfaces that carries a tcfw program: 1 with *a open (close it),
  * 0 when none does, -errno. */
 int attached_find(const char *const *ifnames, size_t n, struct attached_dp *a);
+/* The same over every interface of this network namespace. */
+int attached_find_any(struct attached_dp *a);
 
 /*
  * Is ifindex free for the datapath whose map "ct" has id ct_id? 0 when it carries no tcfw
