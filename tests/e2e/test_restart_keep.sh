@@ -50,6 +50,8 @@ round() {
 	assert_eq "$name: wan0 still has the datapath attached" yes "$(filters_attached wan0 && echo yes || echo no)"
 	[ -e "$FWD_PIN_DIR/$TCFW_MAP_CT" ] || die "$name: the ct map pin $FWD_PIN_DIR/$TCFW_MAP_CT is gone after SIG$sig"
 	ok "$name: ct map still pinned at $FWD_PIN_DIR/$TCFW_MAP_CT"
+	assert_ge "$name: iperf3 connections fwctl --pin-dir reads with fwd gone" 1 \
+		"$(fwctl --pin-dir "$FWD_PIN_DIR" -j ct count proto tcp dport "$IPERF_PORT" | jq .count)"
 
 	step "$name: a new fwd takes over the same pin directory"
 	start_fwd "$WORK/policy.conf" --keep
