@@ -73,7 +73,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 DP_BIN := $(if $(DP_SRCS),$(OUT)/tests/datapath/dp_test)
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all deps demo test test-unit test-docs test-datapath test-e2e bench clean format
+.PHONY: all deps demo test test-unit test-docs test-datapath test-e2e test-fuzz fuzz bench clean format
 all: $(BPF_OBJS) $(SKELS) $(FWD) $(FWCTL) $(UNIT_BINS) $(DP_BIN) $(BENCH_BINS)
 
 # ---- datapath ----------------------------------------------------------------------------------
@@ -131,6 +131,23 @@ $(OUT)/bench/%: $(OUT)/obj/bench/%.o $(call obj,$(BENCH_COMMON_SRCS)) $(LIBPOLIC
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# libFuzzer targets (tests/fuzz): clang with -fsanitize=fuzzer,address,undefined over the
+# user-space sources they exercise, in build/fuzz. tests/run-all.sh's fuzz layer runs each for a
+# few seconds; tests/fuzz/README.md says how to run them for hours.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -Wall -Wextra -Werror -Wno-string-concatenation -I. -Ibpf -Ilib \
+	-Ipolicy $(PKG_CFLAGS)
+# lib/ files that need the BPF skeleton or a running datapath are left out: the targets never
+# reach them.
+FUZZ_LIB_SRCS := $(POLICY_SRCS) $(filter-out lib/policy_maps.c,$(LIB_SRCS))
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) | $(SKELS)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_LIB_SRCS) $(PKG_LIBS) -o $@
+fuzz: $(FUZZ_BINS)
+
 # ---- entry points ------------------------------------------------------------------------------
 deps:
 	$(Q)scripts/install-deps.sh
@@ -140,11 +157,14 @@ demo: deps
 	$(Q)scripts/demo.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all fuzz
 	$(Q)$(MAKE) --no-print-directory SAN=1 all-user
 	$(Q)tests/run-all.sh
 
 # The sanitizer build too: the suites run it where it exists, and a stale one would test old code.
+test-fuzz: fuzz
+	$(Q)tests/run-all.sh fuzz
+
 test-unit test-docs test-datapath test-e2e: all
 	$(Q)$(MAKE) --no-print-directory SAN=1 all-user
 	$(Q)tests/run-all.sh $(patsubst test-%,%,$@)

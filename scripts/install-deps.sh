@@ -8,7 +8,7 @@ PACKAGES=(
 	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 	libmnl-dev libnl-3-dev libnl-route-3-dev libjson-c-dev clang-format
 	# tests
-	libcmocka-dev iproute2 iperf3 netcat-openbsd iputils-ping iputils-tracepath curl
+	libcmocka-dev libclang-rt-14-dev iproute2 iperf3 netcat-openbsd iputils-ping iputils-tracepath curl
 	python3 jq procps ethtool hping3 nmap passwd util-linux
 	# bench
 	nftables wrk nginx-light gnuplot-nox
