@@ -48,6 +48,7 @@ enum ct_step {
 	CT_STEP_QUIET,   /* accepted, counted, but the connection's timeout is not refreshed */
 	CT_STEP_INVALID, /* not acceptable in this state: the packet is INVALID */
 	CT_STEP_REOPEN,  /* a SYN on a closed connection: forget it and open a new one */
+	CT_STEP_IGNORED, /* the table ignores it (sIG): pass, change nothing, windows unchecked */
 };
 
 /* netfilter's enum tcp_bit_set: the packet classes, in table order. */
@@ -158,7 +159,7 @@ static __always_inline int tcp_step(union ct_word *w, __u8 dir, __u8 cls)
 	case sIG:
 		/* Might be valid or not (a SYN in ESTABLISHED, a late SYN-ACK ...): pass it,
 		 * change nothing; the endpoints sort it out with a RST or an ACK. */
-		return CT_STEP_QUIET;
+		return CT_STEP_IGNORED;
 	case sSS:
 		if (old == sTW || old == sCL)
 			return CT_STEP_REOPEN;

@@ -151,9 +151,12 @@ void pkt_tcp(struct pkt *p, uint16_t sport, uint16_t dport, uint8_t flags)
 	p->l4_proto = IPPROTO_TCP;
 	put16(p, sport);
 	put16(p, dport);
-	put32(p, 1000);                       /* seq */
-	put32(p, (flags & F_ACK) ? 2000 : 0); /* ack */
-	put8(p, 5 << 4);                      /* data offset: 20 bytes */
+	/* Both ends use the same numbers: a SYN at 1000, everything after it at 1001, every ACK
+	 * acknowledging 1001. So any sequence of these packets, in either direction, is in the
+	 * window conntrack tracks (tcp_window.h); cases about windows set their own numbers. */
+	put32(p, (flags & F_SYN) ? 1000 : 1001); /* seq */
+	put32(p, (flags & F_ACK) ? 1001 : 0);    /* ack */
+	put8(p, 5 << 4);                         /* data offset: 20 bytes */
 	put8(p, flags);
 	put16(p, 65535); /* window */
 	put16(p, 0);     /* checksum: pkt_finish */
