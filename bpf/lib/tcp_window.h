@@ -21,14 +21,16 @@
  * The first two failing make the segment INVALID. The last two are netfilter's tolerances
  * for retransmissions of data already acknowledged and overly delayed ACKs: such a segment
  * passes (TCPW_IGNORE: it changes nothing and does not refresh the timeout), so that the
- * receiver can answer it and a connection that lost ACKs does not stall.
+ * receiver can answer it and a connection that lost ACKs does not stall. Unlike netfilter,
+ * only up to one more window back (tcpw_old_span()): a segment further off is INVALID.
  *
  * RST (RFC 5961): one whose seq is behind what the receiver acknowledged, or beyond the right
  * edge, is INVALID. One in the window closes the connection when its seq is exactly what the
  * receiver expects (its highest ack; or the sender's next seq, netfilter's "RST after data"
  * train); otherwise, on an established connection, the endpoint answers it with a challenge
  * ACK and keeps the connection: so does this (TCPW_RST_INEXACT: pass, change nothing). On a
- * connection that is not established (closing, say), an inexact in-window RST closes it too.
+ * connection that is closing (FIN_WAIT and after), and for an RST with seq 0 (the answer to a
+ * SYN) before it is established, any RST ends it, as in netfilter since Linux 6.7.
  *
  * Windows not known yet: a direction whose td_maxwin is 0 learns from its first segment. From
  * a SYN, as above; from anything else (an entry made before windows were tracked, or picked
@@ -63,6 +65,8 @@
 #define TCPW_STATE_SYN_SENT    TCFW_CT_TCP_SYN_SENT
 #define TCPW_STATE_SYN_RECV    TCFW_CT_TCP_SYN_RECV
 #define TCPW_STATE_ESTABLISHED TCFW_CT_TCP_ESTABLISHED
+#define TCPW_STATE_FIN_WAIT    TCFW_CT_TCP_FIN_WAIT /* FIN_WAIT to CLOSE: closing */
+#define TCPW_STATE_CLOSE       TCFW_CT_TCP_CLOSE
 
 /* TCP header flags, as in the flags byte. */
 #define TCPW_FIN 0x01
@@ -128,6 +132,20 @@ static __always_inline bool seq_after(__u32 a, __u32 b)
 static __always_inline __u32 tcpw_maxackwin(const struct tcpw_dir *snd)
 {
 	return snd->w.td_maxwin > TCPW_MAXACKWINCONST ? snd->w.td_maxwin : TCPW_MAXACKWINCONST;
+}
+
+/*
+ * How far below the left edge (or below the oldest acceptable ack) a segment may still be
+ * passed as old. netfilter passes anything below; but a sender never has more than a window
+ * outstanding, so a segment one more window behind is no retransmission, it is a forgery or
+ * garbage: INVALID. Capped so that the whole range stays well inside the 2^31 that serial
+ * arithmetic can compare (a guessed scale makes windows up to 2^30).
+ */
+static __always_inline __u32 tcpw_old_span(const struct tcpw_dir *d)
+{
+	__u32 span = tcpw_maxackwin(d);
+
+	return span > (1U << 29) ? (1U << 29) : span;
 }
 
 /**
@@ -237,6 +255,13 @@ static __always_inline int tcp_window(struct tcpw_dir *snd, struct tcpw_dir *rcv
 		return TCPW_ACCEPT;
 	}
 
+	/* RST on a connection that is not established: one with seq 0 answers a SYN that was let
+	 * through; on a closing one the peer (or a NAT) may already have reused the tuple. Either
+	 * way it ends the connection without a look at the window (netfilter, since 6.7). */
+	if (rst && !(c->state == TCPW_STATE_ESTABLISHED && c->assured) &&
+	    (seq == 0 || (c->state >= TCPW_STATE_FIN_WAIT && c->state <= TCPW_STATE_CLOSE)))
+		return TCPW_ACCEPT;
+
 	/* RST: the receiver's RFC 5961 check, before the window (netfilter's tcp_packet()). */
 	if (rst && (rcv->flags & TCFW_TCPW_MAXACK_SET)) {
 		if (seq_before(seq, rcv->w.td_maxack))
@@ -274,8 +299,6 @@ static __always_inline int tcp_window(struct tcpw_dir *snd, struct tcpw_dir *rcv
 
 	if (!(seg->flags & TCPW_ACK) || (rst && ack == 0))
 		ack = rcv->w.td_end; /* no ACK (or a broken RST-ACK with ack 0): as if all acked */
-	if (rst && seq == 0 && c->state == TCPW_STATE_SYN_SENT)
-		seq = end = snd->w.td_end; /* a RST answering the SYN carries seq 0 */
 
 	if (rcv->w.td_maxwin == 0) {
 		/* The other direction not seen yet: nothing to judge against. Learn. */
@@ -301,10 +324,19 @@ static __always_inline int tcp_window(struct tcpw_dir *snd, struct tcpw_dir *rcv
 	}
 	if (!seq_before(ack, rcv->w.td_end + 1))
 		return liberal && !rst ? TCPW_ACCEPT : TCPW_INVALID; /* acks data never sent */
-	if (!seq_after(end, snd->w.td_end - rcv->w.td_maxwin - 1))
-		return TCPW_IGNORE; /* data already acknowledged, sent again */
-	if (!seq_after(ack, rcv->w.td_end - tcpw_maxackwin(snd) - 1))
-		return TCPW_IGNORE; /* an ACK overtaken by later ones */
+	if (!seq_after(end, snd->w.td_end - rcv->w.td_maxwin - 1)) {
+		/* Data already acknowledged, sent again: passed so that the receiver ACKs once
+		 * more (its ACKs may have been lost). Only up to another window back, though. */
+		if (!seq_after(end, snd->w.td_end - rcv->w.td_maxwin - tcpw_old_span(rcv) - 1))
+			return liberal && !rst ? TCPW_ACCEPT : TCPW_INVALID;
+		return TCPW_IGNORE;
+	}
+	if (!seq_after(ack, rcv->w.td_end - tcpw_maxackwin(snd) - 1)) {
+		/* An ACK overtaken by later ones: passed, learnt from not. */
+		if (!seq_after(ack, rcv->w.td_end - tcpw_maxackwin(snd) - tcpw_old_span(snd) - 1))
+			return liberal && !rst ? TCPW_ACCEPT : TCPW_INVALID;
+		return TCPW_IGNORE;
+	}
 
 	if (inexact)
 		return TCPW_RST_INEXACT;

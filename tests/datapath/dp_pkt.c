@@ -163,6 +163,28 @@ void pkt_tcp(struct pkt *p, uint16_t sport, uint16_t dport, uint8_t flags)
 	put16(p, 0);     /* urgent pointer */
 }
 
+void pkt_tcp_seq(struct pkt *p, uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
+                 uint32_t ack, uint16_t win, int wscale)
+{
+	p->l4 = p->len;
+	p->l4_proto = IPPROTO_TCP;
+	put16(p, sport);
+	put16(p, dport);
+	put32(p, seq);
+	put32(p, ack);
+	put8(p, (wscale >= 0 ? 6 : 5) << 4); /* data offset: 20 bytes, 24 with the option */
+	put8(p, flags);
+	put16(p, win);
+	put16(p, 0); /* checksum: pkt_finish */
+	put16(p, 0); /* urgent pointer */
+	if (wscale >= 0) {
+		put8(p, 1); /* NOP */
+		put8(p, 3); /* window scale, length 3 */
+		put8(p, 3);
+		put8(p, (uint8_t)wscale);
+	}
+}
+
 void pkt_udp(struct pkt *p, uint16_t sport, uint16_t dport)
 {
 	p->l4 = p->len;
