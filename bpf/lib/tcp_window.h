@@ -7,8 +7,9 @@
  * Offers tcp_window_syn() (a direction's window from the SYN that opens the connection) and
  * tcp_window() (one segment of a known connection against both directions' windows; returns
  * enum tcpw_result and moves the windows forward). Pure logic on copies (struct tcpw_dir):
- * no maps, no packet, no kernel types, so that it could be unit-tested in user space; the
- * caller (conntrack.h) reads the entry's fields into copies and stores what moved.
+ * no maps, no packet, no kernel types, so that it is unit-tested in user space too
+ * (tests/unit/test_tcp_window.c); the caller (conntrack.h) reads the entry's fields into
+ * copies and stores what moved.
  *
  * Per direction, as netfilter: td_end (highest seq + len sent), td_maxend (highest ack +
  * window the peer gave: the right edge), td_maxwin (largest window advertised), td_maxack
