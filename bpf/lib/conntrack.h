@@ -413,34 +413,32 @@ __noinline int ct_tcp_window(struct tcfw_ct_entry *e, __u32 dir, const struct tc
 __noinline int ct_advance(struct tcfw_ct_entry *e, __u32 dir, __u32 proto, __u32 cls,
                           const struct tcp_seg *seg)
 {
-	int step = CT_STEP_INVALID;
+	__u32 old, new;
+	__u64 next;
+	int step;
 
 	/* Calms the verifier: a global function's pointer argument may be NULL. */
 	if (!e || !seg)
 		return CT_STEP_INVALID;
-	if (proto == IPPROTO_TCP) {
-		__u32 old = *(volatile __u32 *)&e->state_word;
-
-		step = ct_next_word(old, dir, proto, cls) >> 32;
-		if (step == CT_STEP_INVALID || step == CT_STEP_REOPEN)
-			return step;
-		/* What the table ignores, netfilter passes without looking at the window. */
-		if (step != CT_STEP_IGNORED) {
-			switch (ct_tcp_window(e, dir, seg, old)) {
-			case TCPW_ACCEPT:
-				break;
-			case TCPW_INVALID:
-				return CT_STEP_INVALID;
-			default: /* TCPW_IGNORE, TCPW_RST_INEXACT: pass, change nothing */
-				return CT_STEP_QUIET;
-			}
+	old = *(volatile __u32 *)&e->state_word;
+	next = ct_next_word(old, dir, proto, cls);
+	step = next >> 32;
+	if (step == CT_STEP_INVALID || step == CT_STEP_REOPEN)
+		return step;
+	/* A TCP segment the table accepts must also be in the window; what the table ignores,
+	 * netfilter passes without looking at the window. */
+	if (proto == IPPROTO_TCP && step != CT_STEP_IGNORED) {
+		switch (ct_tcp_window(e, dir, seg, old)) {
+		case TCPW_ACCEPT:
+			break;
+		case TCPW_INVALID:
+			return CT_STEP_INVALID;
+		default: /* TCPW_IGNORE, TCPW_RST_INEXACT: pass, change nothing */
+			return CT_STEP_QUIET;
 		}
 	}
 	for (int i = 0; i < CT_CAS_TRIES; i++) {
-		__u32 old = *(volatile __u32 *)&e->state_word;
-		__u64 next = ct_next_word(old, dir, proto, cls);
-		__u32 new = (__u32)next;
-
+		new = (__u32)next;
 		step = next >> 32;
 		if (step == CT_STEP_INVALID || step == CT_STEP_REOPEN || new == old)
 			return step;
@@ -454,6 +452,9 @@ __noinline int ct_advance(struct tcfw_ct_entry *e, __u32 dir, __u32 proto, __u32
 			}
 			return step;
 		}
+		/* Another CPU moved the entry first: start again from its word. */
+		old = *(volatile __u32 *)&e->state_word;
+		next = ct_next_word(old, dir, proto, cls);
 	}
 	return step;
 }
