@@ -26,7 +26,7 @@
  *  - Two CPUs opening the same connection: the first insert (BPF_NOEXIST) wins, the other
  *    finds -EEXIST and goes on with the winner's entry.
  *  - TCP windows (tcp_window.h) are plain stores, each guarded by "only forward" (see
- *    ct_tcp_window_store() for why a lost one is harmless).
+ *    ct_tcp_window_store() for why a lost one is conservative).
  */
 #ifndef TCFW_BPF_CONNTRACK_H
 #define TCFW_BPF_CONNTRACK_H
@@ -340,8 +340,10 @@ static __always_inline void ct_tcp_window_load(struct tcpw_dir *d, const struct 
  * value over it): the field then lags as if the newer packet had not been seen yet, and the
  * next packet of that direction moves it again. For td_maxwin that only narrows a tolerance
  * (an old retransmission is passed as IGNORE rather than learnt from); for the others, a
- * packet judged in that instant sees the window of one segment earlier, the same answer it
- * would get had it overtaken that segment on the wire. No race can widen a window.
+ * packet judged in that instant sees the window of one segment earlier, the answer it would
+ * get had it overtaken that segment on the wire (an ACK of the lost bytes would be INVALID and
+ * dropped, and TCP sends it again). So a race is conservative: it can narrow a window for a
+ * moment, never widen one, and never lets a forged segment through.
  */
 static __always_inline void ct_tcp_window_store(struct tcfw_ct_entry *e, __u32 dir,
                                                 const struct tcpw_dir *d, bool reset)
