@@ -184,6 +184,29 @@ struct tcfw_ct_nexthop {
 	__u8 smac[6]; /* the output device's */
 };
 
+/*
+ * What the datapath knows of one direction's TCP sequence space, netfilter's ip_ct_tcp_state:
+ * the window a segment of that direction must fall in (bpf/lib/tcp_window.h). Sequence numbers
+ * in host order. All zero: the direction's window is not known yet (learnt from its next
+ * segment). Its window scale and flags live in tcp_wscale[] / tcp_wflags[] of the entry.
+ */
+struct tcfw_tcp_window {
+	__u32 td_end;    /* highest seq + length this direction sent */
+	__u32 td_maxend; /* right edge: highest ack + window the other direction gave it */
+	__u32 td_maxwin; /* largest window this direction advertised (scaled), at least 1 */
+	__u32 td_maxack; /* highest ack this direction sent (TCFW_TCPW_MAXACK_SET) */
+};
+
+/* tcfw_ct_entry.tcp_wflags[] */
+enum tcfw_tcp_window_flags {
+	TCFW_TCPW_WSCALE = 1 << 0,        /* its SYN carried the window scale option */
+	TCFW_TCPW_MAXACK_SET = 1 << 1,    /* td_maxack holds an ack it sent */
+	TCFW_TCPW_SCALE_GUESSED = 1 << 2, /* picked up mid-stream: the scale is assumed the
+	                                   * largest (14), so no window is judged too narrow */
+	TCFW_TCPW_LIBERAL = 1 << 3,       /* a fragmented segment was seen: its length is unknown,
+	                                   * so data and ACKs are not checked (RSTs still are) */
+};
+
 struct tcfw_ct_entry {
 	/*
 	 * No bpf_spin_lock: the kernel refuses one inside LRU hash values (EOPNOTSUPP), so the
@@ -201,10 +224,11 @@ struct tcfw_ct_entry {
 	__u8 tcp_last_dir;   /* direction of the last packet that changed state */
 	__u8 tcp_last_index; /* netfilter's packet class of that packet */
 	__u8 pad[2];
-	__u32 ifindex_in;  /* interface the first packet arrived on (0: local) */
-	__u32 ifindex_out; /* interface the first packet left by (0: local / unknown) */
-	__u32 rule_id;     /* policy rule that admitted it, 0 = the chain's default */
-	__u32 pad2;
+	__u32 ifindex_in;   /* interface the first packet arrived on (0: local) */
+	__u32 ifindex_out;  /* interface the first packet left by (0: local / unknown) */
+	__u32 rule_id;      /* policy rule that admitted it, 0 = the chain's default */
+	__u8 tcp_wscale[2]; /* [enum tcfw_dir] TCP: the shift of that direction's windows */
+	__u8 tcp_wflags[2]; /* [enum tcfw_dir] TCP: enum tcfw_tcp_window_flags */
 	__u64 created_ns;   /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 last_seen_ns; /* refreshed at most once per TCFW_LAST_SEEN_GRANULARITY_NS */
 	struct tcfw_ct_counters ctr[2]; /* [enum tcfw_dir] */
@@ -215,6 +239,7 @@ struct tcfw_ct_entry {
 	__u16 nat_port;
 	__u16 nat_pad[3];
 	struct tcfw_ct_nexthop nexthop[2]; /* [enum tcfw_dir], the fast path's only */
+	struct tcfw_tcp_window tcp_win[2]; /* [enum tcfw_dir] TCP only (bpf/lib/tcp_window.h) */
 };
 
 #define TCFW_LAST_SEEN_GRANULARITY_NS 1000000000ULL

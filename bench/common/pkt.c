@@ -43,6 +43,12 @@ static void put16(uint8_t *at, uint16_t host)
 	at[1] = (uint8_t)(host & 0xff);
 }
 
+static void put32(uint8_t *at, uint32_t host)
+{
+	put16(at, (uint16_t)(host >> 16));
+	put16(at + 2, (uint16_t)host);
+}
+
 uint32_t bench_ip4(const char *text)
 {
 	struct in_addr a;
@@ -100,8 +106,11 @@ void bench_pkt_build(struct bench_pkt *p, const struct bench_flow4 *f, uint8_t t
 	memcpy(l4, &f->sport, 2);
 	memcpy(l4 + 2, &f->dport, 2);
 	if (f->proto == IPPROTO_TCP) {
-		put16(l4 + 4, 0x1000); /* sequence and ack numbers: not tracked, any value */
-		put16(l4 + 10, (tcp_flags & BENCH_TCP_ACK) ? 0x2000 : 0);
+		/* Sequence and ack numbers that are in the window conntrack tracks whatever the
+		 * direction: both ends send their SYN at 0x10000000, everything else at the next
+		 * number, and acknowledge the other's SYN. */
+		put32(l4 + 4, (tcp_flags & BENCH_TCP_SYN) ? 0x10000000 : 0x10000001);
+		put32(l4 + 8, (tcp_flags & BENCH_TCP_ACK) ? 0x10000001 : 0);
 		l4[12] = (TCP_HDR / 4) << 4;
 		l4[13] = tcp_flags;
 		put16(l4 + 14, 64240); /* window */

@@ -26,6 +26,8 @@
  *    connection does not dirty its cache line for the timestamp on every packet.
  *  - Two CPUs opening the same connection: the first insert (BPF_NOEXIST) wins, the other
  *    finds -EEXIST and goes on with the winner's entry.
+ *  - TCP windows (tcp_window.h) are plain stores, each guarded by "only forward" (see
+ *    ct_tcp_window_store() for why a lost one is conservative).
  */
 #ifndef TCFW_BPF_CONNTRACK_H
 #define TCFW_BPF_CONNTRACK_H
@@ -36,6 +38,7 @@
 #include "lib/parse.h"
 #include "lib/stats.h"
 #include "lib/tcp_state.h"
+#include "lib/tcp_window.h"
 
 #ifndef EEXIST
 #define EEXIST 17
@@ -293,7 +296,8 @@ static __always_inline int ct_step(union ct_word *w, __u8 dir, __u8 proto, __u8 
 		if (w->state == TCFW_CT_OTHER_UNREPLIED && dir == TCFW_DIR_REPLY)
 			w->state = TCFW_CT_OTHER_REPLIED;
 	}
-	if (dir == TCFW_DIR_REPLY && (step == CT_STEP_OK || step == CT_STEP_QUIET))
+	if (dir == TCFW_DIR_REPLY &&
+	    (step == CT_STEP_OK || step == CT_STEP_QUIET || step == CT_STEP_IGNORED))
 		w->flags |= TCFW_CTF_SEEN_REPLY;
 	return step;
 }
@@ -314,25 +318,130 @@ __noinline __u64 ct_next_word(__u32 word, __u32 dir, __u32 proto, __u32 cls)
 	return ((__u64)step << 32) | w.word;
 }
 
+/* One direction's window out of the entry, into a working copy. */
+static __always_inline void ct_tcp_window_load(struct tcpw_dir *d, const struct tcfw_ct_entry *e,
+                                               __u32 dir)
+{
+	d->w = e->tcp_win[dir & 1];
+	d->scale = e->tcp_wscale[dir & 1];
+	d->flags = e->tcp_wflags[dir & 1];
+}
+
+/*
+ * Store what tcp_window() moved in one direction's copy now. A re-initialised direction (its
+ * first segment, or a SYN that starts over) is stored as it is. Otherwise each field only
+ * moves forward: it is stored when it is ahead of what the entry holds at this moment.
+ *
+ * Why plain stores are enough (no lock, no compare-and-swap): every field only ever moves
+ * forward (td_end, td_maxend, td_maxack in sequence space, td_maxwin up, flags are only set),
+ * and each has one writer in practice: td_end and td_maxack are written by the packets of their
+ * own direction, td_maxend by those of the other, and the packets of one direction of a flow
+ * are handled one at a time (one receive queue, or the sending socket's lock). Only td_maxwin
+ * is written by both. What a race can do is lose a forward move (another CPU stored a smaller
+ * value over it): the field then lags as if the newer packet had not been seen yet, and the
+ * next packet of that direction moves it again. For td_maxwin that only narrows a tolerance
+ * (an old retransmission is passed as IGNORE rather than learnt from); for the others, a
+ * packet judged in that instant sees the window of one segment earlier, the answer it would
+ * get had it overtaken that segment on the wire (an ACK of the lost bytes would be INVALID and
+ * dropped, and TCP sends it again). So a race is conservative: it can narrow a window for a
+ * moment, never widen one, and never lets a forged segment through.
+ */
+static __always_inline void ct_tcp_window_store(struct tcfw_ct_entry *e, __u32 dir,
+                                                const struct tcpw_dir *d, bool reset)
+{
+	struct tcfw_tcp_window *w = &e->tcp_win[dir & 1];
+	__u8 *flags = &e->tcp_wflags[dir & 1];
+
+	if (reset) {
+		*w = d->w;
+		e->tcp_wscale[dir & 1] = d->scale;
+		*flags = d->flags;
+		return;
+	}
+	if (seq_after(d->w.td_end, *(volatile __u32 *)&w->td_end))
+		w->td_end = d->w.td_end;
+	if (seq_after(d->w.td_maxend, *(volatile __u32 *)&w->td_maxend))
+		w->td_maxend = d->w.td_maxend;
+	if (d->w.td_maxwin > *(volatile __u32 *)&w->td_maxwin)
+		w->td_maxwin = d->w.td_maxwin;
+	if ((d->flags & TCFW_TCPW_MAXACK_SET) &&
+	    (!(*flags & TCFW_TCPW_MAXACK_SET) ||
+	     seq_after(d->w.td_maxack, *(volatile __u32 *)&w->td_maxack)))
+		w->td_maxack = d->w.td_maxack;
+	if ((d->flags & ~*flags) != 0)
+		*flags |= d->flags;
+}
+
 /**
- * ct_advance() - apply one packet (protocol proto, TCP class cls, direction dir) to entry e:
- * compute the transition from the entry's state word and swap it in (see CT_CAS_TRIES).
- * Returns enum ct_step.
+ * ct_tcp_window() - judge a TCP segment against its connection's windows (tcp_window.h) and
+ * store what it teaches. word is the entry's state word the state machine worked from.
+ * Returns enum tcpw_result.
+ *
+ * A global BPF function: checked once, apart from the state machine's retry loop.
+ */
+__noinline int ct_tcp_window(struct tcfw_ct_entry *e, __u32 dir, const struct tcp_seg *seg,
+                             __u32 word)
+{
+	union ct_word w = {.word = word};
+	struct tcpw_dir snd, rcv;
+	struct tcpw_conn c;
+	__u8 changed;
+	int res;
+
+	/* Calms the verifier: a global function's pointer arguments may be NULL. */
+	if (!e || !seg)
+		return TCPW_INVALID;
+	dir &= 1;
+	ct_tcp_window_load(&snd, e, dir);
+	ct_tcp_window_load(&rcv, e, !dir);
+	c.state = w.state;
+	c.assured = !!(w.flags & TCFW_CTF_ASSURED);
+	c.is_reply = dir == TCFW_DIR_REPLY;
+	res = tcp_window(&snd, &rcv, seg, &c, &changed);
+	if (changed) {
+		ct_tcp_window_store(e, dir, &snd, changed & TCPW_CHG_RESET);
+		ct_tcp_window_store(e, !dir, &rcv, changed & TCPW_CHG_RESET);
+	}
+	return res;
+}
+
+/**
+ * ct_advance() - apply one packet (protocol proto, TCP class cls, direction dir; seg: the TCP
+ * segment) to entry e: compute the transition from the entry's state word, check a TCP
+ * segment against the windows (an out-of-window one changes nothing), and swap the new word
+ * in (see CT_CAS_TRIES). Returns enum ct_step.
  *
  * A global BPF function too, checked once rather than for every path into it.
  */
-__noinline int ct_advance(struct tcfw_ct_entry *e, __u32 dir, __u32 proto, __u32 cls)
+__noinline int ct_advance(struct tcfw_ct_entry *e, __u32 dir, __u32 proto, __u32 cls,
+                          const struct tcp_seg *seg)
 {
-	int step = CT_STEP_INVALID;
+	__u32 old, new;
+	__u64 next;
+	int step;
 
 	/* Calms the verifier: a global function's pointer argument may be NULL. */
-	if (!e)
+	if (!e || !seg)
 		return CT_STEP_INVALID;
+	old = *(volatile __u32 *)&e->state_word;
+	next = ct_next_word(old, dir, proto, cls);
+	step = next >> 32;
+	if (step == CT_STEP_INVALID || step == CT_STEP_REOPEN)
+		return step;
+	/* A TCP segment the table accepts must also be in the window; what the table ignores,
+	 * netfilter passes without looking at the window. */
+	if (proto == IPPROTO_TCP && step != CT_STEP_IGNORED) {
+		switch (ct_tcp_window(e, dir, seg, old)) {
+		case TCPW_ACCEPT:
+			break;
+		case TCPW_INVALID:
+			return CT_STEP_INVALID;
+		default: /* TCPW_IGNORE, TCPW_RST_INEXACT: pass, change nothing */
+			return CT_STEP_QUIET;
+		}
+	}
 	for (int i = 0; i < CT_CAS_TRIES; i++) {
-		__u32 old = *(volatile __u32 *)&e->state_word;
-		__u64 next = ct_next_word(old, dir, proto, cls);
-		__u32 new = (__u32)next;
-
+		new = (__u32)next;
 		step = next >> 32;
 		if (step == CT_STEP_INVALID || step == CT_STEP_REOPEN || new == old)
 			return step;
@@ -346,6 +455,9 @@ __noinline int ct_advance(struct tcfw_ct_entry *e, __u32 dir, __u32 proto, __u32
 			}
 			return step;
 		}
+		/* Another CPU moved the entry first: start again from its word. */
+		old = *(volatile __u32 *)&e->state_word;
+		next = ct_next_word(old, dir, proto, cls);
 	}
 	return step;
 }
@@ -423,10 +535,11 @@ static __always_inline int ct_track(const struct tcfw_pkt *pkt, struct ct_hit *h
 		return CT_ESTABLISHED;
 	}
 
-	step = ct_advance(e, dir, pkt->tuple.proto, tcp_class(pkt->tcp_flags));
+	step = ct_advance(e, dir, pkt->tuple.proto, tcp_class(pkt->tcp_flags), &pkt->tcp);
 	switch (step) {
 	case CT_STEP_OK:
 	case CT_STEP_QUIET:
+	case CT_STEP_IGNORED:
 		ct_account(e, dir, pkt, step == CT_STEP_OK, hit->now);
 		hit->e = e;
 		return CT_ESTABLISHED;
@@ -504,8 +617,15 @@ static __always_inline void ct_entry_init(struct tcfw_ct_entry *n, const struct 
 	n->ctr[TCFW_DIR_ORIG].packets = 1;
 	n->ctr[TCFW_DIR_ORIG].bytes = pkt->l3_len;
 	if (pkt->tuple.proto == IPPROTO_TCP) {
+		struct tcpw_dir d = {};
+
 		n->tcp_last_dir = TCFW_DIR_ORIG;
 		n->tcp_last_index = TCP_CLASS_SYN;
+		/* The client's window from its SYN; the server's comes with the SYN-ACK. */
+		tcp_window_syn(&d, &pkt->tcp);
+		n->tcp_win[TCFW_DIR_ORIG] = d.w;
+		n->tcp_wscale[TCFW_DIR_ORIG] = d.scale;
+		n->tcp_wflags[TCFW_DIR_ORIG] = d.flags;
 	}
 }
 

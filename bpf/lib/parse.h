@@ -19,6 +19,7 @@
 #define TCFW_BPF_PARSE_H
 
 #include "lib/kernel.h"
+#include "lib/tcp_window.h"
 
 /* Values from uapi headers that vmlinux.h does not carry (they are macros there). */
 #define ETH_HLEN         14
@@ -111,6 +112,7 @@ struct tcfw_pkt {
 	__u8 frag;               /* enum pkt_frag */
 	__u8 tcp_flags;          /* TCP: the flags byte (FIN SYN RST PSH ACK URG ECE CWR) */
 	__u8 l2_multicast;       /* destination MAC is broadcast or multicast */
+	struct tcp_seg tcp;      /* TCP: what window tracking needs (tcp_window.h) */
 };
 
 struct tcfw_ipv6_walk {
@@ -421,6 +423,76 @@ static __always_inline int parse_quoted(struct __sk_buff *skb, __u32 off, __u32 
 }
 
 /* ---- transport header ---------------------------------------------------------------------- */
+#define TCPOPT_EOL       0
+#define TCPOPT_NOP       1
+#define TCPOPT_WINDOW    3
+#define TCPOLEN_WINDOW   3
+#define TCP_MAX_OPTS_LEN 40
+
+/**
+ * tcp_opt_wscale() - the shift of the window scale option among the TCP options from off to
+ * end (a SYN's), or TCPW_WSCALE_NONE. Stops at the end-of-options kind and at a malformed
+ * option, as the kernel's tcp_parse_options() does.
+ *
+ * A global BPF function: only SYNs pay for the walk, and the verifier checks its loop once.
+ */
+__noinline int tcp_opt_wscale(struct __sk_buff *skb, __u32 off, __u32 end)
+{
+	/* Each option is at least one byte: 40 steps walk the longest option space. */
+	for (int n = 0; n < TCP_MAX_OPTS_LEN; n++) {
+		__u8 *p, kind, len;
+
+		if (off >= end || off > TCFW_PARSE_MAX_OFF)
+			break;
+		p = hdr_at(skb, off, 1);
+		if (!p)
+			break;
+		kind = p[0];
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			off = parse_off_forget(off + 1);
+			continue;
+		}
+		p = hdr_at(skb, off, 2);
+		if (!p)
+			break;
+		len = p[1];
+		if (len < 2 || off + len > end)
+			break;
+		if (kind == TCPOPT_WINDOW && len == TCPOLEN_WINDOW) {
+			p = hdr_at(skb, off, TCPOLEN_WINDOW);
+			return p ? p[2] : TCPW_WSCALE_NONE;
+		}
+		off = parse_off_forget(off + len);
+	}
+	return TCPW_WSCALE_NONE;
+}
+
+/*
+ * The segment's sequence space for window tracking. Its length comes from the IP length
+ * (limit), not skb->len, so Ethernet padding does not count; for a GRO/GSO super-packet the IP
+ * length covers every segment in it (IPv4 tot_len and IPv6 payload_len are the full length,
+ * and parse_ipv4/6 take skb->len when BIG TCP leaves them 0), so end is the last segment's.
+ */
+static __always_inline void parse_tcp_seg(struct __sk_buff *skb, const struct tcphdr *th, __u32 off,
+                                          __u32 doff, __u32 limit, struct tcfw_pkt *pkt)
+{
+	struct tcp_seg *s = &pkt->tcp;
+	__u8 flags = ((__u8 *)th)[13];
+
+	s->seq = bpf_ntohl(th->seq);
+	s->ack = (flags & TCP_FLAG_ACK) ? bpf_ntohl(th->ack_seq) : 0;
+	s->win = bpf_ntohs(th->window);
+	s->flags = flags;
+	s->end =
+	    s->seq + (limit - off - doff) + !!(flags & TCP_FLAG_SYN) + !!(flags & TCP_FLAG_FIN);
+	s->partial = pkt->frag == PKT_FRAG_FIRST;
+	s->wscale = TCPW_WSCALE_NONE;
+	if ((flags & TCP_FLAG_SYN) && doff > sizeof(*th))
+		s->wscale = tcp_opt_wscale(skb, off + sizeof(*th), off + doff);
+}
+
 /**
  * parse_l4() - ports, TCP flags and the ICMP kind of the transport header at off; limit is
  * the end of the IP packet. A non-first fragment has no transport header: ports stay 0 until
@@ -447,6 +519,7 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u32 off, __u32 limi
 		pkt->tuple.sport = th->source;
 		pkt->tuple.dport = th->dest;
 		pkt->tcp_flags = ((__u8 *)th)[13];
+		parse_tcp_seg(skb, th, off, doff, limit, pkt);
 		return PARSE_OK;
 	}
 	if (proto == IPPROTO_UDP) {

@@ -11,13 +11,16 @@
  * nf_conntrack_tcp_loose = 0: only a SYN (without ACK) opens a connection, so a lone ACK,
  * SYN-ACK, FIN or RST without a connection is INVALID (decided in conntrack.h).
  *
- * What is simpler, and why: there is no sequence-number / window tracking (tcp_in_window).
- * Tracking windows needs per-direction seq/ack/window state updated on every packet under a
- * lock; this datapath keeps the per-packet path to lookups and atomic counter adds. So an
- * out-of-window RST or FIN is believed, the RFC 5961 challenge-ACK and "SYN/ACK answering an
- * ignored SYN" special cases (which need sequence numbers) are not made, and a SYN on an
- * entry in TIME_WAIT or CLOSE always reopens it (netfilter also checks that the old
- * connection was closed by a FIN, or reset by the same side).
+ * Sequence numbers and windows (netfilter's tcp_in_window) are tcp_window.h's: conntrack.h
+ * asks it before a packet may move the state, so an out-of-window segment (an RST included)
+ * is INVALID and changes nothing, and an inexact in-window RST on an established connection
+ * passes without closing it (RFC 5961 challenge ACK). What the table ignores (sIG) is passed
+ * without a look at the window, as in netfilter.
+ *
+ * What is simpler, and why: the "SYN/ACK answering an ignored SYN" special case (netfilter
+ * remembers the ignored SYN's numbers) is not made, and a SYN on an entry in TIME_WAIT or
+ * CLOSE always reopens it (netfilter also checks that the old connection was closed by a FIN,
+ * or reset by the same side): both need per-connection memory the entry does not keep yet.
  */
 #ifndef TCFW_BPF_TCP_STATE_H
 #define TCFW_BPF_TCP_STATE_H
@@ -48,6 +51,7 @@ enum ct_step {
 	CT_STEP_QUIET,   /* accepted, counted, but the connection's timeout is not refreshed */
 	CT_STEP_INVALID, /* not acceptable in this state: the packet is INVALID */
 	CT_STEP_REOPEN,  /* a SYN on a closed connection: forget it and open a new one */
+	CT_STEP_IGNORED, /* the table ignores it (sIG): pass, change nothing, windows unchecked */
 };
 
 /* netfilter's enum tcp_bit_set: the packet classes, in table order. */
@@ -158,7 +162,7 @@ static __always_inline int tcp_step(union ct_word *w, __u8 dir, __u8 cls)
 	case sIG:
 		/* Might be valid or not (a SYN in ESTABLISHED, a late SYN-ACK ...): pass it,
 		 * change nothing; the endpoints sort it out with a RST or an ACK. */
-		return CT_STEP_QUIET;
+		return CT_STEP_IGNORED;
 	case sSS:
 		if (old == sTW || old == sCL)
 			return CT_STEP_REOPEN;

@@ -105,6 +105,10 @@ void pkt_ipv6(struct pkt *p, const char *src, const char *dst, uint8_t nexthdr);
 void pkt_ipv6_ext(struct pkt *p, uint8_t type, size_t len, uint8_t nexthdr);
 void pkt_ipv6_frag(struct pkt *p, uint8_t nexthdr, uint16_t offset_bytes, bool more, uint32_t id);
 void pkt_tcp(struct pkt *p, uint16_t sport, uint16_t dport, uint8_t flags);
+/* A TCP header with the given numbers (host order); wscale >= 0 adds a NOP and the window
+ * scale option with that shift. */
+void pkt_tcp_seq(struct pkt *p, uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
+                 uint32_t ack, uint16_t win, int wscale);
 void pkt_udp(struct pkt *p, uint16_t sport, uint16_t dport);
 void pkt_icmp(struct pkt *p, uint8_t type, uint8_t code, uint16_t id, uint16_t seq);
 void pkt_data(struct pkt *p, const void *data, size_t len);
@@ -167,6 +171,8 @@ bool dp_conn(struct dp *t, const struct flow *f, struct tcfw_ct_entry *e);
 void dp_expect_conn(struct dp *t, const char *step, const struct flow *f, unsigned int state,
                     unsigned int flags, struct tcfw_ct_entry *e);
 void dp_expect_no_conn(struct dp *t, const char *step, const struct flow *f);
+/* Write e as f's connection (which must exist), e.g. with fields of an older build. */
+void dp_put_conn(struct dp *t, const struct flow *f, const struct tcfw_ct_entry *e);
 /* Rewrite the last_seen_ns of f's connection, as if time had passed. */
 void dp_set_last_seen(struct dp *t, const struct flow *f, __u64 last_seen_ns);
 /* Number of entries in map ct / ct_reply. */
@@ -239,6 +245,17 @@ void case_tcp_time_wait_syn_reopens(struct dp *t);
 void case_tcp_invalid_in_state(struct dp *t);
 void case_tcp_simultaneous_open(struct dp *t);
 void case_tcp_retransmitted_syn(struct dp *t);
+/* dp_ct_tcp_window.c */
+void case_tcp_window_handshake(struct dp *t);
+void case_tcp_window_rst_out_of_window(struct dp *t);
+void case_tcp_window_rst_inexact(struct dp *t);
+void case_tcp_window_rst_closing(struct dp *t);
+void case_tcp_window_far_off_data(struct dp *t);
+void case_tcp_window_retransmission(struct dp *t);
+void case_tcp_window_ack_loss(struct dp *t);
+void case_tcp_window_scaling(struct dp *t);
+void case_tcp_window_unknown_learnt(struct dp *t);
+void case_tcp_window_syn_challenge_ack(struct dp *t);
 /* dp_ct_udp_icmp.c */
 void case_udp_unreplied_replied_assured(struct dp *t);
 void case_icmp_echo(struct dp *t);

@@ -524,6 +524,15 @@ void dp_set_last_seen(struct dp *t, const struct flow *f, __u64 last_seen_ns)
 		dp_fail(t, "set last_seen_ns", "cannot write map ct: %s", strerror(errno));
 }
 
+void dp_put_conn(struct dp *t, const struct flow *f, const struct tcfw_ct_entry *e)
+{
+	struct tcfw_tuple key;
+
+	dp_tuple(&key, f, TCFW_DIR_ORIG);
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.ct), &key, e, BPF_EXIST))
+		dp_fail(t, "rewrite connection", "cannot write map ct: %s", strerror(errno));
+}
+
 static unsigned int count_keys(int fd)
 {
 	struct tcfw_tuple key, next;

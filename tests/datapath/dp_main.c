@@ -25,6 +25,17 @@ static const struct {
     {"tcp_invalid_in_state", case_tcp_invalid_in_state},
     {"tcp_simultaneous_open", case_tcp_simultaneous_open},
     {"tcp_retransmitted_syn", case_tcp_retransmitted_syn},
+    /* TCP windows (dp_ct_tcp_window.c) */
+    {"tcp_window_handshake", case_tcp_window_handshake},
+    {"tcp_window_rst_out_of_window", case_tcp_window_rst_out_of_window},
+    {"tcp_window_rst_inexact", case_tcp_window_rst_inexact},
+    {"tcp_window_rst_closing", case_tcp_window_rst_closing},
+    {"tcp_window_far_off_data", case_tcp_window_far_off_data},
+    {"tcp_window_retransmission", case_tcp_window_retransmission},
+    {"tcp_window_ack_loss", case_tcp_window_ack_loss},
+    {"tcp_window_scaling", case_tcp_window_scaling},
+    {"tcp_window_unknown_learnt", case_tcp_window_unknown_learnt},
+    {"tcp_window_syn_challenge_ack", case_tcp_window_syn_challenge_ack},
     /* UDP, ICMP, other protocols, related (dp_ct_udp_icmp.c) */
     {"udp_unreplied_replied_assured", case_udp_unreplied_replied_assured},
     {"icmp_echo", case_icmp_echo},

@@ -151,13 +151,38 @@ void pkt_tcp(struct pkt *p, uint16_t sport, uint16_t dport, uint8_t flags)
 	p->l4_proto = IPPROTO_TCP;
 	put16(p, sport);
 	put16(p, dport);
-	put32(p, 1000);                       /* seq */
-	put32(p, (flags & F_ACK) ? 2000 : 0); /* ack */
-	put8(p, 5 << 4);                      /* data offset: 20 bytes */
+	/* Both ends use the same numbers: a SYN at 1000, everything after it at 1001, every ACK
+	 * acknowledging 1001. So any sequence of these packets, in either direction, is in the
+	 * window conntrack tracks (tcp_window.h); cases about windows set their own numbers. */
+	put32(p, (flags & F_SYN) ? 1000 : 1001); /* seq */
+	put32(p, (flags & F_ACK) ? 1001 : 0);    /* ack */
+	put8(p, 5 << 4);                         /* data offset: 20 bytes */
 	put8(p, flags);
 	put16(p, 65535); /* window */
 	put16(p, 0);     /* checksum: pkt_finish */
 	put16(p, 0);     /* urgent pointer */
+}
+
+void pkt_tcp_seq(struct pkt *p, uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
+                 uint32_t ack, uint16_t win, int wscale)
+{
+	p->l4 = p->len;
+	p->l4_proto = IPPROTO_TCP;
+	put16(p, sport);
+	put16(p, dport);
+	put32(p, seq);
+	put32(p, ack);
+	put8(p, (wscale >= 0 ? 6 : 5) << 4); /* data offset: 20 bytes, 24 with the option */
+	put8(p, flags);
+	put16(p, win);
+	put16(p, 0); /* checksum: pkt_finish */
+	put16(p, 0); /* urgent pointer */
+	if (wscale >= 0) {
+		put8(p, 1); /* NOP */
+		put8(p, 3); /* window scale, length 3 */
+		put8(p, 3);
+		put8(p, (uint8_t)wscale);
+	}
 }
 
 void pkt_udp(struct pkt *p, uint16_t sport, uint16_t dport)
