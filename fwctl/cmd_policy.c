@@ -75,6 +75,7 @@ static void diags_json(const struct policy_diags *d)
 		out_str("file", NULL, d->v[i].file);
 		out_int("line", NULL, d->v[i].line);
 		out_int("col", NULL, d->v[i].col);
+		out_str("severity", NULL, d->v[i].severity == POLICY_WARNING ? "warning" : "error");
 		out_str("message", NULL, d->v[i].msg);
 		out_close_object();
 	}
@@ -120,6 +121,9 @@ int cmd_policy_check(struct fwctl *fw, int argc, char **argv)
 		policy_free(p);
 		p = NULL;
 	}
+	/* Rules that never match, NAT that translates nothing...: said, but the policy is good. */
+	if (p)
+		policy_warnings(p, &diags);
 
 	out_open_object(NULL);
 	out_str("file", NULL, file);
@@ -145,6 +149,27 @@ int cmd_policy_check(struct fwctl *fw, int argc, char **argv)
 	policy_diags_free(&diags);
 	policy_free(p);
 	return p ? FWCTL_EXIT_OK : FWCTL_EXIT_FAILURE;
+}
+
+/* fwd's warnings about the policy it loaded, as `policy check` prints them. */
+static void print_load_warnings(struct json_object *data)
+{
+	struct json_object *arr;
+
+	if (!json_object_object_get_ex(data, "warnings", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *w = json_object_array_get_idx(arr, i);
+		long long line = json_get_int(w, "line", 0);
+
+		if (line > 0)
+			fprintf(stderr, "%s:%lld:%lld: warning: %s\n", json_get_str(w, "file", ""),
+			        line, json_get_int(w, "col", 0), json_get_str(w, "message", ""));
+		else
+			fprintf(stderr, "%s: warning: %s\n", json_get_str(w, "file", ""),
+			        json_get_str(w, "message", ""));
+	}
 }
 
 int cmd_policy_load(struct fwctl *fw, int argc, char **argv)
@@ -193,6 +218,7 @@ int cmd_policy_load(struct fwctl *fw, int argc, char **argv)
 			out_text(" (generation %lld, %lld rule%s)", gen, rules,
 			         rules == 1 ? "" : "s");
 		out_text("\n");
+		print_load_warnings(data);
 	}
 	json_object_put(data);
 	return FWCTL_EXIT_OK;

@@ -28,6 +28,40 @@ static struct json_object *install_result(struct fwd *fwd)
 	return o;
 }
 
+/* The checker's warnings as [{"file", "line", "col", "severity", "message"}, ...]: the
+ * policy loaded, but these rules do not do what they say (fwctl prints them). */
+static struct json_object *warnings_json(const struct policy_diags *d)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < d->n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "file",
+		                       json_object_new_string(d->v[i].file ? d->v[i].file : ""));
+		json_object_object_add(o, "line", json_object_new_int(d->v[i].line));
+		json_object_object_add(o, "col", json_object_new_int(d->v[i].col));
+		json_object_object_add(o, "severity", json_object_new_string("warning"));
+		json_object_object_add(o, "message", json_object_new_string(d->v[i].msg));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* Each warning of a policy fwd loaded from a file, in its log. */
+void fwd_log_policy_warnings(const struct policy *p)
+{
+	struct policy_diags diags = {0};
+	char *msg;
+
+	if (!policy_warnings(p, &diags))
+		return;
+	msg = policy_diags_str(&diags);
+	pr_warn("the policy loaded, with warnings:\n%s", msg ? msg : "(out of memory)");
+	free(msg);
+	policy_diags_free(&diags);
+}
+
 /* The request's "force": true (fwctl policy load --force). */
 static bool force_given(struct json_object *req)
 {
@@ -64,7 +98,9 @@ void cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
 		return;
 	}
 	policy_diags_free(&diags);
+	policy_warnings(p, &diags);
 	if (!policy_interface_count(p) && policy_interface_count(fwd->pol.p) && !force_given(req)) {
+		policy_diags_free(&diags);
 		policy_free(p);
 		cmd_fail(r, 1,
 		         "%s: no zone names an interface: loading it would detach tcfw from "
@@ -75,10 +111,13 @@ void cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
 	}
 	if (policy_install(fwd, p, name, POLICY_HITS_RESET, err, sizeof(err))) {
 		policy_free(p);
+		policy_diags_free(&diags);
 		cmd_fail(r, 1, "%s (the running policy is unchanged)", err);
 		return;
 	}
 	r->data = install_result(fwd);
+	json_object_object_add(r->data, "warnings", warnings_json(&diags));
+	policy_diags_free(&diags);
 }
 
 int fwd_reload_policy_file(struct fwd *fwd)
@@ -112,6 +151,7 @@ int fwd_reload_policy_file(struct fwd *fwd)
 		policy_free(p);
 		return -1;
 	}
+	fwd_log_policy_warnings(fwd->pol.p);
 	return 0;
 }
 
