@@ -17,8 +17,9 @@ static int cmd_help(struct fwctl *fw, int argc, char **argv);
 static const struct command ct_commands[] = {
     {.name = "list",
      .run = cmd_ct_list,
+     .alias = "-L",
      .args = "[FILTER]",
-     .summary = "list tracked connections, like conntrack -L",
+     .summary = "list tracked connections",
      .help = "Prints one line per connection: protocol name and number, seconds left before it\n"
              "expires, the TCP state, the original tuple with its packet and byte counters,\n"
              "[UNREPLIED] until a reply was seen, the reply tuple (after NAT: the translated\n"
@@ -27,11 +28,13 @@ static const struct command ct_commands[] = {
              "Reads fwd's pinned map directly; nothing is changed."},
     {.name = "count",
      .run = cmd_ct_count,
+     .alias = "-C",
      .args = "[FILTER]",
      .summary = "count tracked connections (that match FILTER)",
      .help = "Prints a number; with -j, {\"count\": N}."},
     {.name = "del",
      .run = cmd_ct_del,
+     .alias = "-D",
      .args = "FILTER",
      .summary = "delete the connections that match FILTER",
      .help = "fwd deletes both halves of each matching connection and releases its NAT\n"
@@ -39,6 +42,7 @@ static const struct command ct_commands[] = {
              "required: `fwctl ct flush` deletes everything."},
     {.name = "flush",
      .run = cmd_ct_flush,
+     .alias = "-F",
      .args = "",
      .summary = "delete every tracked connection",
      .help = "Established flows are then decided by policy again on their next packet (TCP\n"
@@ -142,6 +146,7 @@ static const struct command top_commands[] = {
      .help_extra = help_ct_filter},
     {.name = "monitor",
      .run = cmd_monitor,
+     .alias = "-E",
      .args = "",
      .summary = "print connection and log events as they happen",
      .help = "One line per event (new, destroy, log) until Ctrl-C; with -j one JSON object\n"
@@ -150,13 +155,14 @@ static const struct command top_commands[] = {
      .run = cmd_help,
      .args = "[COMMAND...]",
      .summary = "this overview, or the help of one command",
-     .help = NULL},
+     .help = "'fwctl help ct list' is 'fwctl ct list --help'. Help always exits 0; a command\n"
+             "that does not exist is a usage error (exit 2)."},
     {0},
 };
 
 /* ---- lookup ----------------------------------------------------------------------------- */
-static const char *const global_options[] = {"-j", "--json",   "-v",        "--verbose",
-                                             "-s", "--socket", "--version", NULL};
+static const char *const global_options[] = {"-j",        "--json", "-p",       "--pretty",  "-v",
+                                             "--verbose", "-s",     "--socket", "--version", NULL};
 
 static bool is_global_option(const char *arg)
 {
@@ -211,6 +217,31 @@ static const struct command *lookup(const struct command *level, const char *gro
 	return NULL;
 }
 
+/* The command whose alias is arg, and its group (NULL at the top level). */
+static const struct command *find_alias(const char *arg, const struct command **group)
+{
+	for (const struct command *c = top_commands; c->name; c++) {
+		if (c->alias && strcmp(c->alias, arg) == 0) {
+			*group = NULL;
+			return c;
+		}
+		for (const struct command *k = c->children; k && k->name; k++) {
+			if (k->alias && strcmp(k->alias, arg) == 0) {
+				*group = c;
+				return k;
+			}
+		}
+	}
+	return NULL;
+}
+
+bool commands_is_alias(const char *arg)
+{
+	const struct command *group;
+
+	return find_alias(arg, &group) != NULL;
+}
+
 static void path_append(char *path, size_t len, const char *name)
 {
 	size_t used = strlen(path);
@@ -232,19 +263,22 @@ bool args_want_help(int argc, char **argv)
 static void print_row(FILE *f, const char *group, const struct command *c)
 {
 	char syn[128];
-
 	snprintf(syn, sizeof(syn), "%s%s%s%s%s", group, *group ? " " : "", c->name,
 	         c->args && *c->args ? " " : "", c->args ? c->args : "");
+	char summary[160];
+
+	snprintf(summary, sizeof(summary), "%s%s%s%s", c->summary, c->alias ? " (" : "",
+	         c->alias ? c->alias : "", c->alias ? ")" : "");
 	if (strlen(syn) > SYNOPSIS_WIDTH)
-		fprintf(f, "  %s\n  %-*s %s\n", syn, SYNOPSIS_WIDTH, "", c->summary);
+		fprintf(f, "  %s\n  %-*s %s\n", syn, SYNOPSIS_WIDTH, "", summary);
 	else
-		fprintf(f, "  %-*s %s\n", SYNOPSIS_WIDTH, syn, c->summary);
+		fprintf(f, "  %-*s %s\n", SYNOPSIS_WIDTH, syn, summary);
 }
 
 void commands_print_usage(FILE *f)
 {
-	fprintf(f, "usage: fwctl [--socket PATH] [-j|--json] [-v] [-h|--help] [--version] COMMAND "
-	           "...\n\n"
+	fprintf(f, "usage: fwctl [--socket PATH] [-j|--json] [-p|--pretty] [-v] [-h|--help] "
+	           "[--version] COMMAND ...\n\n"
 	           "fwctl talks to fwd, the tcfw daemon: it lists connections and counters, loads\n"
 	           "and edits the policy, and follows events.\n\nCommands:\n");
 	for (const struct command *c = top_commands; c->name; c++) {
@@ -259,10 +293,13 @@ void commands_print_usage(FILE *f)
 	        "\nGlobal options (before the command):\n"
 	        "  -s, --socket PATH  fwd's control socket (default %s)\n"
 	        "  -j, --json         JSON output for every listing\n"
+	        "  -p, --pretty       JSON output, indented for people (implies -j)\n"
 	        "  -v, --verbose      more detail (-vv: also the messages exchanged with fwd)\n"
 	        "  -h, --help         this help; 'fwctl help COMMAND' or 'fwctl COMMAND --help'\n"
 	        "      --version      print fwctl's version\n\n"
 	        "Commands and subcommands may be shortened to any unambiguous prefix: fwctl ct l.\n"
+	        "conntrack's spellings work as the command: fwctl -L, -C, -D, -F and -E (shown in\n"
+	        "parentheses above; the filter words stay fwctl's: fwctl -L proto tcp).\n"
 	        "A group alone runs its usual command: fwctl ct = fwctl ct list.\n"
 	        "Exit status: 0 success, 1 failure (including fwd not reachable), 2 usage error.\n",
 	        "/run/tcfw/fwd.sock");
@@ -281,8 +318,12 @@ static void print_command_help(FILE *f, const char *group, const struct command 
 			if (k->help)
 				fprintf(f, "\n%s %s:\n%s\n", c->name, k->name, k->help);
 	} else {
-		fprintf(f, "usage: fwctl %s%s%s%s%s\n\n%s.\n", group, *group ? " " : "", c->name,
-		        c->args && *c->args ? " " : "", c->args ? c->args : "", c->summary);
+		fprintf(f, "usage: fwctl %s%s%s%s%s\n", group, *group ? " " : "", c->name,
+		        c->args && *c->args ? " " : "", c->args ? c->args : "");
+		if (c->alias)
+			fprintf(f, "       fwctl %s%s%s (conntrack's spelling)\n", c->alias,
+			        c->args && *c->args ? " " : "", c->args ? c->args : "");
+		fprintf(f, "\n%s.\n", c->summary);
 		if (c->help)
 			fprintf(f, "\n%s\n", c->help);
 	}
@@ -295,7 +336,26 @@ static int cmd_help(struct fwctl *fw, int argc, char **argv)
 {
 	const struct command *level = top_commands, *c = NULL, *parent = NULL;
 
+	char *words[16];
+	int n = 0;
+
 	(void)fw;
+	/* `fwctl help --help` and `fwctl help ct --help` ask for help too: answer, exit 0. */
+	for (int i = 0; i < argc; i++) {
+		if (args_want_help(1, &argv[i]))
+			continue;
+		if (n == (int)(sizeof(words) / sizeof(words[0])))
+			return fwctl_usage_error(fw, "too many words after 'help'");
+		words[n++] = argv[i];
+	}
+	if (n == 0 && argc > 0) {
+		for (c = top_commands; c->run != cmd_help; c++)
+			;
+		print_command_help(stdout, "", c);
+		return FWCTL_EXIT_OK;
+	}
+	argc = n;
+	argv = words;
 	if (argc == 0) {
 		commands_print_usage(stdout);
 		return FWCTL_EXIT_OK;
@@ -353,7 +413,7 @@ int fwctl_usage_error(struct fwctl *fw, const char *fmt, ...)
 
 int commands_dispatch(struct fwctl *fw, int argc, char **argv)
 {
-	const struct command *level = top_commands, *c = NULL;
+	const struct command *level = top_commands, *c = NULL, *alias_group = NULL;
 	char *default_word[1];
 
 	fw->cmd_path[0] = '\0';
@@ -361,7 +421,15 @@ int commands_dispatch(struct fwctl *fw, int argc, char **argv)
 		commands_print_usage(stderr);
 		return FWCTL_EXIT_USAGE;
 	}
-	for (;;) {
+	c = find_alias(argv[0], &alias_group);
+	if (c) { /* `fwctl -L ...` = `fwctl ct list ...` */
+		if (alias_group)
+			path_append(fw->cmd_path, sizeof(fw->cmd_path), alias_group->name);
+		path_append(fw->cmd_path, sizeof(fw->cmd_path), c->name);
+		argc--;
+		argv++;
+	}
+	for (bool walk = !c; walk;) {
 		c = lookup(level, fw->cmd_path, argv[0]);
 		if (!c)
 			return FWCTL_EXIT_USAGE;

@@ -21,6 +21,7 @@ struct command;
 struct fwctl {
 	const char *socket_path;
 	bool json;
+	bool pretty; /* -p: indented JSON */
 	int verbose;
 	const struct command *cmd;
 	char cmd_path[64]; /* "ct list": the words that named cmd, for messages */
@@ -41,11 +42,16 @@ struct command {
 	const struct command *children; /* NULL-terminated array, for a group */
 	const char *default_child;      /* group: child run when none is named */
 	void (*help_extra)(FILE *f);    /* group or command: generated reference (e.g. states) */
+	const char *alias;              /* conntrack-tools spelling ("-L"), usable as the first
+	                                   word: `fwctl -L` = `fwctl ct list` */
 };
 
 /* commands.c */
 int commands_dispatch(struct fwctl *fw, int argc, char **argv);
 void commands_print_usage(FILE *f);
+/* True when arg is a command's conntrack-style alias (-L, -E, ...): main() stops reading
+ * global options there and dispatch runs that command. */
+bool commands_is_alias(const char *arg);
 /* A usage error in the current command: "fwctl: MSG", its synopsis, where to read more; 2. */
 int fwctl_usage_error(struct fwctl *fw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* True when argv holds -h or --help (asked for the current command's help). */

@@ -15,11 +15,15 @@
 #include "out.h"
 
 /* "+" stops at the first word that is not an option: everything after it is the command's. */
-static const char short_options[] = "+s:jvhV";
+static const char short_options[] = "+s:jpvhV";
 static const struct option long_options[] = {
-    {"socket", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
-    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+    {"socket", required_argument, NULL, 's'},
+    {"json", no_argument, NULL, 'j'},
+    {"pretty", no_argument, NULL, 'p'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 int main(int argc, char **argv)
@@ -28,13 +32,23 @@ int main(int argc, char **argv)
 	int opt, ret;
 
 	opterr = 0; /* our own messages, which say what to do */
-	while ((opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+	for (;;) {
+		/* conntrack's -L, -E ... name a command: the options end there. */
+		if (optind < argc && commands_is_alias(argv[optind]))
+			break;
+		opt = getopt_long(argc, argv, short_options, long_options, NULL);
+		if (opt == -1)
+			break;
 		switch (opt) {
 		case 's':
 			fw.socket_path = optarg;
 			break;
 		case 'j':
 			fw.json = true;
+			break;
+		case 'p': /* pretty JSON is JSON */
+			fw.json = true;
+			fw.pretty = true;
 			break;
 		case 'v':
 			fw.verbose++;
@@ -63,6 +77,7 @@ int main(int argc, char **argv)
 	                                  : LOG_LEVEL_WARN);
 	log_route_libbpf();
 	out_init(stdout, fw.json);
+	out_set_pretty(fw.pretty);
 	ret = commands_dispatch(&fw, argc - optind, argv + optind);
 	out_finish();
 	if (fflush(stdout) != 0 || ferror(stdout)) {
