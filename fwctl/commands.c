@@ -147,10 +147,19 @@ static const struct command top_commands[] = {
     {.name = "monitor",
      .run = cmd_monitor,
      .alias = "-E",
-     .args = "",
+     .args = "[FILTER]",
      .summary = "print connection and log events as they happen",
-     .help = "One line per event (new, destroy, log) until Ctrl-C; with -j one JSON object\n"
-             "per line. Exits 1 if fwd goes away."},
+     .help = "One line per event (new, destroy, log, invalid) until Ctrl-C, starting with its\n"
+             "wall-clock time (2026-12-03T20:25:14.123+00:00); with -j one JSON object per\n"
+             "line, with time_ns (the kernel's monotonic clock) and \"time\". Exits 1 if fwd\n"
+             "goes away.\n"
+             "FILTER: any of these, all must hold:\n"
+             "  type T[,T...]                  event type: new, destroy, log, invalid\n"
+             "  proto, src, dst, addr, sport, dport, port, family, state\n"
+             "                                 as for `fwctl ct list` (see `fwctl ct --help`);\n"
+             "                                 state holds for destroy events only\n"
+             "e.g. fwctl monitor type log proto tcp port 22 addr 192.0.2.1\n"
+             "Lost events (fwd's queue was full) are always shown."},
     {.name = "help",
      .run = cmd_help,
      .args = "[COMMAND...]",
