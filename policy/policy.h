@@ -84,6 +84,16 @@ void policy_timeouts(const struct policy *p, __u32 timeouts[TCFW_CT_STATE_MAX]);
  * "rule": "rule:1:19: unknown zone 'wann' ..."); p is unchanged on failure. Ids go up to
  * 2147483647 and are never given twice in the policy's life. */
 int policy_rule_add(struct policy *p, const char *line, struct policy_diags *diags);
+/* Where policy_rule_insert() puts the rule within its chain. */
+enum policy_rule_pos {
+	POLICY_RULE_APPEND = 0, /* last of its chain (policy_rule_add) */
+	POLICY_RULE_BEFORE,     /* just before rule ref */
+	POLICY_RULE_AFTER,      /* just after rule ref */
+};
+/* policy_rule_add() at a position: ref must be a rule of the same chain (the new rule's id is
+ * still a new one: ids name rules, positions order them). -1 with diags otherwise. */
+int policy_rule_insert(struct policy *p, const char *line, enum policy_rule_pos pos, uint32_t ref,
+                       struct policy_diags *diags);
 /* Remove rule id; 0, or -1 when there is no such rule. */
 int policy_rule_del(struct policy *p, uint32_t id);
 size_t policy_rule_count(const struct policy *p);
