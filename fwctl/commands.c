@@ -73,24 +73,39 @@ static const struct command policy_commands[] = {
      .args = "",
      .summary = "print the active policy, normalised, with hit counts per rule",
      .help = "With -j: {\"generation\": N, \"text\": \"...\", ...} as fwd sends it."},
+    {.name = "save",
+     .run = cmd_policy_save,
+     .args = "FILE",
+     .summary = "write the running policy, rule edits included, to FILE",
+     .help = "The text of `policy show` without the hit counts, under a comment that says\n"
+             "when and from what it was saved; it loads again as it is (rules keep their ids,\n"
+             "[N]). `rule add` and `rule del` change fwd's memory only: save to the file fwd\n"
+             "was started with (-c) so that SIGHUP and restarts keep them. FILE is written\n"
+             "whole or not at all (FILE.tmp, then a rename); '-' writes to standard output."},
     {0},
 };
 
 static const struct command rule_commands[] = {
     {.name = "add",
      .run = cmd_rule_add,
-     .args = "HOOK VERDICT [MATCH...] [log] [limit N/second|minute] [comment TEXT]",
-     .summary = "append a rule to the running policy",
+     .args = "[--before ID | --after ID] HOOK VERDICT [MATCH...] [log] [limit N/second|minute] "
+             "[comment TEXT]",
+     .summary = "add a rule to the running policy (last of its chain, or at a place)",
      .help = "HOOK is input, forward or output; VERDICT accept, drop or reject; the rest is\n"
              "written as in a policy file (docs/fwctl.md, docs/policy.md), e.g.\n"
              "  fwctl rule add forward accept in lan proto tcp dport 22\n"
-             "Prints the new rule's id. The change is installed atomically like a reload and\n"
-             "lasts until the next `policy load` or fwd restart."},
+             "  fwctl rule add --before 3 forward drop from 203.0.113.66\n"
+             "The rule goes last in its chain, or just before / after rule ID, which must be\n"
+             "of the same chain (first match wins). It gets a new id either way; `rule list`\n"
+             "shows the order. Prints the new rule's id. The change is installed atomically\n"
+             "like a reload and lasts until fwd loads its policy file again (SIGHUP, restart)\n"
+             "or another `policy load`: `fwctl policy save FILE` keeps it."},
     {.name = "del",
      .run = cmd_rule_del,
      .args = "ID",
      .summary = "remove the rule with this id",
-     .help = "Ids are shown by `fwctl rule list` and `fwctl policy show`."},
+     .help = "Ids are shown by `fwctl rule list` and `fwctl policy show`. Like `rule add`,\n"
+             "it lasts until fwd loads its policy file again: `fwctl policy save FILE`."},
     {.name = "list",
      .run = cmd_rule_list,
      .args = "",
@@ -130,7 +145,7 @@ static const struct command top_commands[] = {
              "{\"name\": value, ...}."},
     {.name = "policy",
      .args = "COMMAND",
-     .summary = "check, load and show the policy",
+     .summary = "check, load, show and save the policy",
      .children = policy_commands,
      .default_child = "show"},
     {.name = "rule",

@@ -70,6 +70,7 @@ int cmd_ct_flush(struct fwctl *fw, int argc, char **argv);
 int cmd_policy_check(struct fwctl *fw, int argc, char **argv);
 int cmd_policy_load(struct fwctl *fw, int argc, char **argv);
 int cmd_policy_show(struct fwctl *fw, int argc, char **argv);
+int cmd_policy_save(struct fwctl *fw, int argc, char **argv);
 int cmd_rule_add(struct fwctl *fw, int argc, char **argv);
 int cmd_rule_del(struct fwctl *fw, int argc, char **argv);
 int cmd_rule_list(struct fwctl *fw, int argc, char **argv);

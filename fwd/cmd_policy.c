@@ -28,6 +28,14 @@ static struct json_object *install_result(struct fwd *fwd)
 	return o;
 }
 
+/* A rule edit lasts until fwd loads its file again: say which file (fwctl tells the operator). */
+static void add_policy_file(struct fwd *fwd, struct json_object *o)
+{
+	if (fwd->opt.policy_path)
+		json_object_object_add(o, "policy_file",
+		                       json_object_new_string(fwd->opt.policy_path));
+}
+
 /* The checker's warnings as [{"file", "line", "col", "severity", "message"}, ...]: the
  * policy loaded, but these rules do not do what they say (fwctl prints them). */
 static struct json_object *warnings_json(const struct policy_diags *d)
@@ -174,10 +182,12 @@ void cmd_policy_show(struct fwd *fwd, struct client *c, struct json_object *req,
 {
 	size_t n = 0;
 	uint64_t *hits = policy_hits(fwd, &n);
-	char *text = policy_format(fwd->pol.p, hits, n);
+	struct json_object *v;
+	/* "hits": false (fwctl policy save): the text alone, to be loaded again. */
+	bool with_hits = !json_object_object_get_ex(req, "hits", &v) || json_object_get_boolean(v);
+	char *text = policy_format(fwd->pol.p, with_hits ? hits : NULL, with_hits ? n : 0);
 
 	(void)c;
-	(void)req;
 	if (!text) {
 		cmd_fail(r, 1, "cannot format the policy (out of memory)");
 		free(hits);
@@ -200,10 +210,26 @@ void cmd_rule_add(struct fwd *fwd, struct client *c, struct json_object *req, st
 	char err[ERR_LEN];
 	int id;
 
+	enum policy_rule_pos pos = POLICY_RULE_APPEND;
+	struct json_object *v;
+	long long ref = 0;
+
 	(void)c;
 	if (!line)
 		return;
-	id = policy_rule_add(fwd->pol.p, line, &diags);
+	/* "before": ID or "after": ID place the rule next to another of its chain. */
+	if (json_object_object_get_ex(req, "before", &v) ||
+	    json_object_object_get_ex(req, "after", &v)) {
+		pos = json_object_object_get_ex(req, "before", NULL) ? POLICY_RULE_BEFORE
+		                                                     : POLICY_RULE_AFTER;
+		if (cmd_arg_int64(req, pos == POLICY_RULE_BEFORE ? "before" : "after", &ref, r))
+			return;
+		if (ref <= 0 || ref > UINT32_MAX) {
+			cmd_fail(r, 2, "bad rule id %lld (ids start at 1; see rule-list)", ref);
+			return;
+		}
+	}
+	id = policy_rule_insert(fwd->pol.p, line, pos, (uint32_t)ref, &diags);
 	if (id < 0) {
 		char *msg = policy_diags_str(&diags);
 
@@ -220,6 +246,7 @@ void cmd_rule_add(struct fwd *fwd, struct client *c, struct json_object *req, st
 	}
 	r->data = install_result(fwd);
 	json_object_object_add(r->data, "id", json_object_new_int(id));
+	add_policy_file(fwd, r->data);
 }
 
 void cmd_rule_del(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
@@ -267,6 +294,7 @@ void cmd_rule_del(struct fwd *fwd, struct client *c, struct json_object *req, st
 	free(before);
 	r->data = install_result(fwd);
 	json_object_object_add(r->data, "id", json_object_new_int64(id));
+	add_policy_file(fwd, r->data);
 }
 
 /* The chain of a formatted rule from its first words: input, forward, output, dnat, snat. */
