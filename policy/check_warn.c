@@ -17,7 +17,7 @@
 /* Pairs of prefixes compared for one pair of address matches, and pairs of rules compared for
  * one policy: beyond these, stay silent rather than make a 100,000-prefix load slow. */
 #define MAX_PREFIX_PAIRS 65536
-#define MAX_RULE_PAIRS   (16u * 1024 * 1024)
+#define MAX_RULE_PAIRS   (4u * 1024 * 1024)
 
 static const char *const hook_names[] = {"input", "forward", "output"};
 static const char *const verdict_names[] = {"accept", "drop", "reject"};

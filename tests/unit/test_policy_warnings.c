@@ -296,7 +296,7 @@ static void test_warning_form(void **state)
  * rather than slow once the budget is spent. */
 static void test_many_rules(void **state)
 {
-	size_t n = 4000, cap = n * 64 + 256, len = 0;
+	size_t n = 2000, cap = n * 64 + 256, len = 0;
 	char *text = malloc(cap);
 	struct policy_diags d = {0};
 	struct policy *p;
