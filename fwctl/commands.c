@@ -57,8 +57,13 @@ static const struct command policy_commands[] = {
      .summary = "parse and check a policy file (no daemon needed)",
      .help = "Parses and compiles FILE as `policy load` would, limits of the datapath\n"
              "included. Prints every error as FILE:LINE:COL: message and exits 1, or prints\n"
-             "\"FILE: OK (N rules, M zones)\" and exits 0 (warnings, such as a policy whose\n"
-             "zones name no interface, on stderr). FILE '-' reads standard input."},
+             "\"FILE: OK (N rules, M zones)\" and exits 0, with warnings on stderr as\n"
+             "FILE:LINE:COL: warning: message (like nft -c): rules that can never match\n"
+             "(an earlier rule of the chain matches all they match) or duplicate ones, NAT\n"
+             "to IPv6 (which translates nothing), forward rules naming a port forward's\n"
+             "public port instead of the inside one, no defaults block, no rules, zones\n"
+             "without interfaces. With -j, \"diagnostics\" holds both, each with\n"
+             "\"severity\": \"error\" or \"warning\". FILE '-' reads standard input."},
     {.name = "load",
      .run = cmd_policy_load,
      .args = "[--force] FILE",
@@ -67,7 +72,8 @@ static const struct command policy_commands[] = {
              "copy, then switches. A policy with errors changes nothing (they are printed,\n"
              "exit 1). Established connections survive. FILE '-' reads standard input.\n"
              "A policy whose zones name no interface would detach tcfw from every interface\n"
-             "and leave the gateway unfiltered: fwd refuses it unless --force is given."},
+             "and leave the gateway unfiltered: fwd refuses it unless --force is given.\n"
+             "The checker's warnings (see `policy check`) are printed; they do not stop it."},
     {.name = "show",
      .run = cmd_policy_show,
      .args = "",
