@@ -250,8 +250,9 @@ static int ports_common(const struct pol_ports *a, const struct pol_ports *b)
 	return -1;
 }
 
-/* The forward rule is about the port forward's traffic: it names the inside address, or the
- * zone the port forward takes connections from. */
+/* The forward rule is about the port forward's traffic: it names the inside address, or, naming
+ * no destination, the zone the port forward takes connections from. A rule that names another
+ * destination is about other traffic (a routed server, say). */
 static bool about_port_forward(const struct policy *p, const struct pol_rule *f,
                                const struct pol_rule *dnat)
 {
@@ -259,9 +260,9 @@ static bool about_port_forward(const struct policy *p, const struct pol_rule *f,
 	struct pol_prefix target;
 	size_t n;
 
-	if (f->in_zone && f->in_zone_id == dnat->in_zone_id)
-		return true;
-	if (f->dst.kind == POL_ADDR_ANY || f->dst.neg)
+	if (f->dst.kind == POL_ADDR_ANY)
+		return f->in_zone && f->in_zone_id == dnat->in_zone_id;
+	if (f->dst.neg)
 		return false;
 	memcpy(target.addr, dnat->nat.lo, sizeof(target.addr));
 	target.plen = 128;

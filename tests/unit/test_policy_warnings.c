@@ -149,6 +149,10 @@ static const struct warn_case cases[] = {
      HEAD "nat dnat in wan proto tcp dport 8080 -> 10.0.0.5:80\n"
           "forward accept in lan proto tcp dport 8080 to 192.0.2.1\n",
      ""},
+    {"the port forward's zone, another destination",
+     HEAD "nat dnat in wan proto tcp dport 8080 -> 10.0.0.5:80\n"
+          "forward accept in wan proto tcp dport 8080 to 192.0.2.50\n",
+     ""},
     {"another protocol",
      HEAD "nat dnat in wan proto tcp dport 8080 -> 10.0.0.5:80\n"
           "forward accept in wan proto udp dport 8080\n",
