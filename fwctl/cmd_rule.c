@@ -161,8 +161,17 @@ int cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 	ret = parse_position(fw, &argc, &argv, &pos_key, &ref);
 	if (ret < 0)
 		return FWCTL_EXIT_USAGE;
-	if (argc > 0 && (!strncmp(argv[0], "--before", 8) || !strncmp(argv[0], "--after", 7)))
-		return fwctl_usage_error(fw, "give one position: --before ID or --after ID");
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--before", 8) && strncmp(argv[i], "--after", 7))
+			continue;
+		if (i == 0)
+			return fwctl_usage_error(fw,
+			                         "give one position: --before ID or --after ID");
+		return fwctl_usage_error(fw,
+		                         "'%s' goes before the hook: 'fwctl rule add %s ID HOOK "
+		                         "VERDICT ...'",
+		                         argv[i], argv[i]);
+	}
 	if (argc < 2)
 		return fwctl_usage_error(fw, "'rule add' needs at least a hook and a verdict, e.g. "
 		                             "'fwctl rule add input accept proto icmp'");
