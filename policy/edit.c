@@ -99,7 +99,8 @@ int policy_rule_insert(struct policy *p, const char *line, enum policy_rule_pos 
 	scratch->nrules = 0; /* r now belongs to p */
 	/* Rules apply in list order within their chain: move r from the end to its place. */
 	if (at >= 0 && (size_t)at < p->nrules - 1) {
-		memmove(&p->rules[at + 1], &p->rules[at], (p->nrules - 1 - (size_t)at) * sizeof(p->rules[0]));
+		memmove(&p->rules[at + 1], &p->rules[at],
+		        (p->nrules - 1 - (size_t)at) * sizeof(p->rules[0]));
 		p->rules[at] = r;
 	}
 	policy_free(scratch);
