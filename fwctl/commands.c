@@ -390,6 +390,10 @@ static int cmd_help(struct fwctl *fw, int argc, char **argv)
 		commands_print_usage(stdout);
 		return FWCTL_EXIT_OK;
 	}
+	if (argc == 1 && (c = find_alias(argv[0], &parent))) { /* fwctl help -L */
+		print_command_help(stdout, parent ? parent->name : "", c);
+		return FWCTL_EXIT_OK;
+	}
 	for (int i = 0; i < argc; i++) {
 		if (!level) {
 			fprintf(stderr, "fwctl: '%s' has no subcommands (extra word '%s')\n",
