@@ -3,6 +3,8 @@
  * cmd_monitor.c - `fwctl monitor`: ask fwd to stream events, print each as it arrives (a line,
  * or a JSON object per line with -j) until SIGINT/SIGTERM (exit 0) or fwd goes away (exit 1).
  * One poll over the socket and a signalfd: a signal never interrupts a half-printed event.
+ * Filter words (event type, the connection filter's tuple words) are applied here, to the
+ * stream fwd sends every monitor; each line starts with the event's wall-clock time.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -11,9 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
+#include "event_filter.h"
 #include "fwctl.h"
 #include "jsontext.h"
 #include "log.h"
@@ -35,18 +39,18 @@ static void print_tuple(struct json_object *t)
 			out_text(" %s=%s", keys[i], jsontext_scalar(v));
 }
 
-/* "[NEW] tcp src=.. dst=.. sport=.. dport=.. ifname=lan0 chain=forward verdict=accept ..."
+/* "2026-12-03T20:25:14.123+00:00 [NEW] tcp src=.. dst=.. sport=.. dport=.. ifname=lan0 ..."
  * like conntrack -E; a destroy adds the reply tuple and the counters per direction. Members
  * this fwctl does not know are printed too, as key=value. */
 static void print_event_text(struct json_object *ev)
 {
-	static const char *const shown[] = {"type", "time_ns", "family",   "proto",
-	                                    "src",  "dst",     "sport",    "dport",
-	                                    "id",   "reply",   "counters", NULL};
+	static const char *const shown[] = {"type",  "time_ns",  "time",  "family", "proto",
+	                                    "src",   "dst",      "sport", "dport",  "id",
+	                                    "reply", "counters", NULL};
 	const char *type = json_get_str(ev, "type", "event");
 	struct json_object *proto, *reply, *ctr, *dir;
 
-	out_text("[");
+	out_text("%s [", json_get_str(ev, "time", "-"));
 	for (const char *p = type; *p; p++)
 		out_text("%c", toupper((unsigned char)*p));
 	out_text("]");
@@ -72,6 +76,20 @@ static void print_event_text(struct json_object *ev)
 
 static void print_event(struct json_object *ev)
 {
+	struct json_object *ns;
+	struct timespec now;
+	char when[64];
+
+	/* time_ns is the kernel's monotonic clock; people read the wall clock. An event
+	 * without one (lost) gets the time it arrived. */
+	if (json_object_object_get_ex(ev, "time_ns", &ns)) {
+		event_time_format(json_object_get_int64(ns), when, sizeof(when));
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		event_time_format((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, when,
+		                  sizeof(when));
+	}
+	json_object_object_add(ev, "time", json_object_new_string(when));
 	if (out_is_json())
 		out_json(NULL, ev); /* a top-level object: one line each */
 	else
@@ -79,12 +97,13 @@ static void print_event(struct json_object *ev)
 	fflush(stdout); /* events are read by people and pipes as they happen */
 }
 
-static int handle(struct fwctl *fw, struct json_object *msg)
+static int handle(struct fwctl *fw, const struct event_filter *filter, struct json_object *msg)
 {
 	struct json_object *ev, *ok;
 
 	if (json_object_object_get_ex(msg, "event", &ev)) {
-		print_event(ev);
+		if (event_filter_match(filter, ev))
+			print_event(ev);
 		return MSG_CONTINUE;
 	}
 	if (json_object_object_get_ex(msg, "ok", &ok)) {
@@ -102,7 +121,7 @@ static int handle(struct fwctl *fw, struct json_object *msg)
 }
 
 /* Handle every whole message already received. MSG_CONTINUE when more must be read. */
-static int drain(struct fwctl *fw, struct daemon *d)
+static int drain(struct fwctl *fw, const struct event_filter *filter, struct daemon *d)
 {
 	for (;;) {
 		struct json_object *msg;
@@ -122,14 +141,14 @@ static int drain(struct fwctl *fw, struct daemon *d)
 			        fw->socket_path, strerror(-r));
 			return FWCTL_EXIT_FAILURE;
 		}
-		ret = handle(fw, msg);
+		ret = handle(fw, filter, msg);
 		json_object_put(msg);
 		if (ret != MSG_CONTINUE)
 			return ret;
 	}
 }
 
-static int follow(struct fwctl *fw, struct daemon *d, int sig_fd)
+static int follow(struct fwctl *fw, const struct event_filter *filter, struct daemon *d, int sig_fd)
 {
 	struct pollfd fds[2] = {{.fd = d->conn.fd, .events = POLLIN},
 	                        {.fd = sig_fd, .events = POLLIN}};
@@ -152,7 +171,7 @@ static int follow(struct fwctl *fw, struct daemon *d, int sig_fd)
 			return FWCTL_EXIT_OK; /* SIGINT / SIGTERM: the operator is done */
 		}
 		if (fds[0].revents) {
-			ret = drain(fw, d);
+			ret = drain(fw, filter, d);
 			if (ret != MSG_CONTINUE)
 				return ret;
 		}
@@ -162,12 +181,13 @@ static int follow(struct fwctl *fw, struct daemon *d, int sig_fd)
 int cmd_monitor(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
+	struct event_filter filter;
 	sigset_t mask, old;
 	int sig_fd, ret;
+	char err[256];
 
-	(void)argv;
-	if (argc > 0)
-		return fwctl_usage_error(fw, "'monitor' takes no arguments");
+	if (event_filter_parse(argc, argv, &filter, err, sizeof(err)) < 0)
+		return fwctl_usage_error(fw, "%s", err);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -187,7 +207,7 @@ int cmd_monitor(struct fwctl *fw, int argc, char **argv)
 			        fw->socket_path, strerror(-ret));
 			ret = FWCTL_EXIT_FAILURE;
 		} else {
-			ret = follow(fw, &d, sig_fd);
+			ret = follow(fw, &filter, &d, sig_fd);
 		}
 	}
 	daemon_close(&d);

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * cmd_policy.c - `fwctl policy check|load|show`. check runs the policy library here (the same
- * grammar fwd uses, no daemon needed); load sends the text to fwd, whose answer is either ok or
- * the diagnostics; show prints what fwd has installed.
+ * cmd_policy.c - `fwctl policy check|load|show|save`. check runs the policy library here (the
+ * same grammar fwd uses, no daemon needed); load sends the text to fwd, whose answer is either
+ * ok or the diagnostics; show prints what fwd has installed; save writes it to a file that
+ * loads again, so that rule edits outlive fwd's next reload.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "fwctl.h"
@@ -75,6 +78,7 @@ static void diags_json(const struct policy_diags *d)
 		out_str("file", NULL, d->v[i].file);
 		out_int("line", NULL, d->v[i].line);
 		out_int("col", NULL, d->v[i].col);
+		out_str("severity", NULL, d->v[i].severity == POLICY_WARNING ? "warning" : "error");
 		out_str("message", NULL, d->v[i].msg);
 		out_close_object();
 	}
@@ -120,6 +124,9 @@ int cmd_policy_check(struct fwctl *fw, int argc, char **argv)
 		policy_free(p);
 		p = NULL;
 	}
+	/* Rules that never match, NAT that translates nothing...: said, but the policy is good. */
+	if (p)
+		policy_warnings(p, &diags);
 
 	out_open_object(NULL);
 	out_str("file", NULL, file);
@@ -145,6 +152,27 @@ int cmd_policy_check(struct fwctl *fw, int argc, char **argv)
 	policy_diags_free(&diags);
 	policy_free(p);
 	return p ? FWCTL_EXIT_OK : FWCTL_EXIT_FAILURE;
+}
+
+/* fwd's warnings about the policy it loaded, as `policy check` prints them. */
+static void print_load_warnings(struct json_object *data)
+{
+	struct json_object *arr;
+
+	if (!json_object_object_get_ex(data, "warnings", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *w = json_object_array_get_idx(arr, i);
+		long long line = json_get_int(w, "line", 0);
+
+		if (line > 0)
+			fprintf(stderr, "%s:%lld:%lld: warning: %s\n", json_get_str(w, "file", ""),
+			        line, json_get_int(w, "col", 0), json_get_str(w, "message", ""));
+		else
+			fprintf(stderr, "%s: warning: %s\n", json_get_str(w, "file", ""),
+			        json_get_str(w, "message", ""));
+	}
 }
 
 int cmd_policy_load(struct fwctl *fw, int argc, char **argv)
@@ -193,6 +221,7 @@ int cmd_policy_load(struct fwctl *fw, int argc, char **argv)
 			out_text(" (generation %lld, %lld rule%s)", gen, rules,
 			         rules == 1 ? "" : "s");
 		out_text("\n");
+		print_load_warnings(data);
 	}
 	json_object_put(data);
 	return FWCTL_EXIT_OK;
@@ -224,4 +253,103 @@ int cmd_policy_show(struct fwctl *fw, int argc, char **argv)
 	}
 	json_object_put(data);
 	return FWCTL_EXIT_OK;
+}
+
+/* Write text to path through path.tmp and a rename: the file is the old one or the new one,
+ * never half of it. */
+static int write_file(const char *path, const char *header, const char *text)
+{
+	char tmp[4096];
+	FILE *f;
+	int ok;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "fwctl: the path %s is too long\n", path);
+		return FWCTL_EXIT_FAILURE;
+	}
+	f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "fwctl: cannot create %s: %s\n", tmp, strerror(errno));
+		return FWCTL_EXIT_FAILURE;
+	}
+	ok =
+	    fputs(header, f) >= 0 && fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	if (fclose(f) != 0)
+		ok = 0;
+	if (!ok || rename(tmp, path) != 0) {
+		fprintf(stderr, "fwctl: cannot write %s: %s (the old file, if any, is unchanged)\n",
+		        path, strerror(errno));
+		unlink(tmp);
+		return FWCTL_EXIT_FAILURE;
+	}
+	return FWCTL_EXIT_OK;
+}
+
+int cmd_policy_save(struct fwctl *fw, int argc, char **argv)
+{
+	struct policy_diags diags = {0};
+	struct daemon d = {0};
+	struct json_object *req, *data;
+	struct policy *check;
+	const char *text, *name;
+	char header[512], when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int ret = one_file_arg(fw, argc, argv, "policy save");
+
+	if (ret)
+		return ret;
+	req = daemon_request("policy-show");
+	json_object_object_add(req, "hits", json_object_new_boolean(0)); /* no "# hits N" */
+	ret = daemon_request_once(fw, &d, req, &data);
+	daemon_close(&d);
+	if (ret)
+		return ret;
+	text = json_get_str(data, "text", NULL);
+	name = json_get_str(data, "name", "?");
+	if (!text) {
+		fprintf(stderr, "fwctl: fwd's answer to 'policy-show' holds no policy text (is fwd "
+		                "the same version? fwctl is " TCFW_VERSION ")\n");
+		json_object_put(data);
+		return FWCTL_EXIT_FAILURE;
+	}
+	/* What is written must load: refuse to replace a good file with one that does not. */
+	check = policy_parse(argv[0], text, strlen(text), &diags);
+	if (!check) {
+		fprintf(stderr,
+		        "fwctl: the running policy as fwd formats it does not parse; %s is "
+		        "not written:\n",
+		        argv[0]);
+		policy_diags_print(&diags, stderr);
+		policy_diags_free(&diags);
+		json_object_put(data);
+		return FWCTL_EXIT_FAILURE;
+	}
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime_r(&now, &tm));
+	snprintf(header, sizeof(header),
+	         "# The running policy of fwd (generation %lld, loaded from %s, with the rule\n"
+	         "# edits since), saved by fwctl policy save at %s. [N] keeps each rule's id.\n\n",
+	         json_get_int(data, "generation", 0), name, when);
+	if (strcmp(argv[0], "-") == 0) {
+		ret = fputs(header, stdout) < 0 || fputs(text, stdout) < 0 ? FWCTL_EXIT_FAILURE
+		                                                           : FWCTL_EXIT_OK;
+	} else {
+		ret = write_file(argv[0], header, text);
+		if (ret == FWCTL_EXIT_OK) {
+			size_t rules = policy_rule_count(check);
+
+			out_open_object(NULL);
+			out_str("file", NULL, argv[0]);
+			out_int("generation", NULL, json_get_int(data, "generation", 0));
+			out_uint("rules", NULL, rules);
+			out_text("%s: saved the running policy (generation %lld, %zu rule%s)\n",
+			         argv[0], json_get_int(data, "generation", 0), rules,
+			         rules == 1 ? "" : "s");
+			out_close_object();
+		}
+	}
+	policy_diags_free(&diags);
+	policy_free(check);
+	json_object_put(data);
+	return ret;
 }

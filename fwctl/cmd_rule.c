@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * cmd_rule.c - `fwctl rule add|del|list`: edits of the running policy, one rule at a time.
+ * cmd_rule.c - `fwctl rule add|del|list`: edits of the running policy, one rule at a time
+ * (add may place the rule before or after another of its chain).
  * fwd parses the rule with the policy library against the installed zones and sets and
  * installs the result atomically; fwctl checks only the hook and verdict words so the
  * commonest typos are usage errors with a hint.
@@ -81,6 +82,70 @@ static int join_rule(int argc, char **argv, char *line)
 	return 0;
 }
 
+/* An id as `rule list` shows it; 0 when word is not one. */
+static unsigned long parse_rule_id(const char *word)
+{
+	unsigned long id;
+	char *end;
+
+	errno = 0;
+	id = strtoul(word, &end, 10);
+	if (errno || *end || !isdigit((unsigned char)word[0]) || id > UINT32_MAX)
+		return 0;
+	return id;
+}
+
+/* Edits live in fwd's memory only: say so each time, and how to keep them. */
+static void print_edit_note(struct json_object *data)
+{
+	const char *file = json_get_str(data, "policy_file", NULL);
+
+	if (out_is_json())
+		return;
+	if (file)
+		fprintf(stderr,
+		        "fwctl: note: this edit lasts until fwd loads %s again (SIGHUP, restart) "
+		        "or another policy is loaded; 'fwctl policy save %s' keeps it\n",
+		        file, file);
+	else
+		fprintf(stderr, "fwctl: note: this edit lasts until fwd restarts or another policy "
+		                "is loaded; 'fwctl policy save FILE' keeps it\n");
+}
+
+/* "--before ID", "--after ID" (or "--before=ID") in front of the rule: 1 when found and
+ * consumed (*argc, *argv moved past it), 0 when absent, -1 after a usage error. */
+static int parse_position(struct fwctl *fw, int *argc, char ***argv, const char **key,
+                          unsigned long *ref)
+{
+	const char *w = (*argv)[0], *value = NULL;
+	int used = 1;
+
+	if (*argc < 1)
+		return 0;
+	if (!strcmp(w, "--before") || !strncmp(w, "--before=", 9))
+		*key = "before";
+	else if (!strcmp(w, "--after") || !strncmp(w, "--after=", 8))
+		*key = "after";
+	else
+		return 0;
+	if (strchr(w, '=')) {
+		value = strchr(w, '=') + 1;
+	} else if (*argc >= 2) {
+		value = (*argv)[1];
+		used = 2;
+	}
+	if (!value || !(*ref = parse_rule_id(value))) {
+		fwctl_usage_error(fw,
+		                  "'--%s' needs the id of a rule of the same chain, as shown "
+		                  "by 'fwctl rule list'",
+		                  *key);
+		return -1;
+	}
+	*argc -= used;
+	*argv += used;
+	return 1;
+}
+
 int cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 {
 	static const char *const hooks[] = {"input", "forward", "output"};
@@ -88,9 +153,25 @@ int cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 	struct daemon d = {0};
 	struct json_object *req, *data;
 	char line[RULE_LINE_MAX];
+	const char *pos_key = NULL;
+	unsigned long ref = 0;
 	long long id;
 	int ret;
 
+	ret = parse_position(fw, &argc, &argv, &pos_key, &ref);
+	if (ret < 0)
+		return FWCTL_EXIT_USAGE;
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--before", 8) && strncmp(argv[i], "--after", 7))
+			continue;
+		if (i == 0)
+			return fwctl_usage_error(fw,
+			                         "give one position: --before ID or --after ID");
+		return fwctl_usage_error(fw,
+		                         "'%s' goes before the hook: 'fwctl rule add %s ID HOOK "
+		                         "VERDICT ...'",
+		                         argv[i], argv[i]);
+	}
 	if (argc < 2)
 		return fwctl_usage_error(fw, "'rule add' needs at least a hook and a verdict, e.g. "
 		                             "'fwctl rule add input accept proto icmp'");
@@ -104,6 +185,8 @@ int cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 		                         RULE_LINE_MAX - 1);
 	req = daemon_request("rule-add");
 	json_object_object_add(req, "line", json_object_new_string(line));
+	if (pos_key)
+		json_object_object_add(req, pos_key, json_object_new_int64((int64_t)ref));
 	ret = daemon_request_once(fw, &d, req, &data);
 	daemon_close(&d);
 	if (ret)
@@ -112,8 +195,14 @@ int cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 	out_open_object(NULL);
 	out_int("id", NULL, id);
 	out_str("rule", NULL, line);
-	out_text("rule %lld added: %s\n", id, line);
+	if (pos_key)
+		out_uint(pos_key, NULL, ref);
+	out_text("rule %lld added", id);
+	if (pos_key)
+		out_text(" %s rule %lu", pos_key, ref);
+	out_text(": %s\n", line);
 	out_close_object();
+	print_edit_note(data);
 	json_object_put(data);
 	return FWCTL_EXIT_OK;
 }
@@ -123,15 +212,13 @@ int cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 	struct daemon d = {0};
 	struct json_object *req, *data;
 	unsigned long id;
-	char *end;
 	int ret;
 
 	if (argc != 1)
 		return fwctl_usage_error(fw,
 		                         "'rule del' needs one rule id (see 'fwctl rule list')");
-	errno = 0;
-	id = strtoul(argv[0], &end, 10);
-	if (errno || *end || !isdigit((unsigned char)argv[0][0]) || id == 0 || id > UINT32_MAX)
+	id = parse_rule_id(argv[0]);
+	if (id == 0)
 		return fwctl_usage_error(fw,
 		                         "bad rule id '%s' (a number from 1, as shown by "
 		                         "'fwctl rule list')",
@@ -146,6 +233,7 @@ int cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 	out_uint("deleted", NULL, id);
 	out_text("rule %lu deleted\n", id);
 	out_close_object();
+	print_edit_note(data);
 	json_object_put(data);
 	return FWCTL_EXIT_OK;
 }

@@ -17,8 +17,9 @@ static int cmd_help(struct fwctl *fw, int argc, char **argv);
 static const struct command ct_commands[] = {
     {.name = "list",
      .run = cmd_ct_list,
+     .alias = "-L",
      .args = "[FILTER]",
-     .summary = "list tracked connections, like conntrack -L",
+     .summary = "list tracked connections",
      .help = "Prints one line per connection: protocol name and number, seconds left before it\n"
              "expires, the TCP state, the original tuple with its packet and byte counters,\n"
              "[UNREPLIED] until a reply was seen, the reply tuple (after NAT: the translated\n"
@@ -27,11 +28,13 @@ static const struct command ct_commands[] = {
              "Reads fwd's pinned map directly; nothing is changed."},
     {.name = "count",
      .run = cmd_ct_count,
+     .alias = "-C",
      .args = "[FILTER]",
      .summary = "count tracked connections (that match FILTER)",
      .help = "Prints a number; with -j, {\"count\": N}."},
     {.name = "del",
      .run = cmd_ct_del,
+     .alias = "-D",
      .args = "FILTER",
      .summary = "delete the connections that match FILTER",
      .help = "fwd deletes both halves of each matching connection and releases its NAT\n"
@@ -39,6 +42,7 @@ static const struct command ct_commands[] = {
              "required: `fwctl ct flush` deletes everything."},
     {.name = "flush",
      .run = cmd_ct_flush,
+     .alias = "-F",
      .args = "",
      .summary = "delete every tracked connection",
      .help = "Established flows are then decided by policy again on their next packet (TCP\n"
@@ -53,8 +57,13 @@ static const struct command policy_commands[] = {
      .summary = "parse and check a policy file (no daemon needed)",
      .help = "Parses and compiles FILE as `policy load` would, limits of the datapath\n"
              "included. Prints every error as FILE:LINE:COL: message and exits 1, or prints\n"
-             "\"FILE: OK (N rules, M zones)\" and exits 0 (warnings, such as a policy whose\n"
-             "zones name no interface, on stderr). FILE '-' reads standard input."},
+             "\"FILE: OK (N rules, M zones)\" and exits 0, with warnings on stderr as\n"
+             "FILE:LINE:COL: warning: message (like nft -c): rules that can never match\n"
+             "(an earlier rule of the chain matches all they match) or duplicate ones, NAT\n"
+             "to IPv6 (which translates nothing), forward rules naming a port forward's\n"
+             "public port instead of the inside one, no defaults block, no rules, zones\n"
+             "without interfaces. With -j, \"diagnostics\" holds both, each with\n"
+             "\"severity\": \"error\" or \"warning\". FILE '-' reads standard input."},
     {.name = "load",
      .run = cmd_policy_load,
      .args = "[--force] FILE",
@@ -63,30 +72,46 @@ static const struct command policy_commands[] = {
              "copy, then switches. A policy with errors changes nothing (they are printed,\n"
              "exit 1). Established connections survive. FILE '-' reads standard input.\n"
              "A policy whose zones name no interface would detach tcfw from every interface\n"
-             "and leave the gateway unfiltered: fwd refuses it unless --force is given."},
+             "and leave the gateway unfiltered: fwd refuses it unless --force is given.\n"
+             "The checker's warnings (see `policy check`) are printed; they do not stop it."},
     {.name = "show",
      .run = cmd_policy_show,
      .args = "",
      .summary = "print the active policy, normalised, with hit counts per rule",
      .help = "With -j: {\"generation\": N, \"text\": \"...\", ...} as fwd sends it."},
+    {.name = "save",
+     .run = cmd_policy_save,
+     .args = "FILE",
+     .summary = "write the running policy, rule edits included, to FILE",
+     .help = "The text of `policy show` without the hit counts, under a comment that says\n"
+             "when and from what it was saved; it loads again as it is (rules keep their ids,\n"
+             "[N]). `rule add` and `rule del` change fwd's memory only: save to the file fwd\n"
+             "was started with (-c) so that SIGHUP and restarts keep them. FILE is written\n"
+             "whole or not at all (FILE.tmp, then a rename); '-' writes to standard output."},
     {0},
 };
 
 static const struct command rule_commands[] = {
     {.name = "add",
      .run = cmd_rule_add,
-     .args = "HOOK VERDICT [MATCH...] [log] [limit N/second|minute] [comment TEXT]",
-     .summary = "append a rule to the running policy",
+     .args = "[--before ID | --after ID] HOOK VERDICT [MATCH...] [log] [limit N/second|minute] "
+             "[comment TEXT]",
+     .summary = "add a rule to the running policy (last of its chain, or at a place)",
      .help = "HOOK is input, forward or output; VERDICT accept, drop or reject; the rest is\n"
              "written as in a policy file (docs/fwctl.md, docs/policy.md), e.g.\n"
              "  fwctl rule add forward accept in lan proto tcp dport 22\n"
-             "Prints the new rule's id. The change is installed atomically like a reload and\n"
-             "lasts until the next `policy load` or fwd restart."},
+             "  fwctl rule add --before 3 forward drop from 203.0.113.66\n"
+             "The rule goes last in its chain, or just before / after rule ID, which must be\n"
+             "of the same chain (first match wins). It gets a new id either way; `rule list`\n"
+             "shows the order. Prints the new rule's id. The change is installed atomically\n"
+             "like a reload and lasts until fwd loads its policy file again (SIGHUP, restart)\n"
+             "or another `policy load`: `fwctl policy save FILE` keeps it."},
     {.name = "del",
      .run = cmd_rule_del,
      .args = "ID",
      .summary = "remove the rule with this id",
-     .help = "Ids are shown by `fwctl rule list` and `fwctl policy show`."},
+     .help = "Ids are shown by `fwctl rule list` and `fwctl policy show`. Like `rule add`,\n"
+             "it lasts until fwd loads its policy file again: `fwctl policy save FILE`."},
     {.name = "list",
      .run = cmd_rule_list,
      .args = "",
@@ -126,7 +151,7 @@ static const struct command top_commands[] = {
              "{\"name\": value, ...}."},
     {.name = "policy",
      .args = "COMMAND",
-     .summary = "check, load and show the policy",
+     .summary = "check, load, show and save the policy",
      .children = policy_commands,
      .default_child = "show"},
     {.name = "rule",
@@ -142,21 +167,33 @@ static const struct command top_commands[] = {
      .help_extra = help_ct_filter},
     {.name = "monitor",
      .run = cmd_monitor,
-     .args = "",
+     .alias = "-E",
+     .args = "[FILTER]",
      .summary = "print connection and log events as they happen",
-     .help = "One line per event (new, destroy, log) until Ctrl-C; with -j one JSON object\n"
-             "per line. Exits 1 if fwd goes away."},
+     .help = "One line per event (new, destroy, log, invalid) until Ctrl-C, starting with its\n"
+             "wall-clock time (2026-12-03T20:25:14.123+00:00); with -j one JSON object per\n"
+             "line, with time_ns (the kernel's monotonic clock) and \"time\". Exits 1 if fwd\n"
+             "goes away.\n"
+             "FILTER: any of these, all must hold:\n"
+             "  type T[,T...]                  event type: new, destroy, log, invalid\n"
+             "  proto, src, dst, addr, sport, dport, port, family, state\n"
+             "                                 as for `fwctl ct list` (see `fwctl ct --help`);\n"
+             "                                 state holds for destroy events only\n"
+             "e.g. fwctl monitor type log proto tcp port 22 addr 192.0.2.1\n"
+             "Lost events (fwd's queue was full) are always shown."},
     {.name = "help",
      .run = cmd_help,
      .args = "[COMMAND...]",
      .summary = "this overview, or the help of one command",
-     .help = NULL},
+     .help = "'fwctl help ct list' is 'fwctl ct list --help'. Help always exits 0; a command\n"
+             "that does not exist is a usage error (exit 2)."},
     {0},
 };
 
 /* ---- lookup ----------------------------------------------------------------------------- */
-static const char *const global_options[] = {
-    "-j", "--json", "-v", "--verbose", "-s", "--socket", "--pin-dir", "--version", NULL};
+static const char *const global_options[] = {"-j",        "--json",    "-p", "--pretty",
+                                             "-v",        "--verbose", "-s", "--socket",
+                                             "--pin-dir", "--version", NULL};
 
 static bool is_global_option(const char *arg)
 {
@@ -212,6 +249,31 @@ static const struct command *lookup(const struct command *level, const char *gro
 	return NULL;
 }
 
+/* The command whose alias is arg, and its group (NULL at the top level). */
+static const struct command *find_alias(const char *arg, const struct command **group)
+{
+	for (const struct command *c = top_commands; c->name; c++) {
+		if (c->alias && strcmp(c->alias, arg) == 0) {
+			*group = NULL;
+			return c;
+		}
+		for (const struct command *k = c->children; k && k->name; k++) {
+			if (k->alias && strcmp(k->alias, arg) == 0) {
+				*group = c;
+				return k;
+			}
+		}
+	}
+	return NULL;
+}
+
+bool commands_is_alias(const char *arg)
+{
+	const struct command *group;
+
+	return find_alias(arg, &group) != NULL;
+}
+
 static void path_append(char *path, size_t len, const char *name)
 {
 	size_t used = strlen(path);
@@ -233,18 +295,22 @@ bool args_want_help(int argc, char **argv)
 static void print_row(FILE *f, const char *group, const struct command *c)
 {
 	char syn[128];
-
 	snprintf(syn, sizeof(syn), "%s%s%s%s%s", group, *group ? " " : "", c->name,
 	         c->args && *c->args ? " " : "", c->args ? c->args : "");
+	char summary[160];
+
+	snprintf(summary, sizeof(summary), "%s%s%s%s", c->summary, c->alias ? " (" : "",
+	         c->alias ? c->alias : "", c->alias ? ")" : "");
 	if (strlen(syn) > SYNOPSIS_WIDTH)
-		fprintf(f, "  %s\n  %-*s %s\n", syn, SYNOPSIS_WIDTH, "", c->summary);
+		fprintf(f, "  %s\n  %-*s %s\n", syn, SYNOPSIS_WIDTH, "", summary);
 	else
-		fprintf(f, "  %-*s %s\n", SYNOPSIS_WIDTH, syn, c->summary);
+		fprintf(f, "  %-*s %s\n", SYNOPSIS_WIDTH, syn, summary);
 }
 
 void commands_print_usage(FILE *f)
 {
-	fprintf(f, "usage: fwctl [--socket PATH] [--pin-dir DIR] [-j|--json] [-v] [-h|--help] "
+	fprintf(f, "usage: fwctl [--socket PATH] [--pin-dir DIR] [-j|--json] [-p|--pretty] [-v] "
+	           "[-h|--help] "
 	           "[--version] COMMAND ...\n\n"
 	           "fwctl talks to fwd, the tcfw daemon: it lists connections and counters, loads\n"
 	           "and edits the policy, and follows events.\n\nCommands:\n");
@@ -263,10 +329,13 @@ void commands_print_usage(FILE *f)
 	        "                     without fwd; with no fwd answering and no --pin-dir, they\n"
 	        "                     read the datapath attached to this namespace's interfaces\n"
 	        "  -j, --json         JSON output for every listing\n"
+	        "  -p, --pretty       JSON output, indented for people (implies -j)\n"
 	        "  -v, --verbose      more detail (-vv: also the messages exchanged with fwd)\n"
 	        "  -h, --help         this help; 'fwctl help COMMAND' or 'fwctl COMMAND --help'\n"
 	        "      --version      print fwctl's version\n\n"
 	        "Commands and subcommands may be shortened to any unambiguous prefix: fwctl ct l.\n"
+	        "conntrack's spellings work as the command: fwctl -L, -C, -D, -F and -E (shown in\n"
+	        "parentheses above; the filter words stay fwctl's: fwctl -L proto tcp).\n"
 	        "A group alone runs its usual command: fwctl ct = fwctl ct list.\n"
 	        "Exit status: 0 success, 1 failure (including fwd not reachable), 2 usage error.\n",
 	        "/run/tcfw/fwd.sock");
@@ -285,8 +354,12 @@ static void print_command_help(FILE *f, const char *group, const struct command 
 			if (k->help)
 				fprintf(f, "\n%s %s:\n%s\n", c->name, k->name, k->help);
 	} else {
-		fprintf(f, "usage: fwctl %s%s%s%s%s\n\n%s.\n", group, *group ? " " : "", c->name,
-		        c->args && *c->args ? " " : "", c->args ? c->args : "", c->summary);
+		fprintf(f, "usage: fwctl %s%s%s%s%s\n", group, *group ? " " : "", c->name,
+		        c->args && *c->args ? " " : "", c->args ? c->args : "");
+		if (c->alias)
+			fprintf(f, "       fwctl %s%s%s (conntrack's spelling)\n", c->alias,
+			        c->args && *c->args ? " " : "", c->args ? c->args : "");
+		fprintf(f, "\n%s.\n", c->summary);
 		if (c->help)
 			fprintf(f, "\n%s\n", c->help);
 	}
@@ -299,9 +372,32 @@ static int cmd_help(struct fwctl *fw, int argc, char **argv)
 {
 	const struct command *level = top_commands, *c = NULL, *parent = NULL;
 
+	char *words[16];
+	int n = 0;
+
 	(void)fw;
+	/* `fwctl help --help` and `fwctl help ct --help` ask for help too: answer, exit 0. */
+	for (int i = 0; i < argc; i++) {
+		if (args_want_help(1, &argv[i]))
+			continue;
+		if (n == (int)(sizeof(words) / sizeof(words[0])))
+			return fwctl_usage_error(fw, "too many words after 'help'");
+		words[n++] = argv[i];
+	}
+	if (n == 0 && argc > 0) {
+		for (c = top_commands; c->run != cmd_help; c++)
+			;
+		print_command_help(stdout, "", c);
+		return FWCTL_EXIT_OK;
+	}
+	argc = n;
+	argv = words;
 	if (argc == 0) {
 		commands_print_usage(stdout);
+		return FWCTL_EXIT_OK;
+	}
+	if (argc == 1 && (c = find_alias(argv[0], &parent))) { /* fwctl help -L */
+		print_command_help(stdout, parent ? parent->name : "", c);
 		return FWCTL_EXIT_OK;
 	}
 	for (int i = 0; i < argc; i++) {
@@ -357,7 +453,7 @@ int fwctl_usage_error(struct fwctl *fw, const char *fmt, ...)
 
 int commands_dispatch(struct fwctl *fw, int argc, char **argv)
 {
-	const struct command *level = top_commands, *c = NULL;
+	const struct command *level = top_commands, *c = NULL, *alias_group = NULL;
 	char *default_word[1];
 
 	fw->cmd_path[0] = '\0';
@@ -365,7 +461,15 @@ int commands_dispatch(struct fwctl *fw, int argc, char **argv)
 		commands_print_usage(stderr);
 		return FWCTL_EXIT_USAGE;
 	}
-	for (;;) {
+	c = find_alias(argv[0], &alias_group);
+	if (c) { /* `fwctl -L ...` = `fwctl ct list ...` */
+		if (alias_group)
+			path_append(fw->cmd_path, sizeof(fw->cmd_path), alias_group->name);
+		path_append(fw->cmd_path, sizeof(fw->cmd_path), c->name);
+		argc--;
+		argv++;
+	}
+	for (bool walk = !c; walk;) {
 		c = lookup(level, fw->cmd_path, argv[0]);
 		if (!c)
 			return FWCTL_EXIT_USAGE;

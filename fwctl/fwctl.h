@@ -22,6 +22,7 @@ struct fwctl {
 	const char *socket_path;
 	const char *pin_dir; /* --pin-dir: read the maps pinned there, without asking fwd */
 	bool json;
+	bool pretty; /* -p: indented JSON */
 	int verbose;
 	const struct command *cmd;
 	char cmd_path[64]; /* "ct list": the words that named cmd, for messages */
@@ -42,11 +43,16 @@ struct command {
 	const struct command *children; /* NULL-terminated array, for a group */
 	const char *default_child;      /* group: child run when none is named */
 	void (*help_extra)(FILE *f);    /* group or command: generated reference (e.g. states) */
+	const char *alias;              /* conntrack-tools spelling ("-L"), usable as the first
+	                                   word: `fwctl -L` = `fwctl ct list` */
 };
 
 /* commands.c */
 int commands_dispatch(struct fwctl *fw, int argc, char **argv);
 void commands_print_usage(FILE *f);
+/* True when arg is a command's conntrack-style alias (-L, -E, ...): main() stops reading
+ * global options there and dispatch runs that command. */
+bool commands_is_alias(const char *arg);
 /* A usage error in the current command: "fwctl: MSG", its synopsis, where to read more; 2. */
 int fwctl_usage_error(struct fwctl *fw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* True when argv holds -h or --help (asked for the current command's help). */
@@ -65,6 +71,7 @@ int cmd_ct_flush(struct fwctl *fw, int argc, char **argv);
 int cmd_policy_check(struct fwctl *fw, int argc, char **argv);
 int cmd_policy_load(struct fwctl *fw, int argc, char **argv);
 int cmd_policy_show(struct fwctl *fw, int argc, char **argv);
+int cmd_policy_save(struct fwctl *fw, int argc, char **argv);
 int cmd_rule_add(struct fwctl *fw, int argc, char **argv);
 int cmd_rule_del(struct fwctl *fw, int argc, char **argv);
 int cmd_rule_list(struct fwctl *fw, int argc, char **argv);

@@ -15,16 +15,13 @@
 #include "out.h"
 
 /* "+" stops at the first word that is not an option: everything after it is the command's. */
-static const char short_options[] = "+s:jvhV";
+static const char short_options[] = "+s:jpvhV";
 enum { OPT_PIN_DIR = 256 };
 static const struct option long_options[] = {
-    {"socket", required_argument, NULL, 's'},
-    {"json", no_argument, NULL, 'j'},
-    {"pin-dir", required_argument, NULL, OPT_PIN_DIR},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+    {"socket", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
+    {"pretty", no_argument, NULL, 'p'},       {"pin-dir", required_argument, NULL, OPT_PIN_DIR},
+    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 };
 
 int main(int argc, char **argv)
@@ -33,7 +30,13 @@ int main(int argc, char **argv)
 	int opt, ret;
 
 	opterr = 0; /* our own messages, which say what to do */
-	while ((opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+	for (;;) {
+		/* conntrack's -L, -E ... name a command: the options end there. */
+		if (optind < argc && commands_is_alias(argv[optind]))
+			break;
+		opt = getopt_long(argc, argv, short_options, long_options, NULL);
+		if (opt == -1)
+			break;
 		switch (opt) {
 		case 's':
 			fw.socket_path = optarg;
@@ -43,6 +46,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PIN_DIR:
 			fw.pin_dir = optarg;
+			break;
+		case 'p': /* pretty JSON is JSON */
+			fw.json = true;
+			fw.pretty = true;
 			break;
 		case 'v':
 			fw.verbose++;
@@ -75,6 +82,7 @@ int main(int argc, char **argv)
 	                                  : LOG_LEVEL_WARN);
 	log_route_libbpf();
 	out_init(stdout, fw.json);
+	out_set_pretty(fw.pretty);
 	ret = commands_dispatch(&fw, argc - optind, argv + optind);
 	out_finish();
 	if (fflush(stdout) != 0 || ferror(stdout)) {

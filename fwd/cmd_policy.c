@@ -28,6 +28,48 @@ static struct json_object *install_result(struct fwd *fwd)
 	return o;
 }
 
+/* A rule edit lasts until fwd loads its file again: say which file (fwctl tells the operator). */
+static void add_policy_file(struct fwd *fwd, struct json_object *o)
+{
+	if (fwd->opt.policy_path)
+		json_object_object_add(o, "policy_file",
+		                       json_object_new_string(fwd->opt.policy_path));
+}
+
+/* The checker's warnings as [{"file", "line", "col", "severity", "message"}, ...]: the
+ * policy loaded, but these rules do not do what they say (fwctl prints them). */
+static struct json_object *warnings_json(const struct policy_diags *d)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < d->n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "file",
+		                       json_object_new_string(d->v[i].file ? d->v[i].file : ""));
+		json_object_object_add(o, "line", json_object_new_int(d->v[i].line));
+		json_object_object_add(o, "col", json_object_new_int(d->v[i].col));
+		json_object_object_add(o, "severity", json_object_new_string("warning"));
+		json_object_object_add(o, "message", json_object_new_string(d->v[i].msg));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* Each warning of a policy fwd loaded from a file, in its log. */
+void fwd_log_policy_warnings(const struct policy *p)
+{
+	struct policy_diags diags = {0};
+	char *msg;
+
+	if (!policy_warnings(p, &diags))
+		return;
+	msg = policy_diags_str(&diags);
+	pr_warn("the policy loaded, with warnings:\n%s", msg ? msg : "(out of memory)");
+	free(msg);
+	policy_diags_free(&diags);
+}
+
 /* The request's "force": true (fwctl policy load --force). */
 static bool force_given(struct json_object *req)
 {
@@ -64,7 +106,9 @@ void cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
 		return;
 	}
 	policy_diags_free(&diags);
+	policy_warnings(p, &diags);
 	if (!policy_interface_count(p) && policy_interface_count(fwd->pol.p) && !force_given(req)) {
+		policy_diags_free(&diags);
 		policy_free(p);
 		cmd_fail(r, 1,
 		         "%s: no zone names an interface: loading it would detach tcfw from "
@@ -75,10 +119,13 @@ void cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
 	}
 	if (policy_install(fwd, p, name, POLICY_HITS_RESET, err, sizeof(err))) {
 		policy_free(p);
+		policy_diags_free(&diags);
 		cmd_fail(r, 1, "%s (the running policy is unchanged)", err);
 		return;
 	}
 	r->data = install_result(fwd);
+	json_object_object_add(r->data, "warnings", warnings_json(&diags));
+	policy_diags_free(&diags);
 }
 
 int fwd_reload_policy_file(struct fwd *fwd)
@@ -112,6 +159,7 @@ int fwd_reload_policy_file(struct fwd *fwd)
 		policy_free(p);
 		return -1;
 	}
+	fwd_log_policy_warnings(fwd->pol.p);
 	return 0;
 }
 
@@ -134,10 +182,12 @@ void cmd_policy_show(struct fwd *fwd, struct client *c, struct json_object *req,
 {
 	size_t n = 0;
 	uint64_t *hits = policy_hits(fwd, &n);
-	char *text = policy_format(fwd->pol.p, hits, n);
+	struct json_object *v;
+	/* "hits": false (fwctl policy save): the text alone, to be loaded again. */
+	bool with_hits = !json_object_object_get_ex(req, "hits", &v) || json_object_get_boolean(v);
+	char *text = policy_format(fwd->pol.p, with_hits ? hits : NULL, with_hits ? n : 0);
 
 	(void)c;
-	(void)req;
 	if (!text) {
 		cmd_fail(r, 1, "cannot format the policy (out of memory)");
 		free(hits);
@@ -160,10 +210,26 @@ void cmd_rule_add(struct fwd *fwd, struct client *c, struct json_object *req, st
 	char err[ERR_LEN];
 	int id;
 
+	enum policy_rule_pos pos = POLICY_RULE_APPEND;
+	struct json_object *v;
+	long long ref = 0;
+
 	(void)c;
 	if (!line)
 		return;
-	id = policy_rule_add(fwd->pol.p, line, &diags);
+	/* "before": ID or "after": ID place the rule next to another of its chain. */
+	if (json_object_object_get_ex(req, "before", &v) ||
+	    json_object_object_get_ex(req, "after", &v)) {
+		pos = json_object_object_get_ex(req, "before", NULL) ? POLICY_RULE_BEFORE
+		                                                     : POLICY_RULE_AFTER;
+		if (cmd_arg_int64(req, pos == POLICY_RULE_BEFORE ? "before" : "after", &ref, r))
+			return;
+		if (ref <= 0 || ref > UINT32_MAX) {
+			cmd_fail(r, 2, "bad rule id %lld (ids start at 1; see rule-list)", ref);
+			return;
+		}
+	}
+	id = policy_rule_insert(fwd->pol.p, line, pos, (uint32_t)ref, &diags);
 	if (id < 0) {
 		char *msg = policy_diags_str(&diags);
 
@@ -180,6 +246,7 @@ void cmd_rule_add(struct fwd *fwd, struct client *c, struct json_object *req, st
 	}
 	r->data = install_result(fwd);
 	json_object_object_add(r->data, "id", json_object_new_int(id));
+	add_policy_file(fwd, r->data);
 }
 
 void cmd_rule_del(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
@@ -227,6 +294,7 @@ void cmd_rule_del(struct fwd *fwd, struct client *c, struct json_object *req, st
 	free(before);
 	r->data = install_result(fwd);
 	json_object_object_add(r->data, "id", json_object_new_int64(id));
+	add_policy_file(fwd, r->data);
 }
 
 /* The chain of a formatted rule from its first words: input, forward, output, dnat, snat. */

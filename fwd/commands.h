@@ -48,5 +48,8 @@ void cmd_monitor(struct fwd *fwd, struct client *c, struct json_object *req, str
 /* SIGHUP: re-read and install the -c file; on error log the diagnostics and keep the running
  * policy. 0 or -1. */
 int fwd_reload_policy_file(struct fwd *fwd);
+/* Log the checker's warnings about a policy fwd loaded from its file (start, SIGHUP). */
+struct policy;
+void fwd_log_policy_warnings(const struct policy *p);
 
 #endif

@@ -19,6 +19,7 @@
 #include "log.h"
 
 #include "cleanup.h"
+#include "commands.h"
 #include "control.h"
 #include "control_socket.h"
 #include "expiry.h"
@@ -51,6 +52,8 @@ static struct policy *load_policy_file(const char *path)
 		    path);
 	}
 	policy_diags_free(&diags);
+	if (p)
+		fwd_log_policy_warnings(p);
 	return p;
 }
 

@@ -18,6 +18,8 @@
 
 #define OUT_MAX_DEPTH 16
 #define JSON_FLAGS    (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define JSON_PRETTY                                                                                \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 struct frame {
 	/* The container being filled. Inside another container it is owned by that parent (added
@@ -32,6 +34,7 @@ struct frame {
 static struct {
 	FILE *f;
 	bool json;
+	bool pretty;
 	int depth;
 	struct frame stack[OUT_MAX_DEPTH];
 } out = {.depth = 0};
@@ -53,6 +56,11 @@ void out_init(FILE *f, bool json)
 	out.json = json;
 }
 
+void out_set_pretty(bool pretty)
+{
+	out.pretty = pretty;
+}
+
 bool out_is_json(void)
 {
 	return out.json;
@@ -68,7 +76,7 @@ static void out_bug(const char *what)
 
 static void write_value(struct json_object *v)
 {
-	fputs(json_object_to_json_string_ext(v, JSON_FLAGS), out_file());
+	fputs(json_object_to_json_string_ext(v, out.pretty ? JSON_PRETTY : JSON_FLAGS), out_file());
 }
 
 /* Write v: as the top-level value (then a newline) or as the next element of the streamed

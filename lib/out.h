@@ -16,6 +16,8 @@
 #include <stdio.h>
 
 void out_init(FILE *f, bool json);
+/* JSON indented for people (fwctl -p); one line per document otherwise. */
+void out_set_pretty(bool pretty);
 bool out_is_json(void);
 
 /* Containers: key is the member name inside an object, NULL inside an array / at top. */

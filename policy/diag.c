@@ -11,18 +11,16 @@
 
 #include "policy_internal.h"
 
-void pol_diag(struct policy_diags *d, const char *file, int line, int col, const char *fmt, ...)
+static void diag_add(struct policy_diags *d, enum policy_severity sev, const char *file, int line,
+                     int col, const char *fmt, va_list ap)
 {
 	struct policy_diag *v, *e;
-	va_list ap;
 	char *msg;
 
 	if (!d)
 		return;
-	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
-	va_end(ap);
 	v = realloc(d->v, (d->n + 1) * sizeof(*v));
 	if (!v || !msg) {
 		/* Out of memory: keep what we have; the caller still sees the earlier errors and
@@ -38,16 +36,45 @@ void pol_diag(struct policy_diags *d, const char *file, int line, int col, const
 	e->line = line;
 	e->col = col;
 	e->msg = msg;
+	e->severity = sev;
+}
+
+void pol_diag(struct policy_diags *d, const char *file, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_add(d, POLICY_ERROR, file, line, col, fmt, ap);
+	va_end(ap);
+}
+
+void pol_warn(struct policy_diags *d, const char *file, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_add(d, POLICY_WARNING, file, line, col, fmt, ap);
+	va_end(ap);
+}
+
+size_t policy_diags_errors(const struct policy_diags *d)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; d && i < d->n; i++)
+		n += d->v[i].severity == POLICY_ERROR;
+	return n;
 }
 
 /* One diagnostic as text, without the newline. */
 static int diag_fprint(FILE *f, const struct policy_diag *e)
 {
 	const char *file = e->file ? e->file : "policy";
+	const char *sev = e->severity == POLICY_WARNING ? "warning: " : "";
 
 	if (e->line > 0)
-		return fprintf(f, "%s:%d:%d: %s\n", file, e->line, e->col, e->msg);
-	return fprintf(f, "%s: %s\n", file, e->msg);
+		return fprintf(f, "%s:%d:%d: %s%s\n", file, e->line, e->col, sev, e->msg);
+	return fprintf(f, "%s: %s%s\n", file, sev, e->msg);
 }
 
 void policy_diags_print(const struct policy_diags *d, FILE *f)

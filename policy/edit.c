@@ -1,18 +1,53 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * edit.c - run-time rule edits (fwctl rule add / del). An added rule is written exactly as on a
- * policy line and checked against the policy's zones and sets; it is appended to the end of its
- * chain and gets a new id. Ids are never reused while the policy lives, so a hit counter or a
- * log line that names rule 7 always means the same rule.
+ * policy line and checked against the policy's zones and sets; it goes to the end of its chain,
+ * or just before or after a given rule of that chain, and gets a new id. Ids are never reused while
+ * the policy lives, so a hit counter or a log line that names rule 7 always means the same rule.
  */
 #include <string.h>
 
 #include "policy_internal.h"
 
+static const char *chain_text(enum tcfw_chain c)
+{
+	static const char *const names[] = {"input", "forward", "output", "dnat", "snat"};
+
+	return c < TCFW_CHAIN_MAX ? names[c] : "?";
+}
+
+/* The index of rule ref in p->rules, checked against the new rule's chain; -1 with diags. */
+static long ref_index(const struct policy *p, const struct pol_rule *r, uint32_t ref,
+                      struct policy_diags *diags)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		if (p->rules[i]->id != ref)
+			continue;
+		if (p->rules[i]->chain != r->chain) {
+			pol_diag(diags, "rule", 0, 0,
+			         "rule %u is in the %s chain and the new rule in %s: a position is "
+			         "given by a rule of the same chain (see fwctl rule list)",
+			         ref, chain_text(p->rules[i]->chain), chain_text(r->chain));
+			return -1;
+		}
+		return (long)i;
+	}
+	pol_diag(diags, "rule", 0, 0, "no rule with id %u to insert next to (see fwctl rule list)",
+	         ref);
+	return -1;
+}
+
 int policy_rule_add(struct policy *p, const char *line, struct policy_diags *diags)
+{
+	return policy_rule_insert(p, line, POLICY_RULE_APPEND, 0, diags);
+}
+
+int policy_rule_insert(struct policy *p, const char *line, enum policy_rule_pos pos, uint32_t ref,
+                       struct policy_diags *diags)
 {
 	struct policy *scratch;
 	struct pol_rule *r;
+	long at = -1;
 	int nerr;
 
 	if (!p || !line) {
@@ -42,6 +77,13 @@ int policy_rule_add(struct policy *p, const char *line, struct policy_diags *dia
 		pol_diag(diags, "rule", 0, 0, "no rule id left: reload the policy to renumber");
 		nerr++;
 	}
+	if (nerr == 0 && pos != POLICY_RULE_APPEND) {
+		at = ref_index(p, scratch->rules[0], ref, diags);
+		if (at < 0)
+			nerr++;
+		else if (pos == POLICY_RULE_AFTER)
+			at++;
+	}
 	if (nerr) {
 		policy_free(scratch);
 		return -1;
@@ -55,6 +97,12 @@ int policy_rule_add(struct policy *p, const char *line, struct policy_diags *dia
 	}
 	p->next_id++;
 	scratch->nrules = 0; /* r now belongs to p */
+	/* Rules apply in list order within their chain: move r from the end to its place. */
+	if (at >= 0 && (size_t)at < p->nrules - 1) {
+		memmove(&p->rules[at + 1], &p->rules[at],
+		        (p->nrules - 1 - (size_t)at) * sizeof(p->rules[0]));
+		p->rules[at] = r;
+	}
 	policy_free(scratch);
 	return (int)r->id;
 }

@@ -96,12 +96,22 @@ int ps_expected(struct parser *ps, const char *what)
 
 int ps_unclosed(struct parser *ps, struct pol_loc open, const char *what)
 {
+	char block[64] = "";
+
 	if (what)
-		ps_error_at(ps, open, "'{' of '%s' has no matching '}'", what);
+		snprintf(block, sizeof(block), "'%s' ", what);
+	/* Said once, where the '}' belongs; the block keeps what it had, so the names it
+	 * declared do not turn every later use into another error. */
+	if (ps->tok.kind == TOK_EOF)
+		ps_error_at(ps, ps_loc(ps),
+		            "missing '}' for the %sblock opened at %d:%d: the file ends inside it",
+		            block, open.line, open.col);
 	else
-		ps_error_at(ps, open, "'{' has no matching '}'");
+		ps_error_at(ps, ps_loc(ps),
+		            "missing '}' for the %sblock opened at %d:%d: add it before this line",
+		            block, open.line, open.col);
 	ps->depth = 0;
-	ps->resync = true;
+	ps->resync = ps->tok.kind != TOK_EOF;
 	return -1;
 }
 
@@ -195,8 +205,10 @@ int parse_word_list(struct parser *ps, const char *what, bool allow_empty,
 			ps_next(ps);
 			return failed ? -1 : 0;
 		}
-		if (newline && ps->tok.kind == TOK_WORD && ps_is_statement_keyword(ps->tok.text)) {
-			return ps_unclosed(ps, open, NULL);
+		if (ps->tok.kind == TOK_EOF || (newline && ps->tok.kind == TOK_WORD &&
+		                                ps_is_statement_keyword(ps->tok.text))) {
+			ps_unclosed(ps, open, NULL);
+			return failed ? -1 : 0;
 		}
 		if (ps->tok.kind != TOK_WORD) {
 			snprintf(expected, sizeof(expected), "%s %s",
@@ -222,8 +234,10 @@ int parse_word_list(struct parser *ps, const char *what, bool allow_empty,
 			need_item = false;
 			continue;
 		}
-		if (newline && ps->tok.kind == TOK_WORD && ps_is_statement_keyword(ps->tok.text)) {
-			return ps_unclosed(ps, open, NULL);
+		if (ps->tok.kind == TOK_EOF || (newline && ps->tok.kind == TOK_WORD &&
+		                                ps_is_statement_keyword(ps->tok.text))) {
+			ps_unclosed(ps, open, NULL);
+			return failed ? -1 : 0;
 		}
 		snprintf(expected, sizeof(expected), "',' or '}' after the %s", what);
 		return ps_expected(ps, expected);
@@ -352,7 +366,7 @@ int pol_parse_text(struct policy *p, const char *file, const char *text, size_t 
 			ps_skip_statement(&ps);
 			continue;
 		}
-		if (parse_statement(&ps) == 0 && !ps_at_end(&ps))
+		if (parse_statement(&ps) == 0 && !ps.resync && !ps_at_end(&ps))
 			ps_expected(&ps, "end of line");
 		/* resync: a forgotten '}' was found at the start of the next statement, which is
 		 * the current token; otherwise skip what is left of this one. */

@@ -195,6 +195,43 @@ fail:
 
 /* ---- blocks: defaults and timeouts ----------------------------------------------------------- */
 /*
+ * Does the line that the current word (input, forward, output) begins hold a rule rather than
+ * a defaults entry? An entry is HOOK VERDICT and nothing more: a match or option as the third
+ * word ("input accept proto tcp") means the block's '}' was forgotten above it. Read from the
+ * raw text, since the parser has no look-ahead.
+ */
+static bool line_is_rule(const struct parser *ps)
+{
+	static const char *const rule_words[] = {"in",    "out",   "from",   "to",
+	                                         "proto", "sport", "dport",  "family",
+	                                         "log",   "limit", "comment"};
+	const char *s = ps->lx.s, *word = NULL;
+	size_t i = ps->lx.pos, n = 0;
+	int words = 1; /* the hook */
+	bool in_word = false;
+
+	if (!ps_is_word(ps, "input") && !ps_is_word(ps, "forward") && !ps_is_word(ps, "output"))
+		return false;
+	for (; i < ps->lx.len && !strchr("\n;#}{,\"", s[i]); i++) {
+		bool blank = s[i] == ' ' || s[i] == '\t' || s[i] == '\r';
+
+		if (!blank && !in_word && ++words == 3)
+			word = &s[i];
+		if (word && !n && blank)
+			n = (size_t)(&s[i] - word);
+		in_word = !blank;
+	}
+	if (!word)
+		return false;
+	if (!n)
+		n = (size_t)(&s[i] - word);
+	for (size_t k = 0; k < sizeof(rule_words) / sizeof(rule_words[0]); k++)
+		if (strlen(rule_words[k]) == n && !strncmp(word, rule_words[k], n))
+			return true;
+	return false;
+}
+
+/*
  * '{' { entry } '}' with entries one a line. entry() parses one from its first token up to
  * the end of its line. A failing entry is skipped to its line's end and the block goes on.
  */
@@ -216,13 +253,12 @@ static int parse_block(struct parser *ps, const char *what, int (*entry)(struct 
 			ps_next(ps);
 			return errors ? -1 : 0;
 		}
-		if (ps->tok.kind == TOK_EOF) {
-			ps_error_at(ps, open, "'{' of '%s' has no matching '}'", what);
-			return -1;
-		}
-		if (ps->tok.kind == TOK_WORD && ps_is_statement_keyword(ps->tok.text) &&
-		    strcmp(ps->tok.text, "input") && strcmp(ps->tok.text, "forward") &&
-		    strcmp(ps->tok.text, "output"))
+		if (ps->tok.kind == TOK_EOF)
+			return ps_unclosed(ps, open, what);
+		if (ps->tok.kind == TOK_WORD &&
+		    ((ps_is_statement_keyword(ps->tok.text) && strcmp(ps->tok.text, "input") &&
+		      strcmp(ps->tok.text, "forward") && strcmp(ps->tok.text, "output")) ||
+		     ps->tok.text[0] == '[' || line_is_rule(ps)))
 			return ps_unclosed(ps, open, what);
 		rc = entry(ps);
 		if (rc == 0 && !ps_at_end(ps) && ps->tok.kind != TOK_RBRACE)

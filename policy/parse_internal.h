@@ -44,8 +44,8 @@ void ps_error_at(struct parser *ps, struct pol_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* "expected WHAT, got <current token>" at the current token; returns -1. */
 int ps_expected(struct parser *ps, const char *what);
-/* Report that the '{' at open has no '}' (the current token starts a new statement) and
- * arrange for parsing to go on from here; returns -1. */
+/* Report "missing '}' for the block opened at L:C" at the current token (which starts a new
+ * statement, or is the end of the file) and arrange for parsing to go on from here; -1. */
 int ps_unclosed(struct parser *ps, struct pol_loc open, const char *what);
 /* Skip to the end of the statement (a newline outside braces, or the end of the file). */
 void ps_skip_statement(struct parser *ps);
@@ -60,6 +60,8 @@ bool ps_is_statement_keyword(const char *w);
 /*
  * '{' WORD { ',' WORD } [','] '}', spanning lines if need be: item() is called with each word
  * as the current token. what names an item in messages ("address"). allow_empty: "{ }" is fine.
+ * A list left open (a statement starts, or the file ends) is reported once and keeps its items:
+ * 0 with ps->resync set, so that a zone or set is still declared for the rules that use it.
  */
 int parse_word_list(struct parser *ps, const char *what, bool allow_empty,
                     int (*item)(struct parser *ps, void *ctx), void *ctx);

@@ -183,7 +183,8 @@ static int parse_ports(struct parser *ps, const char *kw, struct pol_ports *pp)
 	ps_next(ps);
 	pp->loc = ps_loc(ps);
 	if (ps->tok.kind == TOK_LBRACE) {
-		if (parse_word_list(ps, "port", false, port_item, pp) < 0)
+		/* Left open, the list ends where the next statement begins: drop the rule. */
+		if (parse_word_list(ps, "port", false, port_item, pp) < 0 || ps->resync)
 			return -1;
 	} else if (ps->tok.kind == TOK_WORD) {
 		if (port_item(ps, pp) < 0)

@@ -17,10 +17,16 @@
 #include "tcfw_abi.h"
 
 /* ---- diagnostics ------------------------------------------------------------------------- */
+enum policy_severity {
+	POLICY_ERROR = 0, /* the policy is refused */
+	POLICY_WARNING,   /* the policy loads, but something in it does not do what it says */
+};
+
 struct policy_diag {
 	char *file;    /* the name given to the parser */
 	int line, col; /* 1-based; 0 when not about a place in the text */
 	char *msg;     /* "unknown set '@admin' (did you mean '@admins'?)" */
+	enum policy_severity severity;
 };
 
 struct policy_diags {
@@ -28,7 +34,8 @@ struct policy_diags {
 	size_t n;
 };
 
-/* "file:line:col: msg" (or "file: msg"), one per line. */
+/* "file:line:col: msg" (or "file: msg"), one per line; a warning reads
+ * "file:line:col: warning: msg". */
 void policy_diags_print(const struct policy_diags *d, FILE *f);
 /* The same text in one malloc'd string (for the control socket). */
 char *policy_diags_str(const struct policy_diags *d);
@@ -43,6 +50,14 @@ struct policy *policy_parse(const char *name, const char *text, size_t len,
 /* Read and parse a file; a read error is reported in diags as "file: reason". */
 struct policy *policy_parse_file(const char *path, struct policy_diags *diags);
 void policy_free(struct policy *p);
+/* Warnings about a policy that parsed and checked (nft -c style: the policy still loads):
+ * rules that can never match because an earlier rule of their chain matches everything they
+ * match, duplicate rules, NAT rules that translate nothing (IPv6), forward rules that name a
+ * port forward's public port, a missing defaults block, no rules at all. Appended to d with
+ * severity POLICY_WARNING; returns how many. Nothing is said when unsure. */
+size_t policy_warnings(const struct policy *p, struct policy_diags *d);
+/* How many of d are errors (the rest are warnings). */
+size_t policy_diags_errors(const struct policy_diags *d);
 
 /* Normalised text of the policy (the form `fwctl policy show` prints). malloc'd. With hits
  * non-NULL, hits[rule_id] is appended to each rule as "# hits N". */
@@ -69,6 +84,16 @@ void policy_timeouts(const struct policy *p, __u32 timeouts[TCFW_CT_STATE_MAX]);
  * "rule": "rule:1:19: unknown zone 'wann' ..."); p is unchanged on failure. Ids go up to
  * 2147483647 and are never given twice in the policy's life. */
 int policy_rule_add(struct policy *p, const char *line, struct policy_diags *diags);
+/* Where policy_rule_insert() puts the rule within its chain. */
+enum policy_rule_pos {
+	POLICY_RULE_APPEND = 0, /* last of its chain (policy_rule_add) */
+	POLICY_RULE_BEFORE,     /* just before rule ref */
+	POLICY_RULE_AFTER,      /* just after rule ref */
+};
+/* policy_rule_add() at a position: ref must be a rule of the same chain (the new rule's id is
+ * still a new one: ids name rules, positions order them). -1 with diags otherwise. */
+int policy_rule_insert(struct policy *p, const char *line, enum policy_rule_pos pos, uint32_t ref,
+                       struct policy_diags *diags);
 /* Remove rule id; 0, or -1 when there is no such rule. */
 int policy_rule_del(struct policy *p, uint32_t id);
 size_t policy_rule_count(const struct policy *p);

@@ -157,6 +157,9 @@ struct policy {
 /* Append one diagnostic (file may be NULL; line 0 = not about a place). */
 void pol_diag(struct policy_diags *d, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* The same, as a warning (the policy is still good). */
+void pol_warn(struct policy_diags *d, const char *file, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* ---- parse.c ------------------------------------------------------------------------------- */
 /* Parse text into p (statements are added to it; nothing is checked against names yet). With

@@ -220,6 +220,40 @@ static void test_empty_array_and_finish(void **state)
 	free(s);
 }
 
+/* fwctl -p: the same documents, indented over several lines, and a streamed array still
+ * parses as one document. */
+static void test_pretty(void **state)
+{
+	struct capture c;
+	struct json_object *doc, *plain;
+	char *s;
+
+	(void)state;
+	capture_start(&c, true);
+	out_set_pretty(true);
+	out_open_array(NULL);
+	print_record();
+	print_record();
+	out_close_array();
+	out_set_pretty(false);
+	s = capture_end(&c);
+	assert_non_null(strstr(s, "\n  \"name\": \"eth0\",\n"));
+	doc = json_tokener_parse(s);
+	if (!doc)
+		fail_msg("pretty output does not parse: %s", s);
+	free(s);
+	capture_start(&c, true);
+	print_record();
+	s = capture_end(&c);
+	plain = json_tokener_parse(s);
+	assert_non_null(plain);
+	assert_int_equal(json_object_array_length(doc), 2);
+	assert_true(json_object_equal(json_object_array_get_idx(doc, 1), plain));
+	json_object_put(doc);
+	json_object_put(plain);
+	free(s);
+}
+
 /* Text mode ignores containers and JSON-only fields entirely. */
 static void test_text_ignores_structure(void **state)
 {
@@ -335,6 +369,7 @@ int main(void)
 	    cmocka_unit_test(test_top_level_objects_one_per_line),
 	    cmocka_unit_test(test_empty_array_and_finish),
 	    cmocka_unit_test(test_text_ignores_structure),
+	    cmocka_unit_test(test_pretty),
 	    cmocka_unit_test(test_passthrough),
 	    cmocka_unit_test(test_streaming_large_array),
 	};

@@ -92,9 +92,8 @@ static const struct error_case cases[] = {
      "policy.conf:3:19: expected end of line, got 'x'\n"
      "policy.conf:4:6: duplicate zone 'lan' (first declared at line 3)\n"},
     {"forgotten closing brace", "zone lan { lan0\ninput accept in lan\ninput drop in wann\n",
-     "policy.conf:1:10: '{' has no matching '}'\n"
-     "policy.conf:2:17: unknown zone 'lan': declare it with 'zone lan { IFNAME }'\n"
-     "policy.conf:3:15: unknown zone 'wann': declare it with 'zone wann { IFNAME }'\n"},
+     "policy.conf:2:1: missing '}' for the block opened at 1:10: add it before this line\n"
+     "policy.conf:3:15: unknown zone 'wann' (did you mean 'lan'?)\n"},
     /* ---- sets ---- */
     {"bad addresses, all reported",
      "set s { 10.0.0.1/8, 10.0.0.256, 10.0.0.0/33, 2001:db8::/129, ::ffff:10.0.0.1/130 }\n",
@@ -139,9 +138,11 @@ static const struct error_case cases[] = {
     {"defaults without a brace", "defaults input drop\n",
      "policy.conf:1:10: expected '{' after 'defaults', got 'input'\n"},
     {"unclosed defaults at the end", "defaults {\n input drop\n",
-     "policy.conf:1:10: '{' of 'defaults' has no matching '}'\n"},
+     "policy.conf:3:1: missing '}' for the 'defaults' block opened at 1:10: the file ends "
+     "inside it\n"},
     {"unclosed defaults before a statement", "defaults {\n input drop\nzone lan { lan0 }\n",
-     "policy.conf:1:10: '{' of 'defaults' has no matching '}'\n"},
+     "policy.conf:3:1: missing '}' for the 'defaults' block opened at 1:10: add it before "
+     "this line\n"},
     /* ---- timeouts ---- */
     {"unknown tcp state with a suggestion", "timeouts {\n tcp establshed 1d\n}\n",
      "policy.conf:2:6: unknown tcp state 'establshed' (did you mean 'established'?)\n"},
