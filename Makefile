@@ -45,6 +45,8 @@ override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP $(SANFL
 	-I. -Ibpf -Ilib -Ipolicy -I$(GEN) $(PKG_CFLAGS)
 override LDFLAGS += $(SANFLAGS)
 LDLIBS := $(PKG_LIBS)
+# fwd alone talks to systemd (fwd/notify.c); lib/log.c only uses sd-daemon.h's macros.
+FWD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null)
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(GEN) -Ibpf -MMD -MP
@@ -107,7 +109,7 @@ $(LIBPOLICY): $(call obj,$(POLICY_SRCS))
 
 $(FWD): $(call obj,$(FWD_SRCS)) $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(FWD_LIBS) -o $@
 
 $(FWCTL): $(call obj,$(FWCTL_SRCS)) $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)

@@ -26,6 +26,7 @@
 #include "local_addrs.h"
 #include "monitor.h"
 #include "netlink.h"
+#include "notify.h"
 #include "options.h"
 #include "policy_install.h"
 #include "signals.h"
@@ -181,7 +182,9 @@ int main(int argc, char **argv)
 	ret = options_parse(argc, argv, &fwd.opt);
 	if (ret >= 0)
 		return ret;
-	log_init("fwd", (enum log_level)fwd.opt.verbosity);
+	/* Notices by default: started, attached, reloaded, stopping (docs/fwd.md "Logging"). */
+	log_init("fwd", (enum log_level)(LOG_LEVEL_NOTICE + fwd.opt.verbosity));
+	log_journal_prefixes_auto();
 	log_route_libbpf();
 
 	if (fwd.opt.policy_path) {
@@ -216,10 +219,14 @@ int main(int argc, char **argv)
 		pr_warn("fwd did not start%s", created ? "; everything it set up was removed" : "");
 		return FWD_EXIT_FAILURE;
 	}
-	pr_info("running: %zu interface(s), policy generation %llu, control socket %s",
-	        fwd.ifaces.n, (unsigned long long)fwd.pol.generation, fwd.opt.socket_path);
+	pr_notice("running: %zu interface(s), policy generation %llu, control socket %s",
+	          fwd.ifaces.n, (unsigned long long)fwd.pol.generation, fwd.opt.socket_path);
+	/* Service hooks (fwd/notify.c): systemd waits for this READY=1. */
+	ifaces_report_missing(&fwd);
+	notify_ready(&fwd);
 
 	ret = loop_run(&fwd.loop);
+	notify_stopping();
 	stop(&fwd, !fwd.opt.keep);
 	return ret ? FWD_EXIT_FAILURE : FWD_EXIT_OK;
 }
