@@ -18,6 +18,7 @@
 #include "ctmap.h"
 #include "log.h"
 
+#include "caps.h"
 #include "cleanup.h"
 #include "control.h"
 #include "control_socket.h"
@@ -98,6 +99,9 @@ static int start(struct fwd *fwd, struct policy *p)
 	char err[4096];
 	int ret;
 
+	ret = caps_check();
+	if (ret)
+		return ret;
 	ret = control_check_free(fwd->opt.socket_path);
 	if (ret)
 		return ret;
