@@ -46,6 +46,7 @@ struct command {
 /* commands.c */
 int commands_dispatch(struct fwctl *fw, int argc, char **argv);
 void commands_print_usage(FILE *f);
+void commands_print_words(FILE *f);
 /* A usage error in the current command: "fwctl: MSG", its synopsis, where to read more; 2. */
 int fwctl_usage_error(struct fwctl *fw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* True when argv holds -h or --help (asked for the current command's help). */
