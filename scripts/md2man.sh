@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# md2man.sh MANUAL.md NAME SECTION "one-line description" > NAME.SECTION
+#
+# A man page from one of docs/*.md with lowdown (small; pandoc would do too, at 150 MB). The
+# Markdown is written for reading on the web, so before lowdown sees it:
+#   - the title line becomes NAME (what whatis/apropos read) and DESCRIPTION;
+#   - headings move up one level (## -> .SH, ### -> .SS), outside code blocks only;
+#   - links to the other manuals and to anchors keep their text, the manuals by their man
+#     names (policy.md -> tcfw.policy(5));
+# and after: no justification (.ad l: table cells are narrow, and groff warns when it cannot
+# stretch a line), and each table's last column takes the width that is left (tbl's x).
+set -euo pipefail
+
+[ $# -eq 4 ] || {
+	echo "usage: $0 MANUAL.md NAME SECTION DESCRIPTION" >&2
+	exit 2
+}
+md=$1 name=$2 section=$3 desc=$4
+command -v lowdown >/dev/null || {
+	echo "md2man: lowdown is missing (scripts/install-deps.sh installs it)" >&2
+	exit 1
+}
+
+awk -v name="$name" -v desc="$desc" '
+	BEGIN { code = 0; titled = 0 }
+	/^```/ { code = !code; print; next }
+	code { print; next }
+	!titled && /^# / {
+		titled = 1
+		printf "# NAME\n\n%s - %s\n\n# DESCRIPTION\n", name, desc
+		next
+	}
+	/^##+ / { sub(/^#/, "") }
+	{
+		gsub(/\[fwd\.md\]/, "[fwd(8)]")
+		gsub(/\[fwctl\.md\]/, "[fwctl(8)]")
+		gsub(/\[policy\.md\]/, "[tcfw.policy(5)]")
+		gsub(/\]\(fwd\.md[^)]*\)/, "](fwd(8))")
+		gsub(/\]\(fwctl\.md[^)]*\)/, "](fwctl(8))")
+		gsub(/\]\(policy\.md[^)]*\)/, "](tcfw.policy(5))")
+		# [text](target) without a scheme: the text alone, which names the place already.
+		while (match($0, /\[[^]]*\]\([^):]*(\([0-9]\))?\)/)) {
+			link = substr($0, RSTART, RLENGTH)
+			text = substr(link, 2, index(link, "](") - 2)
+			$0 = substr($0, 1, RSTART - 1) text substr($0, RSTART + RLENGTH)
+		}
+		print
+	}
+' "$md" |
+	lowdown -s -Tman -M "title=$name" -M "section=$section" -M "source=tcfw" |
+	awk '
+		/^\.TH / { print; print ".ad l"; next }
+		# tbl format lines (after "tab(|) ...;"): the last column expands.
+		/^\.TS$/ { in_fmt = 1; print; next }
+		# "expand" (the whole line width) and an x column exclude each other.
+		in_fmt && /;$/ { sub(/ expand/, ""); print; next }
+		in_fmt && /^l[bl .]*$/ {
+			line = $0
+			dot = sub(/\.$/, "", line)
+			sub(/ *$/, "", line)
+			print line "x" (dot ? "." : "")
+			if (dot) in_fmt = 0
+			next
+		}
+		{ print }
+	'
