@@ -44,7 +44,11 @@ static struct policy *load_policy_file(const char *path)
 		p = NULL;
 	}
 	if (!p) {
-		policy_diags_print(&diags, stderr);
+		char *msg = policy_diags_str(&diags);
+
+		/* Through the logger: each line an error in the journal too. */
+		pr_warn("%s", msg ? msg : "(no diagnostics)");
+		free(msg);
 		pr_warn("policy %s not loaded: fwd changed nothing", path);
 	} else if (!policy_interface_count(p)) {
 		pr_warn(

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,10 +78,17 @@ static void log_vprint(enum log_level level, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n > 0 && line[n - 1] == '\n')
 		line[--n] = '\0';
-	if (log_prefixes) /* the journal adds the name; the prefix is its priority */
-		fprintf(stderr, "%s%s\n", priority_prefix(level), line);
-	else
-		fprintf(stderr, "%s: %s\n", log_prog, line);
+	/* One prefix per line: the program's name, or under the journal (which adds the name)
+	 * the priority, which it reads line by line, so that every line of a message of several
+	 * (policy diagnostics) is an error there too. */
+	for (char *p = line, *nl; p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (log_prefixes)
+			fputs(priority_prefix(level), stderr);
+		else
+			fprintf(stderr, "%s: ", log_prog);
+		fprintf(stderr, "%.*s\n", (int)(nl ? nl - p : (ptrdiff_t)strlen(p)), p);
+	}
 	errno = saved_errno;
 }
 
