@@ -7,8 +7,9 @@
 #   - headings move up one level (## -> .SH, ### -> .SS), outside code blocks only;
 #   - links to the other manuals and to anchors keep their text, the manuals by their man
 #     names (policy.md -> tcfw.policy(5));
-# and after: no justification (.ad l: table cells are narrow, and groff warns when it cannot
-# stretch a line), and each table's last column takes the width that is left (tbl's x).
+# and after: no justification (.ad l): table cells are narrow, and groff warns when it cannot
+# stretch a line to both margins. (Widening one column with tbl's x squeezes the others to
+# nothing when they hold long text too: lowdown's equal columns are the safe choice.)
 set -euo pipefail
 
 [ $# -eq 4 ] || {
@@ -48,19 +49,4 @@ awk -v name="$name" -v desc="$desc" '
 	}
 ' "$md" |
 	lowdown -s -Tman -M "title=$name" -M "section=$section" -M "source=tcfw" |
-	awk '
-		/^\.TH / { print; print ".ad l"; next }
-		# tbl format lines (after "tab(|) ...;"): the last column expands.
-		/^\.TS$/ { in_fmt = 1; print; next }
-		# "expand" (the whole line width) and an x column exclude each other.
-		in_fmt && /;$/ { sub(/ expand/, ""); print; next }
-		in_fmt && /^l[bl .]*$/ {
-			line = $0
-			dot = sub(/\.$/, "", line)
-			sub(/ *$/, "", line)
-			print line "x" (dot ? "." : "")
-			if (dot) in_fmt = 0
-			next
-		}
-		{ print }
-	'
+	sed '/^\.TH /a .ad l'
