@@ -132,6 +132,8 @@ if grep -q 'passed no map fds' "$WORK/ct-list.err"; then
 	die "fwd could not hand fwctl its map fds with the unit's capabilities: $(cat "$WORK/ct-list.err")"
 fi
 ok "fwctl ct list read the maps through fds fwd passed"
+wait_for 5 "STATUS= to count the connection" notified 'STATUS=filtering 2 interfaces, policy generation 1, [1-9][0-9]* connections?$'
+ok "$(grep -E 'STATUS=.*[1-9][0-9]* connections?$' "$WORK/notify.log" | tail -n 1)"
 
 step "messages for the journal: syslog priorities, notices by default"
 assert_logged "start notice" '^<5>running: 2 interface\(s\), policy generation 1'
@@ -148,8 +150,10 @@ assert_logged "reload notice" '^<5>policy .*policy.conf installed: generation 2'
 
 step "ExecReload (fwctl policy load, with the unit's capabilities): generation 3; a refused policy exits 1"
 reload() { with_caps "$UNIT_CAPS" nsenter --net="/run/netns/$FWD_NS" -- "$REAL_FWCTL" --socket "$FWD_SOCKET" policy load "$1"; }
-run_expect "ExecReload with a good policy" 0 reload "$WORK/policy.conf"
+write_accept_policy "$WORK/policy-lan9.conf" "lan0, lan9" wan0
+run_expect "ExecReload with a good policy (zone lan also names lan9, which does not exist)" 0 reload "$WORK/policy-lan9.conf"
 wait_for 10 "STATUS= with generation 3" notified 'READY=1 \| STATUS=.*policy generation 3'
+assert_logged "a notice for the missing interface" '^<5>zone lan: interface lan9 does not exist'
 printf 'zone lan { lan0 }\nforward acept in lan\n' >"$WORK/bad.conf"
 run_expect "ExecReload with a policy that has an error" 1 reload "$WORK/bad.conf"
 assert_match "the error, for systemctl status / the journal" 'bad\.conf:2:9:' "$RUN_ERR"
