@@ -39,14 +39,11 @@ awk -v name="$name" -v desc="$desc" '
 		gsub(/\]\(fwd\.md[^)]*\)/, "](fwd(8))")
 		gsub(/\]\(fwctl\.md[^)]*\)/, "](fwctl(8))")
 		gsub(/\]\(policy\.md[^)]*\)/, "](tcfw.policy(5))")
-		# [text](target) without a scheme: the text alone, which names the place already.
-		while (match($0, /\[[^]]*\]\([^):]*(\([0-9]\))?\)/)) {
-			link = substr($0, RSTART, RLENGTH)
-			text = substr(link, 2, index(link, "](") - 2)
-			$0 = substr($0, 1, RSTART - 1) text substr($0, RSTART + RLENGTH)
-		}
 		print
 	}
 ' "$md" |
+	# [text](target) without a scheme: the text alone, which names the place already. On the
+	# whole text, as a link's text may span lines.
+	perl -0777 -pe 's/\[([^\]]*)\]\([^():]*(?:\([0-9]\))?\)/$1/g' |
 	lowdown -s -Tman -M "title=$name" -M "section=$section" -M "source=tcfw" |
 	sed '/^\.TH /a .ad l'
