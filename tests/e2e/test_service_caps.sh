@@ -141,6 +141,12 @@ assert_logged "attach notice" '^<5>lan0 \(ifindex [0-9]+\): (attached|taken over
 [ -z "$(grep -v '^<[0-7]>' "$FWD_LOG" || true)" ] || die "lines without a priority prefix in $FWD_LOG: $(grep -v '^<[0-7]>' "$FWD_LOG" | head -3)"
 ok "every line of fwd's log has a priority prefix"
 
+step "bash completion of rule add offers the running policy's zones"
+zones=$(bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _fwctl
+	printf "%s\n" "${COMPREPLY[@]}"' _ "$TOPO_REPO/dist/bash-completion/fwctl" \
+	"$REAL_FWCTL" --socket "$FWD_SOCKET" rule add forward accept in "" | sort | tr '\n' ' ')
+assert_eq "zones offered after 'rule add forward accept in'" "lan wan " "$zones"
+
 # ---- reload ------------------------------------------------------------------------------------
 step "SIGHUP: RELOADING=1 with MONOTONIC_USEC, READY=1, generation 2"
 kill -HUP "$FWD_PID"
