@@ -165,7 +165,7 @@ void ifaces_link_event(struct fwd *fwd, int ifindex, const char *name, bool gone
 	if (gone) {
 		/* The qdisc and filters went with the device; only the record is left. */
 		if (bpf_map_delete_elem(fwd->dp.ifaces_fd, &key) == 0 || it)
-			pr_info("%s (ifindex %d): gone", name ? name : "?", ifindex);
+			pr_notice("%s (ifindex %d): gone", name ? name : "?", ifindex);
 		if (it)
 			iface_remove(&fwd->ifaces, it);
 		return;
