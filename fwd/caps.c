@@ -7,6 +7,7 @@
  *                  nothing less: the check of who owns the programs already attached to an
  *                  interface (every restart with --keep, every takeover), the read-only map
  *                  fds fwctl gets; and mounting a bpffs where none is.
+ *   CAP_CHOWN      with --group only: giving the socket to a group root is not a member of.
  *   CAP_BPF + CAP_PERFMON  loading the programs (without CAP_PERFMON the verifier refuses
  *                  them); the kernel accepts CAP_SYS_ADMIN for both, so with it they add
  *                  nothing, and they are not checked here.
@@ -39,16 +40,18 @@ static int effective_caps(uint64_t *eff)
 	return err;
 }
 
-int caps_check(void)
+int caps_check(bool group)
 {
 	static const struct {
 		int cap;
+		bool group_only;
 		const char *name, *why;
 	} needed[] = {
-	    {CAP_NET_ADMIN, "CAP_NET_ADMIN", "attaching to interfaces"},
-	    {CAP_SYS_ADMIN, "CAP_SYS_ADMIN",
+	    {CAP_NET_ADMIN, false, "CAP_NET_ADMIN", "attaching to interfaces"},
+	    {CAP_SYS_ADMIN, false, "CAP_SYS_ADMIN",
 	     "checking the programs already on its interfaces at a restart or takeover, and "
 	     "passing fwctl the maps"},
+	    {CAP_CHOWN, true, "CAP_CHOWN", "giving the control socket to --group"},
 	};
 	char missing[512] = "";
 	uint64_t eff;
@@ -57,7 +60,7 @@ int caps_check(void)
 	if (effective_caps(&eff))
 		return 0;
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
-		if (eff & (1ULL << needed[i].cap))
+		if ((eff & (1ULL << needed[i].cap)) || (needed[i].group_only && !group))
 			continue;
 		snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
 		         "%s%s (for %s)", *missing ? " and " : "", needed[i].name, needed[i].why);
@@ -65,7 +68,7 @@ int caps_check(void)
 	if (!*missing)
 		return 0;
 	pr_warn("fwd lacks %s: run it as root, or grant it CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN "
-	        "and CAP_SYS_ADMIN (tcfw.service: CapabilityBoundingSet=)",
-	        missing);
+	        "and CAP_SYS_ADMIN%s (tcfw.service: CapabilityBoundingSet=)",
+	        missing, group ? ", and CAP_CHOWN for --group" : "");
 	return -EPERM;
 }

@@ -7,7 +7,10 @@
 #ifndef FWD_CAPS_H
 #define FWD_CAPS_H
 
-/* 0, or -EPERM after a message naming each missing capability and what it is for. */
-int caps_check(void);
+#include <stdbool.h>
+
+/* 0, or -EPERM after a message naming each missing capability and what it is for. group:
+ * fwd runs with --group, and gives the control socket to that group (CAP_CHOWN). */
+int caps_check(bool group);
 
 #endif

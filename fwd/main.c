@@ -103,7 +103,7 @@ static int start(struct fwd *fwd, struct policy *p)
 	char err[4096];
 	int ret;
 
-	ret = caps_check();
+	ret = caps_check(fwd->opt.have_group);
 	if (ret)
 		return ret;
 	ret = control_check_free(fwd->opt.socket_path);
