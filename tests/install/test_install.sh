@@ -4,6 +4,7 @@
 # verify (when systemd is installed); the installed fwctl checks the installed policy; the
 # bash completion completes from the installed fwctl; a second install keeps an edited
 # policy; `make uninstall` leaves no file behind but an edited policy. No root needed.
+# shellcheck disable=SC2015 # "A && ok ... || fail ...": ok never fails
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dest=$(mktemp -d /tmp/tcfw-install-$$-XXXX.d) # run-all.sh sweeps it by the PID if killed
