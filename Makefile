@@ -6,6 +6,8 @@
 #   make demo       deps + build + the demo gateway in network namespaces
 #   make test       deps + build + the whole test suite (unit, sanitizers, datapath, e2e)
 #   make bench      deps + build + the benchmark harness (bench/README.md)
+#   make install    fwd, fwctl, tcfw.service, man pages, bash completion, an example policy
+#                   (PREFIX=/usr/local, DESTDIR=; see "install" below); make uninstall
 
 .DELETE_ON_ERROR:
 # Keep objects that only feed one program (unit tests): no rebuild on the next make.
@@ -45,6 +47,8 @@ override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP $(SANFL
 	-I. -Ibpf -Ilib -Ipolicy -I$(GEN) $(PKG_CFLAGS)
 override LDFLAGS += $(SANFLAGS)
 LDLIBS := $(PKG_LIBS)
+# fwd alone talks to systemd (fwd/notify.c); lib/log.c only uses sd-daemon.h's macros.
+FWD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null)
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(GEN) -Ibpf -MMD -MP
@@ -73,8 +77,13 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 DP_BIN := $(if $(DP_SRCS),$(OUT)/tests/datapath/dp_test)
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all deps demo test test-unit test-docs test-datapath test-e2e test-fuzz fuzz bench clean format
-all: $(BPF_OBJS) $(SKELS) $(FWD) $(FWCTL) $(UNIT_BINS) $(DP_BIN) $(BENCH_BINS)
+# Man pages from the manuals (docs/*.md); they do not depend on SAN: always in build/man.
+MAN := build/man
+MAN_PAGES := $(MAN)/fwd.8 $(MAN)/fwctl.8 $(MAN)/tcfw.policy.5
+
+.PHONY: all deps demo test test-unit test-docs test-datapath test-e2e test-install test-fuzz fuzz \
+	bench clean format install uninstall
+all: $(BPF_OBJS) $(SKELS) $(FWD) $(FWCTL) $(UNIT_BINS) $(DP_BIN) $(BENCH_BINS) $(MAN_PAGES)
 
 # ---- datapath ----------------------------------------------------------------------------------
 $(GEN)/vmlinux.h:
@@ -107,7 +116,7 @@ $(LIBPOLICY): $(call obj,$(POLICY_SRCS))
 
 $(FWD): $(call obj,$(FWD_SRCS)) $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(FWD_LIBS) -o $@
 
 $(FWCTL): $(call obj,$(FWCTL_SRCS)) $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)
@@ -147,6 +156,67 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) | $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_LIB_SRCS) $(PKG_LIBS) -o $@
 fuzz: $(FUZZ_BINS)
+# ---- man pages -----------------------------------------------------------------------------------
+# NAME lines (whatis, apropos); the page itself is the manual, converted (scripts/md2man.sh).
+man_desc_fwd := the tcfw firewall and NAT daemon
+man_desc_fwctl := control tcfw: connections, NAT, counters, policy, events
+man_desc_tcfw.policy := the tcfw policy language
+
+$(MAN)/%.8: docs/%.md scripts/md2man.sh
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/md2man.sh $< $* 8 "$(man_desc_$*)" > $@
+
+$(MAN)/tcfw.%.5: docs/%.md scripts/md2man.sh
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/md2man.sh $< tcfw.$* 5 "$(man_desc_tcfw.$*)" > $@
+
+# ---- install -------------------------------------------------------------------------------------
+# PREFIX=/usr for a distribution package. The policy lives in /etc whatever the prefix: it is
+# fwd's default -c. DESTDIR stages the tree (packaging, tests/install).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
+POLICY := $(DESTDIR)$(SYSCONFDIR)/tcfw/policy.conf
+
+# fwd in sbin (root's daemon); fwctl in bin: --group members and `fwctl policy check` need no
+# root, and a user's PATH has no sbin on Debian.
+install: $(FWD) $(FWCTL) $(MAN_PAGES)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(FWD) $(DESTDIR)$(SBINDIR)/fwd
+	$(Q)install -D -m 0755 $(FWCTL) $(DESTDIR)$(BINDIR)/fwctl
+	$(Q)mkdir -p $(DESTDIR)$(UNITDIR)
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+		dist/systemd/tcfw.service.in > $(DESTDIR)$(UNITDIR)/tcfw.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/tcfw.service
+	$(Q)install -D -m 0644 $(MAN)/fwd.8 $(DESTDIR)$(MANDIR)/man8/fwd.8
+	$(Q)install -D -m 0644 $(MAN)/fwctl.8 $(DESTDIR)$(MANDIR)/man8/fwctl.8
+	$(Q)install -D -m 0644 $(MAN)/tcfw.policy.5 $(DESTDIR)$(MANDIR)/man5/tcfw.policy.5
+	$(Q)install -D -m 0644 dist/bash-completion/fwctl $(DESTDIR)$(BASHCOMPDIR)/fwctl
+	@# An existing policy is the operator's: never overwritten.
+	$(Q)if [ -e $(POLICY) ]; then \
+		echo "  KEEP     $(POLICY) (exists; the example is dist/policy.conf)"; \
+	else \
+		install -D -m 0644 dist/policy.conf $(POLICY); \
+	fi
+
+# Removes what install put, except a policy that was edited since.
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/fwd $(DESTDIR)$(BINDIR)/fwctl \
+		$(DESTDIR)$(UNITDIR)/tcfw.service $(DESTDIR)$(MANDIR)/man8/fwd.8 \
+		$(DESTDIR)$(MANDIR)/man8/fwctl.8 $(DESTDIR)$(MANDIR)/man5/tcfw.policy.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/fwctl
+	$(Q)if [ -e $(POLICY) ] && ! cmp -s dist/policy.conf $(POLICY); then \
+		echo "  KEEP     $(POLICY) (edited since install)"; \
+	else \
+		rm -f $(POLICY); rmdir $(DESTDIR)$(SYSCONFDIR)/tcfw 2>/dev/null || true; \
+	fi
 
 # ---- entry points ------------------------------------------------------------------------------
 deps:
@@ -165,7 +235,7 @@ test: deps
 test-fuzz: fuzz
 	$(Q)tests/run-all.sh fuzz
 
-test-unit test-docs test-datapath test-e2e: all
+test-unit test-docs test-datapath test-install test-e2e: all
 	$(Q)$(MAKE) --no-print-directory SAN=1 all-user
 	$(Q)tests/run-all.sh $(patsubst test-%,%,$@)
 

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "ct_filter.h"
 #include "fwctl.h"
 #include "names.h"
 #include "tcfw_abi.h"
@@ -414,6 +415,20 @@ static int cmd_help(struct fwctl *fw, int argc, char **argv)
 	}
 	print_command_help(stdout, parent ? parent->name : "", c);
 	return FWCTL_EXIT_OK;
+}
+
+/* `fwctl --complete-words` (not in --help: for the bash completion, dist/bash-completion):
+ * "command GROUP SUB" or "command NAME" per command, "filter WORD [VALUES...]" per filter
+ * word, so that the completion follows this table instead of a copy of it. */
+void commands_print_words(FILE *f)
+{
+	for (const struct command *c = top_commands; c->name; c++) {
+		if (!c->children)
+			fprintf(f, "command %s\n", c->name);
+		for (const struct command *k = c->children; k && k->name; k++)
+			fprintf(f, "command %s %s\n", c->name, k->name);
+	}
+	ct_filter_print_words(f, "filter ");
 }
 
 /* Shared by the ct and nat groups: the filter grammar and every state name. */

@@ -53,6 +53,7 @@ void commands_print_usage(FILE *f);
 /* True when arg is a command's conntrack-style alias (-L, -E, ...): main() stops reading
  * global options there and dispatch runs that command. */
 bool commands_is_alias(const char *arg);
+void commands_print_words(FILE *f);
 /* A usage error in the current command: "fwctl: MSG", its synopsis, where to read more; 2. */
 int fwctl_usage_error(struct fwctl *fw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* True when argv holds -h or --help (asked for the current command's help). */

@@ -18,10 +18,15 @@
 static const char short_options[] = "+s:jpvhV";
 enum { OPT_PIN_DIR = 256 };
 static const struct option long_options[] = {
-    {"socket", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
-    {"pretty", no_argument, NULL, 'p'},       {"pin-dir", required_argument, NULL, OPT_PIN_DIR},
-    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+    {"socket", required_argument, NULL, 's'},
+    {"json", no_argument, NULL, 'j'},
+    {"pretty", no_argument, NULL, 'p'},
+    {"pin-dir", required_argument, NULL, OPT_PIN_DIR},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"complete-words", no_argument, NULL, 'W'},
+    {NULL, 0, NULL, 0},
 };
 
 int main(int argc, char **argv)
@@ -59,6 +64,9 @@ int main(int argc, char **argv)
 			return FWCTL_EXIT_OK;
 		case 'V':
 			printf("fwctl (tcfw) %s\n", TCFW_VERSION);
+			return FWCTL_EXIT_OK;
+		case 'W': /* --complete-words, for the bash completion: not in --help */
+			commands_print_words(stdout);
 			return FWCTL_EXIT_OK;
 		default:
 			if (optopt == OPT_PIN_DIR)

@@ -21,7 +21,7 @@ static const char *attach_hint(int err)
 	switch (err) {
 	case EPERM:
 	case EACCES:
-		return " (run fwd as root)";
+		return " (run fwd as root: it needs CAP_NET_ADMIN)";
 	case ENODEV:
 	case ENXIO:
 		return " (the interface disappeared; it is attached again when it returns)";

@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "fwd.h"
+#include "notify.h"
 #include "policy_install.h"
 
 #define ERR_LEN 4096
@@ -117,12 +118,17 @@ void cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
 		         name);
 		return;
 	}
+	/* A reload to systemd as well (`systemctl reload` runs `fwctl policy load`). */
+	notify_reloading();
 	if (policy_install(fwd, p, name, POLICY_HITS_RESET, err, sizeof(err))) {
 		policy_free(p);
 		policy_diags_free(&diags);
 		cmd_fail(r, 1, "%s (the running policy is unchanged)", err);
+		notify_reloaded(fwd);
 		return;
 	}
+	ifaces_report_missing(fwd);
+	notify_reloaded(fwd);
 	r->data = install_result(fwd);
 	json_object_object_add(r->data, "warnings", warnings_json(&diags));
 	policy_diags_free(&diags);
@@ -160,6 +166,7 @@ int fwd_reload_policy_file(struct fwd *fwd)
 		return -1;
 	}
 	fwd_log_policy_warnings(fwd->pol.p);
+	ifaces_report_missing(fwd);
 	return 0;
 }
 
@@ -244,6 +251,7 @@ void cmd_rule_add(struct fwd *fwd, struct client *c, struct json_object *req, st
 		cmd_fail(r, 1, "%s (the running policy is unchanged)", err);
 		return;
 	}
+	notify_status(fwd); /* a new generation */
 	r->data = install_result(fwd);
 	json_object_object_add(r->data, "id", json_object_new_int(id));
 	add_policy_file(fwd, r->data);
@@ -292,6 +300,7 @@ void cmd_rule_del(struct fwd *fwd, struct client *c, struct json_object *req, st
 		return;
 	}
 	free(before);
+	notify_status(fwd); /* a new generation */
 	r->data = install_result(fwd);
 	json_object_object_add(r->data, "id", json_object_new_int64(id));
 	add_policy_file(fwd, r->data);

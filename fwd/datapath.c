@@ -189,7 +189,8 @@ static const char *load_hint(int err)
 	switch (err) {
 	case EPERM:
 	case EACCES:
-		return " (run fwd as root: it needs CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)";
+		return " (run fwd as root: it needs CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and "
+		       "CAP_SYS_ADMIN)";
 	case EINVAL:
 		return " (run with -v to see libbpf's and the verifier's explanation)";
 	default:

@@ -19,6 +19,7 @@
 #include "expiry.h"
 #include "fwd.h"
 #include "monitor.h"
+#include "notify.h"
 
 /*
  * Early drop (netfilter's early_drop, done by fwd): the connection table never evicts
@@ -200,6 +201,7 @@ void expiry_run(struct fwd *fwd)
 		pr_debug("expiry: %llu of %llu connections expired in %.1f ms",
 		         (unsigned long long)x.expired, (unsigned long long)x.seen,
 		         st->last_pass_ms);
+	notify_status(fwd); /* the connection count; sent only when the text changed */
 }
 
 static void expiry_tick(struct loop_source *src, uint32_t events)

@@ -94,7 +94,7 @@ static void iface_unmanage(struct fwd *fwd, int ifindex, const char *name, bool 
 	bpf_map_delete_elem(fwd->dp.ifaces_fd, &key);
 	if (it)
 		iface_remove(&fwd->ifaces, it);
-	pr_info("%s: detached (no longer in a zone)", name);
+	pr_notice("%s: detached (no longer in a zone)", name);
 }
 
 static void iface_manage(struct fwd *fwd, int ifindex, const char *name, int zone)
@@ -149,10 +149,10 @@ static void iface_manage(struct fwd *fwd, int ifindex, const char *name, int zon
 		        "leave it in place",
 		        name, strerror(errno));
 	if (!it->attached)
-		pr_info("%s (ifindex %d): %s in zone %s%s", name, ifindex,
-		        had_entry ? "taken over" : "attached",
-		        policy_zone_name(fwd->pol.p, (size_t)zone),
-		        created ? ", clsact qdisc created" : "");
+		pr_notice("%s (ifindex %d): %s in zone %s%s", name, ifindex,
+		          had_entry ? "taken over" : "attached",
+		          policy_zone_name(fwd->pol.p, (size_t)zone),
+		          created ? ", clsact qdisc created" : "");
 	it->attached = true;
 }
 
@@ -165,7 +165,7 @@ void ifaces_link_event(struct fwd *fwd, int ifindex, const char *name, bool gone
 	if (gone) {
 		/* The qdisc and filters went with the device; only the record is left. */
 		if (bpf_map_delete_elem(fwd->dp.ifaces_fd, &key) == 0 || it)
-			pr_info("%s (ifindex %d): gone", name ? name : "?", ifindex);
+			pr_notice("%s (ifindex %d): gone", name ? name : "?", ifindex);
 		if (it)
 			iface_remove(&fwd->ifaces, it);
 		return;
@@ -293,6 +293,25 @@ void ifaces_sync(struct fwd *fwd)
 	/* Addresses may have changed while their events were not seen. */
 	for (size_t i = 0; i < fwd->ifaces.n; i++)
 		ifaces_addr_event(fwd, fwd->ifaces.v[i].ifindex);
+}
+
+void ifaces_report_missing(struct fwd *fwd)
+{
+	const struct policy *p = fwd->pol.p;
+
+	for (size_t z = 0; p && z < policy_zone_count(p); z++)
+		for (size_t k = 0; k < policy_zone_ifcount(p, z); k++) {
+			const char *name = policy_zone_ifname(p, z, k);
+			bool known = false;
+
+			for (size_t i = 0; i < fwd->ifaces.n && !known; i++)
+				known = !strcmp(fwd->ifaces.v[i].name, name);
+			if (!known)
+				pr_notice(
+				    "zone %s: interface %s does not exist: fwd attaches to it "
+				    "when it appears (check the name if it never does)",
+				    policy_zone_name(p, z), name);
+		}
 }
 
 /* Which of our two programs are attached to it now (false also when the kernel cannot say). */

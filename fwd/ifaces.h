@@ -36,6 +36,9 @@ struct fwd_ifaces {
 /* Bring everything in line with the active policy and the current links: attach interfaces
  * of its zones, detach those no longer in a zone, forget entries of vanished interfaces. */
 void ifaces_sync(struct fwd *fwd);
+/* A notice for each interface the policy's zones name that does not exist (after a start or
+ * a new policy text; not after rule edits, which change no zone). */
+void ifaces_report_missing(struct fwd *fwd);
 /* A link appeared, changed (renamed) or disappeared (gone). */
 void ifaces_link_event(struct fwd *fwd, int ifindex, const char *name, bool gone);
 /* An IPv4 address of ifindex was added, changed or removed: its masquerade address (map

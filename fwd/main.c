@@ -18,6 +18,7 @@
 #include "ctmap.h"
 #include "log.h"
 
+#include "caps.h"
 #include "cleanup.h"
 #include "commands.h"
 #include "control.h"
@@ -27,6 +28,7 @@
 #include "local_addrs.h"
 #include "monitor.h"
 #include "netlink.h"
+#include "notify.h"
 #include "options.h"
 #include "policy_install.h"
 #include "signals.h"
@@ -43,7 +45,11 @@ static struct policy *load_policy_file(const char *path)
 		p = NULL;
 	}
 	if (!p) {
-		policy_diags_print(&diags, stderr);
+		char *msg = policy_diags_str(&diags);
+
+		/* Through the logger: each line an error in the journal too. */
+		pr_warn("%s", msg ? msg : "(no diagnostics)");
+		free(msg);
 		pr_warn("policy %s not loaded: fwd changed nothing", path);
 	} else if (!policy_interface_count(p)) {
 		pr_warn(
@@ -100,6 +106,9 @@ static int start(struct fwd *fwd, struct policy *p)
 	char err[4096];
 	int ret;
 
+	ret = caps_check(fwd->opt.have_group);
+	if (ret)
+		return ret;
 	ret = control_check_free(fwd->opt.socket_path);
 	if (ret)
 		return ret;
@@ -184,7 +193,9 @@ int main(int argc, char **argv)
 	ret = options_parse(argc, argv, &fwd.opt);
 	if (ret >= 0)
 		return ret;
-	log_init("fwd", (enum log_level)fwd.opt.verbosity);
+	/* Notices by default: started, attached, reloaded, stopping (docs/fwd.md "Logging"). */
+	log_init("fwd", (enum log_level)(LOG_LEVEL_NOTICE + fwd.opt.verbosity));
+	log_journal_prefixes_auto();
 	log_route_libbpf();
 
 	if (fwd.opt.policy_path) {
@@ -219,10 +230,14 @@ int main(int argc, char **argv)
 		pr_warn("fwd did not start%s", created ? "; everything it set up was removed" : "");
 		return FWD_EXIT_FAILURE;
 	}
-	pr_info("running: %zu interface(s), policy generation %llu, control socket %s",
-	        fwd.ifaces.n, (unsigned long long)fwd.pol.generation, fwd.opt.socket_path);
+	pr_notice("running: %zu interface(s), policy generation %llu, control socket %s",
+	          fwd.ifaces.n, (unsigned long long)fwd.pol.generation, fwd.opt.socket_path);
+	/* Service hooks (fwd/notify.c): systemd waits for this READY=1. */
+	ifaces_report_missing(&fwd);
+	notify_ready(&fwd);
 
 	ret = loop_run(&fwd.loop);
+	notify_stopping();
 	stop(&fwd, !fwd.opt.keep);
 	return ret ? FWD_EXIT_FAILURE : FWD_EXIT_OK;
 }

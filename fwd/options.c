@@ -14,11 +14,13 @@
 #include "fwd.h"
 #include "options.h"
 
+/* Where `make install` puts the example policy and tcfw.service points -c. */
+#define DEFAULT_POLICY      "/etc/tcfw/policy.conf"
 #define CT_MAX_LIMIT        (1u << 26)
 #define EXPIRE_INTERVAL_MAX 3600
 
 static const char usage_text[] =
-    "Usage: fwd -c FILE [options]\n"
+    "Usage: fwd [-c FILE] [options]\n"
     "       fwd --cleanup [--pin-dir DIR] [--socket PATH] [-c FILE]\n"
     "\n"
     "The tcfw daemon: loads the datapath, attaches it to the interfaces named in the\n"
@@ -26,9 +28,9 @@ static const char usage_text[] =
     "and answers fwctl on its control socket. Runs in the foreground; logs to stderr.\n"
     "\n"
     "Options:\n"
-    "  -c, --config FILE          policy file (tcfw policy language); required to run.\n"
-    "                             A file with errors is reported as FILE:LINE:COL and fwd\n"
-    "                             exits 1 before touching anything.\n"
+    "  -c, --config FILE          policy file (tcfw policy language; default\n"
+    "                             " DEFAULT_POLICY "). A file with errors is reported as\n"
+    "                             FILE:LINE:COL and fwd exits 1 before touching anything.\n"
     "      --pin-dir DIR          where the maps are pinned (default " TCFW_DEFAULT_PIN_DIR ").\n"
     "                             A new fwd with the same DIR takes over: it reuses the\n"
     "                             maps (every tracked connection) and replaces the programs\n"
@@ -197,6 +199,6 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 		return usage_error("unexpected argument '%s' (the policy file goes after -c)",
 		                   argv[optind]);
 	if (!o->policy_path && !o->cleanup)
-		return usage_error("%s", "no policy: give one with -c FILE");
+		o->policy_path = DEFAULT_POLICY;
 	return -1;
 }

@@ -176,8 +176,8 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
 	pol->generation = img.meta.generation;
 	memcpy(pol->timeouts, img.meta.timeouts, sizeof(pol->timeouts));
 	/* Not `name`: it may be the old pol->name, freed above. */
-	pr_info("policy %s installed: generation %llu, %zu rules, copy %u", pol->name,
-	        (unsigned long long)pol->generation, policy_rule_count(p), standby);
+	pr_notice("policy %s installed: generation %llu, %zu rules, copy %u", pol->name,
+	          (unsigned long long)pol->generation, policy_rule_count(p), standby);
 
 	/* Interfaces the new zones add or drop. */
 	ifaces_sync(fwd);

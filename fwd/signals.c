@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "fwd.h"
+#include "notify.h"
 #include "signals.h"
 
 static void handled_set(sigset_t *set)
@@ -44,11 +45,13 @@ static void signal_ready(struct loop_source *src, uint32_t events)
 		switch (si.ssi_signo) {
 		case SIGHUP:
 			pr_info("SIGHUP: reloading %s", fwd->opt.policy_path);
+			notify_reloading();
 			fwd_reload_policy_file(fwd);
+			notify_reloaded(fwd);
 			break;
 		case SIGTERM:
 		case SIGINT:
-			pr_info("%s: stopping", strsignal((int)si.ssi_signo));
+			pr_notice("%s: stopping", strsignal((int)si.ssi_signo));
 			fwd->loop.stop = true;
 			break;
 		}

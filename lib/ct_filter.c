@@ -38,6 +38,29 @@ static const struct filter_word words[] = {
     {"family", CT_FILTER_FAMILY, FV_FAMILY},
 };
 
+void ct_filter_print_words(FILE *f, const char *prefix)
+{
+	static const char *const protos[] = {"tcp", "udp", "icmp", "icmpv6"};
+	static const char *const neutral[] = {"unreplied", "replied", "assured"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		fprintf(f, "%s%s", prefix, words[i].name);
+		if (words[i].kind == FV_PROTO)
+			for (size_t k = 0; k < ARRAY_SIZE(protos); k++)
+				fprintf(f, " %s", protos[k]);
+		else if (words[i].kind == FV_FAMILY)
+			fputs(" ip ip6", f);
+		else if (words[i].kind == FV_STATE) {
+			for (unsigned int s = TCFW_CT_NONE + 1; s < TCFW_CT_STATE_MAX; s++)
+				fprintf(f, " %s", ct_state_lname(s));
+			for (size_t k = 0; k < ARRAY_SIZE(neutral); k++)
+				if (ct_state_mask_parse(neutral[k]))
+					fprintf(f, " %s", neutral[k]);
+		}
+		fputc('\n', f);
+	}
+}
+
 /* What each kind of value is, as the operator should type it. */
 static const char *const value_help[] = {
     [FV_PROTO] = "tcp, udp, icmp, icmpv6 or a protocol number 0-255",

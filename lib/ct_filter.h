@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tcfw_abi.h"
 
@@ -48,6 +49,10 @@ enum {
 /* Parse argv[0..argc). 0 on success; -1 with a one-line message in err (e.g.
  * "unknown state 'establshed' (did you mean 'established'?)"). */
 int ct_filter_parse(int argc, char **argv, struct ct_filter *f, char *err, size_t errlen);
+/* One line per filter word after prefix, then the values it takes when they are names:
+ * "proto tcp udp icmp icmpv6", "src", "state syn_sent ... unreplied replied assured". For
+ * completion (fwctl --complete-words): the words come from the table the parser uses. */
+void ct_filter_print_words(FILE *f, const char *prefix);
 bool ct_filter_match(const struct ct_filter *f, const struct tcfw_tuple *orig,
                      const struct tcfw_ct_entry *e);
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# run-all.sh [unit|docs|datapath|fuzz|e2e ...] - run tcfw's test layers (default: all, in order).
+# run-all.sh [unit|docs|datapath|fuzz|install|e2e ...] - run tcfw's test layers (default: all,
+# in order).
 #
 #   unit      every cmocka binary in build/tests/unit/, then again the sanitizer builds in
 #             build/san/tests/unit/ (when `make SAN=1 all-user` has built them)
 #   datapath  tests/datapath/run.sh when it exists, else build/tests/datapath/dp_test (and its
 #             sanitizer build)
 #   fuzz      tests/fuzz/run.sh: every libFuzzer target in build/fuzz/ for a few seconds
+#   install   every tests/install/test_*.sh: make install / uninstall into a temporary DESTDIR
 #   e2e       every tests/e2e/test_*.sh (root: network namespaces, bpffs, tc)
 #
 # One line per test: "PASS name  1.2s" or "FAIL name  3.4s (why)"; the log of each failure is
@@ -146,6 +148,15 @@ layer_fuzz() {
 	run_test fuzz 300 tests/fuzz/run.sh
 }
 
+# ---- install -----------------------------------------------------------------------------------
+layer_install() {
+	local t
+	for t in tests/install/test_*.sh; do
+		[ -e "$t" ] || continue
+		run_test "install/$(basename "$t" .sh)" 300 bash "$t"
+	done
+}
+
 # ---- e2e ---------------------------------------------------------------------------------------
 # The PID embedded in a leftover's name (tcfw-NAME-PID-..., /sys/fs/bpf/tcfw-e2e-NAME-PID,
 # /run/tcfw/e2e-NAME-PID.sock): the last all-digit dash-separated component.
@@ -212,12 +223,12 @@ layer_e2e() {
 
 # ---- main --------------------------------------------------------------------------------------
 layers=("$@")
-[ ${#layers[@]} -gt 0 ] || layers=(unit docs datapath fuzz e2e)
+[ ${#layers[@]} -gt 0 ] || layers=(unit docs datapath fuzz install e2e)
 for layer in "${layers[@]}"; do
 	case $layer in
-	unit | docs | datapath | fuzz | e2e) ;;
+	unit | docs | datapath | fuzz | install | e2e) ;;
 	*)
-		echo "usage: $0 [unit|docs|datapath|fuzz|e2e ...] (unknown layer '$layer')" >&2
+		echo "usage: $0 [unit|docs|datapath|fuzz|install|e2e ...] (unknown layer '$layer')" >&2
 		exit 2
 		;;
 	esac
