@@ -119,6 +119,14 @@ $(OUT)/tests/unit/%: $(OUT)/obj/tests/unit/%.o $(LIBPOLICY) $(LIBTCFW)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
+# Unit tests of fwd's modules that need no kernel link the module's object too (before the
+# libraries it calls into).
+$(OUT)/tests/unit/test_metrics_format: $(OUT)/obj/tests/unit/test_metrics_format.o \
+		$(OUT)/obj/fwd/metrics.o $(LIBPOLICY) $(LIBTCFW)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
 $(OUT)/tests/datapath/dp_test: $(call obj,$(DP_SRCS)) $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
