@@ -36,7 +36,7 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
-PKGS := libbpf libelf zlib libmnl libnl-3.0 libnl-route-3.0 json-c
+PKGS := libbpf libelf zlib libmnl libnl-3.0 libnl-route-3.0 json-c libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
