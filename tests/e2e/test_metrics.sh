@@ -169,6 +169,12 @@ for family in tcfw_build_info tcfw_ct_entries tcfw_ct_max tcfw_ct_created_total 
 	grep -q "^# TYPE $family " <<<"$PAGE" || die "no family $family on the page"
 done
 ok "every documented family is there"
+dashboard=$TOPO_REPO/contrib/grafana/tcfw.json
+for name in $(jq -r '.. | .expr? // empty' "$dashboard" | grep -o 'tcfw_[a-z_]*' | sort -u); do
+	family=${name%_bucket}
+	grep -q "^# TYPE $family " <<<"$PAGE" || die "the dashboard ($dashboard) uses $name, which the page lacks"
+done
+ok "every metric the Grafana dashboard queries is on the page"
 ctype=$(in_gw curl -sS -o /dev/null -w '%{content_type}' "http://$METRICS/metrics")
 assert_eq "Content-Type" "text/plain; version=0.0.4; charset=utf-8" "$ctype"
 assert_eq "HTTP status of /" 404 \
