@@ -311,34 +311,64 @@ static void stat_counter(struct metrics_buf *b, const struct metrics_snapshot *s
 }
 
 /*
- * Why the datapath dropped packets, from the counters it keeps. None of them records the chain
- * (the policy's drops are counted where the verdict is applied, for every chain alike), so
- * chain is "" throughout; tcfw_rule_hits_total has the per-chain view of the rules that drop.
- * "policy" includes invalid packets dropped by the policy's invalid verdict: the datapath
- * counts both in verdict_drop.
+ * Why the datapath dropped packets. The policy's drops come from map "drops", by chain; an
+ * invalid packet is dropped before any chain is chosen (chain ""). The other reasons come from
+ * counters of map "stats" that do not record a chain (chain "").
  */
+static const char *const policy_reasons[TCFW_DROP_REASON_MAX] = {
+    [TCFW_DROP_POLICY] = "policy",
+    [TCFW_DROP_REJECT] = "reject",
+    [TCFW_DROP_INVALID] = "invalid",
+};
+
 static const struct {
 	const char *reason;
 	enum tcfw_stat stat;
-} drop_reasons[] = {
-    {"policy", TCFW_STAT_VERDICT_DROP},
-    {"reject", TCFW_STAT_VERDICT_REJECT},
+} stat_reasons[] = {
     {"malformed", TCFW_STAT_MALFORMED},
     {"insert_failed", TCFW_STAT_CT_INSERT_FAILED},
     {"nat_port_exhausted", TCFW_STAT_NAT_PORT_EXHAUSTED},
 };
 
+static void drop_sample(struct metrics_buf *b, const char *reason, const char *chain, uint64_t v)
+{
+	struct metrics_label l[] = {{"reason", reason}, {"chain", chain}};
+
+	metrics_sample_u64(b, "tcfw_drop_total", l, ARRAY_SIZE(l), v);
+}
+
+static void write_policy_drops(struct metrics_buf *b, const struct metrics_snapshot *s)
+{
+	for (unsigned int r = 0; r < TCFW_DROP_REASON_MAX; r++) {
+		if (r == TCFW_DROP_INVALID) {
+			drop_sample(b, policy_reasons[r], "",
+			            s->drops[TCFW_DROP_INDEX(r, TCFW_DROP_CHAIN_NONE)]);
+			continue;
+		}
+		/* The filter chains always (they decide); the NAT chains only if ever. */
+		for (unsigned int c = 0; c < TCFW_CHAIN_MAX; c++) {
+			uint64_t v = s->drops[TCFW_DROP_INDEX(r, c)];
+
+			if (c <= TCFW_CHAIN_OUTPUT || v)
+				drop_sample(b, policy_reasons[r], chain_name(c), v);
+		}
+	}
+}
+
 static void write_drops(struct metrics_buf *b, const struct metrics_snapshot *s)
 {
 	metrics_family(b, "tcfw_drop_total", "counter",
-	               "Packets the datapath dropped, by reason (chain is \"\": the datapath does "
-	               "not count drops per chain).");
-	for (size_t i = 0; s->have_stats && i < ARRAY_SIZE(drop_reasons); i++) {
-		struct metrics_label l[] = {{"reason", drop_reasons[i].reason}, {"chain", ""}};
-
-		metrics_sample_u64(b, "tcfw_drop_total", l, ARRAY_SIZE(l),
-		                   s->stats[drop_reasons[i].stat]);
+	               "Packets the datapath dropped, by reason, and for the policy's decisions "
+	               "by the chain that decided (chain \"\" where none did).");
+	if (s->have_drops) {
+		write_policy_drops(b, s);
+	} else if (s->have_stats) {
+		/* Without map "drops": the same packets, without the chain. */
+		drop_sample(b, "policy", "", s->stats[TCFW_STAT_VERDICT_DROP]);
+		drop_sample(b, "reject", "", s->stats[TCFW_STAT_VERDICT_REJECT]);
 	}
+	for (size_t i = 0; s->have_stats && i < ARRAY_SIZE(stat_reasons); i++)
+		drop_sample(b, stat_reasons[i].reason, "", s->stats[stat_reasons[i].stat]);
 }
 
 static void write_packets(struct metrics_buf *b, const struct metrics_snapshot *s)

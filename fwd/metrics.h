@@ -94,6 +94,8 @@ struct metrics_snapshot {
 	const char *version;
 	bool have_stats; /* map "stats" was read */
 	uint64_t stats[TCFW_STAT_MAX];
+	bool have_drops;                   /* map "drops" was read */
+	uint64_t drops[TCFW_DROP_ENTRIES]; /* by TCFW_DROP_INDEX(reason, chain) */
 	uint32_t ct_max;
 	bool have_census; /* an expiry pass has completed */
 	struct metrics_ct_census census;

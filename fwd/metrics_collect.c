@@ -37,6 +37,20 @@ static void collect_stats(struct fwd *fwd, struct metrics_snapshot *s)
 	s->have_stats = !err;
 }
 
+static void collect_drops(struct fwd *fwd, struct metrics_snapshot *s)
+{
+	int err = 0;
+	__u64 v;
+
+	for (__u32 i = 0; !err && i < TCFW_DROP_ENTRIES; i++) {
+		err = percpu_sum(fwd->dp.drops_fd, i, &v);
+		s->drops[i] = v;
+	}
+	if (err)
+		pr_debug("metrics: cannot read map drops: %s", strerror(-err));
+	s->have_drops = !err;
+}
+
 /* Hits of every rule of the active copy, with its chain (policy_hits() is by id only). */
 static void collect_rules(struct fwd *fwd, struct metrics_snapshot *s)
 {
@@ -105,6 +119,7 @@ void metrics_collect(struct fwd *fwd, struct metrics_snapshot *s)
 	memset(s, 0, sizeof(*s));
 	s->version = TCFW_VERSION;
 	collect_stats(fwd, s);
+	collect_drops(fwd, s);
 	s->ct_max = fwd->dp.ct_max;
 	s->have_census = fwd->expiry.have_census;
 	s->census = fwd->expiry.census;

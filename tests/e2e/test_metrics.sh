@@ -4,7 +4,7 @@
 # gateway namespace gets the Prometheus text format (every sample line parses, every family
 # has HELP and TYPE, other paths 404), and the figures move with real traffic: connections
 # created, a TCP connection in tcfw_ct_entries, the hits of the rules that matched, the
-# interfaces' packets, the expiry histogram; a refused policy load and a refused SIGHUP reload
+# interfaces' packets, the expiry histogram, the forward chain's drops; a refused policy load and a refused SIGHUP reload
 # count in tcfw_policy_reload_failures_total, tcfw_policy_generation follows a reload; [::1]
 # serves too.
 # shellcheck source=tests/e2e/lib.sh
@@ -243,6 +243,16 @@ udp_assured=$(metric 'tcfw_ct_entries{family="ipv4",proto="udp",state="assured"}
 assert_ge "the UDP exchange in tcfw_ct_entries (replied + assured)" 1 $((udp_entries + udp_assured))
 assert_eq "tcfw_ct_entries in all = fwctl ct count" "$(ct_count_json)" \
 	"$(awk '/^tcfw_ct_entries\{/ { n += $2 } END { print n }' <<<"$PAGE")"
+
+step "a connection no rule accepts: forward's default drops it, tcfw_drop_total says which chain"
+fwd_drops='tcfw_drop_total{reason="policy",chain="forward"}'
+input_drops='tcfw_drop_total{reason="policy",chain="input"}'
+drops0=$(metric "$fwd_drops")
+input0=$(metric "$input_drops")
+assert_probe "client -> server:81 (no rule)" timeout "$NS_CLIENT" "$WAN4_SERVER" 81
+scrape
+assert_gt "$fwd_drops" "$drops0" "$(metric "$fwd_drops")"
+assert_eq "$input_drops (input accepts)" "$input0" "$(metric "$input_drops")"
 
 # ---- policy changes -----------------------------------------------------------------------------
 step "a policy that does not parse: fwctl policy load exits 1, tcfw_policy_reload_failures_total 1"

@@ -2,9 +2,9 @@
 /*
  * test_metrics_format.c - fwd's Prometheus exposition (fwd/metrics.c) without a kernel: label
  * and help escaping, sample values, histogram buckets (cumulative, le inclusive, +Inf), the
- * connection census of the expiry pass, and a whole page: every sample line parses, belongs to
- * a family announced by HELP and TYPE before it, counters end in _total, and the figures of
- * the snapshot appear under the names the documentation gives.
+ * connection census of the expiry pass, drops by reason and chain, and a whole page: every sample
+ * line parses, belongs to a family announced by HELP and TYPE before it, counters end in _total,
+ * and the figures of the snapshot appear under the names the documentation gives.
  */
 #include <ctype.h>
 #include <math.h>
@@ -422,6 +422,43 @@ static void test_page(void **state)
 	metrics_buf_free(&b);
 }
 
+/* The policy's drops by chain from map "drops"; the other reasons without a chain. */
+static void test_drops_by_chain(void **state)
+{
+	struct metrics_snapshot s;
+	struct metrics_buf b = {0};
+	struct family f[64];
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.have_stats = true;
+	s.stats[TCFW_STAT_VERDICT_DROP] = 4; /* = policy (all chains) + invalid */
+	s.stats[TCFW_STAT_MALFORMED] = 6;
+	s.have_drops = true;
+	s.drops[TCFW_DROP_INDEX(TCFW_DROP_POLICY, TCFW_CHAIN_FORWARD)] = 3;
+	s.drops[TCFW_DROP_INDEX(TCFW_DROP_REJECT, TCFW_CHAIN_INPUT)] = 2;
+	s.drops[TCFW_DROP_INDEX(TCFW_DROP_INVALID, TCFW_DROP_CHAIN_NONE)] = 1;
+	assert_int_equal(metrics_render(&s, &b), 0);
+	check_page(b.s, f, ARRAY_SIZE(f));
+	check_has_line("forward's drops", b.s,
+	               "tcfw_drop_total{reason=\"policy\",chain=\"forward\"} 3");
+	check_has_line("input's drops at 0", b.s,
+	               "tcfw_drop_total{reason=\"policy\",chain=\"input\"} 0");
+	check_has_line("output's drops at 0", b.s,
+	               "tcfw_drop_total{reason=\"policy\",chain=\"output\"} 0");
+	check_has_line("input's rejects", b.s,
+	               "tcfw_drop_total{reason=\"reject\",chain=\"input\"} 2");
+	check_has_line("invalid, no chain", b.s,
+	               "tcfw_drop_total{reason=\"invalid\",chain=\"\"} 1");
+	check_has_line("malformed, from stats", b.s,
+	               "tcfw_drop_total{reason=\"malformed\",chain=\"\"} 6");
+	check_no_line_starting("no policy drops without a chain", b.s,
+	                       "tcfw_drop_total{reason=\"policy\",chain=\"\"}");
+	check_no_line_starting("NAT chains only when they drop", b.s,
+	                       "tcfw_drop_total{reason=\"policy\",chain=\"snat\"}");
+	metrics_buf_free(&b);
+}
+
 /* Before the first expiry pass and without map "stats": the families are announced, the
  * figures not known are left out rather than written as 0 (which would read as a reset). */
 static void test_page_unknown(void **state)
@@ -449,7 +486,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_label_escaping), cmocka_unit_test(test_sample_values),
 	    cmocka_unit_test(test_histogram),      cmocka_unit_test(test_census),
-	    cmocka_unit_test(test_page),           cmocka_unit_test(test_page_unknown),
+	    cmocka_unit_test(test_page),           cmocka_unit_test(test_drops_by_chain),
+	    cmocka_unit_test(test_page_unknown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
