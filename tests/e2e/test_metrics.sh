@@ -27,8 +27,8 @@ scrape() {
 metric() {
 	awk -v s="$1" '$1 == s { v = $2 } END { print (v == "" ? "absent" : v) }' <<<"$PAGE"
 }
-# metric_now SERIES: scrape, then metric (for wait_for through metric_ge).
-metric_ge() { # SERIES MIN
+# metric_ge SERIES MIN: scrape; true when the series is a number >= MIN (for wait_for).
+metric_ge() {
 	scrape
 	local v
 	v=$(metric "$1")
@@ -141,7 +141,8 @@ assert_match "fwd's message" "--metrics $METRICS: cannot listen: the port is in 
 printf '  message: %s\n' "$(grep -- --metrics <<<"$RUN_ERR")"
 [ ! -e "$FWD_PIN_DIR" ] || die "fwd left its pin dir $FWD_PIN_DIR although it did not start"
 assert_eq "tcfw filters on lan0 after the failed start" 0 "$(tcfw_filters lan0 ingress)"
-kill "$holder" && wait "$holder" 2>/dev/null || true
+kill "$holder"
+wait "$holder" 2>/dev/null || true
 ok "no pins and no filters left"
 
 # ---- the page -----------------------------------------------------------------------------------
