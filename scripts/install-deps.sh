@@ -9,7 +9,7 @@ PACKAGES=(
 	libmnl-dev libnl-3-dev libnl-route-3-dev libjson-c-dev libmicrohttpd-dev clang-format
 	# tests
 	libcmocka-dev iproute2 iperf3 netcat-openbsd iputils-ping iputils-tracepath curl
-	python3 jq procps ethtool hping3 passwd util-linux
+	python3 python3-prometheus-client jq procps ethtool hping3 passwd util-linux
 	# bench
 	nftables wrk nginx-light gnuplot-nox
 )

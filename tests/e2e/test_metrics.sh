@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # test_metrics.sh - fwd --metrics: bad listen addresses are usage errors (exit 2), a port in use
 # stops fwd at start (exit 1, saying so, nothing left behind); curl to /metrics inside the
-# gateway namespace gets the Prometheus text format (every sample line parses, every family
-# has HELP and TYPE, other paths 404), and the figures move with real traffic: connections
-# created, a TCP connection in tcfw_ct_entries, the hits of the rules that matched, the
-# interfaces' packets, the expiry histogram, the forward chain's drops; a refused policy load and a refused SIGHUP reload
-# count in tcfw_policy_reload_failures_total, tcfw_policy_generation follows a reload; [::1]
-# serves too.
+# gateway namespace gets the Prometheus text format (every sample line parses, every family has
+# HELP and TYPE, prometheus_client reads it, other paths 404), and the figures move with real
+# traffic: connections created, a TCP connection in tcfw_ct_entries, the hits of the rules that
+# matched, the interfaces' packets, the expiry histogram, the forward chain's drops; a refused
+# policy load and a refused SIGHUP reload count in tcfw_policy_reload_failures_total,
+# tcfw_policy_generation follows a reload; [::1] serves too.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init metrics
@@ -162,6 +162,15 @@ problems=$(check_format 2>"$WORK/format.summary") || {
 	die "the /metrics page is not valid text exposition format (page in $WORK/page.txt)"
 }
 ok "every line parses, every family has HELP and TYPE ($(cat "$WORK/format.summary"))"
+# And Prometheus' own Python parser (python3-prometheus-client) reads it.
+"$PYTHON" -c 'import prometheus_client' 2>/dev/null ||
+	die "python3-prometheus-client is missing (scripts/install-deps.sh installs it)"
+families=$("$PYTHON" -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+print(len(list(text_string_to_metric_families(open(sys.argv[1]).read()))))' "$WORK/page.txt") ||
+	die "prometheus_client cannot parse the page ($WORK/page.txt)"
+ok "prometheus_client parses it: $families families"
 for family in tcfw_build_info tcfw_ct_entries tcfw_ct_max tcfw_ct_created_total \
 	tcfw_ct_expired_total tcfw_ct_evicted_total tcfw_ct_insert_failed_total tcfw_packets_total \
 	tcfw_drop_total tcfw_rule_hits_total tcfw_nat_bindings tcfw_nat_port_exhausted_total \
