@@ -337,3 +337,8 @@ void metrics_http_close(struct fwd *fwd)
 	free(h);
 	fwd->metrics = NULL;
 }
+
+unsigned long long metrics_http_scrapes(const struct fwd *fwd)
+{
+	return fwd->metrics ? (unsigned long long)fwd->metrics->scrapes : 0;
+}

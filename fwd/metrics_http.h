@@ -20,5 +20,7 @@ int metrics_parse_listen(const char *arg, struct sockaddr_storage *ss, socklen_t
  * 0, or -errno after a message saying what to do (a port in use, an address not here). */
 int metrics_http_open(struct fwd *fwd);
 void metrics_http_close(struct fwd *fwd);
+/* Pages served since start (0 without --metrics), for status. */
+unsigned long long metrics_http_scrapes(const struct fwd *fwd);
 
 #endif

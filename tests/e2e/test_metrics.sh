@@ -196,6 +196,8 @@ assert_eq "HTTP status of POST /metrics" 405 \
 assert_eq "tcfw_ct_max" "$(fwctl -j status | jq -r .ct.max_entries)" "$(metric tcfw_ct_max)"
 assert_eq "tcfw_policy_generation = fwctl status' generation" \
 	"$(fwctl -j status | jq -r .policy.generation)" "$(metric tcfw_policy_generation)"
+assert_eq "fwctl status: metrics.listen" "$METRICS" "$(fwctl -j status | jq -r .metrics.listen)"
+assert_ge "fwctl status: metrics.scrapes" 2 "$(fwctl -j status | jq -r .metrics.scrapes)"
 assert_eq "tcfw_policy_reload_failures_total at start" 0 \
 	"$(metric tcfw_policy_reload_failures_total)"
 
