@@ -6,9 +6,11 @@
  * fwd's loop like any other source and MHD_run() is called when it is readable (and when the
  * timeout MHD asks for passes, through a timerfd), so the request handler runs on the loop's
  * thread between two events. It can then read fwd's state (policy, expiry counts, interfaces)
- * as it is, with no lock and no snapshot published for another thread: fwd stays one thread
- * (loop.h), and a scrape costs a few map lookups, far less than an expiry pass. The price is
- * that a slow scraper cannot hold the loop: MHD only reads and writes what is ready.
+ * as it is, with no lock: fwd stays one thread (loop.h). The other way, MHD's own thread
+ * reading a snapshot the loop publishes under a mutex, would copy every figure at every change
+ * whether anyone scrapes or not, and bring the only thread fwd would have. A scrape costs a
+ * few map lookups, far less than an expiry pass; the price is that one arriving during a pass
+ * waits for it. A slow scraper cannot hold the loop: MHD only reads and writes what is ready.
  *
  * fwd opens the listening socket itself, so that a port in use or an address that is not
  * this host's gets a message saying so (MHD_start_daemon reports failures as NULL only).
