@@ -38,7 +38,7 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
-PKGS := libbpf libelf zlib libmnl libnl-3.0 libnl-route-3.0 json-c
+PKGS := libbpf libelf zlib libmnl libnl-3.0 libnl-route-3.0 json-c libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -124,6 +124,14 @@ $(FWCTL): $(call obj,$(FWCTL_SRCS)) $(LIBPOLICY) $(LIBTCFW)
 
 # Each unit test is one cmocka binary linked against the libraries it exercises.
 $(OUT)/tests/unit/%: $(OUT)/obj/tests/unit/%.o $(LIBPOLICY) $(LIBTCFW)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# Unit tests of fwd's modules that need no kernel link the module's object too (before the
+# libraries it calls into).
+$(OUT)/tests/unit/test_metrics_format: $(OUT)/obj/tests/unit/test_metrics_format.o \
+		$(OUT)/obj/fwd/metrics.o $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@

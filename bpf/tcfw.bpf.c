@@ -79,10 +79,12 @@ static __always_inline int open_connection(struct __sk_buff *skb, const struct t
 	if (pr.verdict == TCFW_VERDICT_REJECT) {
 		/* A TCP reset or an ICMP unreachable goes back (reject.h); no connection entry. */
 		stat_inc(TCFW_STAT_VERDICT_REJECT);
+		drop_inc(TCFW_DROP_REJECT, ci.chain);
 		return reject_packet(skb, pkt, ci.chain);
 	}
 	if (pr.verdict != TCFW_VERDICT_ACCEPT) {
 		stat_inc(TCFW_STAT_VERDICT_DROP);
+		drop_inc(TCFW_DROP_POLICY, ci.chain);
 		return TC_ACT_SHOT; /* and no connection entry */
 	}
 
@@ -173,6 +175,7 @@ static __always_inline int tcfw_process(struct __sk_buff *skb, int hook)
 		ret = TC_ACT_OK;
 		if (policy_invalid_verdict(&pv) != TCFW_VERDICT_ACCEPT) {
 			stat_inc(TCFW_STAT_VERDICT_DROP);
+			drop_inc(TCFW_DROP_INVALID, TCFW_DROP_CHAIN_NONE);
 			ret = TC_ACT_SHOT;
 		}
 		break;

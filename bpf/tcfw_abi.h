@@ -446,4 +446,22 @@ struct tcfw_event {
 #define TCFW_MAP_POL_HITS    "pol_hits"  /* per-CPU __u64 per TCFW_RULE_INDEX slot */
 #define TCFW_MAP_NAT_ALIAS   "nat_alias" /* NAT: post-DNAT orig tuple -> orig tuple (see nat.h) */
 
+/* ---- drops by reason and chain (map "drops") --------------------------------------------- */
+/*
+ * What the policy dropped, with the chain that decided: per-CPU __u64 per
+ * TCFW_DROP_INDEX(reason, chain). The same packets are in stat verdict_drop / verdict_reject,
+ * which do not say which chain, nor tell an invalid packet from a new connection. An invalid
+ * packet is dropped before any chain is chosen: chain TCFW_DROP_CHAIN_NONE.
+ */
+enum tcfw_drop_reason {
+	TCFW_DROP_POLICY = 0,  /* a rule or the chain's default: drop */
+	TCFW_DROP_REJECT = 1,  /* a rule or the chain's default: reject (a reply is sent) */
+	TCFW_DROP_INVALID = 2, /* conntrack said invalid, pol_meta.invalid_verdict drop */
+	TCFW_DROP_REASON_MAX = 3,
+};
+#define TCFW_DROP_CHAIN_NONE           TCFW_CHAIN_MAX
+#define TCFW_DROP_INDEX(reason, chain) ((reason) * (TCFW_CHAIN_MAX + 1) + (chain))
+#define TCFW_DROP_ENTRIES              (TCFW_DROP_REASON_MAX * (TCFW_CHAIN_MAX + 1))
+#define TCFW_MAP_DROPS                 "drops"
+
 #endif /* TCFW_ABI_H */

@@ -16,6 +16,7 @@
 #include "control.h"
 #include "fwd.h"
 #include "local_addrs.h"
+#include "metrics_http.h"
 
 static void add_str(struct json_object *o, const char *key, const char *v)
 {
@@ -238,5 +239,12 @@ void cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, stru
 	json_object_object_add(o, "expiry", expiry_json(fwd));
 	add_u64(o, "monitors", control_monitor_count(fwd));
 	add_u64(o, "clients", control_client_count(fwd));
+	if (fwd->opt.metrics_listen) {
+		struct json_object *m = json_object_new_object();
+
+		add_str(m, "listen", fwd->opt.metrics_listen);
+		add_u64(m, "scrapes", metrics_http_scrapes(fwd));
+		json_object_object_add(o, "metrics", m);
+	}
 	r->data = o;
 }

@@ -18,6 +18,13 @@
 
 #define ERR_LEN 4096
 
+/* A policy change refused (parse, check, install): counted for
+ * tcfw_policy_reload_failures_total. Malformed requests are not changes and are not counted. */
+static void change_failed(struct fwd *fwd)
+{
+	fwd->pol.change_failures++;
+}
+
 static struct json_object *install_result(struct fwd *fwd)
 {
 	struct json_object *o = json_object_new_object();
@@ -104,6 +111,7 @@ void cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
 		cmd_fail(r, 1, "%s", msg ? msg : "the policy does not parse");
 		free(msg);
 		policy_diags_free(&diags);
+		change_failed(fwd);
 		return;
 	}
 	policy_diags_free(&diags);
@@ -111,6 +119,7 @@ void cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
 	if (!policy_interface_count(p) && policy_interface_count(fwd->pol.p) && !force_given(req)) {
 		policy_diags_free(&diags);
 		policy_free(p);
+		change_failed(fwd);
 		cmd_fail(r, 1,
 		         "%s: no zone names an interface: loading it would detach tcfw from "
 		         "every interface and leave the gateway unfiltered; refused, the running "
@@ -123,6 +132,7 @@ void cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
 	if (policy_install(fwd, p, name, POLICY_HITS_RESET, err, sizeof(err))) {
 		policy_free(p);
 		policy_diags_free(&diags);
+		change_failed(fwd);
 		cmd_fail(r, 1, "%s (the running policy is unchanged)", err);
 		notify_reloaded(fwd);
 		return;
@@ -147,6 +157,7 @@ int fwd_reload_policy_file(struct fwd *fwd)
 		        msg ? msg : "(no diagnostics)");
 		free(msg);
 		policy_diags_free(&diags);
+		change_failed(fwd);
 		return -1;
 	}
 	policy_diags_free(&diags);
@@ -157,12 +168,14 @@ int fwd_reload_policy_file(struct fwd *fwd)
 		    "unfiltered (`fwctl policy load --force FILE` does it on purpose)",
 		    fwd->opt.policy_path);
 		policy_free(p);
+		change_failed(fwd);
 		return -1;
 	}
 	if (policy_install(fwd, p, fwd->opt.policy_path, POLICY_HITS_RESET, err, sizeof(err))) {
 		pr_warn("reload of %s failed, the running policy stays: %s", fwd->opt.policy_path,
 		        err);
 		policy_free(p);
+		change_failed(fwd);
 		return -1;
 	}
 	fwd_log_policy_warnings(fwd->pol.p);
@@ -243,11 +256,13 @@ void cmd_rule_add(struct fwd *fwd, struct client *c, struct json_object *req, st
 		cmd_fail(r, 1, "%s", msg ? msg : "the rule does not parse");
 		free(msg);
 		policy_diags_free(&diags);
+		change_failed(fwd);
 		return;
 	}
 	policy_diags_free(&diags);
 	if (policy_install(fwd, fwd->pol.p, fwd->pol.name, POLICY_HITS_KEEP, err, sizeof(err))) {
 		policy_rule_del(fwd->pol.p, (uint32_t)id); /* back to what is installed */
+		change_failed(fwd);
 		cmd_fail(r, 1, "%s (the running policy is unchanged)", err);
 		return;
 	}
@@ -279,6 +294,7 @@ void cmd_rule_del(struct fwd *fwd, struct client *c, struct json_object *req, st
 	}
 	if (policy_rule_del(fwd->pol.p, (uint32_t)id)) {
 		cmd_fail(r, 1, "no rule with id %lld (see rule-list)", id);
+		change_failed(fwd);
 		free(before);
 		return;
 	}
@@ -295,6 +311,7 @@ void cmd_rule_del(struct fwd *fwd, struct client *c, struct json_object *req, st
 			        "the datapath still has it (reload the policy)",
 			        id);
 		}
+		change_failed(fwd);
 		cmd_fail(r, 1, "%s (the running policy is unchanged)", err);
 		free(before);
 		return;

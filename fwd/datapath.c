@@ -142,6 +142,7 @@ static int collect_fds(struct datapath *dp)
 	    {&dp->pol_rules_fd, TCFW_MAP_POL_RULES},
 	    {&dp->pol_limit_fd, TCFW_MAP_POL_LIMIT},
 	    {&dp->pol_hits_fd, TCFW_MAP_POL_HITS},
+	    {&dp->drops_fd, TCFW_MAP_DROPS},
 	};
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {

@@ -45,7 +45,8 @@ struct expiry_pass {
 	uint64_t now_ns;
 	uint64_t seen, expired, dropped;
 	bool pressure;
-	struct young_conn *young; /* unassured and younger than EARLY_DROP_MIN_AGE_NS */
+	struct metrics_ct_census census; /* what stays in the table, for the metrics */
+	struct young_conn *young;        /* unassured and younger than EARLY_DROP_MIN_AGE_NS */
 	size_t nyoung, young_cap;
 	int first_error;
 };
@@ -103,17 +104,23 @@ static int expire_one(const struct tcfw_tuple *orig, const struct tcfw_ct_entry 
 	struct expiry_pass *x = ctx;
 
 	x->seen++;
+	/* Counted as it stands in the walk, taken back when this pass deletes it. */
+	metrics_census_count(&x->census, orig, e, +1);
 	if (!ctmap_is_expired(e, x->fwd->pol.timeouts, x->now_ns)) {
 		if (!x->pressure || !early_droppable(e))
 			return 0;
 		if (x->now_ns - e->created_ns < EARLY_DROP_MIN_AGE_NS)
 			remember_young(x, orig, e);
-		else if (delete_conn(x, orig, true))
+		else if (delete_conn(x, orig, true)) {
 			x->dropped++;
+			metrics_census_count(&x->census, orig, e, -1);
+		}
 		return 0;
 	}
-	if (delete_conn(x, orig, false))
+	if (delete_conn(x, orig, false)) {
 		x->expired++;
+		metrics_census_count(&x->census, orig, e, -1);
+	}
 	return 0;
 }
 
@@ -140,8 +147,10 @@ static void drop_young(struct expiry_pass *x)
 	if (live * 100 < (uint64_t)x->fwd->dp.ct_max * EARLY_DROP_HIGH_PCT)
 		return;
 	for (size_t i = 0; i < x->nyoung; i++)
-		if (delete_conn(x, &x->young[i].orig, true))
+		if (delete_conn(x, &x->young[i].orig, true)) {
 			x->dropped++;
+			metrics_census_count(&x->census, &x->young[i].orig, &x->young[i].e, -1);
+		}
 }
 
 static void report_early_drop(struct fwd *fwd, const struct expiry_pass *x)
@@ -172,10 +181,10 @@ void expiry_run(struct fwd *fwd)
 	    .now_ns = ctmap_now_ns(),
 	};
 	struct fwd_expiry_stats *st = &fwd->expiry;
-	int err;
+	int err, walk_err;
 
 	x.pressure = under_pressure(fwd);
-	err = ctmap_walk(&x.m, 0, expire_one, &x);
+	err = walk_err = ctmap_walk(&x.m, 0, expire_one, &x);
 	if (!err && x.pressure)
 		drop_young(&x);
 	free(x.young);
@@ -189,6 +198,15 @@ void expiry_run(struct fwd *fwd)
 	if (x.dropped)
 		report_early_drop(fwd, &x);
 	st->last_pass_ms = (double)(ctmap_now_ns() - x.now_ns) / 1e6;
+	if (!st->pass_seconds.bounds)
+		metrics_histogram_init(&st->pass_seconds, metrics_expiry_pass_bounds,
+		                       metrics_expiry_pass_nbounds);
+	metrics_histogram_observe(&st->pass_seconds, st->last_pass_ms / 1e3);
+	/* A walk cut short counted only part of the table: keep the last whole count. */
+	if (!walk_err) {
+		st->census = x.census;
+		st->have_census = true;
+	}
 	/* Say it once when expiry starts failing, not every second. */
 	if (err && err != st->last_error)
 		pr_warn("expiry: walking or deleting connections failed: %s (connections are not "

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "tcfw_abi.h"
@@ -16,6 +17,7 @@
 #include "datapath.h"
 #include "ifaces.h"
 #include "loop.h"
+#include "metrics.h"
 
 #define FWD_EXIT_OK      0
 #define FWD_EXIT_FAILURE 1
@@ -34,6 +36,9 @@ struct fwd_options {
 	__u32 ct_max;
 	unsigned int expire_interval_s;
 	int verbosity;
+	const char *metrics_listen;           /* --metrics ADDR:PORT as given; NULL: no metrics */
+	struct sockaddr_storage metrics_addr; /* what it resolved to */
+	socklen_t metrics_addrlen;
 };
 
 /* The installed policy (policy_install.c). */
@@ -48,6 +53,7 @@ struct fwd_policy {
 	/* Hits counted by copies no longer active, by rule id (rule edits keep the counts). */
 	uint64_t *hits_base;
 	size_t nhits_base;
+	uint64_t change_failures; /* policy-load, SIGHUP reloads, rule edits refused (metrics) */
 };
 
 struct fwd_expiry_stats {
@@ -62,11 +68,16 @@ struct fwd_expiry_stats {
 	uint64_t last_early_dropped;
 	uint64_t insert_failed_seen; /* stat ct_insert_failed at the last pass */
 	uint64_t last_full_warning_s;
+	/* What the last complete pass counted while walking (metrics: no second walk). */
+	struct metrics_ct_census census;
+	bool have_census;
+	struct metrics_histogram pass_seconds;
 };
 
 struct netlink;
 struct control;
 struct monitor;
+struct metrics_http;
 
 struct fwd {
 	struct fwd_options opt;
@@ -78,6 +89,7 @@ struct fwd {
 	struct netlink *nl;
 	struct control *ctl;
 	struct monitor *mon;
+	struct metrics_http *metrics; /* NULL without --metrics */
 	struct loop_source signals;
 	struct loop_source expiry_timer;
 	struct loop_source watch_timer;

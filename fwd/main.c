@@ -5,8 +5,9 @@
  * Setup: parse the policy (nothing touched if it is wrong), make sure no other fwd serves the
  * socket, load the datapath (reusing pins: a takeover), read links and addresses, install the
  * policy into the standby copy, attach to the zones' interfaces, then serve: control socket,
- * events, expiry, signals, all in one loop. Teardown undoes what this run owns: without
- * --keep the attachments and pins, always the socket.
+ * events, expiry, signals, metrics (bound first, so a port in use changes nothing), all in one
+ * loop. Teardown undoes what this run owns: without --keep the attachments and pins, always the
+ * socket.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "expiry.h"
 #include "fwd.h"
 #include "local_addrs.h"
+#include "metrics_http.h"
 #include "monitor.h"
 #include "netlink.h"
 #include "notify.h"
@@ -117,6 +119,10 @@ static int start(struct fwd *fwd, struct policy *p)
 		pr_warn("cannot create the event loop: %s", strerror(-ret));
 		return ret;
 	}
+	/* Before the datapath: a metrics port in use stops fwd with nothing touched. */
+	ret = metrics_http_open(fwd);
+	if (ret)
+		return ret;
 	ret = open_datapath(fwd, p);
 	if (ret)
 		return ret;
@@ -163,6 +169,7 @@ static void stop(struct fwd *fwd, bool release)
 	expiry_stop(fwd);
 	monitor_close(fwd);
 	control_close(fwd);
+	metrics_http_close(fwd);
 	if (release && fwd->dp.skel) {
 		ifaces_release(fwd);
 		datapath_close(&fwd->dp);

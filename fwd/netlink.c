@@ -174,6 +174,22 @@ bool netlink_link_name(struct netlink *nl, int ifindex, char name[IF_NAMESIZE])
 	return true;
 }
 
+bool netlink_link_stats(struct netlink *nl, int ifindex, struct netlink_link_stats *st)
+{
+	struct rtnl_link *link = NULL;
+
+	/* Asked of the kernel, not the cache: the cache's copy is as old as the link's last
+	 * change. One RTM_GETLINK on the socket that only ever makes requests. */
+	if (rtnl_link_get_kernel(nl->refill, ifindex, NULL, &link) < 0 || !link)
+		return false;
+	st->rx_packets = rtnl_link_get_stat(link, RTNL_LINK_RX_PACKETS);
+	st->tx_packets = rtnl_link_get_stat(link, RTNL_LINK_TX_PACKETS);
+	st->rx_bytes = rtnl_link_get_stat(link, RTNL_LINK_RX_BYTES);
+	st->tx_bytes = rtnl_link_get_stat(link, RTNL_LINK_TX_BYTES);
+	rtnl_link_put(link);
+	return true;
+}
+
 struct link_iter {
 	void (*cb)(int ifindex, const char *name, void *ctx);
 	void *ctx;

@@ -19,6 +19,11 @@ void netlink_close(struct fwd *fwd);
 
 /* Name of ifindex (false when there is no such link). */
 bool netlink_link_name(struct netlink *nl, int ifindex, char name[IF_NAMESIZE]);
+struct netlink_link_stats {
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+};
+/* The kernel's counters of ifindex now (false when it cannot be read). */
+bool netlink_link_stats(struct netlink *nl, int ifindex, struct netlink_link_stats *st);
 void netlink_foreach_link(struct netlink *nl, void (*cb)(int ifindex, const char *name, void *ctx),
                           void *ctx);
 /* The primary IPv4 address of ifindex (network order) into *addr: the first address of global

@@ -12,6 +12,7 @@
 #include "ctl.h"
 
 #include "fwd.h"
+#include "metrics_http.h"
 #include "options.h"
 
 /* Where `make install` puts the example policy and tcfw.service points -c. */
@@ -49,6 +50,10 @@ static const char usage_text[] =
     "      --ct-max N             connections tracked at most (default %u). Only applies when\n"
     "                             the maps are created; pinned maps keep their size.\n"
     "      --expire-interval S    seconds between expiry passes (default 1, 1..%u).\n"
+    "      --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+    "                             (default: off), e.g. 127.0.0.1:9464 or [::1]:9464;\n"
+    "                             0.0.0.0:PORT or [::]:PORT for every address. Listed in\n"
+    "                             docs/fwd.md \"Metrics\".\n"
     "      --cleanup              detach the programs an earlier fwd left (with --keep, or\n"
     "                             after a crash) from its interfaces, remove its clsact qdiscs\n"
     "                             and its pins, then exit. With -c, also detach from the\n"
@@ -107,6 +112,7 @@ enum {
 	OPT_EXPIRE_INTERVAL,
 	OPT_CLEANUP,
 	OPT_NO_FAST_PATH,
+	OPT_METRICS,
 };
 
 int options_parse(int argc, char **argv, struct fwd_options *o)
@@ -121,11 +127,13 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 	    {"expire-interval", required_argument, NULL, OPT_EXPIRE_INTERVAL},
 	    {"cleanup", no_argument, NULL, OPT_CLEANUP},
 	    {"no-fast-path", no_argument, NULL, OPT_NO_FAST_PATH},
+	    {"metrics", required_argument, NULL, OPT_METRICS},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
+	char err[256];
 	unsigned long n;
 	struct group *gr;
 	int opt;
@@ -179,6 +187,16 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 			break;
 		case OPT_NO_FAST_PATH:
 			o->no_fast_path = true;
+			break;
+		case OPT_METRICS:
+			if (metrics_parse_listen(optarg, &o->metrics_addr, &o->metrics_addrlen, err,
+			                         sizeof(err))) {
+				char msg[512];
+
+				snprintf(msg, sizeof(msg), "--metrics %s: %s", optarg, err);
+				return usage_error("%s", msg);
+			}
+			o->metrics_listen = optarg;
 			break;
 		case 'v':
 			o->verbosity++;

@@ -143,6 +143,13 @@ const char *ct_state_lname(unsigned int state)
 	return state < TCFW_CT_STATE_MAX ? ct_states[state].lower : "?";
 }
 
+const char *ct_state_pname(unsigned int state)
+{
+	if (state >= TCFW_CT_STATE_MAX)
+		return "?";
+	return ct_states[state].neutral ? ct_states[state].neutral : ct_states[state].lower;
+}
+
 const char *chain_name(unsigned int chain)
 {
 	return name_at(chains, ARRAY_SIZE(chains), chain);

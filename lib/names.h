@@ -11,6 +11,8 @@
 /* Name of a value, or "?" when out of range. */
 const char *ct_state_name(unsigned int state);  /* enum tcfw_ct_state: "SYN_SENT" (conntrack -L) */
 const char *ct_state_lname(unsigned int state); /* lower case: "syn_sent", "udp_unreplied" */
+/* Next to a protocol: "syn_sent" for TCP, "unreplied"/"replied"/"assured" for the others. */
+const char *ct_state_pname(unsigned int state);
 const char *chain_name(unsigned int chain);     /* "input", "forward", "output", "dnat", "snat" */
 const char *verdict_name(unsigned int verdict); /* "accept", "drop", "reject" */
 const char *pkt_ct_name(unsigned int pkt_ct);   /* "new", "established", "related", "invalid" */

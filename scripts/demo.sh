@@ -5,8 +5,9 @@
 #
 # Builds the three namespaces, starts fwd on the gateway with scripts/demo-policy.conf, sends
 # HTTP (curl), a UDP request/response and pings (IPv4 and IPv6) from the client to the server,
-# tries a connection the other way (the policy drops it), shows `fwctl ct list`, `fwctl stats`
-# and `fwctl status`, and removes everything it created, on success, failure or Ctrl-C.
+# tries a connection the other way (the policy drops it), shows `fwctl ct list`, `fwctl stats`,
+# `fwctl status` and fwd's Prometheus metrics, and removes everything it created, on success,
+# failure or Ctrl-C.
 # Needs root and a build (make). FWD=/path FWCTL=/path pick other binaries.
 set -euo pipefail
 
@@ -51,8 +52,9 @@ wait_for 10 "UDP echo server on the server" udp_bound "$NS_SERVER" "$WAN4_SERVER
 
 say "starting fwd on the gateway with $(basename "$POLICY")"
 sed 's/^/      /' "$POLICY" | grep -v '^      #' | grep -v '^ *$'
-start_fwd "$POLICY"
-printf '    fwd is running (pid %s), pins in %s, socket %s\n' "$FWD_PID" "$FWD_PIN_DIR" "$FWD_SOCKET"
+start_fwd "$POLICY" --metrics 127.0.0.1:9464
+printf '    fwd is running (pid %s), pins in %s, socket %s, metrics on 127.0.0.1:9464\n' \
+	"$FWD_PID" "$FWD_PIN_DIR" "$FWD_SOCKET"
 
 say "client: HTTP GET through the gateway"
 on client curl -sS --max-time 5 "http://$WAN4_SERVER:8080/"
@@ -94,6 +96,10 @@ say "datapath counters"
 on gateway fwctl stats
 say "daemon status"
 on gateway fwctl status
+say "Prometheus metrics (docs/fwd.md, Metrics): the series that are not 0, without the histogram"
+printf '    gateway# curl -s http://127.0.0.1:9464/metrics\n'
+in_gw curl -sS --max-time 5 http://127.0.0.1:9464/metrics | grep -v '^#' |
+	grep -v '^tcfw_expiry_pass_seconds' | awk '$NF != "0"' | sed 's/^/      /'
 
 say "stopping fwd (detaches from lan0/wan0, removes its pins) and cleaning up"
 stop_fwd TERM

@@ -6,13 +6,13 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-	libmnl-dev libnl-3-dev libnl-route-3-dev libjson-c-dev clang-format
+	libmnl-dev libnl-3-dev libnl-route-3-dev libjson-c-dev libmicrohttpd-dev clang-format
 	# service: sd_notify (libsystemd), man pages from docs/*.md (lowdown), their check (man-db),
 	# the unit's check (systemd-analyze)
 	libsystemd-dev lowdown man-db systemd
 	# tests
 	libcmocka-dev libclang-rt-14-dev iproute2 iperf3 netcat-openbsd iputils-ping iputils-tracepath curl
-	python3 jq procps ethtool hping3 nmap passwd util-linux
+	python3 python3-prometheus-client jq procps ethtool hping3 nmap passwd util-linux
 	# bench
 	nftables wrk nginx-light gnuplot-nox
 )

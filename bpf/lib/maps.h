@@ -42,6 +42,14 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* The policy's drops by reason and chain (tcfw_abi.h, enum tcfw_drop_reason). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TCFW_DROP_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

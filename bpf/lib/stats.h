@@ -25,6 +25,9 @@
  *                     in a full table (fwd/expiry.c) to CPU 0's slot, which no program writes.
  *   EVENTS_LOST       ring buffer full.
  *
+ * Map "drops" splits VERDICT_DROP and VERDICT_REJECT by chain, and tells the invalid packets
+ * the invalid verdict dropped (no chain) from new connections the policy dropped.
+ *
  * Per-CPU slots: a plain add, no atomics (a TC program is not re-entered on its CPU).
  */
 #ifndef TCFW_BPF_STATS_H
@@ -43,6 +46,17 @@ static __always_inline void stat_add(__u32 stat, __u64 n)
 static __always_inline void stat_inc(__u32 stat)
 {
 	stat_add(stat, 1);
+}
+
+/* One packet the policy dropped or rejected, in map "drops" by reason and chain (the stats
+ * verdict_drop / verdict_reject count it too, without the chain). */
+static __always_inline void drop_inc(__u32 reason, __u32 chain)
+{
+	__u32 key = TCFW_DROP_INDEX(reason, chain);
+	__u64 *slot = bpf_map_lookup_elem(&drops, &key);
+
+	if (slot)
+		*slot += 1;
 }
 
 #endif /* TCFW_BPF_STATS_H */

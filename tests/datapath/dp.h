@@ -187,6 +187,9 @@ uint64_t dp_percpu_sum(int map_fd, __u32 key);
 uint32_t dp_csum_add(uint32_t sum, const uint8_t *d, size_t len);
 uint16_t dp_csum_fold(uint32_t sum);
 void dp_expect_stat(struct dp *t, const char *step, unsigned int stat, uint64_t want);
+/* Slot TCFW_DROP_INDEX(reason, chain) of map drops, summed over CPUs. */
+void dp_expect_drops(struct dp *t, const char *step, unsigned int reason, unsigned int chain,
+                     uint64_t want);
 
 /* ---- configuring the datapath as fwd would ------------------------------------------------- */
 void dp_set_config(struct dp *t, uint32_t policy_active, uint32_t flags);

@@ -159,6 +159,11 @@ void case_policy_defaults_drop(struct dp *t)
 	dp_expect_stat(t, "end", TCFW_STAT_VERDICT_DROP, 2);
 	dp_expect_stat(t, "end", TCFW_STAT_VERDICT_ACCEPT, 1);
 	dp_expect_stat(t, "end", TCFW_STAT_CT_ESTABLISHED, 1);
+	/* The same two drops by the chain that decided. */
+	dp_expect_drops(t, "end", TCFW_DROP_POLICY, TCFW_CHAIN_FORWARD, 1);
+	dp_expect_drops(t, "end", TCFW_DROP_POLICY, TCFW_CHAIN_INPUT, 1);
+	dp_expect_drops(t, "end", TCFW_DROP_POLICY, TCFW_CHAIN_OUTPUT, 0);
+	dp_expect_drops(t, "end", TCFW_DROP_INVALID, TCFW_DROP_CHAIN_NONE, 0);
 	DP_EXPECT_EQ(t, "end", "entries in ct", dp_count_ct(t), 1);
 }
 
@@ -206,6 +211,9 @@ void case_invalid_verdict(struct dp *t)
 	dp_flow(t, "lone ACK, invalid dropped", DP_INGRESS_LAN, &web, ORIG, F_ACK, TC_SHOT);
 	dp_expect_stat(t, "end", TCFW_STAT_CT_INVALID, 2);
 	dp_expect_stat(t, "end", TCFW_STAT_VERDICT_DROP, 1);
+	/* Dropped as invalid, not by a chain. */
+	dp_expect_drops(t, "end", TCFW_DROP_INVALID, TCFW_DROP_CHAIN_NONE, 1);
+	dp_expect_drops(t, "end", TCFW_DROP_POLICY, TCFW_CHAIN_FORWARD, 0);
 	DP_EXPECT_EQ(t, "end", "entries in ct (invalid opens nothing)", dp_count_ct(t), 0);
 }
 
@@ -220,12 +228,14 @@ void case_policy_reject(struct dp *t)
 	dp_expect_no_conn(t, "rejected", &web);
 	dp_expect_stat(t, "rejected", TCFW_STAT_VERDICT_REJECT, 1);
 	dp_expect_stat(t, "rejected", TCFW_STAT_REJECT_SENT, 1);
+	dp_expect_drops(t, "rejected", TCFW_DROP_REJECT, TCFW_CHAIN_FORWARD, 1);
 
 	/* A verdict outside the enum is not zero, so not "accept": it fails closed. */
 	dp_set_policy(t, 0, TCFW_VERDICT_ACCEPT, 7, TCFW_VERDICT_ACCEPT, TCFW_VERDICT_ACCEPT);
 	other.sport = 40200;
 	dp_flow(t, "SYN, forward verdict 7", DP_INGRESS_LAN, &other, ORIG, F_SYN, TC_SHOT);
 	dp_expect_stat(t, "end", TCFW_STAT_VERDICT_DROP, 1);
+	dp_expect_drops(t, "end", TCFW_DROP_POLICY, TCFW_CHAIN_FORWARD, 1);
 	DP_EXPECT_EQ(t, "end", "entries in ct", dp_count_ct(t), 0);
 }
 

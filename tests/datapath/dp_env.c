@@ -590,6 +590,18 @@ void dp_expect_stat(struct dp *t, const char *step, unsigned int stat, uint64_t 
 		        (unsigned long long)want, (unsigned long long)got);
 }
 
+void dp_expect_drops(struct dp *t, const char *step, unsigned int reason, unsigned int chain,
+                     uint64_t want)
+{
+	uint64_t got =
+	    dp_percpu_sum(bpf_map__fd(t->skel->maps.drops), TCFW_DROP_INDEX(reason, chain));
+
+	if (got != want)
+		dp_fail(t, step, "map drops, reason %u chain %s: expected %llu, got %llu", reason,
+		        chain == TCFW_DROP_CHAIN_NONE ? "none" : chain_name(chain),
+		        (unsigned long long)want, (unsigned long long)got);
+}
+
 /* ---- configuration --------------------------------------------------------------------------- */
 static void update_or_fail(struct dp *t, int fd, const void *key, const void *val, const char *what)
 {
