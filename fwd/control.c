@@ -22,6 +22,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "quote.h"
 
 #include "commands.h"
 #include "control.h"
@@ -323,8 +324,8 @@ static void dispatch(struct client *c, struct json_object *req)
 	if (i == sizeof(commands) / sizeof(commands[0])) {
 		char msg[256];
 
-		snprintf(msg, sizeof(msg), "unknown command \"%.64s\" (this fwd is version %s)",
-		         name, TCFW_VERSION);
+		snprintf(msg, sizeof(msg), "unknown command %s (this fwd is version %s)",
+		         QUOTE(name), TCFW_VERSION);
 		client_send_error(c, 2, msg);
 		return;
 	}

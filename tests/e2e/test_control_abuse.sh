@@ -121,6 +121,8 @@ rc=0
 wait "$garbage_pid" || rc=$?
 cut -c1-160 "$WORK/garbage.out" | sed 's/^/    /'
 assert_eq "ctl_abuse.py garbage (exit status)" 0 "$rc"
+assert_match "the unknown command is quoted shortened, with its length" \
+	"unknown command 'y{64}…' \(100000 bytes\)" "$(grep '^answer5' "$WORK/garbage.out")"
 
 step "the pipelining client, once it reads, gets all 100 answers"
 kill -USR1 "$pipeline_pid"
