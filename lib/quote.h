@@ -3,7 +3,7 @@
  * quote.h - user input inside an error message, quoted and shortened. Messages repeat what the
  * user wrote so that the mistake can be found, but input can be garbage of any size (a 10 MB
  * "word" in a policy file, a huge command name on the control socket): a message must stay a
- * line that fits a terminal and a log. Every message that quotes input goes through quote().
+ * line that fits a terminal and a log. Every message that quotes input goes through QUOTE().
  *
  *   'word'                          input of at most QUOTE_MAX bytes, as it is
  *   'aaaaaaaa…' (10485760 bytes)    longer input: its first QUOTE_MAX bytes, and its length
