@@ -153,8 +153,11 @@ static void client_drop(struct client *c, const char *fmt, ...)
 	loop_defer(client_loop(c), &c->src);
 }
 
-/* All clients together hold at most CONTROL_MAX_HELD: past it, drop the one holding the most
- * until they fit. Called whenever a client's buffers grew. */
+/* All clients together hold at most CONTROL_MAX_HELD: past it, drop clients until they fit.
+ * The one dropped first is the one with the largest unfinished request: that is memory a client
+ * can make fwd hold at will, while unsent output is bounded per client already (reading pauses)
+ * and a client that reads slowly should not lose an answer to one that floods. Called whenever
+ * a client's buffers grew. */
 static void control_enforce_held(struct control *ctl)
 {
 	for (;;) {
@@ -165,15 +168,20 @@ static void control_enforce_held(struct control *ctl)
 			if (c->dead)
 				continue;
 			total += client_held(c);
-			if (!big || client_held(c) > client_held(big))
+			if (!big || ctl_held(&c->conn) > ctl_held(&big->conn) ||
+			    (ctl_held(&c->conn) == ctl_held(&big->conn) &&
+			     client_held(c) > client_held(big)))
 				big = c;
 		}
 		if (total <= CONTROL_MAX_HELD || !big)
 			return;
 		client_drop(big,
-		            "it holds %u MiB of unfinished requests and unsent output, the most of "
-		            "all clients, and together they hold %u MiB (the limit is %u MiB)",
-		            MIB(client_held(big)), MIB(total), MIB(CONTROL_MAX_HELD));
+		            "it holds %.1f MiB for unfinished requests (the most of all clients) "
+		            "and %.1f MiB of unsent output, and all clients together %.1f MiB (the "
+		            "limit is %u MiB)",
+		            (double)ctl_held(&big->conn) / (1 << 20),
+		            (double)big->out_cap / (1 << 20), (double)total / (1 << 20),
+		            MIB(CONTROL_MAX_HELD));
 	}
 }
 

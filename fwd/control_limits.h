@@ -35,8 +35,9 @@
 #define CONTROL_REQUESTS_PER_TURN 4
 
 /* Memory held for all clients together: unfinished requests and unsent output. Room for a few
- * maximal policy loads at once plus ordinary answers; past it, the client that holds the most
- * is dropped, so 64 clients each sending an almost maximal request cannot take 1 GiB. */
+ * maximal policy loads at once plus ordinary answers; past it, the client with the largest
+ * unfinished request is dropped, so 64 clients each sending an almost maximal request cannot
+ * take 1 GiB. */
 #define CONTROL_MAX_HELD (128u << 20)
 
 /* A monitor that does not read gets events dropped (and counted) beyond this backlog; it is not

@@ -23,7 +23,7 @@ e2e_init control_abuse
 # shellcheck disable=SC2119 # topo_create: its arguments are optional
 topo_create
 
-STATUS_MAX_MS=1000
+STATUS_MAX_MS=${STATUS_MAX_MS:-1000}
 # The bound on fwd's memory: what it uses with the policy loaded (about 60 MB) plus the most the
 # clients may hold together (CONTROL_MAX_HELD, 128 MiB), plus 64 MiB for what is transient (an
 # answer exists as a JSON string before it is copied into the client's queue) and for malloc's
@@ -129,6 +129,7 @@ kill -USR1 "$pipeline_pid"
 rc=0
 wait "$pipeline_pid" || rc=$?
 cat "$WORK/pipeline.out"
+grep "pid $pipeline_pid " "$FWD_LOG" | sed 's/^/    /' | head -5 || true
 assert_eq "ctl_abuse.py pipeline (exit status)" 0 "$rc"
 assert_eq "answers to the pipelined requests" "answers 100" "$(grep '^answers' "$WORK/pipeline.out")"
 printf '  fwd VmRSS %s MB after the abuse\n' "$(rss_mb)"
