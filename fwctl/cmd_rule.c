@@ -16,6 +16,7 @@
 #include "jsontext.h"
 #include "names.h"
 #include "out.h"
+#include "quote.h"
 #include "tcfw_abi.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -31,9 +32,9 @@ static int check_word(struct fwctl *fw, const char *what, const char *word,
 			return FWCTL_EXIT_OK;
 	hint = name_suggest(word, names, n);
 	if (hint)
-		return fwctl_usage_error(fw, "unknown %s '%s' (did you mean '%s'?)", what, word,
-		                         hint);
-	return fwctl_usage_error(fw, "unknown %s '%s' (expected %s, %s or %s)", what, word,
+		return fwctl_usage_error(fw, "unknown %s %s (did you mean '%s'?)", what,
+		                         QUOTE(word), hint);
+	return fwctl_usage_error(fw, "unknown %s %s (expected %s, %s or %s)", what, QUOTE(word),
 	                         names[0], names[1], names[2]);
 }
 
@@ -220,9 +221,9 @@ int cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 	id = parse_rule_id(argv[0]);
 	if (id == 0)
 		return fwctl_usage_error(fw,
-		                         "bad rule id '%s' (a number from 1, as shown by "
+		                         "bad rule id %s (a number from 1, as shown by "
 		                         "'fwctl rule list')",
-		                         argv[0]);
+		                         QUOTE(argv[0]));
 	req = daemon_request("rule-del");
 	json_object_object_add(req, "id", json_object_new_int64((int64_t)id));
 	ret = daemon_request_once(fw, &d, req, &data);

@@ -10,6 +10,7 @@
 #include "ct_filter.h"
 #include "fwctl.h"
 #include "names.h"
+#include "quote.h"
 #include "tcfw_abi.h"
 
 static int cmd_help(struct fwctl *fw, int argc, char **argv);
@@ -243,7 +244,7 @@ static const struct command *lookup(const struct command *level, const char *gro
 		return NULL;
 	}
 	const char *hint = name_suggest(word, names, n);
-	fprintf(stderr, "fwctl: unknown %s%scommand '%s'", group, *group ? " " : "", word);
+	fprintf(stderr, "fwctl: unknown %s%scommand %s", group, *group ? " " : "", QUOTE(word));
 	if (hint)
 		fprintf(stderr, " (did you mean '%s'?)", hint);
 	fprintf(stderr, "; run 'fwctl help%s%s' for the list\n", *group ? " " : "", group);
@@ -403,8 +404,8 @@ static int cmd_help(struct fwctl *fw, int argc, char **argv)
 	}
 	for (int i = 0; i < argc; i++) {
 		if (!level) {
-			fprintf(stderr, "fwctl: '%s' has no subcommands (extra word '%s')\n",
-			        c->name, argv[i]);
+			fprintf(stderr, "fwctl: '%s' has no subcommands (extra word %s)\n", c->name,
+			        QUOTE(argv[i]));
 			return FWCTL_EXIT_USAGE;
 		}
 		parent = c;

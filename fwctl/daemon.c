@@ -131,6 +131,14 @@ int daemon_call(struct fwctl *fw, struct daemon *d, struct json_object *req,
 		        fw->socket_path, cmd);
 		return FWCTL_EXIT_FAILURE;
 	}
+	if (err == -EMSGSIZE) {
+		fprintf(
+		    stderr,
+		    "fwctl: the request '%s' is larger than %u MiB, the most fwd accepts in one "
+		    "request (docs/fwd.md)\n",
+		    cmd, TCFW_CTL_MAX_MSG >> 20);
+		return FWCTL_EXIT_FAILURE;
+	}
 	if (err < 0) {
 		fprintf(stderr, "fwctl: no answer from fwd at %s to '%s': %s\n", fw->socket_path,
 		        cmd, strerror(-err));

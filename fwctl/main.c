@@ -13,6 +13,7 @@
 #include "fwctl.h"
 #include "log.h"
 #include "out.h"
+#include "quote.h"
 
 /* "+" stops at the first word that is not an option: everything after it is the command's. */
 static const char short_options[] = "+s:jpvhV";
@@ -79,8 +80,8 @@ int main(int argc, char **argv)
 				        "default %s)\n",
 				        TCFW_DEFAULT_SOCKET);
 			else
-				fprintf(stderr, "fwctl: unknown option '%s'; run 'fwctl --help'\n",
-				        argv[optind - 1]);
+				fprintf(stderr, "fwctl: unknown option %s; run 'fwctl --help'\n",
+				        QUOTE(argv[optind - 1]));
 			return FWCTL_EXIT_USAGE;
 		}
 	}

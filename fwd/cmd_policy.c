@@ -16,7 +16,8 @@
 #include "notify.h"
 #include "policy_install.h"
 
-#define ERR_LEN 4096
+#define ERR_LEN         4096
+#define POLICY_NAME_MAX 4096 /* PATH_MAX: fwctl sends the file's path */
 
 /* A policy change refused (parse, check, install): counted for
  * tcfw_policy_reload_failures_total. Malformed requests are not changes and are not counted. */
@@ -98,6 +99,12 @@ void cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
 	(void)c;
 	if (!name)
 		return;
+	/* The name begins every diagnostic line: it must be a name, not a text. */
+	if (strlen(name) > POLICY_NAME_MAX) {
+		cmd_fail(r, 2, "policy name of %zu bytes: at most %d (a file name)", strlen(name),
+		         POLICY_NAME_MAX);
+		return;
+	}
 	if (!json_object_object_get_ex(req, "text", &text_obj) ||
 	    !json_object_is_type(text_obj, json_type_string)) {
 		cmd_fail(r, 2, "missing string member \"text\" (the policy) in the request");

@@ -2,6 +2,12 @@
 /*
  * control.c - control clients: accept with a credential check, read requests without
  * blocking, dispatch through the command table, queue answers (see control.h).
+ *
+ * Every client is bounded (control_limits.h): its request being read, its unsent output, its
+ * share of each turn of the loop; and all of them together: their number and the memory they
+ * hold. A client that does not read its answers is not read from either (backpressure);
+ * requests it already sent wait in its buffer, and the loop comes back for them (loop_defer)
+ * once the output drains.
  */
 #include <errno.h>
 #include <grp.h>
@@ -11,30 +17,35 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
 #include "log.h"
+#include "quote.h"
 
 #include "commands.h"
 #include "control.h"
+#include "control_limits.h"
 #include "control_socket.h"
 #include "fwd.h"
 #include "monitor.h"
 
-/* A monitor that does not read gets events dropped (and counted) beyond this backlog. */
-#define CLIENT_EVENT_BACKLOG (4u << 20)
+#define MIB(bytes) ((unsigned int)((bytes) >> 20))
+/* An empty output buffer larger than this is freed rather than kept. */
+#define CLIENT_KEEP_OUT (64u << 10)
 
 struct client {
 	struct control *ctl;
 	struct ctl_conn conn; /* fd and the bytes of a request not complete yet */
 	struct loop_source src;
-	char *out; /* queued output not yet accepted by the socket */
+	char *out;      /* buffer of queued output: out_len bytes from out_off are not sent yet */
+	size_t out_off; /* sent bytes before them: moved out only to make room, not per send */
 	size_t out_len, out_cap;
-	bool want_out; /* EPOLLOUT registered */
-	bool closing;  /* close once the output is flushed (peer sent EOF) */
-	bool dead;     /* write failed or done: closed at its next event, never in the middle of
-	                * a handler that may still use it */
+	uint32_t watching; /* epoll events registered */
+	bool closing;      /* close once the output is flushed (peer sent EOF) */
+	bool dead;         /* write failed, done or dropped: closed from a deferred call, never in
+	                    * the middle of a handler that may still use it */
 	bool monitor;
 	uint64_t dropped; /* events dropped since the last one delivered */
 	pid_t pid;
@@ -49,6 +60,8 @@ struct control {
 	bool created_dir;
 	struct client *clients;
 	size_t nclients, nmonitors;
+	time_t refused_logged; /* last warning about refused connections (CLOCK_MONOTONIC s) */
+	uint64_t refused;      /* connections refused since that warning */
 };
 
 static const struct {
@@ -104,23 +117,110 @@ int cmd_arg_int64(struct json_object *req, const char *key, long long *out, stru
 	return 0;
 }
 
-/* ---- output ---------------------------------------------------------------------------------- */
-static void client_watch(struct client *c, bool want_out)
+/* ---- limits ---------------------------------------------------------------------------------- */
+static struct loop *client_loop(struct client *c)
 {
-	if (c->want_out == want_out)
+	return &c->ctl->fwd->loop;
+}
+
+/* Memory this client holds: its input buffer and its output buffer. */
+static size_t client_held(const struct client *c)
+{
+	return ctl_held(&c->conn) + c->out_cap;
+}
+
+static bool client_paused(const struct client *c)
+{
+	return c->out_len > CONTROL_OUTPUT_PAUSE;
+}
+
+/* Past a limit: say so in the log, free what the client holds now, and close it from a
+ * deferred call (the caller may still be using it). */
+static void client_drop(struct client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void client_drop(struct client *c, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	if (c->dead)
 		return;
-	c->want_out = want_out;
-	loop_mod(&c->ctl->fwd->loop, &c->src, EPOLLIN | (want_out ? EPOLLOUT : 0));
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	pr_warn("control: dropping client pid %d uid %u: %s", (int)c->pid, (unsigned int)c->uid,
+	        why);
+	c->dead = true;
+	free(c->conn.buf);
+	c->conn.buf = NULL;
+	c->conn.len = c->conn.cap = c->conn.scanned = 0;
+	free(c->out);
+	c->out = NULL;
+	c->out_off = c->out_len = c->out_cap = 0;
+	loop_defer(client_loop(c), &c->src);
+}
+
+/* All clients together hold at most CONTROL_MAX_HELD: past it, drop clients until they fit.
+ * The one dropped first is the one with the largest unfinished request: that is memory a client
+ * can make fwd hold at will, while unsent output is bounded per client already (reading pauses)
+ * and a client that reads slowly should not lose an answer to one that floods. Called whenever
+ * a client's buffers grew. */
+static void control_enforce_held(struct control *ctl)
+{
+	for (;;) {
+		struct client *big = NULL;
+		size_t total = 0;
+
+		for (struct client *c = ctl->clients; c; c = c->next) {
+			if (c->dead)
+				continue;
+			total += client_held(c);
+			if (!big || ctl_held(&c->conn) > ctl_held(&big->conn) ||
+			    (ctl_held(&c->conn) == ctl_held(&big->conn) &&
+			     client_held(c) > client_held(big)))
+				big = c;
+		}
+		if (total <= CONTROL_MAX_HELD || !big)
+			return;
+		client_drop(big,
+		            "it holds %.1f MiB for unfinished requests (the most of all clients) "
+		            "and %.1f MiB of unsent output, and all clients together %.1f MiB (the "
+		            "limit is %u MiB)",
+		            (double)ctl_held(&big->conn) / (1 << 20),
+		            (double)big->out_cap / (1 << 20), (double)total / (1 << 20),
+		            MIB(CONTROL_MAX_HELD));
+	}
+}
+
+/* ---- output ---------------------------------------------------------------------------------- */
+/* Register the events the client's state asks for: input unless it is paused (output above
+ * CONTROL_OUTPUT_PAUSE), closing or dead; output while some is queued. */
+static void client_watch(struct client *c)
+{
+	uint32_t want = 0;
+
+	if (c->dead)
+		return; /* a deferred call closes it */
+	if (!c->closing && !client_paused(c))
+		want |= EPOLLIN;
+	if (c->out_len > 0)
+		want |= EPOLLOUT;
+	if (want == c->watching)
+		return;
+	/* Resuming input: requests that came before the pause are in our buffer, not in the
+	 * socket, and raise no EPOLLIN; come back for them. */
+	if ((want & EPOLLIN) && !(c->watching & EPOLLIN) && c->conn.len > 0)
+		loop_defer(client_loop(c), &c->src);
+	c->watching = want;
+	loop_mod(client_loop(c), &c->src, want);
 }
 
 /* Write what the socket takes now; a failed write marks the client dead. */
 static void client_flush(struct client *c)
 {
-	size_t off = 0;
-
-	while (off < c->out_len && !c->dead) {
+	while (c->out_len > 0 && !c->dead) {
 		ssize_t n =
-		    send(c->conn.fd, c->out + off, c->out_len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		    send(c->conn.fd, c->out + c->out_off, c->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -130,19 +230,34 @@ static void client_flush(struct client *c)
 			pr_debug("control: client pid %d went away: %s", (int)c->pid,
 			         strerror(errno));
 			c->dead = true;
+			loop_defer(client_loop(c), &c->src);
 			break;
 		}
-		off += (size_t)n;
+		c->out_off += (size_t)n;
+		c->out_len -= (size_t)n;
 	}
-	memmove(c->out, c->out + off, c->out_len - off);
-	c->out_len -= off;
-	if (c->out_len == 0 && c->closing)
+	if (c->dead)
+		return;
+	if (c->out_len == 0) {
+		c->out_off = 0;
+		if (c->out_cap > CLIENT_KEEP_OUT) {
+			/* A large answer went out: do not keep its buffer for the client's
+			 * lifetime. */
+			free(c->out);
+			c->out = NULL;
+			c->out_cap = 0;
+		}
+	}
+	if (c->out_len == 0 && c->closing) {
 		c->dead = true;
-	/* A dead client still gets EPOLLOUT/EPOLLHUP, which closes it from client_ready. */
-	client_watch(c, c->out_len > 0 || c->dead);
+		loop_defer(client_loop(c), &c->src);
+		return;
+	}
+	client_watch(c);
 }
 
-/* Queue one message. false when it was dropped (backlog full) or memory ran out. */
+/* Queue one message. false when it was dropped: an event beyond the backlog, or an answer that
+ * would take the client past CONTROL_MAX_OUTPUT (the client is dropped), or no memory. */
 static bool client_queue(struct client *c, struct json_object *msg, bool is_event)
 {
 	size_t len;
@@ -152,6 +267,17 @@ static bool client_queue(struct client *c, struct json_object *msg, bool is_even
 		return false;
 	if (is_event && c->out_len + len > CLIENT_EVENT_BACKLOG)
 		return false;
+	if (c->out_len + len + 1 > CONTROL_MAX_OUTPUT) {
+		client_drop(c,
+		            "an answer of %zu bytes would take its unsent output past %u MiB (the "
+		            "limit per client)",
+		            len + 1, MIB(CONTROL_MAX_OUTPUT));
+		return false;
+	}
+	if (c->out_cap - c->out_off - c->out_len < len + 1 && c->out_off > 0) {
+		memmove(c->out, c->out + c->out_off, c->out_len);
+		c->out_off = 0;
+	}
 	if (c->out_cap - c->out_len < len + 1) {
 		size_t cap = c->out_cap ? c->out_cap : 4096;
 		char *out;
@@ -159,22 +285,26 @@ static bool client_queue(struct client *c, struct json_object *msg, bool is_even
 		while (cap - c->out_len < len + 1)
 			cap *= 2;
 		out = realloc(c->out, cap);
-		if (!out)
+		if (!out) {
+			pr_warn("control: out of memory queueing %zu bytes for client pid %d",
+			        len + 1, (int)c->pid);
 			return false;
+		}
 		c->out = out;
 		c->out_cap = cap;
 	}
-	memcpy(c->out + c->out_len, text, len);
-	c->out[c->out_len + len] = '\n';
+	memcpy(c->out + c->out_off + c->out_len, text, len);
+	c->out[c->out_off + c->out_len + len] = '\n';
 	c->out_len += len + 1;
+	if (!is_event)
+		control_enforce_held(c->ctl);
 	return true;
 }
 
 static void client_send(struct client *c, struct json_object *msg)
 {
-	if (!client_queue(c, msg, false))
-		pr_warn("control: out of memory answering client pid %d", (int)c->pid);
-	client_flush(c);
+	if (client_queue(c, msg, false))
+		client_flush(c);
 }
 
 int control_send_fds(struct client *c, struct json_object *msg, const int *fds, size_t nfds)
@@ -218,8 +348,8 @@ static void dispatch(struct client *c, struct json_object *req)
 	if (i == sizeof(commands) / sizeof(commands[0])) {
 		char msg[256];
 
-		snprintf(msg, sizeof(msg), "unknown command \"%.64s\" (this fwd is version %s)",
-		         name, TCFW_VERSION);
+		snprintf(msg, sizeof(msg), "unknown command %s (this fwd is version %s)",
+		         QUOTE(name), TCFW_VERSION);
 		client_send_error(c, 2, msg);
 		return;
 	}
@@ -243,24 +373,35 @@ static void dispatch(struct client *c, struct json_object *req)
 
 static void client_close(struct client *c);
 
-static void client_ready(struct loop_source *src, uint32_t events)
+/* Serve up to CONTROL_REQUESTS_PER_TURN requests; stop early when the client's output is
+ * above CONTROL_OUTPUT_PAUSE (client_watch resumes it) or nothing whole is left to read. */
+static void client_read_requests(struct client *c)
 {
-	struct client *c = src->ctx;
-
-	if (events & EPOLLOUT)
-		client_flush(c);
-	while (!c->dead && !c->closing && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+	for (unsigned int n = 0; n < CONTROL_REQUESTS_PER_TURN; n++) {
 		struct json_object *req = NULL;
-		int ret = ctl_recv_ready(&c->conn, &req);
+		int ret;
 
+		if (c->dead || c->closing || client_paused(c))
+			return;
+		ret = ctl_recv_ready(&c->conn, &req);
+		control_enforce_held(c->ctl); /* the input buffer may have grown */
+		if (c->dead) {
+			json_object_put(req);
+			return;
+		}
 		if (ret == -EAGAIN)
-			break;
+			return;
 		if (ret == 1) {
 			dispatch(c, req);
 			json_object_put(req);
 		} else if (ret == -EBADMSG) {
 			client_send_error(c, 2,
 			                  "malformed request: expected one JSON object per line");
+		} else if (ret == -EMSGSIZE) {
+			client_drop(c,
+			            "a request longer than %u MiB (the limit for one request; a "
+			            "policy-load of a larger policy must be split)",
+			            MIB(CONTROL_MAX_REQUEST));
 		} else if (ret == 0 && c->out_len > 0) {
 			/* The client is done sending; let it have the rest of the answer. */
 			c->closing = true;
@@ -272,13 +413,28 @@ static void client_ready(struct loop_source *src, uint32_t events)
 			c->dead = true;
 		}
 	}
-	if (c->closing && !c->dead) {
-		/* Only output is left: stop listening for input that will not come. */
-		loop_mod(&c->ctl->fwd->loop, &c->src, EPOLLOUT);
-		c->want_out = true;
-	}
-	if (c->dead)
+	/* More requests may wait in our buffer, where they raise no epoll event. */
+	if (!c->dead && !c->closing && !client_paused(c))
+		loop_defer(client_loop(c), &c->src);
+}
+
+/* events: from epoll, or 0 for a deferred call (more requests buffered, or a drop to finish). */
+static void client_ready(struct loop_source *src, uint32_t events)
+{
+	struct client *c = src->ctx;
+
+	if (!c->dead && (events & EPOLLOUT))
+		client_flush(c);
+	if (!c->dead && (events == 0 || (events & (EPOLLIN | EPOLLHUP | EPOLLERR))))
+		client_read_requests(c);
+	/* A client that hung up while paused: its answers can never be delivered. */
+	if (!c->dead && (events & (EPOLLHUP | EPOLLERR)) && !(c->watching & EPOLLIN))
+		c->dead = true;
+	if (c->dead) {
 		client_close(c);
+		return;
+	}
+	client_watch(c);
 }
 
 static void client_close(struct client *c)
@@ -316,6 +472,20 @@ static bool peer_in_group(int fd, gid_t gid)
 	return false;
 }
 
+/* Answer a connection that is not served, and close it. */
+static void send_refusal(struct client *c, const char *why)
+{
+	struct json_object *resp = json_object_new_object();
+
+	json_object_object_add(resp, "ok", json_object_new_boolean(0));
+	json_object_object_add(resp, "error", json_object_new_string(why));
+	json_object_object_add(resp, "status", json_object_new_int(1));
+	ctl_send(&c->conn, resp); /* tiny: fits in the empty socket buffer */
+	json_object_put(resp);
+	ctl_close(&c->conn);
+	free(c);
+}
+
 /* NULL when allowed, else why not. */
 static const char *peer_denied(struct control *ctl, int fd, struct ucred *cred, char *buf,
                                size_t buflen)
@@ -340,6 +510,37 @@ static const char *peer_denied(struct control *ctl, int fd, struct ucred *cred, 
 		         "permission denied: uid %u is not root (fwd --group NAME lets a group in)",
 		         (unsigned int)cred->uid);
 	return buf;
+}
+
+static time_t monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* Past CONTROL_MAX_CLIENTS: tell the peer why, log it (not more often than every
+ * CONTROL_REFUSE_LOG_INTERVAL_S: a client retrying in a loop must not flood the log). */
+static void refuse_busy(struct control *ctl, struct client *c, const struct ucred *cred)
+{
+	char why[160];
+	time_t now = monotonic_s();
+
+	snprintf(why, sizeof(why),
+	         "fwd serves at most %d control clients at once and has that many; try again "
+	         "later",
+	         CONTROL_MAX_CLIENTS);
+	ctl->refused++;
+	if (!ctl->refused_logged || now - ctl->refused_logged >= CONTROL_REFUSE_LOG_INTERVAL_S) {
+		pr_warn("control: refused client pid %d uid %u: %d clients already, the limit "
+		        "(%llu refused since the last such warning)",
+		        (int)cred->pid, (unsigned int)cred->uid, CONTROL_MAX_CLIENTS,
+		        (unsigned long long)ctl->refused);
+		ctl->refused_logged = now;
+		ctl->refused = 0;
+	}
+	send_refusal(c, why);
 }
 
 static void listen_ready(struct loop_source *src, uint32_t events)
@@ -367,21 +568,18 @@ static void listen_ready(struct loop_source *src, uint32_t events)
 		c->conn.fd = fd;
 		c->src = (struct loop_source){.fd = fd, .fn = client_ready, .ctx = c};
 		if (peer_denied(ctl, fd, &cred, why, sizeof(why))) {
-			struct json_object *resp = json_object_new_object();
-
 			pr_info("control: refused pid %d uid %u: %s", (int)cred.pid,
 			        (unsigned int)cred.uid, why);
-			json_object_object_add(resp, "ok", json_object_new_boolean(0));
-			json_object_object_add(resp, "error", json_object_new_string(why));
-			json_object_object_add(resp, "status", json_object_new_int(1));
-			ctl_send(&c->conn, resp); /* tiny: fits in the empty socket buffer */
-			json_object_put(resp);
-			ctl_close(&c->conn);
-			free(c);
+			send_refusal(c, why);
+			continue;
+		}
+		if (ctl->nclients >= CONTROL_MAX_CLIENTS) {
+			refuse_busy(ctl, c, &cred);
 			continue;
 		}
 		c->pid = cred.pid;
 		c->uid = cred.uid;
+		c->watching = EPOLLIN;
 		if (loop_add(&ctl->fwd->loop, &c->src, EPOLLIN)) {
 			pr_warn("control: cannot watch a client: %s", strerror(errno));
 			ctl_close(&c->conn);

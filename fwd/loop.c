@@ -13,6 +13,8 @@
 int loop_init(struct loop *l)
 {
 	l->stop = false;
+	l->deferred = NULL;
+	l->deferred_tail = &l->deferred;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	return l->epfd < 0 ? -errno : 0;
 }
@@ -38,9 +40,51 @@ int loop_mod(struct loop *l, struct loop_source *src, uint32_t events)
 	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, src->fd, &ev) ? -errno : 0;
 }
 
+static void loop_undefer(struct loop *l, struct loop_source *src)
+{
+	struct loop_source **pp;
+
+	if (!src->deferred)
+		return;
+	for (pp = &l->deferred; *pp != src; pp = &(*pp)->defer_next)
+		;
+	*pp = src->defer_next;
+	if (l->deferred_tail == &src->defer_next)
+		l->deferred_tail = pp;
+	src->deferred = false;
+	src->defer_next = NULL;
+}
+
 void loop_del(struct loop *l, struct loop_source *src)
 {
+	loop_undefer(l, src);
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, src->fd, NULL);
+}
+
+void loop_defer(struct loop *l, struct loop_source *src)
+{
+	if (src->deferred)
+		return;
+	src->deferred = true;
+	src->defer_next = NULL;
+	*l->deferred_tail = src;
+	l->deferred_tail = &src->defer_next;
+}
+
+/* Call the sources deferred before this turn once each: one that defers again goes to the end
+ * of the list, so a source that always has more to do cannot keep the loop from epoll. */
+static void loop_run_deferred(struct loop *l)
+{
+	size_t n = 0;
+
+	for (struct loop_source *s = l->deferred; s; s = s->defer_next)
+		n++;
+	while (n-- > 0 && l->deferred && !l->stop) {
+		struct loop_source *src = l->deferred;
+
+		loop_undefer(l, src);
+		src->fn(src, 0);
+	}
 }
 
 int loop_run(struct loop *l)
@@ -49,9 +93,9 @@ int loop_run(struct loop *l)
 		struct epoll_event ev;
 		/* One event per wait: a handler may free another source (a control client that
 		 * hung up), and a batch could still hold a pointer to it. The ring buffer and
-		 * netlink handlers drain everything pending, so this costs little. */
-		int n = epoll_wait(l->epfd, &ev, 1, -1);
-		struct loop_source *src;
+		 * netlink handlers drain everything pending, so this costs little. With deferred
+		 * work, only look whether something is ready, then do a share of that work. */
+		int n = epoll_wait(l->epfd, &ev, 1, l->deferred ? 0 : -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -59,10 +103,12 @@ int loop_run(struct loop *l)
 			pr_warn("event loop: epoll_wait failed: %s", strerror(errno));
 			return -errno;
 		}
-		if (n == 0)
-			continue;
-		src = ev.data.ptr;
-		src->fn(src, ev.events);
+		if (n > 0) {
+			struct loop_source *src = ev.data.ptr;
+
+			src->fn(src, ev.events);
+		}
+		loop_run_deferred(l);
 	}
 	return 0;
 }

@@ -10,6 +10,7 @@
  * socket.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,11 @@ int main(int argc, char **argv)
 	struct policy *p = NULL;
 	int ret;
 
+	/* Control clients come and go with buffers of megabytes (a policy text, a policy-show
+	 * answer). A fixed mmap threshold gives each such buffer its own mapping, returned to the
+	 * kernel when freed; glibc's default raises the threshold after the first free, after
+	 * which they come from the heap, whose holes keep fwd's resident size at its peak. */
+	mallopt(M_MMAP_THRESHOLD, 256 << 10);
 	memset(&fwd, 0, sizeof(fwd));
 	fwd.loop.epfd = fwd.signals.fd = fwd.expiry_timer.fd = fwd.watch_timer.fd = -1;
 	fwd.dp.lock_fd = -1;

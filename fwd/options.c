@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "quote.h"
 
 #include "fwd.h"
 #include "metrics_http.h"
@@ -210,12 +211,12 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 		case ':':
 			return usage_error("option %s needs an argument", argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return usage_error("unknown option %s", QUOTE(argv[optind - 1]));
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s' (the policy file goes after -c)",
-		                   argv[optind]);
+		return usage_error("unexpected argument %s (the policy file goes after -c)",
+		                   QUOTE(argv[optind]));
 	if (!o->policy_path && !o->cleanup)
 		o->policy_path = DEFAULT_POLICY;
 	return -1;

@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "ct_filter.h"
 #include "names.h"
+#include "quote.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -88,12 +89,13 @@ static void unknown_word(const char *s, char *err, size_t errlen)
 		names[i] = words[i].name;
 	hint = name_suggest(s, names, ARRAY_SIZE(words));
 	if (hint)
-		snprintf(err, errlen, "unknown filter word '%s' (did you mean '%s'?)", s, hint);
+		snprintf(err, errlen, "unknown filter word %s (did you mean '%s'?)", QUOTE(s),
+		         hint);
 	else
 		snprintf(err, errlen,
-		         "unknown filter word '%s' (filter words: proto, src, dst, addr, sport, "
+		         "unknown filter word %s (filter words: proto, src, dst, addr, sport, "
 		         "dport, port, state, family)",
-		         s);
+		         QUOTE(s));
 }
 
 static int parse_proto(const char *v, struct ct_filter *f, char *err, size_t errlen)
@@ -108,9 +110,9 @@ static int parse_proto(const char *v, struct ct_filter *f, char *err, size_t err
 	}
 	hint = name_suggest(v, names, ARRAY_SIZE(names));
 	if (hint)
-		snprintf(err, errlen, "unknown protocol '%s' (did you mean '%s'?)", v, hint);
+		snprintf(err, errlen, "unknown protocol %s (did you mean '%s'?)", QUOTE(v), hint);
 	else
-		snprintf(err, errlen, "unknown protocol '%s' (expected %s)", v,
+		snprintf(err, errlen, "unknown protocol %s (expected %s)", QUOTE(v),
 		         value_help[FV_PROTO]);
 	return -1;
 }
@@ -124,7 +126,7 @@ static int parse_addr(const struct filter_word *w, const char *v, struct ct_filt
 	                                               : &f->addr_plen;
 
 	if (addr_parse(v, a, plen) < 0) {
-		snprintf(err, errlen, "bad address '%s' for '%s' (expected %s)", v, w->name,
+		snprintf(err, errlen, "bad address %s for '%s' (expected %s)", QUOTE(v), w->name,
 		         value_help[FV_ADDR]);
 		return -1;
 	}
@@ -144,7 +146,7 @@ static int parse_port(const struct filter_word *w, const char *v, struct ct_filt
 		port = port * 10 + (unsigned long)(v[i] - '0');
 	}
 	if (!ok || port > 65535) {
-		snprintf(err, errlen, "bad port '%s' for '%s' (expected %s)", v, w->name,
+		snprintf(err, errlen, "bad port %s for '%s' (expected %s)", QUOTE(v), w->name,
 		         value_help[FV_PORT]);
 		return -1;
 	}
@@ -178,10 +180,10 @@ static int parse_state(const char *v, struct ct_filter *f, char *err, size_t err
 			const char *hint = ct_state_suggest(name);
 
 			if (hint)
-				snprintf(err, errlen, "unknown state '%s' (did you mean '%s'?)",
-				         name, hint);
+				snprintf(err, errlen, "unknown state %s (did you mean '%s'?)",
+				         QUOTE(name), hint);
 			else
-				snprintf(err, errlen, "unknown state '%s' (expected %s)", name,
+				snprintf(err, errlen, "unknown state %s (expected %s)", QUOTE(name),
 				         value_help[FV_STATE]);
 			return -1;
 		}
@@ -208,9 +210,9 @@ static int parse_family(const char *v, struct ct_filter *f, char *err, size_t er
 	}
 	hint = name_suggest(v, names, ARRAY_SIZE(names));
 	if (hint)
-		snprintf(err, errlen, "unknown family '%s' (did you mean '%s'?)", v, hint);
+		snprintf(err, errlen, "unknown family %s (did you mean '%s'?)", QUOTE(v), hint);
 	else
-		snprintf(err, errlen, "unknown family '%s' (expected %s)", v,
+		snprintf(err, errlen, "unknown family %s (expected %s)", QUOTE(v),
 		         value_help[FV_FAMILY]);
 	return -1;
 }

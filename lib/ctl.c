@@ -5,8 +5,14 @@
  * One message is one line: json-c never emits a raw newline inside a document, so the reader
  * only has to split on '\n'. Received bytes accumulate in c->buf; c->scanned remembers how far
  * it was already searched so a large message arriving in many reads costs linear time.
+ *
+ * The receiver is bounded: the buffer never grows past the longest message allowed
+ * (c->max_msg), a line that does not end within it is refused (-EMSGSIZE), and a large buffer
+ * is freed once its messages are taken, so a connection that once carried a policy does not
+ * keep megabytes for the rest of its life.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +24,13 @@
 #include "ctl.h"
 
 #define CTL_READ_CHUNK 65536
+/* An empty buffer larger than this is freed rather than kept for the next message. */
+#define CTL_KEEP_BUF (4 * CTL_READ_CHUNK)
+
+static size_t ctl_max_msg(const struct ctl_conn *c)
+{
+	return c->max_msg ? c->max_msg : TCFW_CTL_MAX_MSG;
+}
 
 static const char *ctl_connect_hint(int err)
 {
@@ -107,7 +120,7 @@ int ctl_send(struct ctl_conn *c, struct json_object *msg)
 
 	if (!text)
 		return -ENOMEM;
-	if (len + 1 > TCFW_CTL_MAX_MSG)
+	if (len + 1 > ctl_max_msg(c))
 		return -EMSGSIZE;
 	/* One write for the message and its newline keeps small messages in one segment. */
 	line = malloc(len + 1);
@@ -121,11 +134,12 @@ int ctl_send(struct ctl_conn *c, struct json_object *msg)
 }
 
 /* If buf holds a whole line, parse it into *msg and drop it from buf: 1, or -EBADMSG when the
- * line is not a JSON object, or 0 when no whole line is there yet. */
+ * line is not a JSON object, or 0 when no whole line is there yet, or -EMSGSIZE when the line is
+ * longer than allowed (whole or not). */
 static int ctl_take_message(struct ctl_conn *c, struct json_object **msg)
 {
-	char *nl =
-	    c->len > c->scanned ? memchr(c->buf + c->scanned, '\n', c->len - c->scanned) : NULL;
+	size_t max = ctl_max_msg(c), end = c->len < max ? c->len : max;
+	char *nl = end > c->scanned ? memchr(c->buf + c->scanned, '\n', end - c->scanned) : NULL;
 	size_t line_len, rest;
 	struct json_tokener *tok;
 	struct json_object *obj;
@@ -133,6 +147,9 @@ static int ctl_take_message(struct ctl_conn *c, struct json_object **msg)
 	int ret = 1;
 
 	if (!nl) {
+		/* max bytes without a newline: this line, newline included, is longer than max. */
+		if (c->len >= max)
+			return -EMSGSIZE;
 		c->scanned = c->len;
 		return 0;
 	}
@@ -164,54 +181,72 @@ static int ctl_take_message(struct ctl_conn *c, struct json_object **msg)
 	memmove(c->buf, nl + 1, rest);
 	c->len = rest;
 	c->scanned = 0;
+	if (rest == 0 && c->cap > CTL_KEEP_BUF) {
+		free(c->buf);
+		c->buf = NULL;
+		c->cap = 0;
+	}
 	*msg = obj;
 	return ret;
 }
 
-/* Read once into buf. >0 bytes read, 0 at EOF, -errno (-EAGAIN when nothing is there with
- * dontwait). */
-static int ctl_read_some(struct ctl_conn *c, int flags)
+/* Read once into buf, at most limit bytes. >0 bytes read, 0 at EOF, -errno (-EAGAIN when
+ * nothing is there with dontwait). Called only when buf holds no whole line, and less than
+ * max_msg bytes. */
+static ssize_t ctl_read_some(struct ctl_conn *c, int flags, size_t limit)
 {
+	size_t max = ctl_max_msg(c);
+	size_t need = c->len + CTL_READ_CHUNK < max ? c->len + CTL_READ_CHUNK : max;
 	ssize_t n;
 
-	if (c->len >= TCFW_CTL_MAX_MSG)
-		return -EMSGSIZE;
-	if (c->cap - c->len < CTL_READ_CHUNK) {
-		size_t cap = c->cap ? c->cap * 2 : 2 * CTL_READ_CHUNK;
+	if (c->cap < need) {
+		/* Doubling keeps a large message linear; the cap keeps the buffer within max. */
+		size_t cap = c->cap ? c->cap : 2 * CTL_READ_CHUNK;
 		char *buf;
 
-		while (cap - c->len < CTL_READ_CHUNK)
+		while (cap < need)
 			cap *= 2;
+		if (cap > max)
+			cap = max;
 		buf = realloc(c->buf, cap);
 		if (!buf)
 			return -ENOMEM;
 		c->buf = buf;
 		c->cap = cap;
 	}
+	if (limit > c->cap - c->len)
+		limit = c->cap - c->len;
 	do
-		n = recv(c->fd, c->buf + c->len, c->cap - c->len, flags);
+		n = recv(c->fd, c->buf + c->len, limit, flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	c->len += (size_t)n;
-	return (int)(n > 0);
+	return n;
 }
 
 static int ctl_recv_flags(struct ctl_conn *c, struct json_object **msg, int flags)
 {
+	size_t budget = CTL_READ_BUDGET;
+
 	*msg = NULL;
 	for (;;) {
 		int ret = ctl_take_message(c, msg);
+		ssize_t n;
 
 		if (ret != 0)
 			return ret;
-		ret = ctl_read_some(c, flags);
-		if (ret < 0)
-			return ret;
-		if (ret == 0)
+		/* Non-blocking callers share their thread: enough for this call. */
+		if ((flags & MSG_DONTWAIT) && budget == 0)
+			return -EAGAIN;
+		n = ctl_read_some(c, flags, (flags & MSG_DONTWAIT) ? budget : SIZE_MAX);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
 			/* EOF between messages is a clean end; inside one, the peer cut it short.
 			 */
 			return c->len == 0 ? 0 : -EPROTO;
+		budget = (size_t)n < budget ? budget - (size_t)n : 0;
 	}
 }
 

@@ -25,13 +25,17 @@
 #define TCFW_VERSION         "0.1.0" /* fwd and fwctl; fwd reports it in hello and status */
 #define TCFW_DEFAULT_SOCKET  "/run/tcfw/fwd.sock"
 #define TCFW_DEFAULT_PIN_DIR "/sys/fs/bpf/tcfw"
-#define TCFW_CTL_MAX_MSG     (64u << 20) /* a message (a policy text) may be this large */
+/* The longest message, its newline included. The largest request is policy-load, which carries
+ * a whole policy text: 50,000 rules are about 4 MiB, so 16 MiB leaves room for policies larger
+ * than any we measured, while fwd never holds more than this for one request being read. */
+#define TCFW_CTL_MAX_MSG (16u << 20)
 
 struct ctl_conn {
 	int fd;
 	char *buf; /* bytes received, not yet returned as a message */
 	size_t len, cap;
 	size_t scanned; /* bytes of buf already searched for a newline (large messages) */
+	size_t max_msg; /* longest message accepted, newline included; 0: TCFW_CTL_MAX_MSG */
 };
 
 /* Client: connect; on failure a one-line reason in err, e.g.
@@ -41,12 +45,23 @@ void ctl_close(struct ctl_conn *c);
 
 /* Send one message (a json object). 0 or -errno. */
 int ctl_send(struct ctl_conn *c, struct json_object *msg);
-/* Receive one message: 1 with *msg set (caller puts it), 0 at EOF, -errno on error.
- * Blocking; fwd calls ctl_recv_ready() from its event loop instead. */
+/* Receive one message: 1 with *msg set (caller puts it), 0 at EOF, -errno on error:
+ * -EBADMSG for a line that is not one JSON object (the next line may be fine), -EMSGSIZE for a
+ * line longer than max_msg (the connection cannot go on: where the next message starts is
+ * unknown). Blocking; fwd calls ctl_recv_ready() from its event loop instead. */
 int ctl_recv(struct ctl_conn *c, struct json_object **msg);
-/* Non-blocking variant for an event loop: reads what is available; returns as ctl_recv, or
- * -EAGAIN when no whole message is there yet. */
+/* Non-blocking variant for an event loop: returns as ctl_recv, or -EAGAIN when no whole message
+ * is there yet. Reads at most CTL_READ_BUDGET bytes per call, so that one client sending a
+ * large message shares the loop with others; the rest stays in the socket, which therefore
+ * still polls readable. */
 int ctl_recv_ready(struct ctl_conn *c, struct json_object **msg);
+#define CTL_READ_BUDGET (256u << 10)
+
+/* Memory the connection holds for received bytes (its buffer's size). */
+static inline size_t ctl_held(const struct ctl_conn *c)
+{
+	return c->cap;
+}
 
 /* Client convenience: send a request, wait for the response. */
 int ctl_call(struct ctl_conn *c, struct json_object *req, struct json_object **resp);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "quote.h"
 #include "parse_internal.h"
 #include "policy_internal.h"
 
@@ -50,10 +51,11 @@ static int resolve_zone(const struct policy *p, const char *name, struct pol_loc
 		return 0;
 	suggest(hint, sizeof(hint), name, NULL, p->nzones, zone_name_at, p);
 	if (hint[0])
-		pol_diag(d, file, loc.line, loc.col, "unknown zone '%s'%s", name, hint);
+		pol_diag(d, file, loc.line, loc.col, "unknown zone %s%s", QUOTE(name), hint);
 	else
 		pol_diag(d, file, loc.line, loc.col,
-		         "unknown zone '%s': declare it with 'zone %s { IFNAME }'", name, name);
+		         "unknown zone %s: declare it with 'zone %s { IFNAME }'", QUOTE(name),
+		         name);
 	return 1;
 }
 
@@ -282,7 +284,7 @@ static int check_zones(const struct policy *p, const char *file, struct policy_d
 
 		if ((size_t)first != z) {
 			pol_diag(d, file, zone->loc.line, zone->loc.col,
-			         "duplicate zone '%s' (first declared at line %d)", zone->name,
+			         "duplicate zone %s (first declared at line %d)", QUOTE(zone->name),
 			         p->zones[first].loc.line);
 			nerr++;
 		}
@@ -306,8 +308,8 @@ static int check_zones(const struct policy *p, const char *file, struct policy_d
 			if ((size_t)owner == z && j == i)
 				continue;
 			pol_diag(d, file, zone->if_locs[i].line, zone->if_locs[i].col,
-			         "interface '%s' is already in zone '%s' (line %d)", ifname,
-			         p->zones[owner].name,
+			         "interface %s is already in zone %s (line %d)", QUOTE(ifname),
+			         QUOTE(p->zones[owner].name),
 			         (size_t)owner == z ? zone->if_locs[j].line
 			                            : p->zones[owner].loc.line);
 			nerr++;
@@ -326,7 +328,7 @@ static int check_sets(const struct policy *p, const char *file, struct policy_di
 		if ((size_t)first == s)
 			continue;
 		pol_diag(d, file, p->sets[s].loc.line, p->sets[s].loc.col,
-		         "duplicate set '%s' (first declared at line %d)", p->sets[s].name,
+		         "duplicate set %s (first declared at line %d)", QUOTE(p->sets[s].name),
 		         p->sets[first].loc.line);
 		nerr++;
 	}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quote.h"
 #include "lexer_internal.h"
 
 void lex_init(struct lexer *lx, const char *file, const char *text, size_t len,
@@ -198,8 +199,7 @@ const char *tok_describe(const struct token *t, char *buf, size_t len)
 	case TOK_NEWLINE:
 		return "end of line";
 	case TOK_WORD:
-		snprintf(buf, len, "'%s'", t->text);
-		return buf;
+		return quote_into(buf, len, t->text);
 	case TOK_STRING:
 		return "a string";
 	case TOK_LBRACE:

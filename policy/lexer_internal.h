@@ -49,7 +49,8 @@ void lex_init(struct lexer *lx, const char *file, const char *text, size_t len,
 void lex_fini(struct lexer *lx);
 /* The next token; 0, or -1 when out of memory. */
 int lex_next(struct lexer *lx, struct token *t);
-/* What a token is, for "got ..." in messages: "'alow'", "end of line", "a string". Uses buf. */
+/* What a token is, for "got ..." in messages: "'alow'", "end of line", "a string". Uses buf
+ * (QUOTE_SIZE bytes: a word is quoted and shortened as quote.h does). */
 const char *tok_describe(const struct token *t, char *buf, size_t len);
 
 #endif

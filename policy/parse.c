@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "names.h"
+#include "quote.h"
 #include "parse_internal.h"
 
 static const char *const statement_keywords[] = {
@@ -85,7 +86,7 @@ void ps_error_at(struct parser *ps, struct pol_loc loc, const char *fmt, ...)
 
 int ps_expected(struct parser *ps, const char *what)
 {
-	char buf[96];
+	char buf[QUOTE_SIZE];
 
 	/* The lexer already reported a bad token; one message per mistake is enough. */
 	if (ps->tok.kind != TOK_ERROR)
@@ -273,8 +274,8 @@ static int parse_rule_id(struct parser *ps, uint32_t *id)
 	ps_next(ps);
 	return 0;
 bad:
-	ps_error_at(ps, ps_loc(ps), "invalid rule id '%s': expected [N] with N from 1 to %u", t,
-	            POL_RULE_ID_MAX);
+	ps_error_at(ps, ps_loc(ps), "invalid rule id %s: expected [N] with N from 1 to %u",
+	            QUOTE(t), POL_RULE_ID_MAX);
 	return -1;
 }
 
@@ -305,12 +306,12 @@ static int unknown_statement(struct parser *ps)
 		                   "output or nat)");
 	did_you_mean(hint, sizeof(hint), w, statement_keywords, N_STATEMENT_KEYWORDS, NULL);
 	if (hint[0])
-		ps_error_at(ps, ps_loc(ps), "unknown keyword '%s'%s", w, hint);
+		ps_error_at(ps, ps_loc(ps), "unknown keyword %s%s", QUOTE(w), hint);
 	else
 		ps_error_at(ps, ps_loc(ps),
-		            "unknown keyword '%s': a statement starts with zone, set, defaults, "
+		            "unknown keyword %s: a statement starts with zone, set, defaults, "
 		            "timeouts, input, forward, output or nat",
-		            w);
+		            QUOTE(w));
 	return -1;
 }
 
@@ -360,9 +361,9 @@ int pol_parse_text(struct policy *p, const char *file, const char *text, size_t 
 		    !ps_is_word(&ps, "input") && !ps_is_word(&ps, "forward") &&
 		    !ps_is_word(&ps, "output") && !ps_is_word(&ps, "nat")) {
 			ps_error_at(&ps, ps_loc(&ps),
-			            "'%s' cannot be added at run time: only rules (input, forward, "
+			            "%s cannot be added at run time: only rules (input, forward, "
 			            "output, nat) can; change the policy file and reload it",
-			            ps.tok.text);
+			            QUOTE(ps.tok.text));
 			ps_skip_statement(&ps);
 			continue;
 		}

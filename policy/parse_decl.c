@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quote.h"
 #include "parse_internal.h"
 
 /* The name after 'zone' / 'set'; what = "zone" or "set". */
@@ -31,9 +32,9 @@ static char *parse_decl_name(struct parser *ps, const char *what, struct pol_loc
 	*loc = ps_loc(ps);
 	if (!pol_valid_name(ps->tok.text)) {
 		ps_error_at(ps, *loc,
-		            "invalid %s name '%s': use up to 64 letters, digits, '_', '-' or '.', "
+		            "invalid %s name %s: use up to 64 letters, digits, '_', '-' or '.', "
 		            "starting with a letter or '_'",
-		            what, ps->tok.text);
+		            what, QUOTE(ps->tok.text));
 		return NULL;
 	}
 	return ps_strdup(ps, ps->tok.text);
@@ -57,8 +58,8 @@ static int zone_item(struct parser *ps, void *ctx)
 
 	if (!valid_ifname(ps->tok.text)) {
 		ps_error_at(ps, ps_loc(ps),
-		            "invalid interface name '%s': 1 to %d characters, without '/' or ':'",
-		            ps->tok.text, POL_IFNAME_MAX);
+		            "invalid interface name %s: 1 to %d characters, without '/' or ':'",
+		            QUOTE(ps->tok.text), POL_IFNAME_MAX);
 		return -1;
 	}
 	names = realloc(z->ifnames, (z->nif + 1) * sizeof(*names));
@@ -294,7 +295,8 @@ int parse_verdict(struct parser *ps, unsigned int n, enum tcfw_verdict *out)
 	snprintf(msg, sizeof(msg), "a verdict (%s)", list);
 	if (ps->tok.kind == TOK_WORD &&
 	    *did_you_mean(hint, sizeof(hint), ps->tok.text, verdict_words, n, NULL)) {
-		ps_error_at(ps, ps_loc(ps), "expected %s, got '%s'%s", msg, ps->tok.text, hint);
+		ps_error_at(ps, ps_loc(ps), "expected %s, got %s%s", msg, QUOTE(ps->tok.text),
+		            hint);
 		return -1;
 	}
 	return ps_expected(ps, msg);
@@ -346,9 +348,10 @@ static int defaults_entry(struct parser *ps)
 	if (ps->tok.kind == TOK_WORD) {
 		static const char *const entries[] = {"input", "forward", "output", "invalid"};
 
-		ps_error_at(
-		    ps, loc, "unknown default '%s'%s: expected input, forward, output or invalid",
-		    ps->tok.text, did_you_mean(hint, sizeof(hint), ps->tok.text, entries, 4, NULL));
+		ps_error_at(ps, loc,
+		            "unknown default %s%s: expected input, forward, output or invalid",
+		            QUOTE(ps->tok.text),
+		            did_you_mean(hint, sizeof(hint), ps->tok.text, entries, 4, NULL));
 		return -1;
 	}
 	return ps_expected(ps, "input, forward, output or invalid");
@@ -416,10 +419,11 @@ static int timeout_state(struct parser *ps, const char *proto, const struct pol_
 	}
 	did_you_mean(hint, sizeof(hint), ps->tok.text, states, n, NULL);
 	if (hint[0])
-		ps_error_at(ps, ps_loc(ps), "unknown %s state '%s'%s", proto, ps->tok.text, hint);
+		ps_error_at(ps, ps_loc(ps), "unknown %s state %s%s", proto, QUOTE(ps->tok.text),
+		            hint);
 	else
-		ps_error_at(ps, ps_loc(ps), "unknown %s state '%s': expected one of %s", proto,
-		            ps->tok.text, list);
+		ps_error_at(ps, ps_loc(ps), "unknown %s state %s: expected one of %s", proto,
+		            QUOTE(ps->tok.text), list);
 	return -1;
 }
 
@@ -440,8 +444,8 @@ static int timeouts_entry(struct parser *ps)
 			return ps_expected(ps, "a protocol (tcp, udp, icmp, icmpv6 or other)");
 		did_you_mean(hint, sizeof(hint), ps->tok.text, timeout_protos, N_TIMEOUT_PROTOS,
 		             NULL);
-		ps_error_at(ps, loc, "unknown protocol '%s' in timeouts%s%s", ps->tok.text, hint,
-		            hint[0] ? "" : ": expected tcp, udp, icmp, icmpv6 or other");
+		ps_error_at(ps, loc, "unknown protocol %s in timeouts%s%s", QUOTE(ps->tok.text),
+		            hint, hint[0] ? "" : ": expected tcp, udp, icmp, icmpv6 or other");
 		return -1;
 	}
 	ps_next(ps);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quote.h"
 #include "parse_internal.h"
 
 #define LIMIT_RATE_MAX 1000000u
@@ -54,7 +55,7 @@ static int parse_zone_ref(struct parser *ps, const char *kw, char **name, struct
 	}
 	*loc = ps_loc(ps);
 	if (!pol_valid_name(ps->tok.text)) {
-		ps_error_at(ps, *loc, "invalid zone name '%s'", ps->tok.text);
+		ps_error_at(ps, *loc, "invalid zone name %s", QUOTE(ps->tok.text));
 		return -1;
 	}
 	*name = ps_strdup(ps, ps->tok.text);
@@ -82,7 +83,7 @@ static int parse_addr_match(struct parser *ps, const char *kw, struct pol_addr_m
 	m->loc = ps_loc(ps);
 	if (ps->tok.text[0] == '@') {
 		if (!pol_valid_name(ps->tok.text + 1)) {
-			ps_error_at(ps, m->loc, "invalid set name '%s'", ps->tok.text);
+			ps_error_at(ps, m->loc, "invalid set name %s", QUOTE(ps->tok.text));
 			return -1;
 		}
 		m->kind = POL_ADDR_SET;
@@ -122,13 +123,19 @@ static int parse_proto(struct parser *ps, int *proto)
 		return 0;
 	}
 	if (strspn(ps->tok.text, "0123456789") == strlen(ps->tok.text)) {
-		ps_error_at(ps, ps_loc(ps), "protocol number %s is out of range (0-255)",
-		            ps->tok.text);
+		/* Digits only: no quotes, as the number it is; shortened when it is garbage. */
+		if (strlen(ps->tok.text) > 20)
+			ps_error_at(ps, ps_loc(ps),
+			            "protocol number of %zu digits is out of range (0-255)",
+			            strlen(ps->tok.text));
+		else
+			ps_error_at(ps, ps_loc(ps), "protocol number %s is out of range (0-255)",
+			            ps->tok.text);
 		return -1;
 	}
 	did_you_mean(hint, sizeof(hint), ps->tok.text, names, 4, NULL);
 	if (hint[0])
-		ps_error_at(ps, ps_loc(ps), "unknown protocol '%s'%s", ps->tok.text, hint);
+		ps_error_at(ps, ps_loc(ps), "unknown protocol %s%s", QUOTE(ps->tok.text), hint);
 	else
 		ps_expected(ps, "a protocol (tcp, udp, icmp, icmpv6 or a number 0-255)");
 	return -1;
@@ -212,8 +219,8 @@ static int parse_family(struct parser *ps, unsigned int *family)
 	}
 	if (ps->tok.kind == TOK_WORD &&
 	    *did_you_mean(hint, sizeof(hint), ps->tok.text, names, 2, NULL)) {
-		ps_error_at(ps, ps_loc(ps), "expected a family (ip, ip6), got '%s'%s", ps->tok.text,
-		            hint);
+		ps_error_at(ps, ps_loc(ps), "expected a family (ip, ip6), got %s%s",
+		            QUOTE(ps->tok.text), hint);
 		return -1;
 	}
 	return ps_expected(ps, "a family (ip, ip6)");
@@ -252,8 +259,8 @@ static int parse_limit(struct parser *ps, struct pol_rule *r)
 	}
 	if (!parse_uint(num, ~0ul, &v)) {
 		ps_error_at(ps, loc,
-		            "invalid limit '%s': expected N/second or N/minute, like 10/second",
-		            num);
+		            "invalid limit %s: expected N/second or N/minute, like 10/second",
+		            QUOTE(num));
 		return -1;
 	}
 	if (v == 0) {
@@ -269,7 +276,7 @@ static int parse_limit(struct parser *ps, struct pol_rule *r)
 	}
 	if (strcmp(unit, "second") && strcmp(unit, "minute")) {
 		did_you_mean(hint, sizeof(hint), unit, units, 2, NULL);
-		ps_error_at(ps, loc, "unknown limit unit '%s'%s%s", unit, hint,
+		ps_error_at(ps, loc, "unknown limit unit %s%s%s", QUOTE(unit), hint,
 		            hint[0] ? "" : ": expected second or minute");
 		return -1;
 	}
@@ -382,7 +389,8 @@ static int parse_rule_head(struct parser *ps, struct pol_rule *r)
 		}
 		if (ps->tok.kind == TOK_WORD &&
 		    *did_you_mean(hint, sizeof(hint), ps->tok.text, nat_kinds, 3, NULL)) {
-			ps_error_at(ps, ps_loc(ps), "unknown nat type '%s'%s", ps->tok.text, hint);
+			ps_error_at(ps, ps_loc(ps), "unknown nat type %s%s", QUOTE(ps->tok.text),
+			            hint);
 			return -1;
 		}
 		return ps_expected(ps, "a nat type (masquerade, snat, dnat)");
@@ -406,7 +414,7 @@ static int unknown_rule_word(struct parser *ps, const struct pol_rule *r)
 
 	if (ps->tok.kind == TOK_WORD &&
 	    *did_you_mean(hint, sizeof(hint), ps->tok.text, rule_words, N_RULE_WORDS, NULL)) {
-		ps_error_at(ps, ps_loc(ps), "unknown match '%s'%s", ps->tok.text, hint);
+		ps_error_at(ps, ps_loc(ps), "unknown match %s%s", QUOTE(ps->tok.text), hint);
 		return -1;
 	}
 	return ps_expected(ps, what);

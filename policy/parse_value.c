@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "quote.h"
 #include "parse_internal.h"
 
 bool parse_uint(const char *text, unsigned long max, unsigned long *out)
@@ -76,7 +77,7 @@ int parse_prefix(struct parser *ps, const char *text, struct pol_loc loc, struct
 		return 0;
 	}
 	if (!parse_uint(slash + 1, 1000, &len) || len > max) {
-		ps_error_at(ps, loc, "invalid prefix length in '%s': %s allows 0 to %u", text,
+		ps_error_at(ps, loc, "invalid prefix length in %s: %s allows 0 to %u", QUOTE(text),
 		            max == 32 ? "IPv4" : "IPv6", max);
 		return -1;
 	}
@@ -87,16 +88,16 @@ int parse_prefix(struct parser *ps, const char *text, struct pol_loc loc, struct
 		char net[ADDR_STRLEN];
 
 		addr_format(masked.addr, net);
-		ps_error_at(ps, loc, "'%s' has host bits set (did you mean %s/%lu?)", text, net,
-		            len);
+		ps_error_at(ps, loc, "%s has host bits set (did you mean %s/%lu?)", QUOTE(text),
+		            net, len);
 		return -1;
 	}
 	return 0;
 bad:
 	ps_error_at(ps, loc,
-	            "invalid address '%s': expected an IPv4 or IPv6 address or prefix, like "
+	            "invalid address %s: expected an IPv4 or IPv6 address or prefix, like "
 	            "192.0.2.1, 198.51.100.0/24 or 2001:db8::/32",
-	            text);
+	            QUOTE(text));
 	return -1;
 }
 
@@ -110,11 +111,14 @@ static int parse_port(struct parser *ps, const char *num, const char *word, stru
 		*out = (uint16_t)v;
 		return 0;
 	}
-	if (*num && strspn(num, "0123456789") == strlen(num))
+	if (*num && strspn(num, "0123456789") == strlen(num) && strlen(num) > 20)
+		ps_error_at(ps, loc, "port number of %zu digits is out of range (0-65535)",
+		            strlen(num));
+	else if (*num && strspn(num, "0123456789") == strlen(num))
 		ps_error_at(ps, loc, "port %s is out of range (0-65535)", num);
 	else
-		ps_error_at(ps, loc, "invalid port '%s': expected a number 0-65535 or a range N-M",
-		            word);
+		ps_error_at(ps, loc, "invalid port %s: expected a number 0-65535 or a range N-M",
+		            QUOTE(word));
 	return -1;
 }
 
@@ -131,8 +135,8 @@ int parse_port_range(struct parser *ps, const char *text, struct pol_loc loc,
 		return 0;
 	}
 	if ((size_t)(dash - text) >= sizeof(lo) || dash == text) {
-		ps_error_at(ps, loc, "invalid port '%s': expected a number 0-65535 or a range N-M",
-		            text);
+		ps_error_at(ps, loc, "invalid port %s: expected a number 0-65535 or a range N-M",
+		            QUOTE(text));
 		return -1;
 	}
 	memcpy(lo, text, (size_t)(dash - text));
@@ -177,20 +181,21 @@ int parse_duration(struct parser *ps, const char *text, struct pol_loc loc, __u3
 	if (strspn(num, "0123456789") != n - 1)
 		goto bad;
 	if (!parse_uint(num, UINT32_MAX / unit, &v)) {
-		ps_error_at(ps, loc, "duration '%s' is too long (at most %lu%c)", text,
+		ps_error_at(ps, loc, "duration %s is too long (at most %lu%c)", QUOTE(text),
 		            UINT32_MAX / unit, text[n - 1]);
 		return -1;
 	}
 	if (v == 0) {
-		ps_error_at(ps, loc, "duration '%s' is zero: a timeout must be at least 1s", text);
+		ps_error_at(ps, loc, "duration %s is zero: a timeout must be at least 1s",
+		            QUOTE(text));
 		return -1;
 	}
 	*seconds = (__u32)(v * unit);
 	return 0;
 bad:
 	ps_error_at(ps, loc,
-	            "invalid duration '%s': expected a number and a unit, like 30s, 5m, 2h or 1d",
-	            text);
+	            "invalid duration %s: expected a number and a unit, like 30s, 5m, 2h or 1d",
+	            QUOTE(text));
 	return -1;
 }
 
@@ -268,19 +273,20 @@ int parse_nat_target(struct parser *ps, const char *text, struct pol_loc loc, bo
 	memcpy(out->hi, out->lo, sizeof(out->hi));
 	if (hi_text) {
 		if (!allow_ranges) {
-			ps_error_at(ps, loc, "dnat takes one address, not a range: '%s'", text);
+			ps_error_at(ps, loc, "dnat takes one address, not a range: %s",
+			            QUOTE(text));
 			return -1;
 		}
 		if (!nat_addr(hi_text, out->hi, &v4_hi))
 			goto bad;
 		if (v4_lo != v4_hi) {
-			ps_error_at(ps, loc, "address range '%s' mixes IPv4 and IPv6", text);
+			ps_error_at(ps, loc, "address range %s mixes IPv4 and IPv6", QUOTE(text));
 			return -1;
 		}
 		if (memcmp(out->lo, out->hi, sizeof(out->lo)) > 0) {
 			ps_error_at(ps, loc,
-			            "address range '%s' is reversed: write the lower address first",
-			            text);
+			            "address range %s is reversed: write the lower address first",
+			            QUOTE(text));
 			return -1;
 		}
 	}
@@ -289,12 +295,12 @@ int parse_nat_target(struct parser *ps, const char *text, struct pol_loc loc, bo
 	if (parse_port_range(ps, ports, loc, &pr) < 0)
 		return -1;
 	if (pr.lo == 0) {
-		ps_error_at(ps, loc, "port 0 in '%s' is not a port a connection can use (1-65535)",
-		            text);
+		ps_error_at(ps, loc, "port 0 in %s is not a port a connection can use (1-65535)",
+		            QUOTE(text));
 		return -1;
 	}
 	if (pr.lo != pr.hi && !allow_ranges) {
-		ps_error_at(ps, loc, "dnat takes one port, not a range: '%s'", text);
+		ps_error_at(ps, loc, "dnat takes one port, not a range: %s", QUOTE(text));
 		return -1;
 	}
 	out->port_lo = pr.lo;
@@ -302,8 +308,8 @@ int parse_nat_target(struct parser *ps, const char *text, struct pol_loc loc, bo
 	return 0;
 bad:
 	ps_error_at(ps, loc,
-	            "invalid NAT target '%s': expected ADDR[-ADDR][:PORT[-PORT]], like "
+	            "invalid NAT target %s: expected ADDR[-ADDR][:PORT[-PORT]], like "
 	            "198.51.100.10-198.51.100.20:20000-60000 or [2001:db8::1]:80",
-	            text);
+	            QUOTE(text));
 	return -1;
 }

@@ -3,7 +3,8 @@
  * test_policy_errors.c - every error the policy library reports, with its exact text and
  * place: "policy.conf:LINE:COL: message". A bad policy gives NULL; every error of a file is
  * reported, sorted by place; run-time rule additions report theirs and leave the policy as it
- * was; the diagnostics API prints and joins them.
+ * was; the diagnostics API prints and joins them. Garbage input of megabytes gives short
+ * lines: what a message quotes is cut to 64 bytes, then "…" and the input's length.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -510,6 +511,79 @@ static void test_rule_add_no_id_left(void **state)
 }
 
 /* ---- the diagnostics API ---------------------------------------------------------------- */
+/* A 10 MB word wherever the grammar puts a word: each diagnostic stays one short line, with its
+ * place, the start of the word and its length. */
+static void test_huge_words(void **state)
+{
+	static const struct {
+		const char *what, *before, *after;
+		const char *want; /* the diagnostic up to the quoted word */
+		char fill;
+	} huge[] = {
+	    {"a statement", "", "\n", "policy.conf:2:1: unknown keyword 'aaaa", 'a'},
+	    {"a match word", "input accept ", "\n",
+	     "policy.conf:2:14: expected a match (in, out, from, to, proto, sport, dport, family), "
+	     "log, limit, comment or end of line, got 'mmmm",
+	     'm'},
+	    {"an address", "input accept from ", "\n", "policy.conf:2:19: invalid address 'zzzz",
+	     'z'},
+	    {"a zone name", "input accept in ", "\n", "policy.conf:2:17: invalid zone name 'llll",
+	     'l'},
+	    {"a port", "input accept proto tcp dport ", "\n",
+	     "policy.conf:2:30: invalid port 'pppp", 'p'},
+	    {"a port number", "input accept proto tcp dport ", "\n",
+	     "policy.conf:2:30: port number of 10485760 digits is out of range (0-65535)", '9'},
+	    {"a protocol number", "input accept proto ", "\n",
+	     "policy.conf:2:20: protocol number of 10485760 digits is out of range (0-255)", '7'},
+	    {"a verdict", "input ", "\n",
+	     "policy.conf:2:7: expected a verdict (accept, drop, "
+	     "reject), got 'vvvv",
+	     'v'},
+	    {"a duration", "timeouts { tcp established ", " }\n",
+	     "policy.conf:2:28: invalid duration 'dddd", 'd'},
+	};
+	const size_t word = 10u << 20;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+		size_t lb = strlen(huge[i].before), la = strlen(huge[i].after);
+		const char *head = "zone lan { lan0 }\n";
+		size_t lh = strlen(head), len = lh + lb + word + la;
+		char *text = malloc(len + 1), *got;
+		struct policy_diags d = {0};
+		size_t glen;
+
+		assert_non_null(text);
+		memcpy(text, head, lh);
+		memcpy(text + lh, huge[i].before, lb);
+		memset(text + lh + lb, huge[i].fill, word);
+		memcpy(text + lh + lb + word, huge[i].after, la + 1);
+		assert_null(policy_parse("policy.conf", text, len, &d));
+		got = policy_diags_str(&d);
+		glen = strlen(got);
+		if (glen >= 300 || !strchr(got, '\n') || strchr(got, '\n') != got + glen - 1)
+			fail_msg(
+			    "%s of 10 MB: expected one diagnostic line under 300 bytes, got %zu "
+			    "bytes: %.400s",
+			    huge[i].what, glen, got);
+		if (strncmp(got, huge[i].want, strlen(huge[i].want)) != 0)
+			fail_msg("%s of 10 MB: expected a line starting \"%s\", got \"%s\"",
+			         huge[i].what, huge[i].want, got);
+		if (huge[i].fill < '0' || huge[i].fill > '9') {
+			char tail[64];
+
+			snprintf(tail, sizeof(tail), "…' (%zu bytes)", word);
+			if (!strstr(got, tail))
+				fail_msg(
+				    "%s of 10 MB: the line should end the quote with \"%s\": %s",
+				    huge[i].what, tail, got);
+		}
+		free(got);
+		free(text);
+		policy_diags_free(&d);
+	}
+}
+
 static void test_diags_api(void **state)
 {
 	struct policy_diags d = {0};
@@ -551,7 +625,7 @@ int main(void)
 	    cmocka_unit_test(test_error_cases),     cmocka_unit_test(test_all_errors_collected),
 	    cmocka_unit_test(test_too_many_zones),  cmocka_unit_test(test_long_comment),
 	    cmocka_unit_test(test_rule_add_errors), cmocka_unit_test(test_rule_add_no_id_left),
-	    cmocka_unit_test(test_diags_api),
+	    cmocka_unit_test(test_diags_api),       cmocka_unit_test(test_huge_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
