@@ -13,4 +13,10 @@
  * fwd runs with --group, and gives the control socket to that group (CAP_CHOWN). */
 int caps_check(bool group);
 
+/* Once fwd runs (socket made, programs loaded and attached): keep only what the running
+ * daemon still uses (CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON, those of them it has)
+ * and drop every other capability from its effective, permitted, inheritable, ambient and
+ * bounding sets, for good. A failure is logged and not fatal. */
+void caps_drop_unneeded(void);
+
 #endif

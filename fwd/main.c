@@ -248,6 +248,8 @@ int main(int argc, char **argv)
 	/* Service hooks (fwd/notify.c): systemd waits for this READY=1. */
 	ifaces_report_missing(&fwd);
 	notify_ready(&fwd);
+	/* Everything that needed more is done: the socket exists, the programs are loaded. */
+	caps_drop_unneeded();
 
 	ret = loop_run(&fwd.loop);
 	notify_stopping();

@@ -5,6 +5,7 @@
 #   - a second fwd on the same pin dir (another socket) is refused the same way
 #   - a filter deleted by hand (`tc filter del`) or the whole clsact qdisc removed is noticed
 #     and attached again within seconds, counted in `fwctl status`
+#   - once running, fwd holds only the capabilities it still uses
 #   - all along, a heartbeat connection through the gateway goes on, and a WAN host still
 #     cannot reach a LAN port that the policy closes
 # shellcheck source=tests/e2e/lib.sh
@@ -39,6 +40,12 @@ bg_in_ns "$NS_CLIENT" "$PYTHON" "$E2E_DIR/heartbeat.py" client "$WAN4_SERVER" "$
 	>"$WORK/heartbeat.json"
 HB_PID=$BG_PID
 assert_probe "WAN to the closed LAN port, first fwd running" timeout "$NS_SERVER" "$LAN4_CLIENT" "$CLOSED_PORT"
+# Started as root, fwd keeps only what it runs on: CAP_NET_ADMIN (12), CAP_SYS_ADMIN (21),
+# CAP_PERFMON (38), CAP_BPF (39); the bounding set too, so nothing comes back.
+assert_eq "fwd's effective capabilities once running" 000000c000201000 \
+	"$(awk '/^CapEff:/ { print $2 }' "/proc/$FIRST_PID/status")"
+assert_eq "fwd's bounding set once running" 000000c000201000 \
+	"$(awk '/^CapBnd:/ { print $2 }' "/proc/$FIRST_PID/status")"
 
 filters_on() { # DEV: tcfw programs on ingress + egress
 	echo $(($(tcfw_filters "$1" ingress) + $(tcfw_filters "$1" egress)))
