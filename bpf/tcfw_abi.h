@@ -287,6 +287,8 @@ enum tcfw_config_flags {
 	TCFW_CFG_EVENTS_NEW = 1 << 0,   /* emit a TCFW_EV_NEW event for every new connection */
 	TCFW_CFG_NO_FAST_PATH = 1 << 1, /* established packets take the kernel's forwarding path
 	                                 * too (bpf/lib/fastpath.h) */
+	TCFW_CFG_TCP_LIBERAL = 1 << 2,  /* netfilter's nf_conntrack_tcp_be_liberal: only RSTs are
+	                                 * held to the TCP window (asymmetric paths) */
 };
 
 /*

@@ -216,6 +216,7 @@ void cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, stru
 	json_object_object_add(o, "took_over", json_object_new_boolean(fwd->dp.reused));
 	json_object_object_add(o, "keep", json_object_new_boolean(fwd->opt.keep));
 	json_object_object_add(o, "fast_path", json_object_new_boolean(!fwd->opt.no_fast_path));
+	json_object_object_add(o, "tcp_liberal", json_object_new_boolean(fwd->opt.tcp_liberal));
 
 	pol = json_object_new_object();
 	add_str(pol, "name", fwd->pol.name);

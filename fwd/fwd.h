@@ -32,6 +32,7 @@ struct fwd_options {
 	bool have_group;
 	bool keep;         /* leave the datapath attached and pinned on stop */
 	bool no_fast_path; /* established packets through the kernel's forwarding path too */
+	bool tcp_liberal;  /* --tcp-liberal: only RSTs are held to the TCP window */
 	bool cleanup;      /* --cleanup: detach and unpin what an earlier fwd left, then exit */
 	__u32 ct_max;
 	unsigned int expire_interval_s;

@@ -139,6 +139,10 @@ static int start(struct fwd *fwd, struct policy *p)
 	/* No monitor is connected yet, whatever an earlier fwd had. */
 	fwd->dp.config.flags &= ~(__u32)TCFW_CFG_EVENTS_NEW;
 	/* This fwd's choice, whatever an earlier one's was; written with the policy below. */
+	if (fwd->opt.tcp_liberal)
+		fwd->dp.config.flags |= TCFW_CFG_TCP_LIBERAL;
+	else
+		fwd->dp.config.flags &= ~(__u32)TCFW_CFG_TCP_LIBERAL;
 	if (fwd->opt.no_fast_path)
 		fwd->dp.config.flags |= TCFW_CFG_NO_FAST_PATH;
 	else

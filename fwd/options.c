@@ -48,6 +48,9 @@ static const char usage_text[] =
     "                             at ingress (bpf_fib_lookup + bpf_redirect). For gateways\n"
     "                             whose own netfilter rules, IPsec policies or forwarding\n"
     "                             counters must see every packet (docs/fwd.md).\n"
+    "      --tcp-liberal          hold only TCP resets to the window (netfilter's\n"
+    "                             nf_conntrack_tcp_be_liberal), for asymmetric paths where\n"
+    "                             the gateway sees one direction of some connections.\n"
     "      --ct-max N             connections tracked at most (default %u). Only applies when\n"
     "                             the maps are created; pinned maps keep their size.\n"
     "      --expire-interval S    seconds between expiry passes (default 1, 1..%u).\n"
@@ -113,6 +116,7 @@ enum {
 	OPT_EXPIRE_INTERVAL,
 	OPT_CLEANUP,
 	OPT_NO_FAST_PATH,
+	OPT_TCP_LIBERAL,
 	OPT_METRICS,
 };
 
@@ -128,6 +132,7 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 	    {"expire-interval", required_argument, NULL, OPT_EXPIRE_INTERVAL},
 	    {"cleanup", no_argument, NULL, OPT_CLEANUP},
 	    {"no-fast-path", no_argument, NULL, OPT_NO_FAST_PATH},
+	    {"tcp-liberal", no_argument, NULL, OPT_TCP_LIBERAL},
 	    {"metrics", required_argument, NULL, OPT_METRICS},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"version", no_argument, NULL, 'V'},
@@ -185,6 +190,9 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 			break;
 		case OPT_CLEANUP:
 			o->cleanup = true;
+			break;
+		case OPT_TCP_LIBERAL:
+			o->tcp_liberal = true;
 			break;
 		case OPT_NO_FAST_PATH:
 			o->no_fast_path = true;

@@ -17,9 +17,10 @@
  * packet).
  *
  * Concurrency (every CPU runs these programs at once):
- *  - No bpf_spin_lock on the per-packet path, so a transition is one compare-and-swap of the entry's state word (state, chain, flags, nat_kind): read it, work
- *    out the new word, swap it in if nobody changed it meanwhile, else start again from what
- *    the other CPU wrote. A transition is never lost or torn, and no helper runs in between.
+ *  - No bpf_spin_lock on the per-packet path, so a transition is one compare-and-swap of the
+ * entry's state word (state, chain, flags, nat_kind): read it, work out the new word, swap it in if
+ * nobody changed it meanwhile, else start again from what the other CPU wrote. A transition is
+ * never lost or torn, and no helper runs in between.
  *  - Counters are updated on every packet, so they use atomic adds: no retry loop and no
  *    shared lock on the per-packet path; only the rare transitions pay for a swap.
  *  - last_seen_ns is written only when it is TCFW_LAST_SEEN_GRANULARITY_NS old, so a busy
@@ -372,6 +373,16 @@ static __always_inline void ct_tcp_window_store(struct tcfw_ct_entry *e, __u32 d
 		*flags |= d->flags;
 }
 
+/* fwd --tcp-liberal (TCFW_CFG_TCP_LIBERAL): TCFW_TCPW_LIBERAL for every connection, else 0.
+ * One array read, which the verifier turns into a pointer: no hash lookup. */
+static __always_inline __u8 ct_tcp_liberal(void)
+{
+	__u32 zero = 0;
+	const struct tcfw_config *cfg = bpf_map_lookup_elem(&config, &zero);
+
+	return cfg && (cfg->flags & TCFW_CFG_TCP_LIBERAL) ? TCFW_TCPW_LIBERAL : 0;
+}
+
 /**
  * ct_tcp_window() - judge a TCP segment against its connection's windows (tcp_window.h) and
  * store what it teaches. word is the entry's state word the state machine worked from.
@@ -385,7 +396,7 @@ __noinline int ct_tcp_window(struct tcfw_ct_entry *e, __u32 dir, const struct tc
 	union ct_word w = {.word = word};
 	struct tcpw_dir snd, rcv;
 	struct tcpw_conn c;
-	__u8 changed;
+	__u8 changed, liberal = ct_tcp_liberal(), snd_was, rcv_was;
 	int res;
 
 	/* Calms the verifier: a global function's pointer arguments may be NULL. */
@@ -394,10 +405,19 @@ __noinline int ct_tcp_window(struct tcfw_ct_entry *e, __u32 dir, const struct tc
 	dir &= 1;
 	ct_tcp_window_load(&snd, e, dir);
 	ct_tcp_window_load(&rcv, e, !dir);
+	/* fwd --tcp-liberal: judged liberally while it is on, not remembered by the entry. */
+	snd_was = snd.flags & TCFW_TCPW_LIBERAL;
+	rcv_was = rcv.flags & TCFW_TCPW_LIBERAL;
+	snd.flags |= liberal;
+	rcv.flags |= liberal;
 	c.state = w.state;
 	c.assured = !!(w.flags & TCFW_CTF_ASSURED);
 	c.is_reply = dir == TCFW_DIR_REPLY;
 	res = tcp_window(&snd, &rcv, seg, &c, &changed);
+	if (liberal) {
+		snd.flags = (snd.flags & ~TCFW_TCPW_LIBERAL) | snd_was;
+		rcv.flags = (rcv.flags & ~TCFW_TCPW_LIBERAL) | rcv_was;
+	}
 	if (changed) {
 		ct_tcp_window_store(e, dir, &snd, changed & TCPW_CHG_RESET);
 		ct_tcp_window_store(e, !dir, &rcv, changed & TCPW_CHG_RESET);

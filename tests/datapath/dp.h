@@ -259,6 +259,7 @@ void case_tcp_window_ack_loss(struct dp *t);
 void case_tcp_window_scaling(struct dp *t);
 void case_tcp_window_unknown_learnt(struct dp *t);
 void case_tcp_window_syn_challenge_ack(struct dp *t);
+void case_tcp_window_liberal(struct dp *t);
 /* dp_ct_udp_icmp.c */
 void case_udp_unreplied_replied_assured(struct dp *t);
 void case_icmp_echo(struct dp *t);

@@ -407,3 +407,28 @@ void case_tcp_window_syn_challenge_ack(struct dp *t)
 	               TCFW_CTF_SEEN_REPLY | TCFW_CTF_ASSURED, NULL);
 	dp_expect_stat(t, "the new connection", TCFW_STAT_CT_INVALID, 0);
 }
+
+/* fwd --tcp-liberal (netfilter's be_liberal): far-off data passes, a far-off RST still does
+ * not; switched off again, the connection is judged strictly (it never became liberal). */
+void case_tcp_window_liberal(struct dp *t)
+{
+	struct tcfw_ct_entry e;
+
+	invalid_drops(t);
+	handshake(t, &conn, -1, -1, WIN);
+	dp_set_config(t, 0, TCFW_CFG_TCP_LIBERAL);
+	seg(t, "client data 3000000000 bytes on, liberal", ORIG, F_PSH | F_ACK, C + 1 + 3000000000u,
+	    S + 1, 100, TC_OK);
+	seg(t, "server ACK of data never sent, liberal", REPLY, F_ACK, S + 1, C + 1 + 5000, 0,
+	    TC_OK);
+	seg(t, "RST at seq 3000000000, liberal", REPLY, F_RST, 3000000000u, 0, 0, TC_SHOT);
+	dp_expect_conn(t, "liberal", &conn, TCFW_CT_TCP_ESTABLISHED, TCFW_CTF_ASSURED, &e);
+	DP_EXPECT_TRUE(t, "liberal", "entry not marked liberal for good",
+	               !((e.tcp_wflags[ORIG] | e.tcp_wflags[REPLY]) & TCFW_TCPW_LIBERAL));
+	dp_expect_stat(t, "liberal", TCFW_STAT_CT_INVALID, 1);
+
+	dp_set_config(t, 0, 0);
+	seg(t, "server data 1000000 bytes on, strict again", REPLY, F_PSH | F_ACK, S + 1 + 1000000,
+	    C + 1, 100, TC_SHOT);
+	dp_expect_stat(t, "strict again", TCFW_STAT_CT_INVALID, 2);
+}

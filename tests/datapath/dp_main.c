@@ -36,6 +36,7 @@ static const struct {
     {"tcp_window_scaling", case_tcp_window_scaling},
     {"tcp_window_unknown_learnt", case_tcp_window_unknown_learnt},
     {"tcp_window_syn_challenge_ack", case_tcp_window_syn_challenge_ack},
+    {"tcp_window_liberal", case_tcp_window_liberal},
     /* UDP, ICMP, other protocols, related (dp_ct_udp_icmp.c) */
     {"udp_unreplied_replied_assured", case_udp_unreplied_replied_assured},
     {"icmp_echo", case_icmp_echo},
