@@ -46,6 +46,11 @@ override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP $(SANFL
 override LDFLAGS += $(SANFLAGS)
 LDLIBS := $(PKG_LIBS)
 
+# fwd's event log sends to journald (sd_journal_sendv): libsystemd.
+EVENTLOG_PKGS := libsystemd
+override CFLAGS += $(shell pkg-config --cflags $(EVENTLOG_PKGS) 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(EVENTLOG_PKGS) 2>/dev/null)
+
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(GEN) -Ibpf -MMD -MP
 

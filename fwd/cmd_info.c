@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "control.h"
+#include "eventlog.h"
 #include "fwd.h"
 #include "local_addrs.h"
 
@@ -238,5 +239,6 @@ void cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, stru
 	json_object_object_add(o, "expiry", expiry_json(fwd));
 	add_u64(o, "monitors", control_monitor_count(fwd));
 	add_u64(o, "clients", control_client_count(fwd));
+	json_object_object_add(o, "event_log", eventlog_status(fwd));
 	r->data = o;
 }

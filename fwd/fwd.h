@@ -21,6 +21,18 @@
 #define FWD_EXIT_FAILURE 1
 #define FWD_EXIT_USAGE   2
 
+/* The event log (eventlog.c): --event-log and its companions. */
+struct fwd_eventlog_options {
+	const char *file;  /* --event-log FILE */
+	bool journal;      /* --event-log journal */
+	bool given;        /* any --event-log, `none` too; else the journal when stderr is it */
+	bool connections;  /* --event-log-connections: new and destroy events too */
+	uint64_t max_size; /* --event-log-size; 0: no rotation */
+	unsigned int keep; /* --event-log-keep: FILE.1 .. FILE.keep */
+	uint32_t rate;     /* --event-log-rate: events a second; 0: no limit */
+	uint32_t burst;    /* --event-log-burst */
+};
+
 struct fwd_options {
 	const char *policy_path; /* -c FILE */
 	const char *pin_dir;
@@ -34,6 +46,7 @@ struct fwd_options {
 	__u32 ct_max;
 	unsigned int expire_interval_s;
 	int verbosity;
+	struct fwd_eventlog_options evlog;
 };
 
 /* The installed policy (policy_install.c). */
@@ -67,6 +80,7 @@ struct fwd_expiry_stats {
 struct netlink;
 struct control;
 struct monitor;
+struct eventlog;
 
 struct fwd {
 	struct fwd_options opt;
@@ -81,8 +95,9 @@ struct fwd {
 	struct loop_source signals;
 	struct loop_source expiry_timer;
 	struct loop_source watch_timer;
-	uint64_t reattached; /* interfaces whose lost filters the watch attached again */
-	uint64_t start_ns;   /* CLOCK_MONOTONIC */
+	uint64_t reattached;    /* interfaces whose lost filters the watch attached again */
+	uint64_t start_ns;      /* CLOCK_MONOTONIC */
+	struct eventlog *evlog; /* NULL: no event log */
 };
 
 #endif

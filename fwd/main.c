@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "control.h"
 #include "control_socket.h"
+#include "eventlog.h"
 #include "expiry.h"
 #include "fwd.h"
 #include "local_addrs.h"
@@ -105,6 +106,10 @@ static int start(struct fwd *fwd, struct policy *p)
 		pr_warn("cannot create the event loop: %s", strerror(-ret));
 		return ret;
 	}
+	/* Before the datapath: an event log that cannot be opened stops fwd untouched. */
+	ret = eventlog_open(fwd);
+	if (ret)
+		return ret;
 	ret = open_datapath(fwd, p);
 	if (ret)
 		return ret;
@@ -150,6 +155,7 @@ static void stop(struct fwd *fwd, bool release)
 	watch_stop(fwd);
 	expiry_stop(fwd);
 	monitor_close(fwd);
+	eventlog_close(fwd);
 	control_close(fwd);
 	if (release && fwd->dp.skel) {
 		ifaces_release(fwd);

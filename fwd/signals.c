@@ -14,6 +14,7 @@
 #include "log.h"
 
 #include "commands.h"
+#include "eventlog.h"
 #include "fwd.h"
 #include "signals.h"
 
@@ -44,6 +45,7 @@ static void signal_ready(struct loop_source *src, uint32_t events)
 		switch (si.ssi_signo) {
 		case SIGHUP:
 			pr_info("SIGHUP: reloading %s", fwd->opt.policy_path);
+			eventlog_reopen(fwd);
 			fwd_reload_policy_file(fwd);
 			break;
 		case SIGTERM:

@@ -7,6 +7,7 @@ PACKAGES=(
 	# build
 	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 	libmnl-dev libnl-3-dev libnl-route-3-dev libjson-c-dev clang-format
+	libsystemd-dev # fwd's event log to journald
 	# tests
 	libcmocka-dev iproute2 iperf3 netcat-openbsd iputils-ping iputils-tracepath curl
 	python3 jq procps ethtool hping3 passwd util-linux
