@@ -52,20 +52,38 @@ struct eventlog {
 };
 
 /* ---- the file ------------------------------------------------------------------------------- */
-/* Say once what went wrong with the file, and once that it works again. */
+/* Writing (write, open) or rotating (rename, unlink)? */
+static bool is_rotation_op(const char *op)
+{
+	return op && (!strcmp(op, "rename") || !strcmp(op, "unlink"));
+}
+
+/*
+ * Say once what went wrong with the file, and once that writing works again. A rotation that
+ * fails is said once too, and stays said: fwd goes on appending to FILE, tries again at the
+ * next line after a second, and a persistent failure must not warn twice a second.
+ */
 static void file_report(struct eventlog *el)
 {
 	struct evfile *f = &el->file;
 
 	if (f->err && (f->err != el->file_reported || f->err_op != el->file_reported_op)) {
-		pr_warn("event log %s: %s failed: %s; fwd goes on, keeps up to %u KiB of events "
-		        "queued, counts what it cannot keep, and tries again every second%s",
-		        f->path, f->err_op, strerror(f->err), EVFILE_QUEUE_MAX / 1024,
-		        f->err == ENOSPC ? " (free some space on its file system)" : "");
+		if (is_rotation_op(f->err_op))
+			pr_warn(
+			    "event log %s: cannot rotate it, %s failed: %s; fwd goes on "
+			    "appending to it and tries again (check the directory's permissions)",
+			    f->path, f->err_op, strerror(f->err));
+		else
+			pr_warn("event log %s: %s failed: %s; fwd goes on, keeps up to %u KiB of "
+			        "events queued, counts what it cannot keep, and tries again every "
+			        "second%s",
+			        f->path, f->err_op, strerror(f->err), EVFILE_QUEUE_MAX / 1024,
+			        f->err == ENOSPC ? " (free some space on its file system)" : "");
 		el->file_reported = f->err;
 		el->file_reported_op = f->err_op;
-	} else if (!f->err && el->file_reported) {
-		pr_info("event log %s: writing works again", f->path);
+	} else if (!f->err && el->file_reported && !is_rotation_op(el->file_reported_op)) {
+		/* A warning too: it closes the one that said writing failed. */
+		pr_warn("event log %s: writing works again", f->path);
 		el->file_reported = 0;
 		el->file_reported_op = NULL;
 	}
@@ -127,7 +145,7 @@ static void journal_send(struct eventlog *el, struct json_object *ev)
 		return;
 	}
 	if (el->journal_reported && el->journal_err)
-		pr_info("event log: sending to the journal works again");
+		pr_warn("event log: sending to the journal works again");
 	el->journal_err = 0;
 	el->journal_sent++;
 }

@@ -33,6 +33,8 @@ void signals_block(void)
 	handled_set(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a client that hangs up is an EPIPE, not a death */
+	/* An event log past RLIMIT_FSIZE is a write error (EFBIG) that fwd reports, not a death. */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 static void signal_ready(struct loop_source *src, uint32_t events)

@@ -7,6 +7,8 @@
 #   - SIGHUP after an external `mv` of FILE: the next events go to a new FILE
 #   - rotation at --event-log-size 4k: FILE.1 .. FILE.N, none bigger than 4 KiB, whole lines
 #   - --event-log-connections: new and destroy events too
+#   - a write error (ulimit -f: EFBIG) is reported once and in status, fwd goes on, and the
+#     queued lines are written once there is room again
 #   - --event-log journal: the same events in a journald (run for the test in a mount
 #     namespace of its own) with TCFW_* fields
 # shellcheck source=tests/e2e/lib.sh
@@ -42,6 +44,8 @@ lines() { [ -f "$1" ] || { echo 0; return; }; jq -c "select($2)" "$1" | wc -l; }
 has_lines() { [ "$(lines "$1" "$2")" -ge "${3:-1}" ]; }
 has_lines_all() { [ -n "$(all_lines | jq -c "select($1)")" ]; }
 status_field() { fwctl -j status | jq -r ".event_log.$1"; }
+# For wait_for, which runs its command again each time: status_cmp FIELD OP N (test's -ge, -eq).
+status_cmp() { [ "$(status_field "$1")" "$2" "$3" ]; }
 # all_lines: every line of FILE and its rotated copies, oldest first.
 all_lines() {
 	local f i
@@ -86,8 +90,8 @@ assert_eq "lines that are not log events" 0 "$(lines "$LOG" '.type != "log"')"
 step "--event-log-rate 100 caps a flood: 2000 logged SYNs in about a second"
 logged0=$(status_field logged)
 in_server hping3 -q -S -p 9 -c 2000 -i u500 "$LAN4_CLIENT" >/dev/null 2>&1 || true
-wait_for 5 "fwd to account for the 2000 events" test \
-	"$(($(status_field logged) - logged0 + $(status_field dropped_rate_limited)))" -ge 2000
+flood_counted() { [ $(($(status_field logged) - logged0 + $(status_field dropped_rate_limited))) -ge 2000 ]; }
+wait_for 5 "fwd to account for the 2000 events" flood_counted
 logged=$(($(status_field logged) - logged0))
 dropped=$(status_field dropped_rate_limited)
 printf '  logged %s, dropped by the rate limit %s\n' "$logged" "$dropped"
@@ -103,7 +107,8 @@ assert_ge "dropped by the rate limit" 1600 "$dropped"
 # A lost record goes out whenever a token lets logging resume: during the flood before each
 # event that passes, and after it with the last count (within a second).
 lost_sum() { jq -s '[.[] | select(.type == "lost") | .count] | add // 0' "$LOG"; }
-wait_for 5 "lost records counting every dropped event" test "$(lost_sum)" -eq "$dropped"
+lost_all_counted() { [ "$(lost_sum)" -eq "$dropped" ]; }
+wait_for 5 "lost records counting every dropped event" lost_all_counted
 ok "lost records: $(lines "$LOG" '.type == "lost"'), their counts add up to $dropped"
 jq -c 'select(.type == "lost")' "$LOG" | tail -n 2 | sed 's/^/  /'
 assert_eq "port-9 lines in the file" "$logged" "$(lines "$LOG" '.dport == 9 and .prefix == "discard"')"
@@ -114,7 +119,7 @@ mv "$LOG" "$LOG.moved"
 rm -f "$LOG".[0-9]*
 moved_ssh=$(lines "$LOG.moved" '.prefix == "ssh-in"')
 kill -HUP "$FWD_PID"
-wait_for 5 "fwd to reopen the file" test "$(status_field reopens)" -ge 1
+wait_for 5 "fwd to reopen the file" status_cmp reopens -ge 1
 [ -f "$LOG" ] || die "no new $LOG after SIGHUP"
 assert_probe "server -> gateway:22 after the reopen" connected "$NS_SERVER" "$WAN4_GW" 22
 wait_for 5 "the ssh-in line in the new $LOG" has_lines "$LOG" '.prefix == "ssh-in"'
@@ -131,8 +136,11 @@ start_fwd "$WORK/policy.conf" --event-log "$LOG" --event-log-size 4k --event-log
 
 step "rotation at 4 KiB: a bounded burst of 40 logged SYNs (forward default drop)"
 in_server hping3 -q -S -p 81 -c 40 -i u5000 "$LAN4_CLIENT" >/dev/null 2>&1 || true
-wait_for 5 "40 logged port-81 events written" \
-	test "$(all_lines | jq -c 'select(.dport == 81)' | wc -l)" -ge 24
+port81_lines() { all_lines | jq -c 'select(.dport == 81)' | wc -l; }
+port81_all() { [ "$(port81_lines)" -ge 40 ]; }
+# 40 lines of about 265 bytes fit in FILE.1..FILE.3 and FILE: every one is kept.
+wait_for 5 "the 40 logged port-81 events written" port81_all
+assert_eq "port-81 lines over the 4 files" 40 "$(port81_lines)"
 assert_ge "rotations" 2 "$(status_field rotations)"
 [ -f "$LOG.1" ] || die "no $LOG.1 after rotations"
 [ -e "$LOG.4" ] && die "$LOG.4 exists: --event-log-keep 3 keeps 3"
@@ -149,6 +157,38 @@ fwctl ct del proto tcp dport 22 >/dev/null || die "fwctl ct del failed"
 wait_for 5 "a new event for port 22" has_lines_all '.type == "new" and .dport == 22'
 wait_for 5 "a destroy event for port 22" has_lines_all '.type == "destroy" and .dport == 22'
 assert_eq "status event_log.connections" true "$(status_field connections)"
+stop_fwd TERM
+
+step "write errors: fwd under ulimit -f 16 (16 KiB files: EFBIG, standing in for a full disk)"
+rm -f "$LOG"*
+cat >"$WORK/fwd-fsize.sh" <<EOF
+#!/usr/bin/env bash
+ulimit -S -f 16
+exec "$FWD" "\$@"
+EOF
+chmod +x "$WORK/fwd-fsize.sh"
+REAL_FWD=$FWD
+FWD=$WORK/fwd-fsize.sh
+start_fwd "$WORK/policy.conf" --event-log "$LOG" --event-log-size 0
+FWD=$REAL_FWD
+in_server hping3 -q -S -p 82 -c 150 -i u2000 "$LAN4_CLIENT" >/dev/null 2>&1 || true
+wait_for 5 "fwd to report the write error in status" status_cmp write_errors -ge 1
+assert_match "status event_log.error" "^write: File too large$" "$(status_field error)"
+fwd_alive || die "fwd died of the write error"
+assert_eq "warnings about it in fwd's log" 1 "$(grep -c 'event log .*: write failed: File too large' "$FWD_LOG")"
+queued=$(status_field queued_bytes)
+assert_gt "bytes kept queued" 0 "$queued"
+prlimit --pid "$FWD_PID" --fsize=unlimited:unlimited # room again
+if ! poll_for 5 status_cmp queued_bytes -eq 0; then
+	grep -i 'file size' "/proc/$FWD_PID/limits"
+	fwctl -j status | jq -c .event_log
+	die "the queued lines were not written after the error"
+fi
+assert_eq "status event_log.error after" null "$(status_field error)"
+grep -q "event log .*: writing works again" "$FWD_LOG" || die "fwd did not say that writing works again"
+ok "fwd said: $(grep -o 'event log .*: writing works again' "$FWD_LOG")"
+jq -e . "$LOG" >/dev/null || die "$LOG holds a line that is not JSON (a line split by the error?)"
+assert_eq "port-82 lines: every one, none lost or split" 150 "$(lines "$LOG" '.dport == 82')"
 stop_fwd TERM
 
 # ---- journald --------------------------------------------------------------------------------
