@@ -193,21 +193,27 @@ stop_fwd TERM
 
 # ---- journald --------------------------------------------------------------------------------
 step "--event-log journal: a journald of the test's own, in a private mount namespace"
-JDIR=$WORK/journal
-mkdir -p "$JDIR/run-systemd" "$JDIR/run-log" "$JDIR/var-journal"
-cat >"$WORK/fwd-journald.sh" <<EOF
+# journald_wrapper DIR SCRIPT [PREFIX...]: SCRIPT runs fwd with a journald of its own:
+# /run/systemd, /run/log and /var/log/journal are DIR's subdirectories in a private mount
+# namespace, so the host's are never touched; PREFIX (e.g. systemd-cat) goes before fwd.
+journald_wrapper() {
+	local dir=$1 out=$2
+	shift 2
+	mkdir -p "$dir/run-systemd" "$dir/run-log" "$dir/var-journal"
+	cat >"$out" <<EOF
 #!/usr/bin/env bash
-# fwd with a journald of its own: /run/systemd, /run/log and /var/log/journal are the test's
-# directories in a private mount namespace, so the host's are never touched.
 exec unshare --mount --propagation private -- bash -c '
-	mount --bind "$JDIR/run-systemd" /run/systemd
-	mount --bind "$JDIR/run-log" /run/log
-	mount --bind "$JDIR/var-journal" /var/log/journal
-	/lib/systemd/systemd-journald </dev/null >"$JDIR/journald.log" 2>&1 &
+	mount --bind "$dir/run-systemd" /run/systemd
+	mount --bind "$dir/run-log" /run/log
+	mount --bind "$dir/var-journal" /var/log/journal
+	/lib/systemd/systemd-journald </dev/null >"$dir/journald.log" 2>&1 &
 	for i in \$(seq 100); do [ -S /run/systemd/journal/socket ] && break; sleep 0.05; done
-	exec "$FWD" "\$@"' fwd "\$@"
+	exec $* "$FWD" "\$@"' fwd "\$@"
 EOF
-chmod +x "$WORK/fwd-journald.sh"
+	chmod +x "$out"
+}
+JDIR=$WORK/journal
+journald_wrapper "$JDIR" "$WORK/fwd-journald.sh"
 if [ ! -x /lib/systemd/systemd-journald ]; then
 	die "/lib/systemd/systemd-journald is missing (the systemd package): cannot test the journal"
 fi
@@ -249,6 +255,27 @@ assert_field "journal entry of the default" "$ent" .TCFW_RULE 0
 assert_field "journal entry of the default" "$ent" .TCFW_PREFIX in-default
 assert_field "journal entry of the default" "$ent" .PRIORITY 4
 assert_ge "status event_log.journal_sent" 2 "$(status_field journal_sent)"
+stop_fwd TERM
+
+step "under systemd (stderr is the journal, JOURNAL_STREAM names it): the journal by default"
+# systemd-cat connects stderr to journald as systemd does for a service; JOURNAL_STREAM is
+# what systemd would set (device:inode of that stream), here by a small shell step.
+JDIR=$WORK/journal2
+cat >"$WORK/journal-stream.sh" <<'EOF'
+#!/usr/bin/env bash
+export JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2)
+exec "$@"
+EOF
+chmod +x "$WORK/journal-stream.sh"
+journald_wrapper "$JDIR" "$WORK/fwd-journald2.sh" systemd-cat -t fwd "$WORK/journal-stream.sh"
+FWD=$WORK/fwd-journald2.sh
+start_fwd "$WORK/policy.conf"
+FWD=$REAL_FWD
+assert_eq "status event_log.journal (no --event-log given)" true "$(status_field journal)"
+assert_eq "status event_log.path" null "$(status_field path)"
+assert_probe "server -> gateway:22 (ssh-in)" connected "$NS_SERVER" "$WAN4_GW" 22
+wait_for 10 "the ssh-in entry in the journal" journal_has '.TCFW_PREFIX == "ssh-in"'
+ok "the journal has it: $(journal_json | jq -r 'select(.TCFW_PREFIX == "ssh-in") | .MESSAGE' | head -n 1)"
 stop_fwd TERM
 
 echo
