@@ -118,8 +118,7 @@ static void file_event(struct eventlog *el, struct json_object *ev, uint64_t now
 		el->file_lost++;
 }
 
-/* ---- the journal ------------------------------------------------------------------------------
- */
+/* ---- the journal ----------------------------------------------------------------------------- */
 static void journal_send(struct eventlog *el, struct json_object *ev)
 {
 	struct event_journal j;
@@ -165,8 +164,7 @@ static void journal_lost_record(struct eventlog *el)
 		el->journal_lost += n;
 }
 
-/* ---- the timer: flush, retry, late "lost" records ---------------------------------------------
- */
+/* ---- the timer: flush, retry, late "lost" records -------------------------------------------- */
 static void tick(struct loop_source *src, uint32_t events)
 {
 	struct fwd *fwd = src->ctx;

@@ -49,8 +49,7 @@ struct monitor {
 	uint64_t prefixes_generation;
 };
 
-/* ---- log prefixes ------------------------------------------------------------------------------
- */
+/* ---- log prefixes ---------------------------------------------------------------------------- */
 static int prefix_cmp(const void *a, const void *b)
 {
 	const struct prefix_entry *x = a, *y = b;
@@ -102,8 +101,7 @@ static const char *log_prefix(struct fwd *fwd, __u32 rule_id, __u8 chain)
 	return hit ? hit->prefix : NULL;
 }
 
-/* ---- JSON -------------------------------------------------------------------------------------
- */
+/* ---- JSON ------------------------------------------------------------------------------------ */
 /* "time": the wall-clock time of a CLOCK_MONOTONIC stamp (the datapath's bpf_ktime_get_ns()),
  * RFC 3339 in UTC with microseconds. */
 static void add_time(struct json_object *o, uint64_t mono_ns)
