@@ -158,10 +158,10 @@ static void journal_lost_record(struct eventlog *el)
 		return;
 	lost = monitor_lost_json(n);
 	el->journal_lost = 0;
-	journal_send(el, lost); /* a failure counts itself as lost again */
+	journal_send(el, lost);
 	json_object_put(lost);
 	if (el->journal_err)
-		el->journal_lost += n;
+		el->journal_lost = n; /* still to say (journal_send counted the record itself) */
 }
 
 /* ---- the timer: flush, retry, late "lost" records -------------------------------------------- */
