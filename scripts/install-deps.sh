@@ -11,6 +11,7 @@ PACKAGES=(
 	# tests
 	libcmocka-dev iproute2 iperf3 netcat-openbsd iputils-ping iputils-tracepath curl
 	python3 jq procps ethtool hping3 passwd util-linux
+	systemd # systemd-journald and journalctl for e2e test_event_log
 	# bench
 	nftables wrk nginx-light gnuplot-nox
 )
