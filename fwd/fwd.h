@@ -95,9 +95,11 @@ struct fwd {
 	struct loop_source signals;
 	struct loop_source expiry_timer;
 	struct loop_source watch_timer;
-	uint64_t reattached;    /* interfaces whose lost filters the watch attached again */
-	uint64_t start_ns;      /* CLOCK_MONOTONIC */
-	struct eventlog *evlog; /* NULL: no event log */
+	uint64_t reattached; /* interfaces whose lost filters the watch attached again */
+	uint64_t start_ns;   /* CLOCK_MONOTONIC */
+
+	/* The event log (eventlog.c); NULL: none. */
+	struct eventlog *evlog;
 };
 
 #endif
