@@ -50,6 +50,11 @@ LDLIBS := $(PKG_LIBS)
 # fwd alone talks to systemd (fwd/notify.c); lib/log.c only uses sd-daemon.h's macros.
 FWD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null)
 
+# fwd's event log sends to journald (sd_journal_sendv): libsystemd.
+EVENTLOG_PKGS := libsystemd
+override CFLAGS += $(shell pkg-config --cflags $(EVENTLOG_PKGS) 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(EVENTLOG_PKGS) 2>/dev/null)
+
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(GEN) -Ibpf -MMD -MP
 

@@ -250,7 +250,7 @@ struct tcfw_ct_entry {
  * found through the programs attached to its interfaces) whose owner record names another
  * version, instead of reading them as garbage.
  */
-#define TCFW_ABI_VERSION 2
+#define TCFW_ABI_VERSION 3
 
 /*
  * Who runs a datapath: written by fwd into map "config" when it starts. Another fwd that
@@ -307,6 +307,11 @@ struct tcfw_policy_meta {
 	__u8 invalid_verdict;                        /* TCFW_VERDICT_DROP or TCFW_VERDICT_ACCEPT */
 	__u32 nwords[TCFW_CHAIN_MAX];                /* bitmap words in use: ceil(rules / 64) */
 	__u32 nrules[TCFW_CHAIN_MAX];
+	/* Appended (layout version 3): 1 when the chain's default has 'log', so that a new
+	 * connection the default decides gives a TCFW_EV_LOG event with rule_id 0. The struct
+	 * had no tail padding to put it in; pad_log makes the new size (128) explicit. */
+	__u8 default_log[TCFW_CHAIN_OUTPUT + 1];
+	__u8 pad_log[5];
 };
 
 /* Map "ifaces": ifindex -> interface. zone[] is per policy copy so a reload switches atomically. */

@@ -40,20 +40,23 @@ static void print_tuple(struct json_object *t)
 }
 
 /* "2026-12-03T20:25:14.123+00:00 [NEW] tcp src=.. dst=.. sport=.. dport=.. ifname=lan0 ..."
- * like conntrack -E; a destroy adds the reply tuple and the counters per direction. Members
- * this fwctl does not know are printed too, as key=value. */
+ * like conntrack -E; a destroy adds the reply tuple and the counters per direction. A log
+ * event's prefix comes first, quoted, as iptables' LOG puts it in front ("[LOG] "ssh-in" tcp
+ * ..."). Members this fwctl does not know are printed too, as key=value. */
 static void print_event_text(struct json_object *ev)
 {
-	static const char *const shown[] = {"type",  "time_ns",  "time",  "family", "proto",
-	                                    "src",   "dst",      "sport", "dport",  "id",
-	                                    "reply", "counters", NULL};
+	static const char *const shown[] = {"type",  "time",     "time_ns", "family", "proto",
+	                                    "src",   "dst",      "sport",   "dport",  "id",
+	                                    "reply", "counters", "prefix",  NULL};
 	const char *type = json_get_str(ev, "type", "event");
-	struct json_object *proto, *reply, *ctr, *dir;
+	struct json_object *proto, *reply, *ctr, *dir, *prefix;
 
 	out_text("%s [", json_get_str(ev, "time", "-"));
 	for (const char *p = type; *p; p++)
 		out_text("%c", toupper((unsigned char)*p));
 	out_text("]");
+	if (json_object_object_get_ex(ev, "prefix", &prefix))
+		out_text(" \"%s\"", json_object_get_string(prefix));
 	if (json_object_object_get_ex(ev, "proto", &proto))
 		out_text(" %s", jsontext_scalar(proto));
 	print_tuple(ev);

@@ -39,10 +39,10 @@ static int check_word(struct fwctl *fw, const char *what, const char *word,
 }
 
 /* A word the shell unquoted that the policy lexer would split or misread gets its quotes back;
- * the word after "comment" is always a string. */
-static bool needs_quotes(const char *w, bool after_comment)
+ * the word after "comment" and after "log prefix" is always a string. */
+static bool needs_quotes(const char *w, bool is_string)
 {
-	if (after_comment || !*w)
+	if (is_string || !*w)
 		return true;
 	for (const char *p = w; *p; p++)
 		if (isspace((unsigned char)*p) || *p == '"' || *p == '#' || *p == '\\')
@@ -60,6 +60,14 @@ static int append(char *line, size_t *used, const char *s, size_t n)
 	return 0;
 }
 
+/* Is argv[i] the text of `comment TEXT` or `log prefix TEXT`? */
+static bool is_string_word(char **argv, int i)
+{
+	if (i > 0 && strcmp(argv[i - 1], "comment") == 0)
+		return true;
+	return i > 1 && strcmp(argv[i - 1], "prefix") == 0 && strcmp(argv[i - 2], "log") == 0;
+}
+
 /* The words as one policy line, e.g. `forward accept proto tcp dport 22 comment "ssh in"`. */
 static int join_rule(int argc, char **argv, char *line)
 {
@@ -67,7 +75,7 @@ static int join_rule(int argc, char **argv, char *line)
 
 	line[0] = '\0';
 	for (int i = 0; i < argc; i++) {
-		bool quote = needs_quotes(argv[i], i > 0 && strcmp(argv[i - 1], "comment") == 0);
+		bool quote = needs_quotes(argv[i], is_string_word(argv, i));
 
 		if ((i && append(line, &used, " ", 1)) || (quote && append(line, &used, "\"", 1)))
 			return -1;

@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "control.h"
+#include "eventlog.h"
 #include "fwd.h"
 #include "local_addrs.h"
 #include "metrics_http.h"
@@ -247,5 +248,6 @@ void cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, stru
 		add_u64(m, "scrapes", metrics_http_scrapes(fwd));
 		json_object_object_add(o, "metrics", m);
 	}
+	json_object_object_add(o, "event_log", eventlog_status(fwd));
 	r->data = o;
 }

@@ -23,6 +23,18 @@
 #define FWD_EXIT_FAILURE 1
 #define FWD_EXIT_USAGE   2
 
+/* The event log (eventlog.c): --event-log and its companions. */
+struct fwd_eventlog_options {
+	const char *file;  /* --event-log FILE */
+	bool journal;      /* --event-log journal */
+	bool given;        /* any --event-log, `none` too; else the journal when stderr is it */
+	bool connections;  /* --event-log-connections: new and destroy events too */
+	uint64_t max_size; /* --event-log-size; 0: no rotation */
+	unsigned int keep; /* --event-log-keep: FILE.1 .. FILE.keep */
+	uint32_t rate;     /* --event-log-rate: events a second; 0: no limit */
+	uint32_t burst;    /* --event-log-burst */
+};
+
 struct fwd_options {
 	const char *policy_path; /* -c FILE */
 	const char *pin_dir;
@@ -40,6 +52,7 @@ struct fwd_options {
 	const char *metrics_listen;           /* --metrics ADDR:PORT as given; NULL: no metrics */
 	struct sockaddr_storage metrics_addr; /* what it resolved to */
 	socklen_t metrics_addrlen;
+	struct fwd_eventlog_options evlog;
 };
 
 /* The installed policy (policy_install.c). */
@@ -79,6 +92,7 @@ struct netlink;
 struct control;
 struct monitor;
 struct metrics_http;
+struct eventlog;
 
 struct fwd {
 	struct fwd_options opt;
@@ -96,6 +110,9 @@ struct fwd {
 	struct loop_source watch_timer;
 	uint64_t reattached; /* interfaces whose lost filters the watch attached again */
 	uint64_t start_ns;   /* CLOCK_MONOTONIC */
+
+	/* The event log (eventlog.c); NULL: none. */
+	struct eventlog *evlog;
 };
 
 #endif

@@ -25,6 +25,7 @@
 #include "commands.h"
 #include "control.h"
 #include "control_socket.h"
+#include "eventlog.h"
 #include "expiry.h"
 #include "fwd.h"
 #include "local_addrs.h"
@@ -120,6 +121,10 @@ static int start(struct fwd *fwd, struct policy *p)
 		pr_warn("cannot create the event loop: %s", strerror(-ret));
 		return ret;
 	}
+	/* Before the datapath: an event log that cannot be opened stops fwd untouched. */
+	ret = eventlog_open(fwd);
+	if (ret)
+		return ret;
 	/* Before the datapath: a metrics port in use stops fwd with nothing touched. */
 	ret = metrics_http_open(fwd);
 	if (ret)
@@ -173,6 +178,7 @@ static void stop(struct fwd *fwd, bool release)
 	watch_stop(fwd);
 	expiry_stop(fwd);
 	monitor_close(fwd);
+	eventlog_close(fwd);
 	control_close(fwd);
 	metrics_http_close(fwd);
 	if (release && fwd->dp.skel) {

@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * monitor.c - datapath and destroy events to monitor clients (see monitor.h).
+ * monitor.c - datapath and destroy events to monitor clients and to the event log (see
+ * monitor.h, eventlog.h). Each event's JSON is built here once, for both.
  *
- * Event JSON (one per line, inside {"event": ...}):
- *   {"type":"new"|"log"|"invalid"|"destroy"|"lost", "time_ns":N, "family":"ip"|"ip6",
- *    "proto":"tcp", "src":"...", "dst":"...", "sport":N, "dport":N (or "id" for ICMP echo),
- *    "ifindex":N, "ifname":"lan0", "chain":"forward", "verdict":"accept", "ct":"new",
- *    "rule":N, ...}
- * destroy adds "reason", "state", "age_s" and "counters"; lost has only "count".
+ * Event JSON (one per line, inside {"event": ...} for monitors):
+ *   {"type":"new"|"log"|"invalid"|"destroy"|"lost", "time":"2026-12-03T20:35:35.123456Z",
+ *    "time_ns":N, "family":"ip"|"ip6", "proto":"tcp", "src":"...", "dst":"...", "sport":N,
+ *    "dport":N (or "id" for ICMP echo), "ifindex":N, "ifname":"lan0", "chain":"forward",
+ *    "verdict":"accept", "ct":"new", "rule":N, "prefix":"..." (log events of a rule or
+ *    default with 'log prefix'), ...}
+ * destroy adds "reason", "state", "age_s" and "counters"; lost has only "count" (and "time"
+ * in the event log).
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 
 #include <bpf/libbpf.h>
 
@@ -23,14 +28,111 @@
 
 #include "commands.h"
 #include "control.h"
+#include "eventlog.h"
 #include "fwd.h"
 #include "monitor.h"
 #include "netlink.h"
 
+/* The rules that have a 'log prefix', sorted by id, for the policy generation they came from:
+ * an event names its rule by id, and a policy may have thousands of rules without one. */
+struct prefix_entry {
+	uint32_t id;
+	const char *prefix; /* in the policy: valid while fwd->pol.p is */
+};
+
 struct monitor {
 	struct ring_buffer *rb;
 	struct loop_source src;
+	struct prefix_entry *prefixes;
+	size_t nprefixes;
+	const struct policy *prefixes_of;
+	uint64_t prefixes_generation;
 };
+
+/* ---- log prefixes ---------------------------------------------------------------------------- */
+static int prefix_cmp(const void *a, const void *b)
+{
+	const struct prefix_entry *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void prefixes_rebuild(struct fwd *fwd, struct monitor *mon)
+{
+	const struct policy *p = fwd->pol.p;
+	size_t n = 0, count = policy_rule_count(p);
+	uint32_t id;
+
+	free(mon->prefixes);
+	mon->prefixes = NULL;
+	mon->nprefixes = 0;
+	mon->prefixes_of = p;
+	mon->prefixes_generation = fwd->pol.generation;
+	for (size_t i = 0; i < count; i++)
+		n += policy_rule_log_prefix_at(p, i, &id) != NULL;
+	if (!n || !(mon->prefixes = calloc(n, sizeof(*mon->prefixes))))
+		return; /* out of memory: events go without prefixes */
+	for (size_t i = 0; i < count; i++) {
+		const char *prefix = policy_rule_log_prefix_at(p, i, &id);
+
+		if (prefix)
+			mon->prefixes[mon->nprefixes++] = (struct prefix_entry){id, prefix};
+	}
+	qsort(mon->prefixes, mon->nprefixes, sizeof(*mon->prefixes), prefix_cmp);
+}
+
+/* The 'log prefix' of rule rule_id, or of the chain's default (rule_id 0), in the policy fwd
+ * runs now: an event read just after a reload gets the new policy's text for its rule id. */
+static const char *log_prefix(struct fwd *fwd, __u32 rule_id, __u8 chain)
+{
+	struct monitor *mon = fwd->mon;
+	struct prefix_entry key = {.id = rule_id}, *hit;
+	const char *prefix;
+
+	if (!rule_id) {
+		policy_default_log(fwd->pol.p, (enum tcfw_chain)chain, &prefix);
+		return prefix;
+	}
+	if (mon->prefixes_of != fwd->pol.p || mon->prefixes_generation != fwd->pol.generation)
+		prefixes_rebuild(fwd, mon);
+	hit = mon->nprefixes
+	          ? bsearch(&key, mon->prefixes, mon->nprefixes, sizeof(*mon->prefixes), prefix_cmp)
+	          : NULL;
+	return hit ? hit->prefix : NULL;
+}
+
+/* ---- JSON ------------------------------------------------------------------------------------ */
+/* "time": the wall-clock time of a CLOCK_MONOTONIC stamp (the datapath's bpf_ktime_get_ns()),
+ * RFC 3339 in UTC with microseconds. */
+static void add_time(struct json_object *o, uint64_t mono_ns)
+{
+	struct timespec real, mono;
+	char buf[48];
+	struct tm tm;
+	int64_t ns;
+	time_t sec;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	ns = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec -
+	     ((int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec - (int64_t)mono_ns);
+	sec = (time_t)(ns / 1000000000);
+	gmtime_r(&sec, &tm);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	         (int)(ns % 1000000000 / 1000));
+	json_object_object_add(o, "time", json_object_new_string(buf));
+}
+
+struct json_object *monitor_lost_json(uint64_t count)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "type", json_object_new_string("lost"));
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)count));
+	add_time(o, ctmap_now_ns());
+	return o;
+}
 
 static const char *event_type_name(unsigned int type)
 {
@@ -84,18 +186,39 @@ static void add_ifindex(struct fwd *fwd, struct json_object *o, const char *key_
 		json_object_object_add(o, key_name, json_object_new_string(name));
 }
 
+/* Hand an event to the event log (when it took it) and to the monitors; takes o. */
+static void deliver(struct fwd *fwd, struct json_object *o, bool to_log)
+{
+	if (to_log)
+		eventlog_write(fwd, o);
+	if (control_monitor_count(fwd))
+		control_broadcast_event(fwd, o);
+	else
+		json_object_put(o);
+}
+
+/* The event log's rate limit is asked first: a flood it refuses costs no JSON. */
+static bool to_event_log(struct fwd *fwd, unsigned int type)
+{
+	return eventlog_wants(fwd, type) && eventlog_admit(fwd);
+}
+
 static int ring_event(void *ctx, void *data, size_t size)
 {
 	struct fwd *fwd = ctx;
 	const struct tcfw_event *ev = data;
 	struct json_object *o;
+	const char *prefix;
+	bool to_log;
 
 	if (size < sizeof(*ev))
 		return 0; /* a datapath built from another tcfw_abi.h; nothing sensible to show */
-	if (!control_monitor_count(fwd))
+	to_log = to_event_log(fwd, ev->type);
+	if (!to_log && !control_monitor_count(fwd))
 		return 0;
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string(event_type_name(ev->type)));
+	add_time(o, ev->ts_ns);
 	json_object_object_add(o, "time_ns", json_object_new_int64((int64_t)ev->ts_ns));
 	add_tuple(o, &ev->tuple);
 	add_ifindex(fwd, o, "ifindex", "ifname", ev->ifindex);
@@ -103,7 +226,9 @@ static int ring_event(void *ctx, void *data, size_t size)
 	json_object_object_add(o, "verdict", json_object_new_string(verdict_name(ev->verdict)));
 	json_object_object_add(o, "ct", json_object_new_string(pkt_ct_name(ev->pkt_ct)));
 	json_object_object_add(o, "rule", json_object_new_int64(ev->rule_id));
-	control_broadcast_event(fwd, o);
+	if (ev->type == TCFW_EV_LOG && (prefix = log_prefix(fwd, ev->rule_id, ev->chain)))
+		json_object_object_add(o, "prefix", json_object_new_string(prefix));
+	deliver(fwd, o, to_log);
 	return 0;
 }
 
@@ -121,11 +246,13 @@ void monitor_destroy_event(struct fwd *fwd, const struct tcfw_tuple *orig,
 {
 	struct json_object *o, *ctr, *reply;
 	uint64_t now = ctmap_now_ns();
+	bool to_log = to_event_log(fwd, TCFW_EV_DESTROY);
 
-	if (!control_monitor_count(fwd))
+	if (!to_log && !control_monitor_count(fwd))
 		return;
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string("destroy"));
+	add_time(o, now);
 	json_object_object_add(o, "time_ns", json_object_new_int64((int64_t)now));
 	json_object_object_add(o, "reason", json_object_new_string(reason));
 	add_tuple(o, orig);
@@ -144,12 +271,12 @@ void monitor_destroy_event(struct fwd *fwd, const struct tcfw_tuple *orig,
 	json_object_object_add(ctr, "orig", counters_json(&e->ctr[TCFW_DIR_ORIG]));
 	json_object_object_add(ctr, "reply", counters_json(&e->ctr[TCFW_DIR_REPLY]));
 	json_object_object_add(o, "counters", ctr);
-	control_broadcast_event(fwd, o);
+	deliver(fwd, o, to_log);
 }
 
 void monitor_clients_changed(struct fwd *fwd)
 {
-	bool want = control_monitor_count(fwd) > 0;
+	bool want = control_monitor_count(fwd) > 0 || eventlog_connections(fwd);
 	bool have = fwd->dp.config.flags & TCFW_CFG_EVENTS_NEW;
 
 	if (want == have)
@@ -171,6 +298,7 @@ static void ring_ready(struct loop_source *src, uint32_t events)
 	n = ring_buffer__consume(fwd->mon->rb);
 	if (n < 0)
 		pr_warn("reading datapath events failed: %s", strerror(-n));
+	eventlog_flush(fwd); /* one write for the whole batch */
 }
 
 int monitor_open(struct fwd *fwd)
@@ -197,6 +325,8 @@ int monitor_open(struct fwd *fwd)
 		return err;
 	}
 	fwd->mon = mon;
+	/* The event log may want new-connection events from the start. */
+	monitor_clients_changed(fwd);
 	return 0;
 }
 
@@ -206,6 +336,7 @@ void monitor_close(struct fwd *fwd)
 		return;
 	loop_del(&fwd->loop, &fwd->mon->src);
 	ring_buffer__free(fwd->mon->rb);
+	free(fwd->mon->prefixes);
 	free(fwd->mon);
 	fwd->mon = NULL;
 }

@@ -8,6 +8,10 @@
 #ifndef FWD_MONITOR_H
 #define FWD_MONITOR_H
 
+#include <stdint.h>
+
+#include <json-c/json.h>
+
 #include "tcfw_abi.h"
 
 struct fwd;
@@ -18,7 +22,10 @@ void monitor_close(struct fwd *fwd);
 /* A connection ended (reason: "expired", "deleted", "flushed"). */
 void monitor_destroy_event(struct fwd *fwd, const struct tcfw_tuple *orig,
                            const struct tcfw_ct_entry *e, const char *reason);
-/* The number of monitor clients changed: switch new-connection events on or off. */
+/* The number of monitor clients changed: switch new-connection events on or off (on while a
+ * monitor is connected or the event log wants connections). */
 void monitor_clients_changed(struct fwd *fwd);
+/* {"type":"lost","count":count,"time":...}, as the event log writes it. */
+struct json_object *monitor_lost_json(uint64_t count);
 
 #endif

@@ -11,6 +11,8 @@
 
 #include "ctl.h"
 #include "quote.h"
+#include "event_file.h"
+#include "ratelimit.h"
 
 #include "fwd.h"
 #include "metrics_http.h"
@@ -62,6 +64,22 @@ static const char usage_text[] =
     "                             after a crash) from its interfaces, remove its clsact qdiscs\n"
     "                             and its pins, then exit. With -c, also detach from the\n"
     "                             interfaces that policy names.\n"
+    "      --event-log TARGET     keep log events whether or not a monitor is connected.\n"
+    "                             TARGET is a FILE (one JSON object a line, the monitor's\n"
+    "                             JSON with wall-clock \"time\"), `journal` (journald, with\n"
+    "                             TCFW_* fields) or `none`. May be given twice: a FILE and\n"
+    "                             the journal. Without it: the journal when stderr is it\n"
+    "                             (JOURNAL_STREAM, i.e. under systemd), else nothing.\n"
+    "      --event-log-connections  new and destroy connection events too.\n"
+    "      --event-log-size SIZE  rotate FILE when it would grow past SIZE (bytes, or with\n"
+    "                             k, M, G: KiB, MiB, GiB; default 16M; 0: never, leave it\n"
+    "                             to logrotate and SIGHUP).\n"
+    "      --event-log-keep N     rotated files kept, FILE.1 (newest) .. FILE.N (default 4,\n"
+    "                             0..100; 0: FILE starts over).\n"
+    "      --event-log-rate N     events logged a second at most (default 1000; 0: no\n"
+    "                             limit); the excess is counted and written as a\n"
+    "                             {\"type\":\"lost\",\"count\":N} record when logging resumes.\n"
+    "      --event-log-burst N    events logged at once above the rate (default: the rate).\n"
     "  -v, --verbose              more output: -v info (libbpf warnings included), -vv debug,\n"
     "                             -vvv libbpf debug.\n"
     "  -V, --version              print the version and exit.\n"
@@ -69,7 +87,8 @@ static const char usage_text[] =
     "\n"
     "Signals:\n"
     "  SIGHUP                     re-read -c FILE and install it atomically; a file with\n"
-    "                             errors is logged and the running policy stays.\n"
+    "                             errors is logged and the running policy stays. The event\n"
+    "                             log's FILE is closed and opened again (logrotate).\n"
     "  SIGTERM, SIGINT            stop: detach and unpin (unless --keep), remove the socket.\n"
     "  SIGKILL, crash             programs stay attached and maps pinned; the next fwd with\n"
     "                             the same --pin-dir takes over without losing connections.\n"
@@ -118,7 +137,111 @@ enum {
 	OPT_NO_FAST_PATH,
 	OPT_TCP_LIBERAL,
 	OPT_METRICS,
+	/* the event log */
+	OPT_EVENT_LOG,
+	OPT_EVENT_LOG_CONNECTIONS,
+	OPT_EVENT_LOG_SIZE,
+	OPT_EVENT_LOG_KEEP,
+	OPT_EVENT_LOG_RATE,
+	OPT_EVENT_LOG_BURST,
 };
+
+/* ---- the event log's options --------------------------------------------------------------- */
+#define EVENT_LOG_SIZE_DEFAULT (16ull << 20)
+#define EVENT_LOG_SIZE_MIN     1024ull
+#define EVENT_LOG_SIZE_MAX     (1ull << 40)
+#define EVENT_LOG_KEEP_DEFAULT 4
+#define EVENT_LOG_RATE_DEFAULT 1000
+
+/* SIZE: bytes, or a number with k, M or G (KiB, MiB, GiB; "KiB" etc. spelt out too). */
+static bool parse_size(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char *suffix[3];
+		unsigned int shift;
+	} units[] = {{{"", "B", NULL}, 0},
+	             {{"k", "K", "KiB"}, 10},
+	             {{"M", "m", "MiB"}, 20},
+	             {{"G", "g", "GiB"}, 30}};
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return false;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++)
+		for (size_t i = 0; i < 3 && units[u].suffix[i]; i++)
+			if (!strcmp(end, units[u].suffix[i])) {
+				if (v > (EVENT_LOG_SIZE_MAX >> units[u].shift))
+					return false;
+				*out = (uint64_t)v << units[u].shift;
+				return *out == 0 || *out >= EVENT_LOG_SIZE_MIN;
+			}
+	return false;
+}
+
+/* One --event-log* option; 0, or the usage error's exit code. */
+static int event_log_option(int opt, const char *arg, struct fwd_eventlog_options *o)
+{
+	unsigned long n;
+
+	switch (opt) {
+	case OPT_EVENT_LOG:
+		o->given = true;
+		if (!strcmp(arg, "none")) {
+			o->file = NULL;
+			o->journal = false;
+		} else if (!strcmp(arg, "journal")) {
+			o->journal = true;
+		} else if (!*arg) {
+			return usage_error("--event-log '%s': give a FILE, `journal` or `none`",
+			                   arg);
+		} else if (o->file) {
+			return usage_error("--event-log %s: one file at most (a file and `journal` "
+			                   "may go together)",
+			                   arg);
+		} else {
+			o->file = arg;
+		}
+		return 0;
+	case OPT_EVENT_LOG_CONNECTIONS:
+		o->connections = true;
+		return 0;
+	case OPT_EVENT_LOG_SIZE:
+		if (!parse_size(arg, &o->max_size))
+			return usage_error(
+			    "--event-log-size %s: expected 0 (never rotate) or a size "
+			    "from 1k to 1024G, like 64M",
+			    arg);
+		return 0;
+	case OPT_EVENT_LOG_KEEP:
+		if (!parse_uint(arg, 0, EVFILE_KEEP_MAX, &n))
+			return usage_error("--event-log-keep %s: expected a number of files from 0 "
+			                   "to 100",
+			                   arg);
+		o->keep = (unsigned int)n;
+		return 0;
+	case OPT_EVENT_LOG_RATE:
+		if (!parse_uint(arg, 0, RATELIMIT_RATE_MAX, &n))
+			return usage_error(
+			    "--event-log-rate %s: expected events a second from 0 (no "
+			    "limit) to 1000000",
+			    arg);
+		o->rate = (uint32_t)n;
+		return 0;
+	default: /* OPT_EVENT_LOG_BURST */
+		if (!parse_uint(arg, 1, RATELIMIT_BURST_MAX, &n))
+			return usage_error(
+			    "--event-log-burst %s: expected a number of events from 1 "
+			    "to 10000000",
+			    arg);
+		o->burst = (uint32_t)n;
+		return 0;
+	}
+}
 
 int options_parse(int argc, char **argv, struct fwd_options *o)
 {
@@ -134,6 +257,12 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 	    {"no-fast-path", no_argument, NULL, OPT_NO_FAST_PATH},
 	    {"tcp-liberal", no_argument, NULL, OPT_TCP_LIBERAL},
 	    {"metrics", required_argument, NULL, OPT_METRICS},
+	    {"event-log", required_argument, NULL, OPT_EVENT_LOG},
+	    {"event-log-connections", no_argument, NULL, OPT_EVENT_LOG_CONNECTIONS},
+	    {"event-log-size", required_argument, NULL, OPT_EVENT_LOG_SIZE},
+	    {"event-log-keep", required_argument, NULL, OPT_EVENT_LOG_KEEP},
+	    {"event-log-rate", required_argument, NULL, OPT_EVENT_LOG_RATE},
+	    {"event-log-burst", required_argument, NULL, OPT_EVENT_LOG_BURST},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
@@ -142,13 +271,16 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 	char err[256];
 	unsigned long n;
 	struct group *gr;
-	int opt;
+	int opt, ret;
 
 	memset(o, 0, sizeof(*o));
 	o->pin_dir = TCFW_DEFAULT_PIN_DIR;
 	o->socket_path = TCFW_DEFAULT_SOCKET;
 	o->ct_max = TCFW_CT_MAX_DEFAULT;
 	o->expire_interval_s = 1;
+	o->evlog.max_size = EVENT_LOG_SIZE_DEFAULT;
+	o->evlog.keep = EVENT_LOG_KEEP_DEFAULT;
+	o->evlog.rate = EVENT_LOG_RATE_DEFAULT;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":c:vVh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -207,6 +339,16 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 			}
 			o->metrics_listen = optarg;
 			break;
+		case OPT_EVENT_LOG:
+		case OPT_EVENT_LOG_CONNECTIONS:
+		case OPT_EVENT_LOG_SIZE:
+		case OPT_EVENT_LOG_KEEP:
+		case OPT_EVENT_LOG_RATE:
+		case OPT_EVENT_LOG_BURST:
+			ret = event_log_option(opt, optarg, &o->evlog);
+			if (ret)
+				return ret;
+			break;
 		case 'v':
 			o->verbosity++;
 			break;
@@ -227,5 +369,7 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 		                   QUOTE(argv[optind]));
 	if (!o->policy_path && !o->cleanup)
 		o->policy_path = DEFAULT_POLICY;
+	if (!o->evlog.burst) /* one second's worth */
+		o->evlog.burst = o->evlog.rate ? o->evlog.rate : 1;
 	return -1;
 }

@@ -14,6 +14,7 @@
 #include "log.h"
 
 #include "commands.h"
+#include "eventlog.h"
 #include "fwd.h"
 #include "notify.h"
 #include "signals.h"
@@ -33,6 +34,8 @@ void signals_block(void)
 	handled_set(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a client that hangs up is an EPIPE, not a death */
+	/* An event log past RLIMIT_FSIZE is a write error (EFBIG) that fwd reports, not a death. */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 static void signal_ready(struct loop_source *src, uint32_t events)
@@ -45,6 +48,7 @@ static void signal_ready(struct loop_source *src, uint32_t events)
 		switch (si.ssi_signo) {
 		case SIGHUP:
 			pr_info("SIGHUP: reloading %s", fwd->opt.policy_path);
+			eventlog_reopen(fwd);
 			notify_reloading();
 			fwd_reload_policy_file(fwd);
 			notify_reloaded(fwd);

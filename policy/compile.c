@@ -129,6 +129,8 @@ static void fill_meta(const struct policy *p, struct policy_image *img)
 	memcpy(img->meta.timeouts, p->timeouts, sizeof(img->meta.timeouts));
 	memcpy(img->meta.default_verdict, p->default_verdict, sizeof(img->meta.default_verdict));
 	img->meta.invalid_verdict = p->invalid_verdict;
+	for (int h = 0; h <= TCFW_CHAIN_OUTPUT; h++)
+		img->meta.default_log[h] = p->default_log[h];
 }
 
 int policy_compile(const struct policy *p, __u8 copy, struct policy_image *img,

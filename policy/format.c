@@ -68,11 +68,37 @@ static void format_sets(FILE *f, const struct policy *p)
 	}
 }
 
+/* A "quoted" string with the lexer's two escapes. */
+static void put_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void put_log(FILE *f, bool log, const char *prefix)
+{
+	if (!log)
+		return;
+	fputs(" log", f);
+	if (prefix) {
+		fputs(" prefix ", f);
+		put_string(f, prefix);
+	}
+}
+
 static void format_defaults(FILE *f, const struct policy *p)
 {
 	fputs("defaults {\n", f);
-	for (int h = 0; h <= TCFW_CHAIN_OUTPUT; h++)
-		fprintf(f, "\t%-7s %s\n", hook_names[h], verdict_names[p->default_verdict[h]]);
+	for (int h = 0; h <= TCFW_CHAIN_OUTPUT; h++) {
+		fprintf(f, "\t%-7s %s", hook_names[h], verdict_names[p->default_verdict[h]]);
+		put_log(f, p->default_log[h], p->default_prefix[h]);
+		fputc('\n', f);
+	}
 	fprintf(f, "\t%-7s %s\n", "invalid", verdict_names[p->invalid_verdict]);
 	fputs("}\n", f);
 }
@@ -193,17 +219,6 @@ static void put_nat_target(FILE *f, const struct pol_rule *r)
 		fprintf(f, "-%u", t->port_hi);
 }
 
-static void put_comment(FILE *f, const char *c)
-{
-	fputs(" comment \"", f);
-	for (; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			fputc('\\', f);
-		fputc(*c, f);
-	}
-	fputc('"', f);
-}
-
 static void format_rule(FILE *f, const struct pol_rule *r, const uint64_t *hits, size_t nhits)
 {
 	static const char *const nat_names[] = {"", "masquerade", "snat", "dnat"};
@@ -229,13 +244,14 @@ static void format_rule(FILE *f, const struct pol_rule *r, const uint64_t *hits,
 	put_ports(f, "dport", &r->dport);
 	if (r->family)
 		fprintf(f, " family %s", r->family == POL_FAM_V4 ? "ip" : "ip6");
-	if (r->log)
-		fputs(" log", f);
+	put_log(f, r->log, r->log_prefix);
 	if (r->limit_rate)
 		fprintf(f, " limit %u/%s", r->limit_rate,
 		        r->limit_period_s == 1 ? "second" : "minute");
-	if (r->comment)
-		put_comment(f, r->comment);
+	if (r->comment) {
+		fputs(" comment ", f);
+		put_string(f, r->comment);
+	}
 	if (r->kind == POL_RULE_SNAT || r->kind == POL_RULE_DNAT)
 		put_nat_target(f, r);
 	if (hits && r->id < nhits)

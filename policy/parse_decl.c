@@ -4,7 +4,7 @@
  *
  *   zone NAME '{' IFNAME { ',' IFNAME } '}'
  *   set NAME '{' [ ADDR { ',' ADDR } ] '}'
- *   defaults '{' { HOOK VERDICT | 'invalid' ('drop'|'accept') } '}'
+ *   defaults '{' { HOOK VERDICT [ 'log' [ 'prefix' STRING ] ] | 'invalid' ('drop'|'accept') } '}'
  *   timeouts '{' { PROTO [STATE] DURATION } '}'
  *
  * Lists in braces may span lines and end with a comma. Block entries (defaults, timeouts) are
@@ -320,6 +320,12 @@ static int defaults_entry(struct parser *ps)
 		}
 		if (parse_verdict(ps, 2, &v) < 0)
 			return -1;
+		if (ps_is_word(ps, "log")) {
+			ps_error_at(ps, ps_loc(ps),
+			            "'invalid' takes no 'log': packets conntrack calls invalid are "
+			            "counted (ct_invalid in fwctl stats), not logged");
+			return -1;
+		}
 		if (p->invalid_loc.line) {
 			ps_error_at(ps, loc,
 			            "'invalid' is set twice in defaults (first at line %d)",
@@ -343,6 +349,8 @@ static int defaults_entry(struct parser *ps)
 		}
 		p->default_verdict[h] = (__u8)v;
 		p->default_loc[h] = loc;
+		if (ps_is_word(ps, "log"))
+			return parse_log(ps, &p->default_log[h], &p->default_prefix[h]);
 		return 0;
 	}
 	if (ps->tok.kind == TOK_WORD) {

@@ -78,6 +78,9 @@ int parse_verdict(struct parser *ps, unsigned int n, enum tcfw_verdict *out);
 /* The current token is the hook ("input", "forward", "output") or "nat". On success *out is
  * the new rule (not yet checked against zones and sets). */
 int parse_rule(struct parser *ps, struct pol_rule **out);
+/* 'log' [ 'prefix' STRING ], the current token being 'log' (rules and defaults alike): sets
+ * *log and, with a prefix, *prefix (malloc'd). */
+int parse_log(struct parser *ps, bool *log, char **prefix);
 
 /* ---- parse_value.c ------------------------------------------------------------------------ */
 /* Each reports its own error at loc and returns -1 on bad input. */

@@ -2,8 +2,8 @@
 /*
  * parse_rule.c - filter rules and nat statements.
  *
- *   rule := HOOK VERDICT { match } [ 'log' ] [ 'limit' N '/' ('second'|'minute') ]
- *           [ 'comment' STRING ]
+ *   rule := HOOK VERDICT { match } [ 'log' [ 'prefix' STRING ] ]
+ *           [ 'limit' N '/' ('second'|'minute') ] [ 'comment' STRING ]
  *   nat  := 'nat' 'masquerade' { match }
  *         | 'nat' ('snat' | 'dnat') { match } '->' TARGET
  *
@@ -306,6 +306,89 @@ static int parse_comment(struct parser *ps, struct pol_rule *r)
 	return 0;
 }
 
+/* Bytes that follow a UTF-8 lead byte; -1 when c cannot start a character. */
+static int utf8_more(unsigned char c)
+{
+	if (c < 0x80)
+		return 0;
+	if (c >= 0xc2 && c <= 0xdf)
+		return 1;
+	if ((c & 0xf0) == 0xe0)
+		return 2;
+	if (c >= 0xf0 && c <= 0xf4)
+		return 3;
+	return -1;
+}
+
+/*
+ * The prefix's text: what a log line starts with, so it must read as one: 1 to
+ * POL_LOG_PREFIX_MAX characters of UTF-8 without control characters (a tab or an escape
+ * sequence in a log line, a terminal or the journal is trouble nobody wants).
+ */
+static int check_log_prefix(struct parser *ps, struct pol_loc loc, const char *s)
+{
+	const unsigned char *c = (const unsigned char *)s;
+	size_t chars = 0;
+
+	if (!*s) {
+		ps_error_at(ps, loc,
+		            "log prefix \"\" is empty: give a text, or leave 'prefix' out");
+		return -1;
+	}
+	while (*c) {
+		int more = utf8_more(*c);
+
+		if (*c < 0x20 || *c == 0x7f) {
+			ps_error_at(ps, loc,
+			            "log prefix holds a control character (0x%02x): only printable "
+			            "characters are allowed",
+			            *c);
+			return -1;
+		}
+		if (more < 0) {
+			ps_error_at(ps, loc,
+			            "log prefix is not valid UTF-8: write the file in UTF-8");
+			return -1;
+		}
+		for (c++; more > 0; more--, c++) {
+			if ((*c & 0xc0) != 0x80) {
+				ps_error_at(
+				    ps, loc,
+				    "log prefix is not valid UTF-8: write the file in UTF-8");
+				return -1;
+			}
+		}
+		chars++;
+	}
+	if (chars > POL_LOG_PREFIX_MAX) {
+		ps_error_at(ps, loc, "log prefix is %zu characters long: at most %d", chars,
+		            POL_LOG_PREFIX_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+int parse_log(struct parser *ps, bool *log, char **prefix)
+{
+	struct pol_loc loc;
+
+	*log = true;
+	ps_next(ps);
+	if (!ps_is_word(ps, "prefix"))
+		return 0;
+	ps_next(ps);
+	if (ps->tok.kind != TOK_STRING)
+		return ps_expected(ps, "a \"quoted text\" after 'log prefix'");
+	loc = ps_loc(ps);
+	if (check_log_prefix(ps, loc, ps->tok.text) < 0)
+		return -1;
+	*prefix = ps_strdup(ps, ps->tok.text);
+	if (!*prefix)
+		return -1;
+	ps_next(ps);
+	return 0;
+}
+
 /* One match or option at the current word; w is its index in rule_words. */
 static int parse_rule_word(struct parser *ps, struct pol_rule *r, unsigned int w)
 {
@@ -336,9 +419,7 @@ static int parse_rule_word(struct parser *ps, struct pol_rule *r, unsigned int w
 		r->family_loc = ps_loc(ps);
 		return parse_family(ps, &r->family);
 	case 8:
-		r->log = true;
-		ps_next(ps);
-		return 0;
+		return parse_log(ps, &r->log, &r->log_prefix);
 	case 9:
 		return parse_limit(ps, r);
 	default:
@@ -412,6 +493,11 @@ static int unknown_rule_word(struct parser *ps, const struct pol_rule *r)
 	                       : "a match (in, out, from, to, proto, sport, dport, family), "
 	                         "comment, '->' or end of line";
 
+	if (ps_is_word(ps, "prefix") && r->kind == POL_RULE_FILTER) {
+		ps_error_at(ps, ps_loc(ps),
+		            "'prefix' goes right after 'log': write log prefix \"TEXT\"");
+		return -1;
+	}
 	if (ps->tok.kind == TOK_WORD &&
 	    *did_you_mean(hint, sizeof(hint), ps->tok.text, rule_words, N_RULE_WORDS, NULL)) {
 		ps_error_at(ps, ps_loc(ps), "unknown match %s%s", QUOTE(ps->tok.text), hint);

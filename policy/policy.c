@@ -43,6 +43,7 @@ void pol_rule_free(struct pol_rule *r)
 	free(r->sport.v);
 	free(r->dport.v);
 	free(r->comment);
+	free(r->log_prefix);
 	free(r);
 }
 
@@ -81,6 +82,8 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->nrules; i++)
 		pol_rule_free(p->rules[i]);
 	free(p->rules);
+	for (int h = 0; h <= TCFW_CHAIN_OUTPUT; h++)
+		free(p->default_prefix[h]);
 	free(p->name);
 	free(p);
 }
@@ -237,4 +240,25 @@ uint32_t policy_rule_max_id(const struct policy *p)
 		if (p->rules[i]->id > max)
 			max = p->rules[i]->id;
 	return max;
+}
+
+/* ---- log prefixes (kept in user space: the datapath's event names the rule id) -------------- */
+const char *policy_rule_log_prefix_at(const struct policy *p, size_t i, uint32_t *id)
+{
+	if (!p || i >= p->nrules)
+		return NULL;
+	if (id)
+		*id = p->rules[i]->id;
+	return p->rules[i]->log_prefix;
+}
+
+bool policy_default_log(const struct policy *p, enum tcfw_chain chain, const char **prefix)
+{
+	if (prefix)
+		*prefix = NULL;
+	if (!p || chain > TCFW_CHAIN_OUTPUT)
+		return false;
+	if (prefix)
+		*prefix = p->default_prefix[chain];
+	return p->default_log[chain];
 }

@@ -100,6 +100,15 @@ size_t policy_rule_count(const struct policy *p);
 /* Highest rule id in use (hit counters are indexed by id). */
 uint32_t policy_rule_max_id(const struct policy *p);
 
+/* ---- log prefixes -----------------------------------------------------------------------------
+ */
+/* 'log prefix "TEXT"' stays in user space: a datapath event names the rule by id (0: the
+ * chain's default) and fwd adds the text. The prefix of rule number i (0 ..
+ * policy_rule_count() - 1, in the policy's order), its id in *id; NULL when it has none. */
+const char *policy_rule_log_prefix_at(const struct policy *p, size_t i, uint32_t *id);
+/* Has the default of filter chain `chain` 'log'? Its prefix in *prefix (NULL: none). */
+bool policy_default_log(const struct policy *p, enum tcfw_chain chain, const char **prefix);
+
 /* ---- compile -------------------------------------------------------------------------------- */
 struct policy_lpm_entry {
 	struct tcfw_lpm_key key;

@@ -21,6 +21,7 @@
 #define POL_MAX_ZONES      (TCFW_MAX_ZONES - 1) /* slot 63 is TCFW_ZONE_NONE & 63 */
 #define POL_IFNAME_MAX     15                   /* IFNAMSIZ - 1 */
 #define POL_COMMENT_MAX    255
+#define POL_LOG_PREFIX_MAX 64 /* characters of 'log prefix "TEXT"' */
 #define POL_V4_PLEN_OFFSET 96 /* bits before the IPv4 part of a mapped address */
 /* Rule ids fit policy_rule_add()'s int result. */
 #define POL_RULE_ID_MAX 2147483647u
@@ -121,6 +122,7 @@ struct pol_rule {
 	struct pol_loc family_loc;
 
 	bool log;
+	char *log_prefix;        /* 'log prefix "TEXT"'; NULL: none. Kept in user space only */
 	uint32_t limit_rate;     /* 0: no limit */
 	uint32_t limit_period_s; /* 1 or 60 */
 	char *comment;           /* NULL: none */
@@ -148,6 +150,9 @@ struct policy {
 	struct pol_loc default_loc[TCFW_CHAIN_OUTPUT + 1]; /* line 0: not written */
 	__u8 invalid_verdict;
 	struct pol_loc invalid_loc;
+	/* 'log [prefix "TEXT"]' after a hook's default verdict. */
+	bool default_log[TCFW_CHAIN_OUTPUT + 1];
+	char *default_prefix[TCFW_CHAIN_OUTPUT + 1]; /* NULL: none */
 
 	__u32 timeouts[TCFW_CT_STATE_MAX];
 	struct pol_loc timeout_loc[TCFW_CT_STATE_MAX]; /* line 0: netfilter's default */

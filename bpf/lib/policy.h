@@ -14,9 +14,12 @@
  * policy_decide() finds the first matching rule of the chain with classify() (classify.h:
  * bit vectors, 'limit' included); when one decides, its hit counter (per-CPU "pol_hits" at its
  * TCFW_RULE_INDEX slot) goes up by one and, if it has 'log', a TCFW_EV_LOG event goes to the
- * ring buffer whatever its verdict. When none matches, the chain's default decides. A policy
- * whose map entries are incomplete fails closed to the chain's default too, counted in
- * TCFW_STAT_POLICY_INCOMPLETE.
+ * ring buffer whatever its verdict. When none matches, the chain's default decides, and when
+ * that default has 'log' (pol_meta.default_log) the event goes out too, with rule_id 0. A
+ * policy whose map entries are incomplete fails closed to the chain's default too, counted in
+ * TCFW_STAT_POLICY_INCOMPLETE (and logged like it when that default has 'log'). Log events
+ * have no rate limit here, as logged rules have none: a full ring buffer loses events, never
+ * packets, and fwd's event log limits what it writes.
  */
 #ifndef TCFW_BPF_POLICY_H
 #define TCFW_BPF_POLICY_H
@@ -38,7 +41,8 @@ struct policy_view {
 struct policy_result {
 	__u32 rule_id;   /* 0: the chain's default */
 	__u8 verdict;    /* enum tcfw_verdict */
-	__u8 rule_flags; /* enum tcfw_rule_flags of the deciding rule; 0 for the default */
+	__u8 rule_flags; /* enum tcfw_rule_flags of the deciding rule; for the default,
+	                  * TCFW_RULEF_LOG when it has 'log' */
 };
 
 static __always_inline void policy_load(struct policy_view *pv)
@@ -74,6 +78,21 @@ static __always_inline void rule_hit(__u32 slot)
 		*hits += 1;
 }
 
+/* The chain's default decided: log it when the default has 'log'. chain <= TCFW_CHAIN_OUTPUT. */
+static __always_inline struct policy_result policy_default(const struct policy_view *pv,
+                                                           const struct chain_info *ci,
+                                                           const struct tcfw_pkt *pkt,
+                                                           struct policy_result r, __u32 chain)
+{
+	/* chain is checked again so that the verifier sees the array index bounded here too. */
+	if (chain > TCFW_CHAIN_OUTPUT || !pv->meta->default_log[chain])
+		return r;
+	r.rule_flags = TCFW_RULEF_LOG;
+	event_log(&pkt->tuple, chain, r.verdict, 0,
+	          chain == TCFW_CHAIN_OUTPUT ? ci->ifindex_out : ci->ifindex_in);
+	return r;
+}
+
 /**
  * policy_decide() - verdict for a packet that would open a connection on chain ci->chain,
  * arriving in zone ci->in_zone and leaving by ci->out_zone. pkt carries everything the rules
@@ -93,17 +112,17 @@ policy_decide(const struct policy_view *pv, const struct chain_info *ci, const s
 	r.verdict = verdict_sane(pv->meta->default_verdict[chain]);
 	nwords = pv->meta->nwords[chain];
 	if (!nwords)
-		return r; /* no rules in this chain */
+		return policy_default(pv, ci, pkt, r, chain); /* no rules in this chain */
 
 	classify_query_init(&q, pv->copy, chain, nwords, ci, &pkt->tuple);
 	pos = classify(&q);
 	if (pos == CLASSIFY_NO_MATCH)
-		return r;
+		return policy_default(pv, ci, pkt, r, chain);
 	slot = TCFW_RULE_INDEX(pv->copy & 1, chain, (__u32)pos);
 	rule = pos >= 0 ? bpf_map_lookup_elem(&pol_rules, &slot) : NULL;
 	if (!rule) {
 		stat_inc(TCFW_STAT_POLICY_INCOMPLETE);
-		return r;
+		return policy_default(pv, ci, pkt, r, chain);
 	}
 	r.rule_id = rule->id;
 	r.verdict = verdict_sane(rule->verdict);

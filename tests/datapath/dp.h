@@ -331,6 +331,7 @@ void case_policy_limit(struct dp *t);
 void case_policy_limit_refill(struct dp *t);
 void case_policy_log_events(struct dp *t);
 void case_policy_log_ring_full(struct dp *t);
+void case_policy_default_log(struct dp *t);
 /* dp_policy_switch.c */
 void case_policy_atomic_switch(struct dp *t);
 /* dp_reject.c */

@@ -103,6 +103,7 @@ static const struct {
     {"policy_limit_refill", case_policy_limit_refill},
     {"policy_log_events", case_policy_log_events},
     {"policy_log_ring_full", case_policy_log_ring_full},
+    {"policy_default_log", case_policy_default_log},
     {"policy_atomic_switch", case_policy_atomic_switch},
     /* reject replies (dp_reject.c) */
     {"reject_tcp4", case_reject_tcp4},

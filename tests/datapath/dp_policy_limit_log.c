@@ -266,3 +266,74 @@ void case_policy_log_ring_full(struct dp *t)
 	dp_expect_hits(t, "end", TCFW_CHAIN_FORWARD, 0, RUNS);
 	dp_events_close(&ev);
 }
+
+/*
+ * 'log' on a default ('defaults { forward drop log }'): a new connection that no rule decides
+ * gives a TCFW_EV_LOG event with rule id 0 and the default's verdict, whether the chain has
+ * rules that did not match or no rules at all; a logged default that
+ * accepts flags its connection TCFW_CTF_LOG. Defaults without 'log' stay silent, and a reload
+ * to a policy without it ends the events.
+ */
+void case_policy_default_log(struct dp *t)
+{
+	struct flow f80 = {4, IPPROTO_TCP, "192.0.2.10", "198.51.100.20", 40000, 80};
+	struct flow f81 = f80;
+	struct flow out = {4, IPPROTO_UDP, "198.51.100.1", "198.51.100.20", 5000, 123};
+	struct flow in = {4, IPPROTO_TCP, "198.51.100.20", "198.51.100.1", 40000, 22};
+	struct tcfw_ct_entry e;
+	struct dp_events ev;
+
+	f81.dport = 81;
+	dp_add_local_addr(t, "198.51.100.1", t->ifindex_wan);
+	if (!dp_policy_load(t, "logged defaults",
+	                    ZONES
+	                    "defaults { input drop; forward drop log prefix \"fw-def\"; output "
+	                    "accept log }\n"
+	                    "forward accept proto tcp dport 80\n",
+	                    0, true))
+		return;
+	if (!dp_events_open(t, &ev))
+		return;
+
+	dp_flow(t, "no rule matches: logged default drop", DP_INGRESS_LAN, &f81, ORIG, F_SYN,
+	        TC_SHOT);
+	if (dp_events_read(&ev) != 1)
+		dp_fail(t, "logged default drop", "events: expected 1, got %d", ev.n);
+	else
+		expect_log_event(t, "logged default drop", &ev.ev[0], &f81, TCFW_CHAIN_FORWARD,
+		                 TCFW_VERDICT_DROP, 0, t->ifindex_lan);
+
+	dp_flow(t, "a rule without log decides", DP_INGRESS_LAN, &f80, ORIG, F_SYN, TC_OK);
+	DP_EXPECT_EQ(t, "a rule without log decides", "events", dp_events_read(&ev), 0);
+
+	/* Output has no rules at all: the default decides straight away. */
+	dp_flow(t, "chain without rules: logged default accept", DP_EGRESS_LOCAL_WAN, &out, ORIG, 0,
+	        TC_OK);
+	if (dp_events_read(&ev) != 1)
+		dp_fail(t, "logged default accept", "events: expected 1, got %d", ev.n);
+	else
+		expect_log_event(t, "logged default accept", &ev.ev[0], &out, TCFW_CHAIN_OUTPUT,
+		                 TCFW_VERDICT_ACCEPT, 0, t->ifindex_wan);
+	if (!dp_conn(t, &out, &e))
+		dp_fail(t, "logged default accept", "expected a connection, none");
+	else
+		DP_EXPECT_TRUE(t, "logged default accept", "connection flag TCFW_CTF_LOG",
+		               e.flags & TCFW_CTF_LOG);
+
+	dp_flow(t, "input default without log", DP_INGRESS_WAN, &in, ORIG, F_SYN, TC_SHOT);
+	DP_EXPECT_EQ(t, "input default without log", "events", dp_events_read(&ev), 0);
+
+	/* The same defaults without 'log', in the other copy: silence. */
+	if (!dp_policy_load(t, "defaults without log",
+	                    ZONES "defaults { input drop; forward drop; output accept }\n"
+	                          "forward accept proto tcp dport 80\n",
+	                    1, true))
+		goto out;
+	f81.sport = 40001;
+	dp_flow(t, "after the reload: default drop, not logged", DP_INGRESS_LAN, &f81, ORIG, F_SYN,
+	        TC_SHOT);
+	DP_EXPECT_EQ(t, "after the reload", "events", dp_events_read(&ev), 0);
+	dp_expect_stat(t, "end", TCFW_STAT_EVENTS_LOST, 0);
+out:
+	dp_events_close(&ev);
+}

@@ -246,6 +246,28 @@ static const struct error_case cases[] = {
      "policy.conf:1:20: invalid limit 'ten': expected N/second or N/minute, like 10/second\n"},
     {"comment without a string", "input accept comment web\n",
      "policy.conf:1:22: expected a \"quoted text\" after 'comment', got 'web'\n"},
+    {"log prefix without a string", "input accept log prefix ssh\n",
+     "policy.conf:1:25: expected a \"quoted text\" after 'log prefix', got 'ssh'\n"},
+    {"log prefix empty", "input accept log prefix \"\"\n",
+     "policy.conf:1:25: log prefix \"\" is empty: give a text, or leave 'prefix' out\n"},
+    {"log prefix with a tab", "input accept log prefix \"a\tb\"\n",
+     "policy.conf:1:25: log prefix holds a control character (0x09): only printable "
+     "characters are allowed\n"},
+    {"log prefix not UTF-8", "input accept log prefix \"a\xff\"\n",
+     "policy.conf:1:25: log prefix is not valid UTF-8: write the file in UTF-8\n"},
+    {"log prefix cut UTF-8", "input accept log prefix \"a\xc3\"\n",
+     "policy.conf:1:25: log prefix is not valid UTF-8: write the file in UTF-8\n"},
+    {"prefix without log", "input accept prefix \"x\" log\n",
+     "policy.conf:1:14: 'prefix' goes right after 'log': write log prefix \"TEXT\"\n"},
+    {"log on a nat rule", "zone wan { wan0 }\nnat masquerade out wan log prefix \"x\"\n",
+     "policy.conf:2:24: 'log' does not apply to nat rules\n"},
+    {"log on invalid", "defaults { invalid drop log }\n",
+     "policy.conf:1:25: 'invalid' takes no 'log': packets conntrack calls invalid are counted "
+     "(ct_invalid in fwctl stats), not logged\n"},
+    {"default log prefix without a string", "defaults {\n forward drop log prefix\n}\n",
+     "policy.conf:2:25: expected a \"quoted text\" after 'log prefix', got end of line\n"},
+    {"default with something after log", "defaults { forward drop log now }\n",
+     "policy.conf:1:29: expected end of line after the entry, got 'now'\n"},
     /* ---- rules: checks ---- */
     {"unknown set with a suggestion",
      HEAD "\n\n\n\n\n\n\n\n\n\n\n\n\ninput   accept proto tcp dport 22 from @admin\n",
@@ -443,6 +465,33 @@ static void test_long_comment(void **state)
 	policy_free(p);
 }
 
+static void test_long_log_prefix(void **state)
+{
+	char text[400];
+	struct policy_diags d = {0};
+	struct policy *p;
+
+	(void)state;
+	snprintf(text, sizeof(text), "input accept log prefix \"%065d\"\n", 0);
+	assert_null(policy_parse("policy.conf", text, strlen(text), &d));
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].col, 25);
+	assert_string_equal(d.v[0].msg, "log prefix is 65 characters long: at most 64");
+	policy_diags_free(&d);
+	snprintf(text, sizeof(text), "input accept log prefix \"%064d\"\n", 0);
+	p = policy_parse("policy.conf", text, strlen(text), &d);
+	assert_non_null(p);
+	policy_free(p);
+	/* Characters, not bytes: 64 two-byte letters fit. */
+	strcpy(text, "input accept log prefix \"");
+	for (int i = 0; i < 64; i++)
+		strcat(text, "\xc3\xa9");
+	strcat(text, "\"\n");
+	p = policy_parse("policy.conf", text, strlen(text), &d);
+	assert_non_null(p);
+	policy_free(p);
+}
+
 /* ---- run-time additions ----------------------------------------------------------------- */
 static void test_rule_add_errors(void **state)
 {
@@ -622,10 +671,10 @@ static void test_diags_api(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_error_cases),     cmocka_unit_test(test_all_errors_collected),
-	    cmocka_unit_test(test_too_many_zones),  cmocka_unit_test(test_long_comment),
-	    cmocka_unit_test(test_rule_add_errors), cmocka_unit_test(test_rule_add_no_id_left),
-	    cmocka_unit_test(test_diags_api),       cmocka_unit_test(test_huge_words),
+	    cmocka_unit_test(test_error_cases),         cmocka_unit_test(test_all_errors_collected),
+	    cmocka_unit_test(test_too_many_zones),      cmocka_unit_test(test_long_comment),
+	    cmocka_unit_test(test_long_log_prefix),     cmocka_unit_test(test_rule_add_errors),
+	    cmocka_unit_test(test_rule_add_no_id_left), cmocka_unit_test(test_diags_api), cmocka_unit_test(test_huge_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

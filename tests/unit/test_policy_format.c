@@ -144,6 +144,10 @@ static void test_normal_forms(void **state)
 	    {"nat dnat proto tcp in a -> [2001:db8::1]", "nat dnat in a proto tcp -> 2001:db8::1"},
 	    {"nat dnat in a -> 10.0.0.1:80 ", "nat dnat in a -> 10.0.0.1:80"},
 	    {"nat dnat in a comment \"x\" -> 10.0.0.1", "nat dnat in a comment \"x\" -> 10.0.0.1"},
+	    {"input drop comment \"c\" log prefix \"ssh \\\"in\\\"\" proto tcp",
+	     "input drop proto tcp log prefix \"ssh \\\"in\\\"\" comment \"c\""},
+	    {"input drop limit 1/second log prefix \"é x\"",
+	     "input drop log prefix \"é x\" limit 1/second"},
 	};
 
 	(void)state;
@@ -164,6 +168,49 @@ static void test_normal_forms(void **state)
 		free(got);
 		policy_free(p);
 	}
+}
+
+/* 'log [prefix]' on defaults prints in the defaults block; the accessors fwd uses give the
+ * prefixes by rule and by chain; the compiled meta carries default_log. */
+static void test_log_prefixes(void **state)
+{
+	struct policy *p = parse_ok("defaults {\n forward drop log prefix \"fw-drop\"\n"
+	                            " input reject log\n}\n"
+	                            "[7] input accept proto tcp dport 22 log prefix \"ssh-in\"\n"
+	                            "input accept log\n",
+	                            "log prefixes");
+	struct policy_diags d = {0};
+	struct policy_image img;
+	char *text = policy_format(p, NULL, 0);
+	const char *prefix;
+	uint32_t id = 0;
+
+	(void)state;
+	assert_text(text,
+	            "defaults {\n\tinput   reject log\n\tforward drop log prefix \"fw-drop\"\n"
+	            "\toutput  accept\n\tinvalid drop\n}\n"
+	            "\n"
+	            "[7] input accept proto tcp dport 22 log prefix \"ssh-in\"\n"
+	            "[8] input accept log\n",
+	            "log prefixes");
+	free(text);
+	assert_string_equal(policy_rule_log_prefix_at(p, 0, &id), "ssh-in");
+	assert_int_equal(id, 7);
+	assert_null(policy_rule_log_prefix_at(p, 1, &id));
+	assert_int_equal(id, 8);
+	assert_null(policy_rule_log_prefix_at(p, 2, &id));
+	assert_true(policy_default_log(p, TCFW_CHAIN_FORWARD, &prefix));
+	assert_string_equal(prefix, "fw-drop");
+	assert_true(policy_default_log(p, TCFW_CHAIN_INPUT, &prefix));
+	assert_null(prefix);
+	assert_false(policy_default_log(p, TCFW_CHAIN_OUTPUT, &prefix));
+	assert_false(policy_default_log(p, TCFW_CHAIN_DNAT, &prefix));
+	assert_int_equal(policy_compile(p, 0, &img, &d), 0);
+	assert_int_equal(img.meta.default_log[TCFW_CHAIN_INPUT], 1);
+	assert_int_equal(img.meta.default_log[TCFW_CHAIN_FORWARD], 1);
+	assert_int_equal(img.meta.default_log[TCFW_CHAIN_OUTPUT], 0);
+	policy_image_free(&img);
+	policy_free(p);
 }
 
 static void test_declarations_normalised(void **state)
@@ -265,10 +312,12 @@ static void test_round_trip_examples(void **state)
 	    "set v4 { 10.0.0.0/8, 192.0.2.0/24, 0.0.0.0/0 }\n"
 	    "set v6 { ::/0, 2001:db8::/32, ::/64 }\n"
 	    "set none { }\n"
-	    "defaults { input reject; forward drop; output drop; invalid accept }\n"
+	    "defaults { input reject log; forward drop log prefix \"fw \\\\ \\\"d\\\"\"; output "
+	    "drop; "
+	    "invalid accept }\n"
 	    "timeouts { tcp established 2h; udp 1m; udp stream 3m; icmp 10s; other 5m }\n"
 	    "[20] forward accept in lan out wan from !@v4 to @v6 proto tcp sport 1024-65535 "
-	    "dport { 80, 443, 8000-8100 } log limit 100/second comment \"web\"\n"
+	    "dport { 80, 443, 8000-8100 } log prefix \"web-in\" limit 100/second comment \"web\"\n"
 	    "input accept from @none\n"
 	    "output accept to !::/0 family ip\n"
 	    "[5] input drop proto 132\n"
@@ -494,6 +543,7 @@ int main(void)
 	    cmocka_unit_test(test_hits),
 	    cmocka_unit_test(test_normal_forms),
 	    cmocka_unit_test(test_declarations_normalised),
+	    cmocka_unit_test(test_log_prefixes),
 	    cmocka_unit_test(test_round_trip_examples),
 	    cmocka_unit_test(test_round_trip_random),
 	    cmocka_unit_test(test_rule_add_del),
