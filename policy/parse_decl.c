@@ -197,15 +197,15 @@ fail:
 /* ---- blocks: defaults and timeouts ----------------------------------------------------------- */
 /*
  * Does the line that the current word (input, forward, output) begins hold a rule rather than
- * a defaults entry? An entry is HOOK VERDICT and nothing more: a match or option as the third
+ * a defaults entry? An entry is HOOK VERDICT [log [prefix TEXT]]: a match or option as the third
  * word ("input accept proto tcp") means the block's '}' was forgotten above it. Read from the
  * raw text, since the parser has no look-ahead.
  */
 static bool line_is_rule(const struct parser *ps)
 {
-	static const char *const rule_words[] = {"in",    "out",   "from",   "to",
-	                                         "proto", "sport", "dport",  "family",
-	                                         "log",   "limit", "comment"};
+	/* Not "log": a default may be logged too ("forward drop log prefix ..."). */
+	static const char *const rule_words[] = {"in",    "out",   "from",   "to",    "proto",
+	                                         "sport", "dport", "family", "limit", "comment"};
 	const char *s = ps->lx.s, *word = NULL;
 	size_t i = ps->lx.pos, n = 0;
 	int words = 1; /* the hook */

@@ -5,9 +5,10 @@
 #
 # Builds the three namespaces, starts fwd on the gateway with scripts/demo-policy.conf, sends
 # HTTP (curl), a UDP request/response and pings (IPv4 and IPv6) from the client to the server,
-# tries a connection the other way (the policy drops it), shows `fwctl ct list`, `fwctl stats`,
-# `fwctl status` and fwd's Prometheus metrics, and removes everything it created, on success,
-# failure or Ctrl-C.
+# tries a connection the other way (the policy drops it, and its logged default leaves a line
+# in fwd's event log), shows `fwctl ct list`, `fwctl stats`, `fwctl status`, the event log,
+# fwd's Prometheus metrics and a reload the way `systemctl reload tcfw` does it, and removes
+# everything it created, on success, failure or Ctrl-C.
 # Needs root and a build (make). FWD=/path FWCTL=/path pick other binaries.
 set -euo pipefail
 
@@ -52,9 +53,11 @@ wait_for 10 "UDP echo server on the server" udp_bound "$NS_SERVER" "$WAN4_SERVER
 
 say "starting fwd on the gateway with $(basename "$POLICY")"
 sed 's/^/      /' "$POLICY" | grep -v '^      #' | grep -v '^ *$'
-start_fwd "$POLICY" --metrics 127.0.0.1:9464
-printf '    fwd is running (pid %s), pins in %s, socket %s, metrics on 127.0.0.1:9464\n' \
+EVENT_LOG="$WORK/events.jsonl"
+start_fwd "$POLICY" --metrics 127.0.0.1:9464 --event-log "$EVENT_LOG"
+printf '    fwd is running (pid %s), pins in %s, socket %s, metrics on 127.0.0.1:9464,\n' \
 	"$FWD_PID" "$FWD_PIN_DIR" "$FWD_SOCKET"
+printf '    event log %s\n' "$EVENT_LOG"
 
 say "client: HTTP GET through the gateway"
 on client curl -sS --max-time 5 "http://$WAN4_SERVER:8080/"
@@ -86,6 +89,11 @@ case $rc in
 *) echo "      curl failed with status $rc" ;;
 esac
 
+say "fwd's event log: the WAN's attempt, logged by the forward default (no monitor was attached)"
+wait_for 5 "the event log line" grep -q wan-to-lan "$EVENT_LOG"
+printf '    gateway# tail -n 2 %s\n' "$EVENT_LOG"
+tail -n 2 "$EVENT_LOG" | sed 's/^/      /'
+
 say "the connections the gateway tracks"
 on gateway fwctl ct list
 say "the same, as JSON, filtered (fwctl -j ct list proto icmp)"
@@ -100,6 +108,11 @@ say "Prometheus metrics (docs/fwd.md, Metrics): the series that are not 0, witho
 printf '    gateway# curl -s http://127.0.0.1:9464/metrics\n'
 in_gw curl -sS --max-time 5 http://127.0.0.1:9464/metrics | grep -v '^#' |
 	grep -v '^tcfw_expiry_pass_seconds' | awk '$NF != "0"' | sed 's/^/      /'
+
+say "reload the way systemd does (tcfw.service: ExecReload=fwctl policy load /etc/tcfw/policy.conf)"
+on gateway fwctl policy load "$POLICY"
+printf '      the policy generation is now %s; a refused policy would fail the reload, changing nothing\n' \
+	"$(fwctl -j status | jq .policy.generation)"
 
 say "stopping fwd (detaches from lan0/wan0, removes its pins) and cleaning up"
 stop_fwd TERM

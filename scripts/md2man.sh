@@ -7,9 +7,11 @@
 #   - headings move up one level (## -> .SH, ### -> .SS), outside code blocks only;
 #   - links to the other manuals and to anchors keep their text, the manuals by their man
 #     names (policy.md -> tcfw.policy(5));
-# and after: no justification (.ad l): table cells are narrow, and groff warns when it cannot
-# stretch a line to both margins. (Widening one column with tbl's x squeezes the others to
-# nothing when they hold long text too: lowdown's equal columns are the safe choice.)
+#   - tables become lists, one item per row (first cell, then "heading: cell" for the others):
+#     80 columns cannot hold a table of metric names or option descriptions without breaking
+#     words troff cannot break;
+# and after: no justification (.ad l): groff warns when it cannot stretch a line to both
+# margins.
 set -euo pipefail
 
 [ $# -eq 4 ] || {
@@ -42,6 +44,35 @@ awk -v name="$name" -v desc="$desc" '
 		print
 	}
 ' "$md" |
+	# Tables become lists: a man page is 80 columns, and a table of long cells (metric names,
+	# option descriptions) only fits by breaking words troff cannot break. Each row is an item:
+	# its first cell, then each other cell after its column's heading ("type: counter").
+	perl -CSD -ne '
+		BEGIN { $code = 0; @head = (); $state = 0 }
+		sub cells { my $l = shift; $l =~ s/^\s*\|//; $l =~ s/\|\s*$//;
+			my @c = map { s/^\s+|\s+$//gr } split /(?<!\\)\|/, $l;
+			return map { s/\\\|/|/gr } @c; }
+		if (/^```/) { $code = !$code; print; next }
+		if ($code) { print; next }
+		if ($state == 0 && /^\s*\|.*\|\s*$/) { @head = cells($_); $state = 1; next }
+		if ($state == 1) {
+			if (/^\s*\|[\s:|-]+\|\s*$/) { $state = 2; next }
+			print "| " . join(" | ", @head) . " |\n"; $state = 0;
+		}
+		if ($state == 2) {
+			if (/^\s*\|.*\|\s*$/) {
+				my @c = cells($_); my @rest;
+				for my $i (1 .. $#c) {
+					next if $c[$i] eq "";
+					push @rest, (@head > 2 ? "$head[$i]: " : "") . $c[$i];
+				}
+				print "- " . $c[0] . (@rest ? " \x{2014} " . join("; ", @rest) : "") . "\n";
+				next;
+			}
+			$state = 0; print "\n";
+		}
+		print;
+	' |
 	# [text](target) without a scheme: the text alone, which names the place already. On the
 	# whole text, as a link's text may span lines.
 	perl -0777 -pe 's/\[([^\]]*)\]\([^():]*(?:\([0-9]\))?\)/$1/g' |
