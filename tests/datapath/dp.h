@@ -365,5 +365,7 @@ void case_nat_frag_hairpin(struct dp *t);
 /* dp_concurrency.c */
 void case_concurrent_counters(struct dp *t);
 void case_concurrent_open(struct dp *t);
+/* dp_fuzz.c: run only when named (dp_test fuzz) */
+void case_fuzz(struct dp *t);
 
 #endif /* TCFW_DP_H */
