@@ -15,8 +15,9 @@
  * may be no leftover at all but the port a NAT connection being opened on another CPU has
  * just reserved (nat_alloc.h inserts the reply half before the entry); deleting it would
  * leave that connection without a reply half, every reply INVALID, and its port free for
- * another. A stale one only keeps its tuple (a NAT port) taken, until ct_create() takes it
- * over for a connection of the same tuple or fwd deletes it. An entry whose reply half is
+ * another. A stale one only keeps its tuple taken (a NAT port, or the reply tuple of a
+ * connection other than the one it points to), until ct_create() takes it over for the
+ * connection it points to or fwd deletes it. An entry whose reply half is
  * gone is the live connection, and its reply half is put back (deleting it instead would
  * turn the next reply of a working connection into an INVALID packet).
  *
@@ -653,9 +654,15 @@ static __always_inline int ct_create(const struct tcfw_pkt *pkt, const struct ct
 
 	err = bpf_map_update_elem(&ct_reply, &n->reply, &pkt->tuple, BPF_NOEXIST);
 	if (err == -EEXIST) {
-		/* Left over from an evicted connection, unless it is a live one's. */
+		/*
+		 * Another connection's reply half: a live one's, or that of a NAT connection
+		 * being opened on another CPU, whose port is reserved before its entry is
+		 * stored (nat_alloc.h). Either way the tuple is taken; taking it over would
+		 * leave that connection without its reply half. Only a leftover of this very
+		 * connection is taken over.
+		 */
 		back = bpf_map_lookup_elem(&ct_reply, &n->reply);
-		if (back && !tuple_eq(back, &pkt->tuple) && bpf_map_lookup_elem(&ct, back)) {
+		if (back && !tuple_eq(back, &pkt->tuple)) {
 			bpf_map_delete_elem(&ct, &pkt->tuple);
 			goto failed;
 		}

@@ -313,6 +313,7 @@ void case_nat_port_taken_by_orig(struct dp *t);
 void case_nat_port_exhausted(struct dp *t);
 void case_nat_masquerade_no_address(struct dp *t);
 void case_nat_reply_during_open(struct dp *t);
+void case_nat_own_connection_during_open(struct dp *t);
 /* dp_policy.c */
 void case_policy_zones(struct dp *t);
 void case_policy_prefixes(struct dp *t);

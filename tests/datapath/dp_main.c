@@ -90,6 +90,7 @@ static const struct {
     {"nat_port_exhausted", case_nat_port_exhausted},
     {"nat_masquerade_no_address", case_nat_masquerade_no_address},
     {"nat_reply_during_open", case_nat_reply_during_open},
+    {"nat_own_connection_during_open", case_nat_own_connection_during_open},
     /* rules (dp_policy.c, dp_policy_limit_log.c, dp_policy_switch.c) */
     {"policy_zones", case_policy_zones},
     {"policy_prefixes", case_policy_prefixes},
