@@ -965,13 +965,21 @@ static void run_reply_race(struct fuzz *z, uint64_t *r)
 	a.kind = "reply race, first packet";
 	build(r, &a, &s);
 	a.mutated = false;
-	/* From the server to the public address, to the client's own port. */
-	snprintf(s.src, sizeof(s.src), "%s", s.dst);
-	snprintf(s.dst, sizeof(s.dst), "%s", PUBLIC_IP);
-	s.dport = s.sport;
-	s.sport = 53;
-	b.hook = DP_INGRESS_WAN;
-	b.kind = "reply race, reply";
+	if (chance(r, 50)) {
+		/* From the server to the public address, to the client's own port. */
+		snprintf(s.src, sizeof(s.src), "%s", s.dst);
+		snprintf(s.dst, sizeof(s.dst), "%s", PUBLIC_IP);
+		s.dport = s.sport;
+		s.sport = 53;
+		b.hook = DP_INGRESS_WAN;
+		b.kind = "reply race, reply";
+	} else {
+		/* The gateway's own datagram from the public address and the client's port to
+		 * the same server: a connection whose reply tuple is the one masquerade wants. */
+		snprintf(s.src, sizeof(s.src), "%s", PUBLIC_IP);
+		b.hook = DP_EGRESS_LOCAL_WAN;
+		b.kind = "reply race, gateway's own";
+	}
 	build(r, &b, &s);
 
 	z->clash.pkt = &b;
