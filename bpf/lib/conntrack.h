@@ -16,10 +16,10 @@
  * just reserved (nat_alloc.h inserts the reply half before the entry); deleting it would
  * leave that connection without a reply half, every reply INVALID, and its port free for
  * another. A stale one only keeps its tuple taken (a NAT port, or the reply tuple of a
- * connection other than the one it points to), until ct_create() takes it over for the
- * connection it points to or fwd deletes it. An entry whose reply half is
- * gone is the live connection, and its reply half is put back (deleting it instead would
- * turn the next reply of a working connection into an INVALID packet).
+ * connection other than the one it points to) until ct_create() takes it over for the
+ * connection it points to; a rare leak, against breaking a live connection. An entry whose
+ * reply half is gone is the live connection, and its reply half is put back (deleting it
+ * instead would turn the next reply of a working connection into an INVALID packet).
  *
  * Concurrency (every CPU runs these programs at once):
  *  - No bpf_spin_lock on the per-packet path, so a transition is one compare-and-swap of the entry's state word (state, chain, flags, nat_kind): read it, work

@@ -846,7 +846,7 @@ static void generate(struct fuzz *z, uint64_t *r, struct fz_pkt *f)
 	/* Egress of a forwarded packet tracks nothing: no first packet to model there. */
 	if (f->hook == DP_EGRESS_FWD_WAN || f->hook == DP_EGRESS_FWD_LAN)
 		f->modelled = false;
-	if (f->kind[0] != 'r' && chance(r, 45))
+	if (strcmp(f->kind, "random bytes") && chance(r, 45))
 		mutate(r, f);
 }
 
@@ -1248,6 +1248,10 @@ static void walk(struct fuzz *z, bool final)
 	stat_new = s[TCFW_STAT_CT_NEW];
 
 	ids = calloc(n ? n : 1, sizeof(*ids));
+	if (!ids) {
+		pkt_fail(z, NULL, "walk: out of memory");
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		check_entry(z, &keys[i], &vals[i]);
 		ids[i] = tuple_hash(&keys[i]) ^ vals[i].created_ns;
