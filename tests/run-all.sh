@@ -5,7 +5,8 @@
 #   unit      every cmocka binary in build/tests/unit/, then again the sanitizer builds in
 #             build/san/tests/unit/ (when `make SAN=1 all-user` has built them)
 #   datapath  tests/datapath/run.sh when it exists, else build/tests/datapath/dp_test (and its
-#             sanitizer build)
+#             sanitizer build), then `dp_test fuzz`: a million hostile packets through the
+#             datapath (tests/datapath/README.md; DP_FUZZ_SEED / DP_FUZZ_PACKETS pass through)
 #   fuzz      tests/fuzz/run.sh: every libFuzzer target in build/fuzz/ for a few seconds
 #   install   every tests/install/test_*.sh: make install / uninstall into a temporary DESTDIR
 #   e2e       every tests/e2e/test_*.sh (root: network namespaces, bpffs, tc)
@@ -127,6 +128,9 @@ layer_datapath() {
 	fi
 	if [ -x build/tests/datapath/dp_test ]; then
 		run_test datapath 600 build/tests/datapath/dp_test
+		# Named explicitly: a plain dp_test skips it. The sanitizer build is not run with
+		# it: the packets' cost is in the kernel, the harness is the same code.
+		run_test datapath-fuzz 300 build/tests/datapath/dp_test fuzz
 	else
 		fail_test datapath "build/tests/datapath/dp_test not built: run make"
 	fi

@@ -11,10 +11,15 @@
  * hashes that never evict (maps.h); only fwd and the datapath delete, both halves together.
  * Should one half still be found without the other (a deletion interrupted between its two
  * halves, or maps taken over from a build whose tables were LRU), it is counted
- * (TCFW_STAT_EVICTIONS_SUSPECTED): a reply half without its entry is stale and is deleted;
- * an entry whose reply half is gone is the live connection, and its reply half is put back
- * (deleting it instead would turn the next reply of a working connection into an INVALID
- * packet).
+ * (TCFW_STAT_EVICTIONS_SUSPECTED): a reply half without its entry is left alone, because it
+ * may be no leftover at all but the port a NAT connection being opened on another CPU has
+ * just reserved (nat_alloc.h inserts the reply half before the entry); deleting it would
+ * leave that connection without a reply half, every reply INVALID, and its port free for
+ * another. A stale one only keeps its tuple taken (a NAT port, or the reply tuple of a
+ * connection other than the one it points to) until ct_create() takes it over for the
+ * connection it points to; a rare leak, against breaking a live connection. An entry whose
+ * reply half is gone is the live connection, and its reply half is put back (deleting it
+ * instead would turn the next reply of a working connection into an INVALID packet).
  *
  * Concurrency (every CPU runs these programs at once):
  *  - No bpf_spin_lock on the per-packet path, so a transition is one compare-and-swap of the
@@ -118,7 +123,7 @@ static __always_inline void tuple_reverse(struct tcfw_tuple *r, const struct tcf
 /**
  * ct_lookup() - the connection of tuple t, and the direction t travels in it.
  * @orig: scratch; holds the connection's orig tuple when *dir is TCFW_DIR_REPLY.
- * Repairs or removes a half-evicted connection on the way (see the top of this file).
+ * Repairs a connection whose reply half is gone on the way (see the top of this file).
  */
 static __always_inline struct tcfw_ct_entry *ct_lookup(const struct tcfw_tuple *t, __u8 *dir,
                                                        struct tcfw_tuple *orig)
@@ -140,9 +145,10 @@ static __always_inline struct tcfw_ct_entry *ct_lookup(const struct tcfw_tuple *
 		e = bpf_map_lookup_elem(&ct, orig);
 		if (e && tuple_eq(&e->reply, t))
 			return e;
-		/* A reply half without its connection (or pointing at a newer one). */
+		/* A reply half without its connection (or pointing at a newer one): stale, or
+		 * reserved by a connection being opened right now; not ours to delete (see the
+		 * top of this file). */
 		stat_inc(TCFW_STAT_EVICTIONS_SUSPECTED);
-		bpf_map_delete_elem(&ct_reply, t);
 	}
 
 	/* A connection whose reply half was evicted: its orig tuple is t reversed. */
@@ -668,9 +674,15 @@ static __always_inline int ct_create(const struct tcfw_pkt *pkt, const struct ct
 
 	err = bpf_map_update_elem(&ct_reply, &n->reply, &pkt->tuple, BPF_NOEXIST);
 	if (err == -EEXIST) {
-		/* Left over from an evicted connection, unless it is a live one's. */
+		/*
+		 * Another connection's reply half: a live one's, or that of a NAT connection
+		 * being opened on another CPU, whose port is reserved before its entry is
+		 * stored (nat_alloc.h). Either way the tuple is taken; taking it over would
+		 * leave that connection without its reply half. Only a leftover of this very
+		 * connection is taken over.
+		 */
 		back = bpf_map_lookup_elem(&ct_reply, &n->reply);
-		if (back && !tuple_eq(back, &pkt->tuple) && bpf_map_lookup_elem(&ct, back)) {
+		if (back && !tuple_eq(back, &pkt->tuple)) {
 			bpf_map_delete_elem(&ct, &pkt->tuple);
 			goto failed;
 		}

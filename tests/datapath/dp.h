@@ -313,6 +313,8 @@ void case_nat_port_collision(struct dp *t);
 void case_nat_port_taken_by_orig(struct dp *t);
 void case_nat_port_exhausted(struct dp *t);
 void case_nat_masquerade_no_address(struct dp *t);
+void case_nat_reply_during_open(struct dp *t);
+void case_nat_own_connection_during_open(struct dp *t);
 /* dp_policy.c */
 void case_policy_zones(struct dp *t);
 void case_policy_prefixes(struct dp *t);
@@ -367,5 +369,7 @@ void case_nat_frag_hairpin(struct dp *t);
 /* dp_concurrency.c */
 void case_concurrent_counters(struct dp *t);
 void case_concurrent_open(struct dp *t);
+/* dp_fuzz.c: run only when named (dp_test fuzz) */
+void case_fuzz(struct dp *t);
 
 #endif /* TCFW_DP_H */

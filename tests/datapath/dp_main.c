@@ -3,6 +3,10 @@
  * dp_main.c - dp_test: runs every datapath case (or those whose name contains one of the
  * arguments), each on a freshly loaded datapath, and ends with
  * "dp_test: N passed, M failed"; exit status 1 when any case failed.
+ *
+ * Cases marked explicit (the datapath fuzz run, tens of seconds) run only when an argument
+ * is exactly their name: a plain dp_test stays quick, and tests/run-all.sh runs them as a
+ * test of their own.
  */
 #include <stdio.h>
 #include <string.h>
@@ -86,6 +90,8 @@ static const struct {
     {"nat_port_taken_by_orig", case_nat_port_taken_by_orig},
     {"nat_port_exhausted", case_nat_port_exhausted},
     {"nat_masquerade_no_address", case_nat_masquerade_no_address},
+    {"nat_reply_during_open", case_nat_reply_during_open},
+    {"nat_own_connection_during_open", case_nat_own_connection_during_open},
     /* rules (dp_policy.c, dp_policy_limit_log.c, dp_policy_switch.c) */
     {"policy_zones", case_policy_zones},
     {"policy_prefixes", case_policy_prefixes},
@@ -144,16 +150,29 @@ static const struct {
     /* concurrency (dp_concurrency.c) */
     {"concurrent_counters", case_concurrent_counters},
     {"concurrent_open", case_concurrent_open},
+    /* hostile packets, a million of them (dp_fuzz.c) */
+    {"fuzz", case_fuzz},
 };
+
+/* Cases that run only when an argument is exactly their name (see the top). */
+static const char *const explicit_only[] = {"fuzz"};
+
+static bool is_explicit_only(const char *name)
+{
+	for (size_t i = 0; i < sizeof(explicit_only) / sizeof(explicit_only[0]); i++)
+		if (!strcmp(name, explicit_only[i]))
+			return true;
+	return false;
+}
 
 static bool selected(const char *name, int argc, char **argv)
 {
-	if (argc < 2)
-		return true;
+	bool exact = is_explicit_only(name);
+
 	for (int i = 1; i < argc; i++)
-		if (strstr(name, argv[i]))
+		if (exact ? !strcmp(name, argv[i]) : !!strstr(name, argv[i]))
 			return true;
-	return false;
+	return argc < 2 && !exact;
 }
 
 int main(int argc, char **argv)
@@ -163,7 +182,9 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		printf("usage: dp_test [NAME-SUBSTRING...]   (root; DP_VERBOSE=1 for libbpf "
-		       "output)\n");
+		       "output)\n"
+		       "       dp_test fuzz                 (the datapath fuzz run; DP_FUZZ_SEED, "
+		       "DP_FUZZ_PACKETS)\n");
 		return 0;
 	}
 	if (geteuid() != 0) {

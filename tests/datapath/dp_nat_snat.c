@@ -329,3 +329,112 @@ void case_nat_masquerade_no_address(struct dp *t)
 	           DP_INGRESS_LAN, &in, TC_SHOT, NULL);
 	dp_expect_no_conn(t, "connection", &f);
 }
+
+/*
+ * A masqueraded connection reserves its port by inserting its reply half before its entry
+ * (nat_alloc.h). A packet to that port arriving on another CPU in between finds a reply half
+ * without its entry; it must leave it alone, or the connection is stored without a reply half
+ * and every reply is INVALID. The in-between state is made here by hand: the entry of an open
+ * connection taken away, the packet sent, the entry put back as the creating CPU would.
+ */
+void case_nat_reply_during_open(struct dp *t)
+{
+	const struct flow f = {4, IPPROTO_UDP, CLIENT1, SERVER, 40000, 53};
+	const struct flow x = dpn_flow_src(&f, PUBLIC_IP, 40000); /* what the server sees */
+	int ct_fd, reply_fd;
+	struct tcfw_tuple orig, reply, back;
+	struct tcfw_ct_entry e;
+	struct pkt in, out;
+
+	if (dpn_setup(t, "zone lan { lan0 }\n"
+	                 "zone wan { wan0 }\n"
+	                 "defaults { input drop; forward accept; output accept; invalid drop }\n"
+	                 "nat masquerade out wan from 192.0.2.0/24\n"))
+		return;
+	ct_fd = bpf_map__fd(t->skel->maps.ct);
+	reply_fd = bpf_map__fd(t->skel->maps.ct_reply);
+	dp_tuple(&orig, &f, TCFW_DIR_ORIG);
+	dp_tuple(&reply, &x, TCFW_DIR_REPLY);
+
+	pkt_flow(&in, &f, TCFW_DIR_ORIG, 0);
+	DP_EXPECT_EQ(t, "query", "verdict", dpn_run(t, "query", DP_INGRESS_LAN, &in, &out), TC_OK);
+	if (!dpn_conn(t, "query", &f, &e))
+		return;
+	expect_reply_tuple(t, "query", &e, &x);
+
+	/* The port reserved, the entry not stored yet: the server's datagram comes. */
+	bpf_map_delete_elem(ct_fd, &orig);
+	pkt_flow(&in, &x, TCFW_DIR_REPLY, 0);
+	DP_EXPECT_EQ(t, "answer before the entry", "verdict",
+	             dpn_run(t, "answer before the entry", DP_INGRESS_WAN, &in, &out), TC_SHOT);
+	DP_EXPECT_TRUE(t, "answer before the entry", "the reserved reply half is still there",
+	               bpf_map_lookup_elem(reply_fd, &reply, &back) == 0 &&
+	                   !memcmp(&back, &orig, sizeof(orig)));
+
+	/* The creating CPU stores the entry: the next answer belongs to the connection. */
+	if (bpf_map_update_elem(ct_fd, &orig, &e, BPF_NOEXIST)) {
+		dp_fail(t, "entry stored", "cannot write map ct");
+		return;
+	}
+	DP_EXPECT_EQ(t, "answer", "verdict", dpn_run(t, "answer", DP_INGRESS_WAN, &in, &out),
+	             TC_OK);
+	if (dpn_conn(t, "answer", &f, &e)) {
+		DP_EXPECT_EQ(t, "answer", "state", e.state, TCFW_CT_UDP_REPLIED);
+		DP_EXPECT_EQ(t, "answer", "reply packets", e.ctr[TCFW_DIR_REPLY].packets, 1);
+	}
+	DP_EXPECT_EQ(t, "answer", "client port restored",
+	             (out.b[14 + 20 + 2] << 8) | out.b[14 + 20 + 3], 40000);
+}
+
+/*
+ * The same moment seen from a connection the gateway opens itself: from its public address
+ * and the port masquerade has just reserved for a client, to the same server. Its reply tuple
+ * is the reserved one; storing it would take the reply half from the connection being opened
+ * (which then gets the other's replies, or none). It is refused as a clash instead.
+ */
+void case_nat_own_connection_during_open(struct dp *t)
+{
+	const struct flow f = {4, IPPROTO_UDP, CLIENT1, SERVER, 40002, 53};
+	const struct flow x = dpn_flow_src(&f, PUBLIC_IP, 40002); /* what the server sees */
+	int ct_fd, reply_fd;
+	struct tcfw_tuple orig, reply, back;
+	struct tcfw_ct_entry e, own;
+	struct pkt in, out;
+
+	if (dpn_setup(t, masq_policy))
+		return;
+	ct_fd = bpf_map__fd(t->skel->maps.ct);
+	reply_fd = bpf_map__fd(t->skel->maps.ct_reply);
+	dp_tuple(&orig, &f, TCFW_DIR_ORIG);
+	dp_tuple(&reply, &x, TCFW_DIR_REPLY);
+
+	pkt_flow(&in, &f, TCFW_DIR_ORIG, 0);
+	DP_EXPECT_EQ(t, "query", "verdict", dpn_run(t, "query", DP_INGRESS_LAN, &in, &out), TC_OK);
+	if (!dpn_conn(t, "query", &f, &e))
+		return;
+	expect_reply_tuple(t, "query", &e, &x);
+
+	/* The port reserved, the entry not stored yet: the gateway sends from that port. */
+	bpf_map_delete_elem(ct_fd, &orig);
+	pkt_flow(&in, &x, TCFW_DIR_ORIG, 0);
+	DP_EXPECT_EQ(t, "gateway's own datagram", "verdict",
+	             dpn_run(t, "gateway's own datagram", DP_EGRESS_LOCAL_WAN, &in, &out), TC_SHOT);
+	dp_expect_stat(t, "gateway's own datagram", TCFW_STAT_CT_INSERT_FAILED, 1);
+	DP_EXPECT_TRUE(t, "gateway's own datagram", "no connection of the gateway stored",
+	               !dp_conn(t, &x, &own));
+	DP_EXPECT_TRUE(t, "gateway's own datagram",
+	               "the reserved reply half still points to the client",
+	               bpf_map_lookup_elem(reply_fd, &reply, &back) == 0 &&
+	                   !memcmp(&back, &orig, sizeof(orig)));
+
+	/* The creating CPU stores the entry: the server's answer belongs to the client's. */
+	if (bpf_map_update_elem(ct_fd, &orig, &e, BPF_NOEXIST)) {
+		dp_fail(t, "entry stored", "cannot write map ct");
+		return;
+	}
+	pkt_flow(&in, &x, TCFW_DIR_REPLY, 0);
+	DP_EXPECT_EQ(t, "answer", "verdict", dpn_run(t, "answer", DP_INGRESS_WAN, &in, &out),
+	             TC_OK);
+	if (dpn_conn(t, "answer", &f, &e))
+		DP_EXPECT_EQ(t, "answer", "state", e.state, TCFW_CT_UDP_REPLIED);
+}
