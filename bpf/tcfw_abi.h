@@ -28,11 +28,11 @@
 #define TCFW_POLICY_MAX_RULES     16384 /* per chain */
 #define TCFW_POLICY_WORDS         (TCFW_POLICY_MAX_RULES / 64)
 #define TCFW_POLICY_SUMMARY_WORDS (TCFW_POLICY_WORDS / 64)
-#define TCFW_POLICY_MAX_CLASSES   65536  /* per copy */
-#define TCFW_POLICY_MAX_PREFIXES  524288 /* entries of pol_src (and of pol_dst), both copies:
-                                         * half each, so a reload always fits (tries grow
-                                         * as used: the size is a cap, not an allocation) */
-#define TCFW_EVENTS_BYTES         (1 << 20)
+#define TCFW_POLICY_MAX_CLASSES   65536 /* per copy */
+/* Entries of pol_src (and of pol_dst), both copies: half each, so a reload always fits (the
+ * tries grow as used: the size is a cap, not an allocation). */
+#define TCFW_POLICY_MAX_PREFIXES 524288
+#define TCFW_EVENTS_BYTES        (1 << 20)
 
 /* ---- enums --------------------------------------------------------------------------------- */
 enum tcfw_family {

@@ -674,7 +674,8 @@ int main(void)
 	    cmocka_unit_test(test_error_cases),         cmocka_unit_test(test_all_errors_collected),
 	    cmocka_unit_test(test_too_many_zones),      cmocka_unit_test(test_long_comment),
 	    cmocka_unit_test(test_long_log_prefix),     cmocka_unit_test(test_rule_add_errors),
-	    cmocka_unit_test(test_rule_add_no_id_left), cmocka_unit_test(test_diags_api), cmocka_unit_test(test_huge_words),
+	    cmocka_unit_test(test_rule_add_no_id_left), cmocka_unit_test(test_diags_api),
+	    cmocka_unit_test(test_huge_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
