@@ -161,11 +161,8 @@ static struct json_object *interfaces_json(struct fwd *fwd)
 	for (size_t z = 0; p && z < policy_zone_count(p); z++)
 		for (size_t k = 0; k < policy_zone_ifcount(p, z); k++) {
 			const char *name = policy_zone_ifname(p, z, k);
-			bool known = false;
 
-			for (size_t i = 0; i < fwd->ifaces.n && !known; i++)
-				known = !strcmp(fwd->ifaces.v[i].name, name);
-			if (known)
+			if (ifaces_manages(fwd, name))
 				continue;
 			struct json_object *o = json_object_new_object();
 

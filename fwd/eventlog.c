@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -169,11 +168,9 @@ static void tick(struct loop_source *src, uint32_t events)
 {
 	struct fwd *fwd = src->ctx;
 	struct eventlog *el = fwd->evlog;
-	uint64_t ticks, now = ctmap_now_ns();
+	uint64_t now = ctmap_now_ns();
 
 	(void)events;
-	if (read(src->fd, &ticks, sizeof(ticks)) != sizeof(ticks))
-		return;
 	/* A flood that ended leaves its count: say it now rather than at the next event. */
 	if ((el->file_lost || el->journal_lost) && ratelimit_take(&el->rl, now)) {
 		if (el->have_file)
@@ -182,28 +179,6 @@ static void tick(struct loop_source *src, uint32_t events)
 			journal_lost_record(el);
 	}
 	eventlog_flush(fwd);
-}
-
-static int timer_start(struct fwd *fwd, struct eventlog *el)
-{
-	struct itimerspec its = {.it_interval = {.tv_sec = 1}, .it_value = {.tv_sec = 1}};
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC), err;
-
-	if (fd < 0 || timerfd_settime(fd, 0, &its, NULL)) {
-		err = -errno;
-		pr_warn("cannot create the event log's timer: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return err;
-	}
-	el->timer = (struct loop_source){.fd = fd, .fn = tick, .ctx = fwd};
-	err = loop_add(&fwd->loop, &el->timer, EPOLLIN);
-	if (err) {
-		pr_warn("cannot watch the event log's timer: %s", strerror(-err));
-		close(fd);
-		el->timer.fd = -1;
-	}
-	return err;
 }
 
 /* ---- lifetime ----------------------------------------------------------------------------- */
@@ -247,7 +222,7 @@ int eventlog_open(struct fwd *fwd)
 		}
 		el->have_file = true;
 	}
-	err = timer_start(fwd, el);
+	err = loop_timer_start(&fwd->loop, &el->timer, 1, tick, fwd, "event log");
 	if (err) {
 		if (el->have_file)
 			evfile_close(&el->file, 0);
@@ -269,10 +244,7 @@ void eventlog_close(struct fwd *fwd)
 
 	if (!el)
 		return;
-	if (el->timer.fd >= 0) {
-		loop_del(&fwd->loop, &el->timer);
-		close(el->timer.fd);
-	}
+	loop_timer_stop(&fwd->loop, &el->timer);
 	/* The last count goes out whatever the bucket says: there will be no later. */
 	if (el->have_file) {
 		file_lost_record(el, now);

@@ -6,9 +6,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
 
 #include <bpf/bpf.h>
 
@@ -222,48 +219,20 @@ void expiry_run(struct fwd *fwd)
 	notify_status(fwd); /* the connection count; sent only when the text changed */
 }
 
+/* Several ticks missed while the loop was busy still mean one pass (loop_timer_start()). */
 static void expiry_tick(struct loop_source *src, uint32_t events)
 {
-	struct fwd *fwd = src->ctx;
-	uint64_t ticks;
-
 	(void)events;
-	/* Reading resets the timerfd; several missed ticks still mean one pass. */
-	if (read(src->fd, &ticks, sizeof(ticks)) != sizeof(ticks))
-		return;
-	expiry_run(fwd);
+	expiry_run(src->ctx);
 }
 
 int expiry_start(struct fwd *fwd)
 {
-	struct itimerspec its = {
-	    .it_interval = {.tv_sec = fwd->opt.expire_interval_s},
-	    .it_value = {.tv_sec = fwd->opt.expire_interval_s},
-	};
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC), err;
-
-	if (fd < 0 || timerfd_settime(fd, 0, &its, NULL)) {
-		err = -errno;
-		pr_warn("cannot create the expiry timer: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return err;
-	}
-	fwd->expiry_timer = (struct loop_source){.fd = fd, .fn = expiry_tick, .ctx = fwd};
-	err = loop_add(&fwd->loop, &fwd->expiry_timer, EPOLLIN);
-	if (err) {
-		pr_warn("cannot watch the expiry timer: %s", strerror(-err));
-		close(fd);
-		fwd->expiry_timer.fd = -1;
-	}
-	return err;
+	return loop_timer_start(&fwd->loop, &fwd->expiry_timer, fwd->opt.expire_interval_s,
+	                        expiry_tick, fwd, "expiry");
 }
 
 void expiry_stop(struct fwd *fwd)
 {
-	if (fwd->expiry_timer.fd < 0)
-		return;
-	loop_del(&fwd->loop, &fwd->expiry_timer);
-	close(fwd->expiry_timer.fd);
-	fwd->expiry_timer.fd = -1;
+	loop_timer_stop(&fwd->loop, &fwd->expiry_timer);
 }

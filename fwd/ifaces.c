@@ -295,6 +295,14 @@ void ifaces_sync(struct fwd *fwd)
 		ifaces_addr_event(fwd, fwd->ifaces.v[i].ifindex);
 }
 
+bool ifaces_manages(const struct fwd *fwd, const char *name)
+{
+	for (size_t i = 0; i < fwd->ifaces.n; i++)
+		if (!strcmp(fwd->ifaces.v[i].name, name))
+			return true;
+	return false;
+}
+
 void ifaces_report_missing(struct fwd *fwd)
 {
 	const struct policy *p = fwd->pol.p;
@@ -302,11 +310,8 @@ void ifaces_report_missing(struct fwd *fwd)
 	for (size_t z = 0; p && z < policy_zone_count(p); z++)
 		for (size_t k = 0; k < policy_zone_ifcount(p, z); k++) {
 			const char *name = policy_zone_ifname(p, z, k);
-			bool known = false;
 
-			for (size_t i = 0; i < fwd->ifaces.n && !known; i++)
-				known = !strcmp(fwd->ifaces.v[i].name, name);
-			if (!known)
+			if (!ifaces_manages(fwd, name))
 				pr_notice(
 				    "zone %s: interface %s does not exist: fwd attaches to it "
 				    "when it appears (check the name if it never does)",

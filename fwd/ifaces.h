@@ -36,6 +36,8 @@ struct fwd_ifaces {
 /* Bring everything in line with the active policy and the current links: attach interfaces
  * of its zones, detach those no longer in a zone, forget entries of vanished interfaces. */
 void ifaces_sync(struct fwd *fwd);
+/* Is the interface called name one fwd manages (it exists and is in a zone)? */
+bool ifaces_manages(const struct fwd *fwd, const char *name);
 /* A notice for each interface the policy's zones name that does not exist (after a start or
  * a new policy text; not after rule edits, which change no zone). */
 void ifaces_report_missing(struct fwd *fwd);

@@ -3,8 +3,10 @@
  * loop.c - epoll dispatch (see loop.h).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -111,4 +113,61 @@ int loop_run(struct loop *l)
 		loop_run_deferred(l);
 	}
 	return 0;
+}
+
+/* What a timer's source runs: read (and so reset) the timerfd, then the user's handler. */
+struct loop_timer_call {
+	loop_fn fn;
+	void *ctx;
+};
+
+static void timer_ready(struct loop_source *src, uint32_t events)
+{
+	struct loop_timer_call *call = src->ctx;
+	struct loop_source user = *src;
+	uint64_t ticks;
+
+	if (read(src->fd, &ticks, sizeof(ticks)) != sizeof(ticks))
+		return;
+	user.ctx = call->ctx;
+	call->fn(&user, events);
+}
+
+int loop_timer_start(struct loop *l, struct loop_source *src, unsigned int interval_s, loop_fn fn,
+                     void *ctx, const char *what)
+{
+	struct itimerspec its = {.it_interval = {.tv_sec = interval_s},
+	                         .it_value = {.tv_sec = interval_s}};
+	struct loop_timer_call *call = malloc(sizeof(*call));
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC), err;
+
+	src->fd = -1;
+	if (!call || fd < 0 || timerfd_settime(fd, 0, &its, NULL)) {
+		err = call ? -errno : -ENOMEM;
+		pr_warn("cannot create the %s timer: %s", what, strerror(-err));
+		goto fail;
+	}
+	*call = (struct loop_timer_call){.fn = fn, .ctx = ctx};
+	*src = (struct loop_source){.fd = fd, .fn = timer_ready, .ctx = call};
+	err = loop_add(l, src, EPOLLIN);
+	if (!err)
+		return 0;
+	pr_warn("cannot watch the %s timer: %s", what, strerror(-err));
+	src->fd = -1;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(call);
+	return err;
+}
+
+void loop_timer_stop(struct loop *l, struct loop_source *src)
+{
+	if (src->fd < 0)
+		return;
+	loop_del(l, src);
+	close(src->fd);
+	free(src->ctx);
+	src->fd = -1;
+	src->ctx = NULL;
 }

@@ -41,6 +41,17 @@ void loop_del(struct loop *l, struct loop_source *src);
 /* Call src->fn(src, 0) once more soon, after at most one event of other sources. Deferring a
  * source already deferred does nothing. */
 void loop_defer(struct loop *l, struct loop_source *src);
+/*
+ * Interval timers (expiry, the attachment watch, the event log's flush): a timerfd firing every
+ * interval_s seconds, watched like any source. fn is called with the timer read, so ticks the
+ * loop missed while busy fold into one call. On failure a message naming `what` is logged and
+ * src->fd is -1. 0 or -errno.
+ */
+int loop_timer_start(struct loop *l, struct loop_source *src, unsigned int interval_s, loop_fn fn,
+                     void *ctx, const char *what);
+/* Stop and close a timer from loop_timer_start() (nothing when it never started). */
+void loop_timer_stop(struct loop *l, struct loop_source *src);
+
 /* Dispatch events until a handler sets l->stop. 0, or -errno when epoll itself fails. */
 int loop_run(struct loop *l);
 
