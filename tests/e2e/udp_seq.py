@@ -6,9 +6,9 @@
         exits when nothing came for --idle seconds after the first (default 5) or after --max
         seconds (default 600), and writes OUT.json
   udp_seq.py send ADDR PORT OUT.json --rate N --seconds S [--size B]
-        send N datagrams a second for S seconds (at most 100,000 in all), each carrying its
-        sequence number and send time, on one socket (one flow), and count the echoes;
-        writes OUT.json
+        send N datagrams a second for S seconds (at most 300,000 in all), or until SIGTERM /
+        SIGINT, each carrying its sequence number and send time, on one socket (one flow),
+        and count the echoes; writes OUT.json
   udp_seq.py report SEND.json RECV.json [NAME:T0:T1 ...]
         one JSON line per window (wall-clock seconds; the datagrams sent in [T0, T1)) and one
         for the whole stream ("all"): sent, lost (never reached the receiver), lost_back
@@ -22,22 +22,36 @@ time.time() agree; windows are compared with the sender's send times.
 import argparse
 import json
 import select
+import signal
 import socket
 import struct
 import sys
 import time
 
 HEADER = struct.Struct("!Qd")  # sequence number, send time (time.time())
-MAX_DATAGRAMS = 100_000
+MAX_DATAGRAMS = 300_000
 
 
 def family_of(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
+def big_buffers(sock):
+    """4 MiB each way, past net.core.rmem_max/wmem_max when root (SO_*BUFFORCE): on a loaded
+    machine python may not run for a few hundred ms, and a default buffer (~200 KiB, a few
+    hundred datagrams) would then drop at the socket what the gateway delivered."""
+    # SO_RCVBUFFORCE (33) and SO_SNDBUFFORCE (32): Linux, not named by the socket module
+    for force, plain in ((33, socket.SO_RCVBUF), (32, socket.SO_SNDBUF)):
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, force, 4 << 20)
+        except OSError:
+            sock.setsockopt(socket.SOL_SOCKET, plain, 4 << 20)
+
+
 def recv(args):
     sock = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    big_buffers(sock)
     sock.bind((args.addr, args.port))
     arrivals = []  # [seq, arrival time]
     start = time.monotonic()
@@ -68,12 +82,16 @@ def send(args):
               file=sys.stderr)
         return 2
     sock = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
+    big_buffers(sock)
     sock.connect((args.addr, args.port))
     sock.setblocking(False)
     pad = b"." * max(0, args.size - HEADER.size)
     sent_at = []
     echoes = []  # [seq, arrival time]
     start = time.monotonic()
+    stop = []  # SIGTERM / SIGINT: stop sending, collect the last echoes, write OUT
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
 
     def drain():
         while True:
@@ -87,13 +105,20 @@ def send(args):
                 echoes.append([HEADER.unpack_from(data)[0], round(time.time(), 6)])
 
     for i in range(total):
+        if stop:
+            break
         due = start + i / args.rate
-        while True:
+        while not stop:
             wait = due - time.monotonic()
             if wait <= 0:
                 break
-            select.select([sock], [], [], wait)
+            try:
+                select.select([sock], [], [], wait)
+            except InterruptedError:
+                pass
             drain()
+        if stop:
+            break
         t = time.time()
         try:
             sock.send(HEADER.pack(i, t) + pad)
@@ -103,7 +128,10 @@ def send(args):
         drain()
     deadline = time.monotonic() + 2.0  # the last echoes
     while time.monotonic() < deadline:
-        select.select([sock], [], [], 0.1)
+        try:
+            select.select([sock], [], [], 0.1)
+        except InterruptedError:
+            pass
         drain()
     with open(args.out, "w") as f:
         json.dump({"rate": args.rate, "sent_at": sent_at, "echoes": echoes}, f)
