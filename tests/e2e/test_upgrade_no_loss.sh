@@ -151,14 +151,17 @@ traffic_tracked() {
 end_traffic() {
 	local tag=$1 iperf=${TRAFFIC_PIDS[0]} udp=${TRAFFIC_PIDS[1]} rc=0 err
 	TRAFFIC_SECONDS=$((SECONDS - TRAFFIC_START))
-	pid_running "$iperf" || die "$tag: iperf3 ended before the steps did: $(cat "$WORK/iperf-$tag.err")"
 	pid_running "$udp" || die "$tag: the UDP sender ended before the steps did"
-	kill -INT "$iperf"
+	# iperf3 ended early: the connection broke. Said after the UDP figures (report), which
+	# show where it happened.
+	TRAFFIC_FAULT=
+	pid_running "$iperf" || TRAFFIC_FAULT="iperf3 ended before the steps did"
+	[ -n "$TRAFFIC_FAULT" ] || kill -INT "$iperf"
 	kill -TERM "$udp"
 	wait "$iperf" || rc=$?
 	err=$(jq -r '.error // empty' "$WORK/iperf-$tag.json" 2>/dev/null || true)
 	[ $rc -eq 0 ] || [ "$err" = "interrupt - the client has terminated" ] ||
-		die "$tag: iperf3 exited with $rc: $(cat "$WORK/iperf-$tag.err") $err"
+		TRAFFIC_FAULT="${TRAFFIC_FAULT:-iperf3 failed}: exit status $rc, $(cat "$WORK/iperf-$tag.err") $err"
 	rc=0
 	wait "$udp" || rc=$?
 	[ $rc -eq 0 ] || die "$tag: the UDP sender (udp_seq.py) exited with $rc"
@@ -277,6 +280,7 @@ report() {
 		assert_eq "$tag $name: UDP echoes lost server -> client" 0 "$(jq .lost_back <<<"$line")"
 		assert_eq "$tag $name: 1 s intervals without TCP data" 0 "$(jq .tcp_zero_s <<<"$line")"
 	done <"$WORK/report-$tag.jsonl"
+	[ -z "$TRAFFIC_FAULT" ] || die "$tag: $TRAFFIC_FAULT"
 	assert_ge "$tag: iperf3 intervals reported (${TRAFFIC_SECONDS}s of traffic)" \
 		$((TRAFFIC_SECONDS - 2)) "$(jq '.intervals | length' "$WORK/iperf-$tag.json")"
 }
