@@ -12,6 +12,8 @@
  *    per call, the kernel's per-run time), so no SYN finds an earlier entry;
  *  - an established-flow packet: an ACK of a connection opened by a real handshake, in a
  *    kernel loop (repeat = R) and per call;
+ *  - the established-flow packet with and without TCP window tracking (fwd --tcp-liberal's
+ *    flag in map "config", set and put back here), and the difference: its cost;
  *  - when the datapath translates (NAT), a translated packet at WAN egress, per call (the
  *    program rewrites the packet, so a kernel loop would see its own output);
  * and the empty TC program `r0 = TC_ACT_OK; exit` the same two ways, as the floor.
@@ -35,7 +37,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <json-c/json.h>
+
+#include "pins.h"
 
 #include "common/fwdclient.h"
 #include "common/gw.h"
@@ -518,6 +523,178 @@ static struct json_object *measure_bigset(const struct bench_gw *gw, const struc
 	return j;
 }
 
+/* ---- the cost of TCP window tracking ------------------------------------------------------- */
+/*
+ * The established packet with and without window tracking: fwd --tcp-liberal sets
+ * TCFW_CFG_TCP_LIBERAL in map "config", read per TCP segment, and then only RSTs are held to
+ * the window. The flag is set here the same way (fwd writes the map only when it starts or
+ * installs a policy, which nothing does meanwhile) and put back as it was. One connection,
+ * the two modes alternating over WINDOW_ROUNDS rounds (the order swapped every round), so
+ * drift of the machine falls on both alike; the medians of the rounds are reported.
+ */
+#define WINDOW_ROUNDS 5
+
+/* Set or clear TCFW_CFG_TCP_LIBERAL in config[0]. 0, or -1 with a message. */
+static int config_liberal(int fd, bool on)
+{
+	struct tcfw_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0) {
+		if (on)
+			cfg.flags |= TCFW_CFG_TCP_LIBERAL;
+		else
+			cfg.flags &= ~(__u32)TCFW_CFG_TCP_LIBERAL;
+		if (bpf_map_update_elem(fd, &zero, &cfg, BPF_EXIST) == 0)
+			return 0;
+	}
+	fprintf(stderr, "microbench: cannot %s TCFW_CFG_TCP_LIBERAL in map config: %s\n",
+	        on ? "set" : "clear", strerror(errno));
+	return -1;
+}
+
+/* Move a TCP packet's sequence number by delta (the checksum fixed as RFC 1624 does). */
+static void shift_seq(struct bench_pkt *p, uint32_t delta)
+{
+	uint8_t *seq = p->b + 14 + 20 + 4, *csum = p->b + 14 + 20 + 16; /* Ethernet, IPv4, TCP */
+	uint32_t old = (uint32_t)seq[0] << 24 | seq[1] << 16 | seq[2] << 8 | seq[3];
+	uint32_t new = old + delta;
+	uint32_t sum = (uint16_t) ~(csum[0] << 8 | csum[1]);
+
+	sum += (uint16_t) ~(old >> 16) + (uint16_t)~old + (new >> 16) + (new & 0xffff);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = (uint16_t)~sum;
+	for (int i = 0; i < 4; i++)
+		seq[i] = (uint8_t)(new >> (24 - 8 * i));
+	csum[0] = (uint8_t)(sum >> 8);
+	csum[1] = (uint8_t)sum;
+}
+
+/*
+ * Does the flag do what it says here? A segment a gigabyte beyond the window, on a connection
+ * of its own (a liberal accept moves the window): dropped as invalid when tracked, let through
+ * when liberal. Otherwise the two figures would measure the same code and say nothing.
+ */
+static bool window_flag_works(const struct bench_gw *gw, int fd, char *why, size_t len)
+{
+	struct bench_flow4 f = fresh_flow(80);
+	struct __sk_buff in;
+	struct tcrun_result r[2];
+	struct bench_pkt p;
+
+	if (bench_tcp_open(gw, &f, why, len))
+		return false;
+	bench_pkt_build(&p, &f, BENCH_TCP_ACK, 0);
+	shift_seq(&p, 1u << 30);
+	tcrun_ctx_ingress(&in, gw->lan_ifindex);
+	for (int md = 0; md < 2; md++)
+		if (config_liberal(fd, md == 1) ||
+		    tcrun_run(gw->ingress_lan_fd, &p, &in, 1, &r[md], NULL, "out-of-window ACK")) {
+			snprintf(why, len, "a run or a write of map config failed (see log)");
+			return false;
+		}
+	if (r[0].retval == TC_ACT_SHOT_VALUE && r[1].retval == TC_ACT_OK_VALUE)
+		return true;
+	snprintf(why, len,
+	         "an ACK 1 GiB beyond the window got TC action %u tracked (expected %d, dropped "
+	         "as invalid) and %u liberal (expected %d): the flag does not switch the checks",
+	         r[0].retval, TC_ACT_SHOT_VALUE, r[1].retval, TC_ACT_OK_VALUE);
+	return false;
+}
+
+static double median_of(double *v, uint32_t n)
+{
+	struct tcrun_summary s;
+
+	tcrun_summarize(v, n, &s);
+	return s.p50;
+}
+
+static struct json_object *measure_window_cost(const struct bench_gw *gw, const struct options *o)
+{
+	struct json_object *j = json_object_new_object(), *mj;
+	struct bench_flow4 f = fresh_flow(80);
+	double loop[2][WINDOW_ROUNDS], call[2][WINDOW_ROUNDS], med_loop[2], med_call[2];
+	static const char *const mode[2] = {"tracked", "liberal"};
+	struct tcfw_config orig;
+	struct tcrun_summary s;
+	struct __sk_buff in;
+	struct bench_pkt p;
+	__u32 zero = 0;
+	bool ok = false;
+	char err[256], why[sizeof(err) + 64];
+	int fd = pins_open_map(o->pin_dir, TCFW_MAP_CONFIG, err, sizeof(err));
+
+	if (fd < 0 || bpf_map_lookup_elem(fd, &zero, &orig)) {
+		snprintf(why, sizeof(why), "not measured: %s",
+		         fd < 0 ? err : "cannot read map config");
+		jadd_str(j, "error", why);
+		fprintf(stderr, "  TCP window tracking: %s\n", why);
+		if (fd >= 0)
+			close(fd);
+		return j;
+	}
+	if (bench_tcp_open(gw, &f, err, sizeof(err))) {
+		snprintf(why, sizeof(why), "not measured: no connection opened (%s)", err);
+		jadd_str(j, "error", why);
+		fprintf(stderr, "  TCP window tracking: %s\n", why);
+		close(fd);
+		return j;
+	}
+	bench_pkt_build(&p, &f, BENCH_TCP_ACK, 0);
+	tcrun_ctx_ingress(&in, gw->lan_ifindex);
+	for (int r = 0; r < WINDOW_ROUNDS; r++) {
+		for (int k = 0; k < 2; k++) {
+			int md =
+			    (r + k) % 2; /* tracked first in even rounds, liberal first in odd */
+
+			if (config_liberal(fd, md == 1))
+				goto restore;
+			loop[md][r] = time_loop(gw->ingress_lan_fd, &p, &in, o->repeat,
+			                        "established, window cost");
+			if (loop[md][r] < 0 || time_calls(gw->ingress_lan_fd, &p, &in, o->calls, &s,
+			                                  "established, window cost"))
+				goto restore;
+			call[md][r] = s.p50;
+		}
+	}
+	for (int md = 0; md < 2; md++) {
+		med_loop[md] = median_of(loop[md], WINDOW_ROUNDS);
+		med_call[md] = median_of(call[md], WINDOW_ROUNDS);
+		mj = json_object_new_object();
+		jadd_double(mj, "ingress_loop_ns", med_loop[md]);
+		jadd_double(mj, "ingress_per_call_p50_ns", med_call[md]);
+		json_object_object_add(j, mode[md], mj);
+	}
+	if (!window_flag_works(gw, fd, err, sizeof(err))) {
+		snprintf(why, sizeof(why), "figures meaningless: %s", err);
+		jadd_str(j, "error", why);
+		fprintf(stderr, "  TCP window tracking: %s\n", why);
+		ok = true; /* said why */
+		goto restore;
+	}
+	jadd_bool(j, "checked", true);
+	jadd_int(j, "rounds", WINDOW_ROUNDS);
+	jadd_double(j, "cost_loop_ns", med_loop[0] - med_loop[1]);
+	jadd_double(j, "cost_per_call_ns", med_call[0] - med_call[1]);
+	fprintf(stderr,
+	        "  TCP window tracking, established ACK at LAN ingress (median of %d rounds): "
+	        "tracked %.1f ns, liberal %.1f ns (loop): %+.1f ns; per call p50 %.0f vs %.0f "
+	        "ns: %+.0f ns\n",
+	        WINDOW_ROUNDS, med_loop[0], med_loop[1], med_loop[0] - med_loop[1], med_call[0],
+	        med_call[1], med_call[0] - med_call[1]);
+	ok = true;
+restore:
+	if (!ok)
+		jadd_str(j, "error",
+		         "not measured: a run or a write of map config failed (see log)");
+	/* The flag as fwd had it, whatever happened. */
+	config_liberal(fd, orig.flags & TCFW_CFG_TCP_LIBERAL);
+	close(fd);
+	return j;
+}
+
 /* ---- fallback ------------------------------------------------------------------------------ */
 /*
  * When no measured policy let a connection through (a datapath that does not classify gives
@@ -732,6 +909,12 @@ int main(int argc, char **argv)
 		measure_policy(&gw, &o, &res[i]);
 		json_object_array_add(arr, res[i].j);
 	}
+	/* Window tracking as the established figures were measured: under the policy just
+	 * installed (its table fresh) when it let the connection through, else the fallback's. */
+	bool window_done = o.npolicies > 0 && res[o.npolicies - 1].established;
+
+	if (window_done)
+		json_object_object_add(root, "tcp_window", measure_window_cost(&gw, &o));
 	fprintf(stderr, "  new connections: %d interleaved blocks of %u SYNs per policy\n",
 	        NEW_BLOCKS, o.calls / NEW_BLOCKS);
 	measure_new_interleaved(&gw, &o, res, o.npolicies, &fl);
@@ -747,6 +930,8 @@ int main(int argc, char **argv)
 		any_established |= res[i].established;
 	if (!any_established && o.fallback_file)
 		json_object_object_add(root, "fallback", measure_fallback(&gw, &o));
+	if (!window_done)
+		json_object_object_add(root, "tcp_window", measure_window_cost(&gw, &o));
 	/* NAT under the policy installed last (every generated policy masquerades the LAN). */
 	json_object_object_add(root, "nat", measure_nat(&gw, &o));
 	bench_gw_close(&gw);
