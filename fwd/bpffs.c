@@ -136,3 +136,18 @@ int bpffs_prepare(const char *pin_dir, bool *created)
 	*created = true;
 	return 0;
 }
+
+bool bpffs_outlives_fwd(const char *pin_dir)
+{
+	char there[PATH_MAX + 16];
+	struct stat here, init;
+
+	if (!in_private_mount_ns())
+		return true;
+	/* Seen from pid 1's mount namespace, is it the same directory? Then the bpffs is the
+	 * host's (or shared with it), and outlives this namespace. */
+	snprintf(there, sizeof(there), "/proc/1/root%s", pin_dir);
+	if (stat(pin_dir, &here) || stat(there, &init))
+		return false;
+	return here.st_dev == init.st_dev && here.st_ino == init.st_ino;
+}
