@@ -125,6 +125,10 @@ static int iface_attach(struct fwd *fwd, struct fwd_iface *it, bool *created)
 	*created = false;
 	tcx_close(&it->links);
 	err = tcx_open_pinned(pin_dir, it->ifindex, &it->links);
+	/* Links whose pins this fwd cannot see (another mount namespace's bpffs holds them):
+	 * updated in place all the same, never doubled by a filter. */
+	if (err == 0 && tcx_find_attached(it->ifindex, &it->links))
+		err = 1;
 	if (err > 0) {
 		err = tcx_update(&it->links, in, out);
 		for (int dir = 0; !err && dir < 2; dir++)
@@ -238,6 +242,8 @@ void ifaces_link_event(struct fwd *fwd, int ifindex, const char *name, bool gone
 		/* The qdisc and filters went with the device; only the record is left. */
 		if (bpf_map_delete_elem(fwd->dp.ifaces_fd, &key) == 0 || it)
 			pr_notice("%s (ifindex %d): gone", name ? name : "?", ifindex);
+		/* Its tcx links went defunct with it: their pins hold nothing. */
+		tcx_detach_iface(fwd->dp.pin_dir, ifindex, it ? &it->links : NULL);
 		if (it)
 			iface_remove(&fwd->ifaces, it);
 		return;

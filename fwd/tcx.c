@@ -190,6 +190,50 @@ int tcx_open_pinned(const char *pin_dir, int ifindex, struct tcx_links *l)
 	return found;
 }
 
+/* Does program id carry one of our names (tcfw_ingress, tcfw_egress)? */
+static bool prog_is_tcfw(__u32 id)
+{
+	struct bpf_prog_info info = {0};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool ours;
+
+	if (fd < 0)
+		return false;
+	ours = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+	       !strncmp(info.name, "tcfw_", strlen("tcfw_"));
+	close(fd);
+	return ours;
+}
+
+int tcx_find_attached(int ifindex, struct tcx_links *l)
+{
+	__u32 id = 0;
+	int found = 0;
+
+	l->fd[0] = l->fd[1] = -1;
+	l->id[0] = l->id[1] = 0;
+	while (bpf_link_get_next_id(id, &id) == 0) {
+		struct tcfw_tcx_link_info info;
+		int fd = bpf_link_get_fd_by_id(id), dir;
+
+		if (fd < 0)
+			continue; /* gone meanwhile */
+		dir = link_info(fd, &info) == 0 && info.type == BPF_LINK_TYPE_TCX &&
+		              info.ifindex == (__u32)ifindex && prog_is_tcfw(info.prog_id)
+		          ? (info.attach_type == BPF_TCX_EGRESS)
+		          : -1;
+		if (dir < 0 || l->fd[dir] >= 0) {
+			close(fd);
+			continue;
+		}
+		l->fd[dir] = fd;
+		l->id[dir] = info.id;
+		found = 1;
+	}
+	return found;
+}
+
 int tcx_update(struct tcx_links *l, int prog_ingress_fd, int prog_egress_fd)
 {
 	const int prog[2] = {prog_ingress_fd, prog_egress_fd};

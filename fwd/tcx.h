@@ -37,6 +37,10 @@ int tcx_reattach_one(const char *pin_dir, int ifindex, bool ingress, int prog_fd
 /* Open the links pinned for ifindex: 1 when both are there and still attached to it, 0 when
  * none are (defunct or lone pins are removed), -errno. */
 int tcx_open_pinned(const char *pin_dir, int ifindex, struct tcx_links *l);
+/* Open the tcx links that run a tcfw program on ifindex, found by walking the kernel's links
+ * (their pins are out of sight: a fwd under `ip netns exec` taking over a datapath pinned on
+ * the host's bpffs). 1 when any is found, else 0. */
+int tcx_find_attached(int ifindex, struct tcx_links *l);
 /* Swap both links' programs in place (BPF_LINK_UPDATE). 0 or -errno. */
 int tcx_update(struct tcx_links *l, int prog_ingress_fd, int prog_egress_fd);
 /* Is this link still attached to an interface? */

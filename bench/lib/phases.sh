@@ -151,10 +151,10 @@ phase_macro() {
 # ---- profile: where tcfw's time goes under real traffic ---------------------------------------
 # run_time_ns / run_cnt of each tcfw program over one workload, with kernel.bpf_stats_enabled
 # (which itself adds two clock reads per run: this phase is apart from the measured rounds).
-prog_ids() { # -> "ID NAME HOOKS" lines, one per program (all interfaces share one program)
-	nsenter --net="/run/netns/$NS_G" -- bpftool -j net show 2>/dev/null |
-		jq -r '[.[].tc[]? | select(.name | startswith("tcfw"))] | group_by(.id)[] |
-			"\(.[0].id) \(.[0].name | sub(":\\[.*"; "")) \([.[] | "\(.devname)/\(.kind | sub("clsact/"; ""))"] | join(","))"'
+prog_ids() { # -> "ID NAME WHERE" lines, one per program (all interfaces share one program)
+	# From fwd's status: bpftool 7.1's `net show` lists cls_bpf filters but not tcx links.
+	fwctl -j status 2>/dev/null | jq -r '[.interfaces[] | select(.attached) | "\(.name)/\(.attach)"] |
+		join(",") as $at | "\(.attach.prog_ingress) tcfw_ingress \($at)", "\(.attach.prog_egress) tcfw_egress \($at)"'
 }
 
 prog_counters() { # ID -> "run_time_ns run_cnt"
@@ -195,8 +195,8 @@ phase_profile() {
 	jq -r '"    \(.workload): \(.program) on \(.at): \(.ns_per_run | round) ns per run over \(.runs) runs"' \
 		<(jq -c 'select(.runs > 0)' "$WORK/profile.jsonl") >&2
 	perf_profile
-	jq -s --arg mode "$mode" --slurpfile perf "$WORK/perf.json" \
-		'{mode: $mode, programs: ., perf: $perf[0]}' "$WORK/profile.jsonl" >"$WORK/profile.json"
+	jq -s --arg mode "$mode" --arg attach "${BENCH_FWD_ATTACH:-auto}" --slurpfile perf "$WORK/perf.json" \
+		'{mode: $mode, attach: $attach, programs: ., perf: $perf[0]}' "$WORK/profile.jsonl" >"$WORK/profile.json"
 	config_teardown tcfw
 }
 
