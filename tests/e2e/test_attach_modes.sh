@@ -73,6 +73,8 @@ assert_eq "... the new fwd's program" "$(fwctl -j status | jq .attach.prog_ingre
 assert_eq "wan0 egress link id after the restart" "$(jq .id <<<"$WAN_BEFORE")" "$(jq .id <<<"$(link_json "$WAN_PIN")")"
 for dev in lan0 wan0; do
 	assert_eq "$dev after the restart: cls_bpf filters/tcx links" 0/2 "$(kinds_on "$dev")"
+	# The takeover itself must have put the programs in, not the watch repairing afterwards.
+	assert_eq "$dev re-attachments after the restart" 0 "$(status_if "$dev" .reattached)"
 done
 rc=0
 wait "$IPERF_PID" || rc=$?
