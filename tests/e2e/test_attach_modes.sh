@@ -4,7 +4,8 @@
 #     interface under <pin dir>/links, and no cls_bpf filter next to them
 #   - a restart updates the links in place (same link id, new program id) while an iperf3
 #     transfer runs through the gateway without an empty second
-#   - --keep leaves the links pinned and attached; a stop without it removes them
+#   - --keep leaves the links pinned and attached (fwctl, with fwd gone, finds the datapath
+#     through them); a stop without it removes them
 #   - a link detached by hand is attached again and counted
 #   - --attach tc uses cls_bpf; a running cls_bpf datapath taken over by a fwd that could use
 #     tcx stays cls_bpf, its filters replaced in place (never a filter and a link at once)
@@ -99,6 +100,8 @@ for dev in lan0 wan0; do
 done
 [ -e "$PIN" ] || die "the link pin $PIN is gone after a --keep stop"
 ok "links still pinned in $FWD_PIN_DIR/links"
+run_expect "fwctl ct count with fwd gone (found through the tcx links)" 0 fwctl -j ct count
+assert_match "fwctl says where it read the datapath" "reading the datapath attached to (lan0|wan0) directly" "$RUN_ERR"
 
 step "a stop without --keep detaches and unpins the links"
 start_fwd "$WORK/policy.conf"
