@@ -12,6 +12,7 @@
 
 #include <bpf/bpf.h>
 
+#include "attached.h"
 #include "log.h"
 #include "tcx_compat.h"
 
@@ -219,8 +220,13 @@ int tcx_find_attached(int ifindex, struct tcx_links *l)
 
 		if (fd < 0)
 			continue; /* gone meanwhile */
+		/* Link ids are global but ifindexes are per network namespace: a link counts
+		 * only when its program is on this namespace's hook of that ifindex (another
+		 * namespace's fwd runs programs of its own). */
 		dir = link_info(fd, &info) == 0 && info.type == BPF_LINK_TYPE_TCX &&
-		              info.ifindex == (__u32)ifindex && prog_is_tcfw(info.prog_id)
+		              info.ifindex == (__u32)ifindex && prog_is_tcfw(info.prog_id) &&
+		              attached_tcx_has(ifindex, info.attach_type == BPF_TCX_INGRESS,
+		                               info.prog_id) == 1
 		          ? (info.attach_type == BPF_TCX_EGRESS)
 		          : -1;
 		if (dir < 0 || l->fd[dir] >= 0) {
