@@ -7,6 +7,7 @@
 #   - --keep leaves the links pinned and attached (fwctl, with fwd gone, finds the datapath
 #     through them); a stop without it removes them
 #   - a link detached by hand is attached again and counted
+#   - a fwd under ip netns exec, which cannot see the pins, updates the links in place too
 #   - --attach tc uses cls_bpf; a running cls_bpf datapath taken over by a fwd that could use
 #     tcx stays cls_bpf, its filters replaced in place (never a filter and a link at once)
 #   - --attach tcx is refused where the pins end with fwd (ip netns exec): a link without its
@@ -102,6 +103,19 @@ done
 ok "links still pinned in $FWD_PIN_DIR/links"
 run_expect "fwctl ct count with fwd gone (found through the tcx links)" 0 fwctl -j ct count
 assert_match "fwctl says where it read the datapath" "reading the datapath attached to (lan0|wan0) directly" "$RUN_ERR"
+
+step "a fwd under ip netns exec (the pins out of its sight) takes the links over in place"
+LINK_BEFORE=$(link_json "$PIN")
+FWD_ENTER=ipnetns
+start_fwd "$WORK/policy.conf" --keep
+FWD_ENTER=nsenter
+assert_eq "lan0 attached with" tcx "$(status_if lan0 .attach)"
+assert_eq "lan0 ingress link id (found by walking the kernel's links)" "$(jq .id <<<"$LINK_BEFORE")" "$(status_if lan0 .tcx_links.ingress)"
+assert_eq "the pinned link runs the new fwd's program" "$(fwctl -j status | jq .attach.prog_ingress)" "$(jq .prog_id <<<"$(link_json "$PIN")")"
+for dev in lan0 wan0; do
+	assert_eq "$dev: cls_bpf filters/tcx links (no filter added next to the links)" 0/2 "$(kinds_on "$dev")"
+done
+stop_fwd TERM
 
 step "a stop without --keep detaches and unpins the links"
 start_fwd "$WORK/policy.conf"
