@@ -9,7 +9,11 @@ computed for another BPF user on the same CPU is not tcfw's):
   helpers   tcfw's programs are on the stack, the leaf is the kernel code they called
             (map lookups and updates, hashing, checksum helpers, bpf_fib_lookup ...);
   hook      the TC hook that runs the programs (tc_run, cls_bpf_classify, tcf_classify ...),
-            without a tcfw program on the stack.
+            without a tcfw program on the stack;
+  hook_callers  the self time of the functions the hooks are inlined into
+            (__netif_receive_skb_core, __dev_queue_xmit: sch_handle_ingress/egress and tcx_run
+            are __always_inline, so a tcx hook costs nothing the stack can name). Their own
+            work is the same with either kind, so the kinds compare by hook + hook_callers.
 Also the leaves inside tcfw's samples, most frequent first.
 """
 import json
@@ -18,6 +22,7 @@ import sys
 from collections import Counter
 
 TCFW_PROG = re.compile(r"^bpf_prog_[0-9a-f]+_tcfw_(ingress|egress)$")
+HOOK_CALLERS = {"__netif_receive_skb_core", "__dev_queue_xmit"}
 HOOK = {"tc_run", "tcx_run", "cls_bpf_classify", "tcf_classify", "__tcf_classify",
         "sch_handle_ingress", "sch_handle_egress"}
 
@@ -55,8 +60,11 @@ def main():
         elif any(s in HOOK or s.startswith("__tcf_classify") for s in base):
             cats["hook"] += 1
             leaves["hook:" + leaf] += 1
+        elif leaf in HOOK_CALLERS:
+            cats["hook_callers"] += 1
+            leaves["caller:" + leaf] += 1
     json.dump({"samples": total, "programs": cats["programs"], "helpers": cats["helpers"],
-               "hook": cats["hook"], "leaves": leaves.most_common(20)}, sys.stdout)
+               "hook": cats["hook"], "hook_callers": cats["hook_callers"], "leaves": leaves.most_common(20)}, sys.stdout)
     print()
 
 

@@ -34,6 +34,8 @@ usage: bench/run.sh [--quick] [OPTIONS]      (make bench BENCH_ARGS="...")
   --ct-entries N      connections in the scale phase (default 1000000)
   --ct-max N          fwd --ct-max in the scale phase (default: N + 3%, rounded up to 64Ki)
   --budget MINUTES    stop starting rounds that would end later (default 15; quick 3)
+  --attach MODE       fwd --attach for every fwd started: auto (default), tcx or tc, to
+                      measure the hook cost both ways (README.md "tcx and cls_bpf")
   --out DIR           where results go (default bench/results)
   --name NAME         results file names NAME.{json,md,png} (default latest; quick: quick)
   -h, --help          this text
@@ -58,6 +60,7 @@ while [ $# -gt 0 ]; do
 	--ct-entries) CT_ENTRIES=$2 && shift ;;
 	--ct-max) CT_MAX=$2 && shift ;;
 	--budget) BUDGET_MIN=$2 && shift ;;
+	--attach) BENCH_FWD_ATTACH=$2 && shift ;;
 	--out) OUT_DIR=$2 && shift ;;
 	--name) NAME=$2 && shift ;;
 	-h | --help) usage && exit 0 ;;

@@ -20,6 +20,9 @@
 
 #include "datapath.h"
 
+/* This fwd mounted the bpffs the pin dir is on (none was there). */
+static bool mounted_by_fwd;
+
 static int mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
@@ -97,6 +100,7 @@ static int bpffs_mount_at(const char *mnt)
 		        mnt, strerror(errno), mnt);
 		return err;
 	}
+	mounted_by_fwd = true;
 	if (in_private_mount_ns())
 		pr_warn(
 		    "mounted a bpffs at %s in a mount namespace of fwd's own (`ip netns exec` "
@@ -135,4 +139,24 @@ int bpffs_prepare(const char *pin_dir, bool *created)
 	}
 	*created = true;
 	return 0;
+}
+
+bool bpffs_outlives_fwd(const char *pin_dir)
+{
+	char there[PATH_MAX + 16];
+	struct stat self, init, here, root;
+
+	if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init))
+		/* pid 1 is out of reach (a container, a ptrace restriction): a bpffs that was
+		 * mounted before fwd came is taken to be the host's; one fwd had to mount may be
+		 * in a mount namespace that ends with it (`ip netns exec` remounts /sys). */
+		return !mounted_by_fwd;
+	if (self.st_ino == init.st_ino && self.st_dev == init.st_dev)
+		return true;
+	/* Seen from pid 1's mount namespace, is it the same directory? Then the bpffs is the
+	 * host's (or shared with it), and outlives this namespace. */
+	snprintf(there, sizeof(there), "/proc/1/root%s", pin_dir);
+	if (stat(pin_dir, &here) || stat(there, &root))
+		return false;
+	return here.st_dev == root.st_dev && here.st_ino == root.st_ino;
 }

@@ -19,6 +19,7 @@
 #include "control_socket.h"
 #include "datapath.h"
 #include "fwd.h"
+#include "tcx.h"
 
 /* Interfaces already released (an interface both recorded and named counts once). */
 struct released {
@@ -58,6 +59,7 @@ static void cleanup_recorded(const char *pin_dir, struct released *r, int *failu
 			continue;
 		if (!if_indextoname(key, name))
 			continue; /* the interface is gone, and its qdisc with it */
+		tcx_detach_iface(pin_dir, (int)key, NULL);
 		if (detach_iface((int)key, name, val.flags & TCFW_IFF_QDISC_OURS))
 			(*failures)++;
 		else

@@ -150,6 +150,15 @@ static struct json_object *interfaces_json(struct fwd *fwd)
 		add_u64(o, "ifindex", (uint64_t)it->ifindex);
 		add_str(o, "zone", policy_zone_name(p, (size_t)it->zone));
 		json_object_object_add(o, "attached", json_object_new_boolean(it->attached));
+		if (it->attached)
+			add_str(o, "attach", it->tcx ? "tcx" : "tc");
+		if (it->attached && it->tcx) {
+			struct json_object *links = json_object_new_object();
+
+			add_u64(links, "ingress", it->links.id[0]);
+			add_u64(links, "egress", it->links.id[1]);
+			json_object_object_add(o, "tcx_links", links);
+		}
 		json_object_object_add(o, "qdisc_ours", json_object_new_boolean(it->qdisc_ours));
 		add_u64(o, "reattached", it->reattached);
 		if (it->foreign)
@@ -224,6 +233,16 @@ void cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, stru
 	add_u64(pol, "active_copy", fwd->pol.active);
 	json_object_object_add(o, "policy", pol);
 
+	/* --attach as given, and the kind a new attachment gets (auto falls back to tc when the
+	 * kernel lacks tcx or the pins end with fwd). */
+	struct json_object *att = json_object_new_object();
+	static const char *const mode_name[] = {"auto", "tcx", "tc"};
+
+	add_str(att, "mode", mode_name[fwd->opt.attach]);
+	add_str(att, "new_interfaces", fwd->tcx_usable ? "tcx" : "tc");
+	add_u64(att, "prog_ingress", fwd->dp.prog_ingress_id);
+	add_u64(att, "prog_egress", fwd->dp.prog_egress_id);
+	json_object_object_add(o, "attach", att);
 	json_object_object_add(o, "interfaces", interfaces_json(fwd));
 	add_u64(o, "reattached", fwd->reattached);
 	add_u64(o, "local_addresses", local_addrs_count(fwd));

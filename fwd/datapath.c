@@ -26,6 +26,7 @@
 #include "datapath.h"
 #include "owner.h"
 #include "pin_lock.h"
+#include "tcx.h"
 
 static bool map_is_pinned_by_us(const struct bpf_map *map)
 {
@@ -431,8 +432,14 @@ int datapath_unpin(const char *pin_dir)
 	struct tcfw *skel = tcfw__open();
 	struct bpf_map *map;
 	char path[PATH_MAX];
-	int err = 0;
+	int err = 0, n;
 
+	/* Links first: a pinned tcx link goes on filtering until it is detached. */
+	n = tcx_detach_all(pin_dir);
+	if (n > 0)
+		pr_info("%d tcx link(s) pinned in %s/links detached", n, pin_dir);
+	else if (n < 0)
+		pr_warn("cannot list the tcx links pinned in %s/links: %s", pin_dir, strerror(-n));
 	if (!skel) {
 		err = -errno;
 		pr_warn("cannot open the embedded BPF object to list its maps: %s",

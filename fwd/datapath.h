@@ -56,5 +56,8 @@ int datapath_write_config(struct datapath *dp);
 /* bpffs.c: pin_dir must live on a bpffs; mount one at its parent when that is not one (only
  * on an empty directory or /sys/fs/bpf), then create pin_dir. *created: pin_dir is new. */
 int bpffs_prepare(const char *pin_dir, bool *created);
+/* Does pin_dir outlive fwd? Not when it is on a bpffs of a mount namespace of fwd's own (as
+ * `ip netns exec` gives), which ends with fwd; pins there hold nothing after it. */
+bool bpffs_outlives_fwd(const char *pin_dir);
 
 #endif

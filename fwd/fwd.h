@@ -35,6 +35,13 @@ struct fwd_eventlog_options {
 	uint32_t burst;    /* --event-log-burst */
 };
 
+/* --attach: how the programs hook into an interface (docs/fwd.md "Attachment"). */
+enum fwd_attach_mode {
+	FWD_ATTACH_AUTO, /* tcx where the kernel has it and its links can be pinned, else tc */
+	FWD_ATTACH_TCX,  /* tcx links, pinned per interface */
+	FWD_ATTACH_TC,   /* cls_bpf filters on a clsact qdisc */
+};
+
 struct fwd_options {
 	const char *policy_path; /* -c FILE */
 	const char *pin_dir;
@@ -46,6 +53,7 @@ struct fwd_options {
 	bool no_fast_path; /* established packets through the kernel's forwarding path too */
 	bool tcp_liberal;  /* --tcp-liberal: only RSTs are held to the TCP window */
 	bool cleanup;      /* --cleanup: detach and unpin what an earlier fwd left, then exit */
+	enum fwd_attach_mode attach;
 	__u32 ct_max;
 	unsigned int expire_interval_s;
 	int verbosity;
@@ -109,6 +117,7 @@ struct fwd {
 	struct loop_source expiry_timer;
 	struct loop_source watch_timer;
 	uint64_t reattached; /* interfaces whose lost filters the watch attached again */
+	bool tcx_usable;     /* new attachments use tcx (ifaces.c): chosen at start */
 	uint64_t start_ns;   /* CLOCK_MONOTONIC */
 
 	/* The event log (eventlog.c); NULL: none. */

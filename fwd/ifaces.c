@@ -39,6 +39,7 @@ static struct fwd_iface *iface_add(struct fwd_ifaces *ifs, int ifindex, const ch
 	}
 	it = &ifs->v[ifs->n++];
 	memset(it, 0, sizeof(*it));
+	it->links = (struct tcx_links)TCX_LINKS_NONE;
 	it->ifindex = ifindex;
 	snprintf(it->name, sizeof(it->name), "%s", name);
 	return it;
@@ -48,6 +49,7 @@ static void iface_remove(struct fwd_ifaces *ifs, struct fwd_iface *it)
 {
 	size_t i = (size_t)(it - ifs->v);
 
+	tcx_close(&it->links);
 	memmove(&ifs->v[i], &ifs->v[i + 1], (ifs->n - i - 1) * sizeof(*it));
 	ifs->n--;
 }
@@ -90,11 +92,86 @@ static void iface_unmanage(struct fwd *fwd, int ifindex, const char *name, bool 
 	__u32 key = (__u32)ifindex;
 	struct fwd_iface *it = iface_find(&fwd->ifaces, ifindex);
 
+	/* Both kinds: the record may be an earlier fwd's, which says nothing of the kind. */
+	tcx_detach_iface(fwd->dp.pin_dir, ifindex, it ? &it->links : NULL);
 	detach_iface(ifindex, name, qdisc_ours);
 	bpf_map_delete_elem(fwd->dp.ifaces_fd, &key);
 	if (it)
 		iface_remove(&fwd->ifaces, it);
 	pr_notice("%s: detached (no longer in a zone)", name);
+}
+
+/* Say why it fell back, once: every later attachment uses cls_bpf. */
+static void tcx_unsupported(struct fwd *fwd, const char *why)
+{
+	pr_notice("%s: attaching with cls_bpf instead, now and from now on", why);
+	fwd->tcx_usable = false;
+}
+
+/*
+ * Put our programs on it, in the kind already there if any: pinned tcx links (a restart, an
+ * upgrade) get the new programs with BPF_LINK_UPDATE; our cls_bpf filters (an earlier build,
+ * or a fwd whose pins ended with it) are replaced in place and stay cls_bpf; only a bare
+ * interface gets the kind this fwd chose. Never a link and a filter at once: both would run,
+ * and every packet would go through conntrack and NAT twice. 0, or -errno with it->error set.
+ */
+static int iface_attach(struct fwd *fwd, struct fwd_iface *it, bool *created)
+{
+	const char *pin_dir = fwd->dp.pin_dir;
+	int in = fwd->dp.prog_ingress_fd, out = fwd->dp.prog_egress_fd;
+	__u32 cls_in = 0, cls_out = 0;
+	int err;
+
+	*created = false;
+	tcx_close(&it->links);
+	err = tcx_open_pinned(pin_dir, it->ifindex, &it->links);
+	/* Links whose pins this fwd cannot see (another mount namespace's bpffs holds them):
+	 * updated in place all the same, never doubled by a filter. */
+	if (err == 0 && tcx_find_attached(it->ifindex, &it->links))
+		err = 1;
+	if (err > 0) {
+		err = tcx_update(&it->links, in, out);
+		for (int dir = 0; !err && dir < 2; dir++)
+			if (it->links.fd[dir] < 0)
+				err =
+				    tcx_reattach_one(pin_dir, it->ifindex, dir == 0, dir ? out : in,
+				                     &it->links, it->error, sizeof(it->error));
+		if (err) {
+			snprintf(it->error, sizeof(it->error),
+			         "cannot put the new programs on %s's pinned tcx links: %s (the "
+			         "programs there go on running)",
+			         it->name, strerror(-err));
+			tcx_close(&it->links);
+			return err;
+		}
+		it->tcx = true;
+		if ((attached_cls_prog_id(it->ifindex, true, &cls_in) == 0 && cls_in) ||
+		    (attached_cls_prog_id(it->ifindex, false, &cls_out) == 0 && cls_out))
+			detach_iface(it->ifindex, it->name, false);
+		return 0;
+	}
+	if (err < 0) {
+		snprintf(it->error, sizeof(it->error),
+		         "cannot open the tcx links pinned for %s under %.200s: %s", it->name,
+		         pin_dir, strerror(-err));
+		return err;
+	}
+	if (attached_cls_prog_id(it->ifindex, true, &cls_in) ||
+	    attached_cls_prog_id(it->ifindex, false, &cls_out))
+		cls_in = cls_out = 1; /* cannot tell: cls_bpf, which replaces whatever is there */
+	if (!cls_in && !cls_out && fwd->tcx_usable) {
+		err = tcx_attach_iface(pin_dir, it->ifindex, it->name, in, out, &it->links,
+		                       it->error, sizeof(it->error));
+		if (!err) {
+			it->tcx = true;
+			return 0;
+		}
+		if (err != -EINVAL || fwd->opt.attach == FWD_ATTACH_TCX)
+			return err;
+		tcx_unsupported(fwd, it->error);
+	}
+	it->tcx = false;
+	return attach_iface(it->ifindex, it->name, in, out, created, it->error, sizeof(it->error));
 }
 
 static void iface_manage(struct fwd *fwd, int ifindex, const char *name, int zone)
@@ -132,8 +209,7 @@ static void iface_manage(struct fwd *fwd, int ifindex, const char *name, int zon
 	err = attached_check_free(ifindex, name, fwd->dp.ct_id, it->error, sizeof(it->error));
 	it->foreign = err == -EBUSY;
 	if (!err)
-		err = attach_iface(ifindex, name, fwd->dp.prog_ingress_fd, fwd->dp.prog_egress_fd,
-		                   &created, it->error, sizeof(it->error));
+		err = iface_attach(fwd, it, &created);
 	if (err) {
 		pr_warn("%s", it->error);
 		it->attached = false;
@@ -149,9 +225,9 @@ static void iface_manage(struct fwd *fwd, int ifindex, const char *name, int zon
 		        "leave it in place",
 		        name, strerror(errno));
 	if (!it->attached)
-		pr_notice("%s (ifindex %d): %s in zone %s%s", name, ifindex,
+		pr_notice("%s (ifindex %d): %s in zone %s with %s%s", name, ifindex,
 		          had_entry ? "taken over" : "attached",
-		          policy_zone_name(fwd->pol.p, (size_t)zone),
+		          policy_zone_name(fwd->pol.p, (size_t)zone), it->tcx ? "tcx" : "cls_bpf",
 		          created ? ", clsact qdisc created" : "");
 	it->attached = true;
 }
@@ -166,6 +242,8 @@ void ifaces_link_event(struct fwd *fwd, int ifindex, const char *name, bool gone
 		/* The qdisc and filters went with the device; only the record is left. */
 		if (bpf_map_delete_elem(fwd->dp.ifaces_fd, &key) == 0 || it)
 			pr_notice("%s (ifindex %d): gone", name ? name : "?", ifindex);
+		/* Its tcx links went defunct with it: their pins hold nothing. */
+		tcx_detach_iface(fwd->dp.pin_dir, ifindex, it ? &it->links : NULL);
 		if (it)
 			iface_remove(&fwd->ifaces, it);
 		return;
@@ -319,14 +397,61 @@ void ifaces_report_missing(struct fwd *fwd)
 		}
 }
 
-/* Which of our two programs are attached to it now (false also when the kernel cannot say). */
+/* Which of our two cls_bpf filters run our programs now (false also when the kernel cannot
+ * say: attaching again replaces in place, so a wrong "no" costs nothing). */
 static void filters_present(struct fwd *fwd, int ifindex, bool *ingress, bool *egress)
 {
 	__u32 in_id = 0, out_id = 0;
 
-	*ingress = attached_prog_id(ifindex, true, &in_id) == 0 && in_id == fwd->dp.prog_ingress_id;
+	*ingress =
+	    attached_cls_prog_id(ifindex, true, &in_id) == 0 && in_id == fwd->dp.prog_ingress_id;
 	*egress =
-	    attached_prog_id(ifindex, false, &out_id) == 0 && out_id == fwd->dp.prog_egress_id;
+	    attached_cls_prog_id(ifindex, false, &out_id) == 0 && out_id == fwd->dp.prog_egress_id;
+}
+
+/*
+ * ifaces_verify() for an interface on tcx links: a link detached by hand (BPF_LINK_DETACH,
+ * bpftool) gets a new link in its pin's place; a live link whose program was swapped gets
+ * ours back. Unlike a cls_bpf filter, a second link would run next to the first, so nothing
+ * is attached while the kernel cannot say. 1 when it was repaired.
+ */
+static int verify_tcx(struct fwd *fwd, struct fwd_iface *it)
+{
+	const int prog[2] = {fwd->dp.prog_ingress_fd, fwd->dp.prog_egress_fd};
+	const __u32 prog_id[2] = {fwd->dp.prog_ingress_id, fwd->dp.prog_egress_id};
+	static const char *const dir_name[2] = {"ingress", "egress"};
+	int repaired = 0;
+
+	for (int dir = 0; dir < 2; dir++) {
+		char why[sizeof(it->error)];
+		int fd = it->links.fd[dir];
+
+		if (tcx_link_alive(fd)) {
+			if (attached_tcx_has(it->ifindex, dir == 0, prog_id[dir]) != 0)
+				continue;
+			if (bpf_link_update(fd, prog[dir], NULL)) {
+				pr_warn("%s: tcfw's %s tcx link runs another program, and putting "
+				        "ours back failed: %s",
+				        it->name, dir_name[dir], strerror(errno));
+				continue;
+			}
+		} else if (tcx_reattach_one(fwd->dp.pin_dir, it->ifindex, dir == 0, prog[dir],
+		                            &it->links, why, sizeof(why))) {
+			snprintf(it->error, sizeof(it->error), "%s", why);
+			pr_warn("%s: tcfw's %s tcx link was detached and attaching again failed: "
+			        "%s",
+			        it->name, dir_name[dir], why);
+			continue;
+		}
+		repaired = 1;
+		it->error[0] = '\0';
+		pr_warn("%s: tcfw's %s tcx link was detached or changed; attached again (link "
+		        "%u, %u time%s so far)",
+		        it->name, dir_name[dir], it->links.id[dir], it->reattached + 1,
+		        it->reattached ? "s" : "");
+	}
+	it->reattached += (unsigned int)repaired;
+	return repaired;
 }
 
 unsigned int ifaces_verify(struct fwd *fwd)
@@ -342,6 +467,10 @@ unsigned int ifaces_verify(struct fwd *fwd)
 
 		if (!it->attached)
 			continue;
+		if (it->tcx) {
+			again += (unsigned int)verify_tcx(fwd, it);
+			continue;
+		}
 		filters_present(fwd, it->ifindex, &in_ok, &out_ok);
 		if (in_ok && out_ok)
 			continue;
@@ -391,6 +520,13 @@ void ifaces_release(struct fwd *fwd)
 
 		if (!it->attached)
 			continue;
+		if (it->tcx) {
+			/* Our links, whatever they run: detached and unpinned. */
+			tcx_detach_iface(fwd->dp.pin_dir, it->ifindex, &it->links);
+			pr_info("%s: tcx links detached", it->name);
+			it->attached = false;
+			continue;
+		}
 		filters_present(fwd, it->ifindex, &in_ok, &out_ok);
 		if (!in_ok && !out_ok) {
 			/* Not ours any more (replaced by someone else's): not ours to remove. */
@@ -408,6 +544,41 @@ void ifaces_release(struct fwd *fwd)
 
 void ifaces_free(struct fwd_ifaces *ifs)
 {
+	/* With --keep, the pins go on holding the links. */
+	for (size_t i = 0; i < ifs->n; i++)
+		tcx_close(&ifs->v[i].links);
 	free(ifs->v);
 	memset(ifs, 0, sizeof(*ifs));
+}
+
+int ifaces_choose_mode(struct fwd *fwd)
+{
+	const char *pin_dir = fwd->dp.pin_dir;
+	bool durable = bpffs_outlives_fwd(pin_dir);
+
+	switch (fwd->opt.attach) {
+	case FWD_ATTACH_TC:
+		fwd->tcx_usable = false;
+		return 0;
+	case FWD_ATTACH_TCX:
+		if (!durable) {
+			pr_warn("--attach tcx: the pin dir %s is on a bpffs that ends with fwd (a "
+			        "mount namespace of its own, as `ip netns exec` gives each "
+			        "command); a tcx link whose pin is gone is detached, so a killed "
+			        "fwd would leave its interfaces unfiltered: use --attach tc (or "
+			        "auto), or a --pin-dir on the host's bpffs",
+			        pin_dir);
+			return -EINVAL;
+		}
+		fwd->tcx_usable = true;
+		return 0;
+	case FWD_ATTACH_AUTO:
+	default:
+		fwd->tcx_usable = durable;
+		if (!durable)
+			pr_info("the pins in %s end with fwd: new attachments use cls_bpf, which "
+			        "stays attached without them",
+			        pin_dir);
+		return 0;
+	}
 }

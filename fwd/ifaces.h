@@ -14,6 +14,8 @@
 
 #include "tcfw_abi.h"
 
+#include "tcx.h"
+
 struct fwd;
 struct policy;
 
@@ -22,6 +24,8 @@ struct fwd_iface {
 	char name[IF_NAMESIZE];
 	int zone; /* zone id in the active policy */
 	bool attached;
+	bool tcx;               /* attached as tcx links (links), else as cls_bpf filters */
+	struct tcx_links links; /* with tcx: the pinned links, held open */
 	bool qdisc_ours;
 	bool foreign;            /* another fwd's datapath filters it: left alone */
 	unsigned int reattached; /* our filters found missing or replaced, and attached again */
@@ -33,6 +37,9 @@ struct fwd_ifaces {
 	size_t n, cap;
 };
 
+/* Decide at start whether new attachments use tcx (--attach, kernel support, pins that outlive
+ * fwd). 0, or -EINVAL with a message when --attach tcx cannot be honoured safely. */
+int ifaces_choose_mode(struct fwd *fwd);
 /* Bring everything in line with the active policy and the current links: attach interfaces
  * of its zones, detach those no longer in a zone, forget entries of vanished interfaces. */
 void ifaces_sync(struct fwd *fwd);

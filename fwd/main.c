@@ -132,6 +132,9 @@ static int start(struct fwd *fwd, struct policy *p)
 	ret = open_datapath(fwd, p);
 	if (ret)
 		return ret;
+	ret = ifaces_choose_mode(fwd);
+	if (ret)
+		return ret;
 	/* Loading can take long (the verifier); a stop asked for meanwhile ends it here,
 	 * before anything is attached. */
 	if (signals_stop_pending())

@@ -45,6 +45,11 @@ static const char usage_text[] =
     "                             (default: root only).\n"
     "      --keep                 on stop, leave the programs attached and the maps pinned,\n"
     "                             so the firewall keeps working until the next fwd takes over.\n"
+    "      --attach MODE          how the programs hook into an interface: tcx (links pinned\n"
+    "                             per interface, kernel 6.6+), tc (cls_bpf on a clsact\n"
+    "                             qdisc) or auto (default: tcx where the kernel has it and\n"
+    "                             the pins outlive fwd, tc otherwise). An interface a running\n"
+    "                             datapath already filters keeps its kind (docs/fwd.md).\n"
     "      --no-fast-path         established forwarded packets go through the kernel's IP\n"
     "                             forwarding path like the first packet, instead of leaving\n"
     "                             at ingress (bpf_fib_lookup + bpf_redirect). For gateways\n"
@@ -134,6 +139,7 @@ enum {
 	OPT_CT_MAX,
 	OPT_EXPIRE_INTERVAL,
 	OPT_CLEANUP,
+	OPT_ATTACH,
 	OPT_NO_FAST_PATH,
 	OPT_TCP_LIBERAL,
 	OPT_METRICS,
@@ -254,6 +260,7 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 	    {"ct-max", required_argument, NULL, OPT_CT_MAX},
 	    {"expire-interval", required_argument, NULL, OPT_EXPIRE_INTERVAL},
 	    {"cleanup", no_argument, NULL, OPT_CLEANUP},
+	    {"attach", required_argument, NULL, OPT_ATTACH},
 	    {"no-fast-path", no_argument, NULL, OPT_NO_FAST_PATH},
 	    {"tcp-liberal", no_argument, NULL, OPT_TCP_LIBERAL},
 	    {"metrics", required_argument, NULL, OPT_METRICS},
@@ -322,6 +329,17 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 			break;
 		case OPT_CLEANUP:
 			o->cleanup = true;
+			break;
+		case OPT_ATTACH:
+			if (!strcmp(optarg, "auto"))
+				o->attach = FWD_ATTACH_AUTO;
+			else if (!strcmp(optarg, "tcx"))
+				o->attach = FWD_ATTACH_TCX;
+			else if (!strcmp(optarg, "tc"))
+				o->attach = FWD_ATTACH_TC;
+			else
+				return usage_error("--attach %s: expected auto, tcx or tc",
+				                   QUOTE(optarg));
 			break;
 		case OPT_TCP_LIBERAL:
 			o->tcp_liberal = true;

@@ -15,8 +15,9 @@
 
 #include "attached.h"
 #include "owner.h"
+#include "tcx_compat.h"
 
-int attached_prog_id(int ifindex, bool ingress, __u32 *prog_id)
+int attached_cls_prog_id(int ifindex, bool ingress, __u32 *prog_id)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 	            .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
@@ -31,6 +32,75 @@ int attached_prog_id(int ifindex, bool ingress, __u32 *prog_id)
 		return err;
 	*prog_id = opts.prog_id;
 	return 0;
+}
+
+/* Is program id one of ours by its name (tcfw_ingress, tcfw_egress)? A tcx hook is shared:
+ * other tools' programs may sit next to ours, and are none of our business. */
+static bool prog_is_tcfw(__u32 id)
+{
+	struct bpf_prog_info info = {0};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool ours;
+
+	if (fd < 0)
+		return false;
+	ours = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+	       !strncmp(info.name, "tcfw_", strlen("tcfw_"));
+	close(fd);
+	return ours;
+}
+
+/* The programs on ifindex's tcx hook: their count, or -errno. A kernel without tcx has none. */
+static int tcx_prog_ids(int ifindex, bool ingress, __u32 *ids, __u32 max)
+{
+	LIBBPF_OPTS(bpf_prog_query_opts, q, .prog_ids = ids, .prog_cnt = max);
+	int err = bpf_prog_query_opts(ifindex, ingress ? BPF_TCX_INGRESS : BPF_TCX_EGRESS, &q);
+
+	if (err == -EINVAL || err == -ENOENT || err == -ENODEV)
+		return 0;
+	if (err)
+		return err;
+	return (int)(q.prog_cnt < max ? q.prog_cnt : max);
+}
+
+int attached_tcx_has(int ifindex, bool ingress, __u32 prog_id)
+{
+	__u32 ids[ATTACHED_MAX_HOOK];
+	int n = tcx_prog_ids(ifindex, ingress, ids, ATTACHED_MAX_HOOK);
+
+	for (int i = 0; i < n; i++)
+		if (ids[i] == prog_id)
+			return 1;
+	return n < 0 ? n : 0;
+}
+
+int attached_hook_progs(int ifindex, bool ingress, __u32 *ids, size_t max)
+{
+	__u32 tcx[ATTACHED_MAX_HOOK], id;
+	size_t n = 0;
+	int err = attached_cls_prog_id(ifindex, ingress, &id), ntcx;
+
+	if (err)
+		return err;
+	if (id && n < max)
+		ids[n++] = id;
+	ntcx = tcx_prog_ids(ifindex, ingress, tcx, ATTACHED_MAX_HOOK);
+	if (ntcx < 0)
+		return ntcx;
+	for (int i = 0; i < ntcx && n < max; i++)
+		if (prog_is_tcfw(tcx[i]))
+			ids[n++] = tcx[i];
+	return (int)n;
+}
+
+int attached_prog_id(int ifindex, bool ingress, __u32 *prog_id)
+{
+	__u32 ids[1];
+	int n = attached_hook_progs(ifindex, ingress, ids, 1);
+
+	*prog_id = n > 0 ? ids[0] : 0;
+	return n < 0 ? n : 0;
 }
 
 int attached_open(__u32 prog_id, struct attached_dp *a)
@@ -148,47 +218,55 @@ int attached_find_any(struct attached_dp *a)
 	return ret;
 }
 
+/* attached_check_free() for one program on ifname's hooks. */
+static int check_one(__u32 prog_id, const char *ifname, __u32 ct_id, char *why, size_t len)
+{
+	struct attached_dp a;
+	char who[512];
+	bool ours;
+	int err = attached_open(prog_id, &a);
+
+	if (err == -ENOENT)
+		return 0; /* detached and freed since the query */
+	if (err) {
+		snprintf(why, len, "cannot inspect the program filtering %s (id %u): %s", ifname,
+		         prog_id, strerror(-err));
+		return err;
+	}
+	ours = attached_uses_map(&a, ct_id);
+	owner_describe(&a.owner, who, sizeof(who));
+	if (!ours && owner_alive(&a.owner))
+		snprintf(why, len,
+		         "%s is already filtered by %s: refusing to attach a second fwd to "
+		         "it; stop that fwd first, or leave %s out of this one's zones",
+		         ifname, who, ifname);
+	else if (!ours)
+		snprintf(why, len,
+		         "%s carries the datapath of %s, which is no longer running (stopped "
+		         "with --keep, or killed): take it over by starting fwd with its "
+		         "--pin-dir, or remove it with `fwd --cleanup --pin-dir DIR`",
+		         ifname, who);
+	attached_close(&a);
+	return ours ? 0 : -EBUSY;
+}
+
 int attached_check_free(int ifindex, const char *ifname, __u32 ct_id, char *why, size_t len)
 {
 	for (int ingress = 1; ingress >= 0; ingress--) {
-		struct attached_dp a;
-		char who[512];
-		__u32 prog_id;
-		bool ours;
-		int err = attached_prog_id(ifindex, ingress, &prog_id);
+		__u32 ids[ATTACHED_MAX_HOOK];
+		int n = attached_hook_progs(ifindex, ingress, ids, ATTACHED_MAX_HOOK);
 
-		if (err) {
+		if (n < 0) {
 			snprintf(why, len, "cannot ask the kernel what filters %s: %s", ifname,
-			         strerror(-err));
-			return err;
+			         strerror(-n));
+			return n;
 		}
-		if (!prog_id)
-			continue;
-		err = attached_open(prog_id, &a);
-		if (err == -ENOENT)
-			continue;
-		if (err) {
-			snprintf(why, len, "cannot inspect the program filtering %s (id %u): %s",
-			         ifname, prog_id, strerror(-err));
-			return err;
+		for (int i = 0; i < n; i++) {
+			int err = check_one(ids[i], ifname, ct_id, why, len);
+
+			if (err)
+				return err;
 		}
-		ours = attached_uses_map(&a, ct_id);
-		owner_describe(&a.owner, who, sizeof(who));
-		if (!ours && owner_alive(&a.owner))
-			snprintf(why, len,
-			         "%s is already filtered by %s: refusing to attach a second fwd to "
-			         "it; stop that fwd first, or leave %s out of this one's zones",
-			         ifname, who, ifname);
-		else if (!ours)
-			snprintf(
-			    why, len,
-			    "%s carries the datapath of %s, which is no longer running (stopped "
-			    "with --keep, or killed): take it over by starting fwd with its "
-			    "--pin-dir, or remove it with `fwd --cleanup --pin-dir DIR`",
-			    ifname, who);
-		attached_close(&a);
-		if (!ours)
-			return -EBUSY;
 	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * attached.h - the tcfw programs attached to an interface (the filters at our fixed handle
- * and priority), seen from the kernel rather than from pins: which program, which maps it
+ * attached.h - the tcfw programs attached to an interface (the cls_bpf filters at our fixed
+ * handle and priority, or tcx links to programs named tcfw_*), seen from the kernel rather than
+ * from pins: which program, which maps it
  * uses, and which fwd runs it. This is how fwctl reads a datapath whose fwd is gone, and a fwd
  *  - takes over a datapath whose pins it cannot see (a fwd started by `ip netns exec` pins in
  *    a bpffs of its own mount namespace, which ends with it; the programs and their maps stay
@@ -25,6 +26,8 @@
 #define TCFW_TC_PRIORITY 1
 
 #define ATTACHED_MAX_MAPS 64
+/* Programs read from one tcx hook (ours and whatever other tools attached next to them). */
+#define ATTACHED_MAX_HOOK 64
 
 struct attached_dp {
 	char ifname[IF_NAMESIZE];
@@ -38,8 +41,15 @@ struct attached_dp {
 	struct tcfw_owner owner; /* abi_version 0: none recorded (older tcfw, or other layout) */
 };
 
-/* The program id of our filter at ifindex's ingress (or egress): 0 when there is none, or
- * -errno. */
+/* The program id of our cls_bpf filter at ifindex's ingress (or egress): 0 when there is none,
+ * or -errno. */
+int attached_cls_prog_id(int ifindex, bool ingress, __u32 *prog_id);
+/* Is prog_id on ifindex's tcx ingress (or egress) hook? 1, 0 (also without tcx), -errno. */
+int attached_tcx_has(int ifindex, bool ingress, __u32 prog_id);
+/* The tcfw programs on ifindex's ingress (or egress): our cls_bpf filter's first, then those
+ * of tcx links. Their count (at most max), or -errno. */
+int attached_hook_progs(int ifindex, bool ingress, __u32 *ids, size_t max);
+/* The first of them: 0 when there is none, or -errno. */
 int attached_prog_id(int ifindex, bool ingress, __u32 *prog_id);
 
 /* Open program prog_id's maps and read its owner record. 0 or -errno. */

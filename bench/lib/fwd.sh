@@ -24,7 +24,7 @@ fwd_start() {
 	BENCH_PINS+=("$FWD_PIN_DIR")
 	BENCH_SOCKETS+=("$FWD_SOCKET")
 	nsenter --net="/run/netns/$NS_G" -- "$FWD" -c "$policy" --pin-dir "$FWD_PIN_DIR" \
-		--socket "$FWD_SOCKET" "$@" >"$FWD_LOG" 2>&1 &
+		--socket "$FWD_SOCKET" ${BENCH_FWD_ATTACH:+--attach "$BENCH_FWD_ATTACH"} "$@" >"$FWD_LOG" 2>&1 &
 	FWD_PID=$!
 	BENCH_PIDS+=("$FWD_PID")
 	local deadline=$((SECONDS + 60))

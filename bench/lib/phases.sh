@@ -151,10 +151,11 @@ phase_macro() {
 # ---- profile: where tcfw's time goes under real traffic ---------------------------------------
 # run_time_ns / run_cnt of each tcfw program over one workload, with kernel.bpf_stats_enabled
 # (which itself adds two clock reads per run: this phase is apart from the measured rounds).
-prog_ids() { # -> "ID NAME HOOKS" lines, one per program (all interfaces share one program)
-	nsenter --net="/run/netns/$NS_G" -- bpftool -j net show 2>/dev/null |
-		jq -r '[.[].tc[]? | select(.name | startswith("tcfw"))] | group_by(.id)[] |
-			"\(.[0].id) \(.[0].name | sub(":\\[.*"; "")) \([.[] | "\(.devname)/\(.kind | sub("clsact/"; ""))"] | join(","))"'
+prog_ids() { # -> "ID NAME WHERE" lines, one per program (all interfaces share one program)
+	# From fwd's status: bpftool 7.1's `net show` lists cls_bpf filters but not tcx links.
+	fwctl -j status 2>/dev/null | jq -r '. as $s |
+		([$s.interfaces[] | select(.attached) | "\(.name)/\(.attach)"] | join(",")) as $at |
+		"\($s.attach.prog_ingress) tcfw_ingress \($at)", "\($s.attach.prog_egress) tcfw_egress \($at)"'
 }
 
 prog_counters() { # ID -> "run_time_ns run_cnt"
@@ -195,8 +196,8 @@ phase_profile() {
 	jq -r '"    \(.workload): \(.program) on \(.at): \(.ns_per_run | round) ns per run over \(.runs) runs"' \
 		<(jq -c 'select(.runs > 0)' "$WORK/profile.jsonl") >&2
 	perf_profile
-	jq -s --arg mode "$mode" --slurpfile perf "$WORK/perf.json" \
-		'{mode: $mode, programs: ., perf: $perf[0]}' "$WORK/profile.jsonl" >"$WORK/profile.json"
+	jq -s --arg mode "$mode" --arg attach "${BENCH_FWD_ATTACH:-auto}" --slurpfile perf "$WORK/perf.json" \
+		'{mode: $mode, attach: $attach, programs: ., perf: $perf[0]}' "$WORK/profile.jsonl" >"$WORK/profile.json"
 	config_teardown tcfw
 }
 
@@ -220,7 +221,7 @@ perf_profile() {
 		--slurpfile w "$WORK/perf-udp64.json" --slurpfile sum "$WORK/perf-summary.json" \
 		'{hz: $hz, seconds: $secs, cpu: $cpu, workload: $w[0], summary: $sum[0]}' >"$WORK/perf.json"
 	jq -r '(.workload.packets_sent // 0) as $p | .hz as $hz | .summary as $s | if $p > 0 then
-		"    perf: tcfw per forwarded datagram: programs \($s.programs / $hz * 1e9 / $p | round) ns, what they call \($s.helpers / $hz * 1e9 / $p | round) ns, TC hook \($s.hook / $hz * 1e9 / $p | round) ns"
+		"    perf: tcfw per forwarded datagram: programs \($s.programs / $hz * 1e9 / $p | round) ns, what they call \($s.helpers / $hz * 1e9 / $p | round) ns, TC hook \($s.hook / $hz * 1e9 / $p | round) ns, hook callers (self) \($s.hook_callers / $hz * 1e9 / $p | round) ns"
 		else "    perf: no datagrams counted" end' "$WORK/perf.json" >&2
 }
 

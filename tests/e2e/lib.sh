@@ -193,10 +193,23 @@ start_tcp_listener() {
 }
 
 # tcfw_filters DEV HOOK [NS]: how many tcfw programs are attached to DEV's HOOK (ingress or
-# egress) in the gateway (or NS). tc shows a bpf filter as "... bpf ... name tcfw_ingress ...".
+# egress) in the gateway (or NS), cls_bpf filters and tcx links together (one of each would be
+# two: the double filtering fwd must never leave). tc shows a bpf filter as "... bpf ... name
+# tcfw_ingress ..."; tcx.py lists the tcx hook's programs by name.
 tcfw_filters() {
+	local cls tcx
+	cls=$(tcfw_cls_filters "$@")
+	tcx=$(tcfw_tcx_links "$@")
+	echo $((cls + tcx))
+}
+tcfw_cls_filters() { # DEV HOOK [NS]
 	ip netns exec "${3:-$NS_GW}" tc filter show dev "$1" "$2" | grep -cE ' bpf .* name tcfw_' || true
 }
+tcfw_tcx_links() { # DEV HOOK [NS]
+	ip netns exec "${3:-$NS_GW}" "$PYTHON" "$E2E_DIR/tcx.py" progs "$1" "$2" | grep -c '^tcfw_' || true
+}
+# tcx_helper ARGS...: tests/e2e/tcx.py in the gateway namespace (see its usage).
+tcx_helper() { ip netns exec "$NS_GW" "$PYTHON" "$E2E_DIR/tcx.py" "$@"; }
 
 # start_monitor FILE: `fwctl -j monitor` in the background, one event (JSON) per line into FILE;
 # returns once fwd counts the monitor among its clients. Its stderr is checked for sanitizer

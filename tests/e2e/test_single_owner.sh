@@ -4,7 +4,8 @@
 #     running one, and its exit leaves the first one's filters in place
 #   - a second fwd on the same pin dir (another socket) is refused the same way
 #   - a filter deleted by hand (`tc filter del`) or the whole clsact qdisc removed is noticed
-#     and attached again within seconds, counted in `fwctl status`
+#     and attached again within seconds, counted in `fwctl status`; on tcx (the default where
+#     the kernel has it; FWD_ATTACH=tc for cls_bpf), a link detached by hand the same way
 #   - once running, fwd holds only the capabilities it still uses
 #   - all along, a heartbeat connection through the gateway goes on, and a WAN host still
 #     cannot reach a LAN port that the policy closes
@@ -78,16 +79,35 @@ assert_match "the refusal names the running fwd" "in use by fwd pid $FIRST_PID \
 ok "the first fwd's pins are still there"
 assert_eq "the first fwd still answers, same pid" "$FIRST_PID" "$(fwctl -j status | jq .pid)"
 
-step "tcfw's ingress filter on lan0 deleted by hand comes back"
-in_gw tc filter del dev lan0 ingress
-wait_for 5 "the ingress filter on lan0 to be attached again" ingress_back lan0
+MODE=$(fwctl -j status | jq -r '.interfaces[] | select(.name == "lan0") | .attach')
+assert_one_of "how lan0 is attached" "$MODE" tcx tc
+link_id() { # DEV HOOK: the id of fwd's tcx link there, from fwctl status
+	fwctl -j status | jq -r --arg d "$1" --arg h "$2" '.interfaces[] | select(.name == $d) | .tcx_links[$h]'
+}
+
+if [ "$MODE" = tcx ]; then
+	step "tcfw's ingress tcx link on lan0 detached by hand comes back"
+	tcx_helper detach "$(link_id lan0 ingress)"
+	warning="lan0: tcfw's ingress tcx link was detached"
+else
+	step "tcfw's ingress filter on lan0 deleted by hand comes back"
+	in_gw tc filter del dev lan0 ingress
+	warning="lan0: tcfw's ingress filter was removed or replaced"
+fi
+wait_for 5 "the ingress program on lan0 to be attached again" ingress_back lan0
 assert_eq "tcfw programs on lan0" 2 "$(filters_on lan0)"
-grep -q "lan0: tcfw's ingress filter was removed or replaced" "$FWD_LOG" || die "no warning about lan0 in fwd's log"
+grep -q "$warning" "$FWD_LOG" || die "no warning about lan0 in fwd's log"
 ok "fwd warned: $(grep -m1 "lan0: tcfw's" "$FWD_LOG")"
 
-step "the clsact qdisc of wan0 removed by hand comes back with both filters"
-in_gw tc qdisc del dev wan0 clsact
-wait_for 5 "the filters on wan0 to be attached again" ingress_back wan0
+if [ "$MODE" = tcx ]; then
+	step "both tcx links of wan0 detached by hand come back"
+	tcx_helper detach "$(link_id wan0 ingress)"
+	tcx_helper detach "$(link_id wan0 egress)"
+else
+	step "the clsact qdisc of wan0 removed by hand comes back with both filters"
+	in_gw tc qdisc del dev wan0 clsact
+fi
+wait_for 5 "the programs on wan0 to be attached again" ingress_back wan0
 assert_eq "tcfw programs on wan0" 2 "$(filters_on wan0)"
 status=$(fwctl -j status)
 assert_eq "interfaces attached" 2 "$(jq '[.interfaces[] | select(.attached)] | length' <<<"$status")"

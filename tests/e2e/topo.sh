@@ -311,6 +311,10 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 #            so a bpffs that fwd mounts there is seen by nobody else
 #   host     no namespace at all: fwctl only (it reaches fwd through the socket path)
 FWD_ENTER=${FWD_ENTER:-nsenter}
+# fwd's --attach for every start_fwd (auto, tcx, tc; unset: fwd's default), so that the tests
+# that touch attachment run in either mode: `FWD_ATTACH=tc bash tests/e2e/test_X.sh`. Arguments
+# a test gives start_fwd come after, and win.
+FWD_ATTACH=${FWD_ATTACH:-}
 FWCTL_ENTER=${FWCTL_ENTER:-$FWD_ENTER}
 # enter_cmd HOW: ENTER_CMD, the command prefix that runs a command in $FWD_NS that way (an array,
 # so that `"${ENTER_CMD[@]}" fwd ... &` gives $! = fwd's own PID: nsenter and ip netns exec
@@ -360,7 +364,7 @@ start_fwd() {
 	TOPO_SOCKETS+=("$FWD_SOCKET")
 	enter_cmd "$FWD_ENTER"
 	"${ENTER_CMD[@]}" "$FWD" -c "$policy" --pin-dir "$FWD_PIN_DIR" \
-		--socket "$FWD_SOCKET" "$@" >"$FWD_LOG" 2>&1 &
+		--socket "$FWD_SOCKET" ${FWD_ATTACH:+--attach "$FWD_ATTACH"} "$@" >"$FWD_LOG" 2>&1 &
 	FWD_PID=$!
 	TOPO_PIDS+=("$FWD_PID")
 	local deadline=$((SECONDS + 20))
