@@ -157,12 +157,43 @@ static int collect_fds(struct datapath *dp)
 	return 0;
 }
 
+/*
+ * The layout version the pinned datapath's owner recorded: maps of the same shapes may still
+ * mean other things in another layout, so the shapes alone do not make a takeover safe. 0 when
+ * there is no pinned config or it records no version (a fwd that never started fully); the
+ * shapes are checked after this either way.
+ */
+static int check_pinned_layout(const struct datapath *dp)
+{
+	struct tcfw_owner owner;
+	char path[PATH_MAX];
+	int fd, err;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, TCFW_MAP_CONFIG) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	err = owner_read(fd, &owner);
+	close(fd);
+	if (err || !owner.abi_version || owner.abi_version == TCFW_ABI_VERSION)
+		return 0;
+	pr_warn("the datapath pinned in %s has layout version %u (this fwd: %d)", dp->pin_dir,
+	        owner.abi_version, TCFW_ABI_VERSION);
+	incompatible_hint(dp->pin_dir);
+	return -EPROTO;
+}
+
 /* Set every map's pin path; note whether any pin already exists (a takeover). */
 static int set_pin_paths(struct datapath *dp)
 {
 	struct bpf_map *map;
 	char path[PATH_MAX];
-	int err;
+	int err = check_pinned_layout(dp);
+
+	if (err)
+		return err;
 
 	bpf_object__for_each_map(map, dp->skel->obj)
 	{
