@@ -142,7 +142,8 @@ phase_macro() {
 			done
 			i=$((i + 1))
 		done
-		ROUNDS_DONE=$r # read by run.sh for the results
+		# shellcheck disable=SC2034 # read by run.sh, which sources this file, for the results
+		ROUNDS_DONE=$r
 	done
 	[ -z "$ACTIVE_CONFIG" ] || config_teardown "$ACTIVE_CONFIG"
 	ACTIVE_CONFIG=
@@ -228,11 +229,13 @@ perf_profile() {
 phase_micro() {
 	local g="$BENCH_DIR/gen_rules.py" args=() kind addr
 	progress "micro: ns per packet with BPF_PROG_TEST_RUN (10 and 10,000 rules, a 100,000-prefix set)"
-	"$PYTHON" "$g" micro 10 "$WORK/micro-10.conf" &&
+	if ! { "$PYTHON" "$g" micro 10 "$WORK/micro-10.conf" &&
 		"$PYTHON" "$g" micro-nonat 10 "$WORK/micro-10-nonat.conf" &&
 		"$PYTHON" "$g" micro 10000 "$WORK/micro-10k.conf" &&
 		"$PYTHON" "$g" bigset 100000 "$WORK/bigset.conf" &&
-		"$PYTHON" "$g" micro-open 0 "$WORK/micro-open.conf" || die "cannot generate the micro-benchmark policies"
+		"$PYTHON" "$g" micro-open 0 "$WORK/micro-open.conf"; }; then
+		die "cannot generate the micro-benchmark policies"
+	fi
 	while read -r kind addr; do args+=("--$kind" "$addr"); done <"$WORK/bigset.conf.probes"
 	bench_route_lan off
 	fwd_start micro "$WORK/micro-10.conf"
@@ -277,6 +280,7 @@ ping_through() {
 }
 
 phase_scale() {
+	# shellcheck disable=SC2153 # CT_MAX is run.sh's option (--ct-max), set before this runs
 	local runs_before runs_after walked deadline ct_max=$CT_MAX
 	progress "scale: $CT_ENTRIES connections through the datapath (table of $ct_max), lookups, memory, expiry"
 	if ! scale_policy_and_route; then
