@@ -68,7 +68,12 @@ POLICY_SRCS := $(wildcard policy/*.c)
 FWD_SRCS := $(wildcard fwd/*.c)
 FWCTL_SRCS := $(wildcard fwctl/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-DP_SRCS := $(wildcard tests/datapath/*.c)
+# The test kit (tests/lib): what the datapath tests and the bench share (packet builder, the
+# BPF_PROG_TEST_RUN wrapper).
+KIT_SRCS := $(wildcard tests/lib/*.c)
+# Datapath cases (tests/datapath/*.c, each registered by DP_CASE) and their harness.
+DP_CASE_SRCS := $(wildcard tests/datapath/*.c)
+DP_SRCS := $(DP_CASE_SRCS) $(wildcard tests/datapath/harness/*.c)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_COMMON_SRCS := $(wildcard bench/common/*.c)
 
@@ -79,7 +84,7 @@ LIBPOLICY := $(OUT)/libtcfwpolicy.a
 FWD := $(OUT)/fwd
 FWCTL := $(OUT)/fwctl
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
-DP_BIN := $(if $(DP_SRCS),$(OUT)/tests/datapath/dp_test)
+DP_BIN := $(if $(DP_CASE_SRCS),$(OUT)/tests/datapath/dp_test)
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
 # Man pages from the manuals (docs/*.md); they do not depend on SAN: always in build/man.
@@ -141,14 +146,21 @@ $(OUT)/tests/unit/test_metrics_format: $(OUT)/obj/tests/unit/test_metrics_format
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
-$(OUT)/tests/datapath/dp_test: $(call obj,$(DP_SRCS)) $(LIBPOLICY) $(LIBTCFW)
+# The cases include the harness's headers (dp.h) and the kit's (pkt.h) by name.
+# -Wmissing-declarations: a case defined as a plain function (not DP_CASE) would never run;
+# without a declaration anywhere it fails the build instead.
+$(call obj,$(DP_SRCS)): override CFLAGS += -Itests/datapath/harness -Itests/lib -Wmissing-declarations
+$(call obj,$(KIT_SRCS) $(BENCH_SRCS) $(BENCH_COMMON_SRCS)): override CFLAGS += -Itests/lib
+
+$(OUT)/tests/datapath/dp_test: $(call obj,$(DP_SRCS) $(KIT_SRCS)) $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Each bench/*.c is one program (micro-benchmarks with BPF_PROG_TEST_RUN, table fillers);
-# bench/common/*.c are helpers linked into every one of them.
-$(OUT)/bench/%: $(OUT)/obj/bench/%.o $(call obj,$(BENCH_COMMON_SRCS)) $(LIBPOLICY) $(LIBTCFW)
+# bench/common/*.c are helpers linked into every one of them, on top of the test kit.
+$(OUT)/bench/%: $(OUT)/obj/bench/%.o $(call obj,$(BENCH_COMMON_SRCS) $(KIT_SRCS)) $(LIBPOLICY) \
+		$(LIBTCFW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

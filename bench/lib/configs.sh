@@ -57,9 +57,9 @@ configs_prepare() {
 
 # ---- nftables ---------------------------------------------------------------------------------
 nft_setup() { # FILE
-	in_ns "$NS_G" nft -f "$1" || return 1
+	in_ns "$NS_GW" nft -f "$1" || return 1
 	# The policy's timeouts block, as conntrack settings (they exist once nft loaded conntrack).
-	in_ns "$NS_G" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=86400 \
+	in_ns "$NS_GW" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=86400 \
 		net.netfilter.nf_conntrack_tcp_timeout_syn_sent=30 \
 		net.netfilter.nf_conntrack_udp_timeout=30 \
 		net.netfilter.nf_conntrack_udp_timeout_stream=180 \
@@ -70,7 +70,7 @@ nft_setup() { # FILE
 nft_teardown() {
 	# Connections conntrack tracked stay in its table until they time out, unused while no
 	# ruleset asks for conntrack (tcfw and plain forwarding do not).
-	in_ns "$NS_G" nft delete table inet tcfwbench 2>/dev/null || true
+	in_ns "$NS_GW" nft delete table inet tcfwbench 2>/dev/null || true
 }
 
 # ---- tcfw -------------------------------------------------------------------------------------

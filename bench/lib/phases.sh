@@ -153,7 +153,7 @@ phase_macro() {
 # run_time_ns / run_cnt of each tcfw program over one workload, with kernel.bpf_stats_enabled
 # (which itself adds two clock reads per run: this phase is apart from the measured rounds).
 prog_ids() { # -> "ID NAME HOOKS" lines, one per program (all interfaces share one program)
-	nsenter --net="/run/netns/$NS_G" -- bpftool -j net show 2>/dev/null |
+	nsenter --net="/run/netns/$NS_GW" -- bpftool -j net show 2>/dev/null |
 		jq -r '[.[].tc[]? | select(.name | startswith("tcfw"))] | group_by(.id)[] |
 			"\(.[0].id) \(.[0].name | sub(":\\[.*"; "")) \([.[] | "\(.devname)/\(.kind | sub("clsact/"; ""))"] | join(","))"'
 }
@@ -170,7 +170,7 @@ phase_profile() {
 		echo '{"skipped": "tcfw could not be set up"}' >"$WORK/profile.json"
 		return 0
 	fi
-	bench_set_host_sysctl kernel.bpf_stats_enabled 1
+	topo_set_host_sysctl kernel.bpf_stats_enabled 1
 	: >"$WORK/profile.jsonl"
 	for w in udp64 tcp1; do
 		mapfile -t progs < <(prog_ids)
@@ -239,7 +239,7 @@ phase_micro() {
 	while read -r kind addr; do args+=("--$kind" "$addr"); done <"$WORK/bigset.conf.probes"
 	bench_route_lan off
 	fwd_start micro "$WORK/micro-10.conf"
-	if ! nsenter --net="/run/netns/$NS_G" -- "$BENCH_BIN/microbench" --socket "$FWD_SOCKET" \
+	if ! nsenter --net="/run/netns/$NS_GW" -- "$BENCH_BIN/microbench" --socket "$FWD_SOCKET" \
 		--pin-dir "$FWD_PIN_DIR" --lan lan0 --wan wan0 \
 		--policy "10 rules=$WORK/micro-10.conf" \
 		--policy "10 rules, no NAT rule=$WORK/micro-10-nonat.conf" \
@@ -270,7 +270,7 @@ scale_policy_and_route() {
 # ping_through SECONDS OUT: 100 pings a second from the client to the server, summary as JSON.
 ping_through() {
 	local secs=$1 out=$2 txt
-	txt=$(in_ns "$NS_C" timeout $((secs + 10)) ping -n -q -i 0.01 -W 1 -c $((secs * 100)) \
+	txt=$(in_ns "$NS_CLIENT" timeout $((secs + 10)) ping -n -q -i 0.01 -W 1 -c $((secs * 100)) \
 		"$BENCH_SERVER" 2>&1) || true
 	awk '/packets transmitted/ { tx = $1; rx = $4 }
 	     /rtt|round-trip/ { split($4, v, "/"); mn = v[1]; avg = v[2]; mx = v[3] }
@@ -291,7 +291,7 @@ phase_scale() {
 	bench_route_lan "$SCALE_ROUTE"
 	fwd_start scale "$SCALE_POLICY" --ct-max "$ct_max" --expire-interval "$EXPIRE_INTERVAL"
 	ping_through 2 "$WORK/ping-idle.json"
-	if ! nsenter --net="/run/netns/$NS_G" -- "$BENCH_BIN/ct_scale" --pin-dir "$FWD_PIN_DIR" \
+	if ! nsenter --net="/run/netns/$NS_GW" -- "$BENCH_BIN/ct_scale" --pin-dir "$FWD_PIN_DIR" \
 		--lan lan0 --wan wan0 --entries "$CT_ENTRIES" --sample "$MICRO_CALLS" \
 		--json "$WORK/ct_scale.json"; then
 		say "    ct_scale failed (its message is above)"

@@ -149,6 +149,7 @@ topo_anything_alive() {
 
 topo_cleanup() {
 	local rc=$? ns log i
+	TOPO_LAST_COMMAND=$BASH_COMMAND # what ended the run, for topo_cleanup_hook
 	# Only the shell that called topo_init cleans up. bash 5.2 may run the EXIT trap in the
 	# subshell of a pipeline that ran before a background job was started; that subshell must
 	# not clean up, and bash has it print a stray "wait_for: No record of process N", hence
