@@ -150,7 +150,6 @@ $(OUT)/tests/unit/test_metrics_format: $(OUT)/obj/tests/unit/test_metrics_format
 # -Wmissing-declarations: a case defined as a plain function (not DP_CASE) would never run;
 # without a declaration anywhere it fails the build instead.
 $(call obj,$(DP_SRCS)): override CFLAGS += -Itests/datapath/harness -Itests/lib -Wmissing-declarations
-$(call obj,$(KIT_SRCS) $(BENCH_SRCS) $(BENCH_COMMON_SRCS)): override CFLAGS += -Itests/lib
 
 $(OUT)/tests/datapath/dp_test: $(call obj,$(DP_SRCS) $(KIT_SRCS)) $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)

@@ -271,8 +271,14 @@ void pkt_finish(struct pkt *p)
 		                     : p->l4_proto == IPPROTO_UDP ? 6
 		                                                  : 2);
 
+		uint16_t sum;
+
 		set16(p, at, 0);
-		set16(p, at, l4_csum(p));
+		sum = l4_csum(p);
+		/* UDP: a computed 0 is sent as 0xffff (RFC 768; 0 means "no checksum"). */
+		if (p->l4_proto == IPPROTO_UDP && sum == 0)
+			sum = 0xffff;
+		set16(p, at, sum);
 	}
 }
 

@@ -92,7 +92,8 @@ void dp_send(struct dp *t, const char *step, enum dp_hook hook, const struct pkt
 /* Build pkt_flow(f, dir, flags), run it, expect the action. */
 void dp_flow(struct dp *t, const char *step, enum dp_hook hook, const struct flow *f, int dir,
              uint8_t tcp_flags, int want);
-/* dp_run() that also gives the packet as the program left it (out; out->len its length).
+/* dp_run() that also gives the packet as the program left it (out, may be NULL; out->len its
+ * length), through the kit's tcrun_test_run() (tests/lib/tcrun.h).
  * ctx: NULL, or the __sk_buff to run with (prepared with dp_ctx(), may be changed), which
  * receives the __sk_buff as the program left it (mark, ...). */
 int dp_run_out(struct dp *t, const char *step, enum dp_hook hook, const struct pkt *p,
