@@ -4,7 +4,7 @@
 #   make            datapath, skeleton, libraries, fwd, fwctl, tests
 #   make deps       install build and test dependencies (Debian, idempotent)
 #   make demo       deps + build + the demo gateway in network namespaces
-#   make test       deps + build + the whole test suite (unit, sanitizers, datapath, e2e)
+#   make test       deps + build + the whole test suite (lint, unit, sanitizers, datapath, e2e)
 #   make bench      deps + build + the benchmark harness (bench/README.md)
 #   make install    fwd, fwctl, tcfw.service, man pages, bash completion, an example policy
 #                   (PREFIX=/usr/local, DESTDIR=; see "install" below); make uninstall
@@ -91,8 +91,8 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 MAN := build/man
 MAN_PAGES := $(MAN)/fwd.8 $(MAN)/fwctl.8 $(MAN)/tcfw.policy.5
 
-.PHONY: all deps demo test test-unit test-docs test-datapath test-e2e test-install test-fuzz fuzz \
-	bench clean format install uninstall
+.PHONY: all deps demo test test-lint test-unit test-docs test-datapath test-e2e test-install \
+	test-fuzz fuzz bench clean format install uninstall
 all: $(BPF_OBJS) $(SKELS) $(FWD) $(FWCTL) $(UNIT_BINS) $(DP_BIN) $(BENCH_BINS) $(MAN_PAGES)
 
 # ---- datapath ----------------------------------------------------------------------------------
@@ -149,7 +149,8 @@ $(OUT)/tests/unit/test_metrics_format: $(OUT)/obj/tests/unit/test_metrics_format
 # The cases include the harness's headers (dp.h) and the kit's (pkt.h) by name.
 # -Wmissing-declarations: a case defined as a plain function (not DP_CASE) would never run;
 # without a declaration anywhere it fails the build instead.
-$(call obj,$(DP_SRCS)): override CFLAGS += -Itests/datapath/harness -Itests/lib -Wmissing-declarations
+$(call obj,$(DP_SRCS)): override CFLAGS += -Itests/datapath/harness -Itests/lib \
+	-Wmissing-declarations
 
 $(OUT)/tests/datapath/dp_test: $(call obj,$(DP_SRCS) $(KIT_SRCS)) $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)
@@ -254,6 +255,10 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all fuzz
 	$(Q)$(MAKE) --no-print-directory SAN=1 all-user
 	$(Q)tests/run-all.sh
+
+# shellcheck over every shell script: needs no build.
+test-lint:
+	$(Q)tests/run-all.sh lint
 
 # The sanitizer build too: the suites run it where it exists, and a stale one would test old code.
 test-fuzz: fuzz

@@ -6,8 +6,9 @@
 #             says which files those are), one test per script
 #   unit      every cmocka binary in build/tests/unit/, then again the sanitizer builds in
 #             build/san/tests/unit/ (when `make SAN=1 all-user` has built them)
-#   datapath  build/tests/datapath/dp_test (and its sanitizer build), then `dp_test fuzz`: a million hostile packets through the
-#             datapath (tests/datapath/README.md; DP_FUZZ_SEED / DP_FUZZ_PACKETS pass through)
+#   datapath  build/tests/datapath/dp_test (and its sanitizer build), then `dp_test fuzz`: a
+#             million hostile packets through the datapath (tests/datapath/README.md;
+#             DP_FUZZ_SEED / DP_FUZZ_PACKETS pass through)
 #   fuzz      tests/fuzz/run.sh: every libFuzzer target in build/fuzz/ for a few seconds
 #   install   every tests/install/test_*.sh: make install / uninstall into a temporary DESTDIR
 #   e2e       every tests/e2e/test_*.sh (root: network namespaces, bpffs, tc)
