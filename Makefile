@@ -4,7 +4,7 @@
 #   make            datapath, skeleton, libraries, fwd, fwctl, tests
 #   make deps       install build and test dependencies (Debian, idempotent)
 #   make demo       deps + build + the demo gateway in network namespaces
-#   make test       deps + build + the whole test suite (unit, sanitizers, datapath, e2e)
+#   make test       deps + build + the whole test suite (lint, unit, sanitizers, datapath, e2e)
 #   make bench      deps + build + the benchmark harness (bench/README.md)
 #   make install    fwd, fwctl, tcfw.service, man pages, bash completion, an example policy
 #                   (PREFIX=/usr/local, DESTDIR=; see "install" below); make uninstall
@@ -68,7 +68,12 @@ POLICY_SRCS := $(wildcard policy/*.c)
 FWD_SRCS := $(wildcard fwd/*.c)
 FWCTL_SRCS := $(wildcard fwctl/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-DP_SRCS := $(wildcard tests/datapath/*.c)
+# The test kit (tests/lib): what the datapath tests and the bench share (packet builder, the
+# BPF_PROG_TEST_RUN wrapper).
+KIT_SRCS := $(wildcard tests/lib/*.c)
+# Datapath cases (tests/datapath/*.c, each registered by DP_CASE) and their harness.
+DP_CASE_SRCS := $(wildcard tests/datapath/*.c)
+DP_SRCS := $(DP_CASE_SRCS) $(wildcard tests/datapath/harness/*.c)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_COMMON_SRCS := $(wildcard bench/common/*.c)
 
@@ -79,15 +84,15 @@ LIBPOLICY := $(OUT)/libtcfwpolicy.a
 FWD := $(OUT)/fwd
 FWCTL := $(OUT)/fwctl
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
-DP_BIN := $(if $(DP_SRCS),$(OUT)/tests/datapath/dp_test)
+DP_BIN := $(if $(DP_CASE_SRCS),$(OUT)/tests/datapath/dp_test)
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
 # Man pages from the manuals (docs/*.md); they do not depend on SAN: always in build/man.
 MAN := build/man
 MAN_PAGES := $(MAN)/fwd.8 $(MAN)/fwctl.8 $(MAN)/tcfw.policy.5
 
-.PHONY: all deps demo test test-unit test-docs test-datapath test-e2e test-install test-fuzz fuzz \
-	bench clean format install uninstall
+.PHONY: all deps demo test test-lint test-unit test-docs test-datapath test-e2e test-install \
+	test-fuzz fuzz bench clean format install uninstall
 all: $(BPF_OBJS) $(SKELS) $(FWD) $(FWCTL) $(UNIT_BINS) $(DP_BIN) $(BENCH_BINS) $(MAN_PAGES)
 
 # ---- datapath ----------------------------------------------------------------------------------
@@ -141,14 +146,21 @@ $(OUT)/tests/unit/test_metrics_format: $(OUT)/obj/tests/unit/test_metrics_format
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
-$(OUT)/tests/datapath/dp_test: $(call obj,$(DP_SRCS)) $(LIBPOLICY) $(LIBTCFW)
+# The cases include the harness's headers (dp.h) and the kit's (pkt.h) by name.
+# -Wmissing-declarations: a case defined as a plain function (not DP_CASE) would never run;
+# without a declaration anywhere it fails the build instead.
+$(call obj,$(DP_SRCS)): override CFLAGS += -Itests/datapath/harness -Itests/lib \
+	-Wmissing-declarations
+
+$(OUT)/tests/datapath/dp_test: $(call obj,$(DP_SRCS) $(KIT_SRCS)) $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Each bench/*.c is one program (micro-benchmarks with BPF_PROG_TEST_RUN, table fillers);
-# bench/common/*.c are helpers linked into every one of them.
-$(OUT)/bench/%: $(OUT)/obj/bench/%.o $(call obj,$(BENCH_COMMON_SRCS)) $(LIBPOLICY) $(LIBTCFW)
+# bench/common/*.c are helpers linked into every one of them, on top of the test kit.
+$(OUT)/bench/%: $(OUT)/obj/bench/%.o $(call obj,$(BENCH_COMMON_SRCS) $(KIT_SRCS)) $(LIBPOLICY) \
+		$(LIBTCFW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -243,6 +255,10 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all fuzz
 	$(Q)$(MAKE) --no-print-directory SAN=1 all-user
 	$(Q)tests/run-all.sh
+
+# shellcheck over every shell script: needs no build.
+test-lint:
+	$(Q)tests/run-all.sh lint
 
 # The sanitizer build too: the suites run it where it exists, and a stale one would test old code.
 test-fuzz: fuzz

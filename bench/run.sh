@@ -129,7 +129,7 @@ jq -n --arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 	  tools: {iperf3: $iperf, wrk: $wrk, nginx: $nginx, nft: $nft}}' >"$WORK/machine.json"
 
 progress "topology: client - gateway - router - server ($BENCH_PREFIX-*)"
-topo_create
+bench_topo_create
 servers_start
 configs_prepare
 

@@ -13,8 +13,8 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=tests/e2e/topo.sh
-source "$REPO/tests/e2e/topo.sh"
+# shellcheck source=tests/lib/topo.sh
+source "$REPO/tests/lib/topo.sh"
 POLICY=${DEMO_POLICY:-$REPO/scripts/demo-policy.conf}
 if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 

@@ -10,8 +10,8 @@ PACKAGES=(
 	# service: sd_notify (libsystemd), man pages from docs/*.md (lowdown), their check (man-db),
 	# the unit's check (systemd-analyze)
 	libsystemd-dev lowdown man-db systemd
-	# tests
-	libcmocka-dev libclang-rt-14-dev iproute2 iperf3 netcat-openbsd iputils-ping iputils-tracepath curl
+	# tests (shellcheck: tests/run-all.sh lint)
+	shellcheck libcmocka-dev libclang-rt-14-dev iproute2 iperf3 netcat-openbsd iputils-ping iputils-tracepath curl
 	python3 python3-prometheus-client jq procps ethtool hping3 nmap passwd util-linux
 	# bench
 	nftables wrk nginx-light gnuplot-nox

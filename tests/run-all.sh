@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# run-all.sh [unit|docs|datapath|fuzz|install|e2e ...] - run tcfw's test layers (default: all,
-# in order).
+# run-all.sh [lint|unit|docs|datapath|fuzz|install|e2e ...] - run tcfw's test layers (default:
+# all, in order).
 #
+#   lint      shellcheck over every shell script of the repository (tests/lib/shell_scripts.sh
+#             says which files those are), one test per script
 #   unit      every cmocka binary in build/tests/unit/, then again the sanitizer builds in
 #             build/san/tests/unit/ (when `make SAN=1 all-user` has built them)
-#   datapath  tests/datapath/run.sh when it exists, else build/tests/datapath/dp_test (and its
-#             sanitizer build), then `dp_test fuzz`: a million hostile packets through the
-#             datapath (tests/datapath/README.md; DP_FUZZ_SEED / DP_FUZZ_PACKETS pass through)
+#   datapath  build/tests/datapath/dp_test (and its sanitizer build), then `dp_test fuzz`: a
+#             million hostile packets through the datapath (tests/datapath/README.md;
+#             DP_FUZZ_SEED / DP_FUZZ_PACKETS pass through)
 #   fuzz      tests/fuzz/run.sh: every libFuzzer target in build/fuzz/ for a few seconds
 #   install   every tests/install/test_*.sh: make install / uninstall into a temporary DESTDIR
 #   e2e       every tests/e2e/test_*.sh (root: network namespaces, bpffs, tc)
@@ -79,6 +81,21 @@ fail_test() {
 	printf 'FAIL %-40s %6s  (%s)\n' "$1" "-" "$2"
 }
 
+# ---- lint: shellcheck ----------------------------------------------------------------------------
+# A finding that is intended gets a `# shellcheck disable=SCxxxx # why` on its line, never a
+# blanket exclusion here. -x follows `source` (the `# shellcheck source=` paths are relative to
+# the repository's top, where this runs).
+layer_lint() {
+	local f
+	if ! command -v shellcheck >/dev/null; then
+		fail_test lint "shellcheck is missing: scripts/install-deps.sh installs it"
+		return
+	fi
+	while IFS= read -r f; do
+		run_test "lint/$f" 60 shellcheck -x "$f"
+	done < <(tests/lib/shell_scripts.sh)
+}
+
 # ---- unit --------------------------------------------------------------------------------------
 # run_unit_dir DIR LABEL HOW-TO-BUILD: every binary that tests/unit/test_*.c should have given.
 run_unit_dir() {
@@ -118,10 +135,6 @@ layer_docs() {
 
 # ---- datapath ----------------------------------------------------------------------------------
 layer_datapath() {
-	if [ -x tests/datapath/run.sh ]; then
-		run_test datapath 600 tests/datapath/run.sh
-		return
-	fi
 	if ! compgen -G 'tests/datapath/*.c' >/dev/null; then
 		echo "SKIP datapath: no tests in tests/datapath/"
 		return
@@ -227,12 +240,12 @@ layer_e2e() {
 
 # ---- main --------------------------------------------------------------------------------------
 layers=("$@")
-[ ${#layers[@]} -gt 0 ] || layers=(unit docs datapath fuzz install e2e)
+[ ${#layers[@]} -gt 0 ] || layers=(lint unit docs datapath fuzz install e2e)
 for layer in "${layers[@]}"; do
 	case $layer in
-	unit | docs | datapath | fuzz | install | e2e) ;;
+	lint | unit | docs | datapath | fuzz | install | e2e) ;;
 	*)
-		echo "usage: $0 [unit|docs|datapath|fuzz|install|e2e ...] (unknown layer '$layer')" >&2
+		echo "usage: $0 [lint|unit|docs|datapath|fuzz|install|e2e ...] (unknown layer '$layer')" >&2
 		exit 2
 		;;
 	esac

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * pkt.h - the packets the micro-benchmarks feed to the datapath: Ethernet + IPv4 + TCP or
- * UDP, one flow at a time, with lengths and checksums computed here (valid packets, so the
- * measured path is the path real traffic takes).
+ * UDP, one flow at a time, built by the test kit's packet builder (tests/lib/pkt.h) with
+ * lengths and checksums computed (valid packets, so the measured path is the path real
+ * traffic takes). A bench_pkt is small: the scale phase keeps many.
  */
 #ifndef BENCH_PKT_H
 #define BENCH_PKT_H

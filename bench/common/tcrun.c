@@ -85,40 +85,29 @@ int tcrun_load_empty_prog(void)
 	return fd;
 }
 
-void tcrun_ctx_ingress(struct __sk_buff *ctx, int in_ifindex)
-{
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->ifindex = ctx->ingress_ifindex = (__u32)in_ifindex;
-}
-
-void tcrun_ctx_egress(struct __sk_buff *ctx, int out_ifindex, int in_ifindex)
-{
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->ifindex = (__u32)out_ifindex;
-	ctx->ingress_ifindex = (__u32)in_ifindex;
-}
-
 int tcrun_run(int prog_fd, const struct bench_pkt *p, const struct __sk_buff *ctx, uint32_t repeat,
               struct tcrun_result *res, struct bench_pkt *out, const char *what)
 {
 	struct __sk_buff ctx_copy = *ctx; /* the kernel writes the context back */
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->b, .data_size_in = (__u32)p->len,
-	            .ctx_in = &ctx_copy, .ctx_size_in = sizeof(ctx_copy), .repeat = repeat);
+	struct pkt after;
+	int err =
+	    tcrun_test_run(prog_fd, p->b, p->len, &ctx_copy, repeat, out ? &after : NULL, res);
 
-	if (out) {
-		opts.data_out = out->b;
-		opts.data_size_out = sizeof(out->b);
-	}
-	if (bpf_prog_test_run_opts(prog_fd, &opts)) {
-		int err = -errno;
-
+	if (err) {
 		fprintf(stderr, "bench: %s: BPF_PROG_TEST_RUN failed: %s\n", what, strerror(-err));
 		return err;
 	}
-	if (out)
-		out->len = opts.data_size_out;
-	res->retval = opts.retval;
-	res->duration = opts.duration;
+	if (out) {
+		if (after.len > sizeof(out->b)) {
+			fprintf(stderr,
+			        "bench: %s: the program left a packet of %zu bytes, more than "
+			        "a bench packet holds (%zu)\n",
+			        what, after.len, sizeof(out->b));
+			return -EMSGSIZE;
+		}
+		memcpy(out->b, after.b, after.len);
+		out->len = after.len;
+	}
 	return 0;
 }
 

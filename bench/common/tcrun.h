@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * tcrun.h - running packets through TC programs with BPF_PROG_TEST_RUN and timing them.
+ * tcrun.h - running packets through TC programs with BPF_PROG_TEST_RUN and timing them: the
+ * test kit's wrapper (tests/lib/tcrun.h: contexts, tcrun_test_run) with what the bench adds.
  *
  * The programs measured are the ones fwd attached (found on the interface's clsact hook at
  * fwd's handle and priority, docs/fwd.md), so they use fwd's maps and the policy fwd
@@ -23,6 +24,8 @@
 
 #include <linux/bpf.h>
 
+#include "../../tests/lib/tcrun.h"
+
 #include "pkt.h"
 
 #define TC_ACT_OK_VALUE   0
@@ -35,15 +38,7 @@ int tcrun_find_fwd_prog(const char *ifname, bool ingress, const char *want_name)
 /* Load `r0 = TC_ACT_OK; exit` as a SCHED_CLS program. fd, or -1 with a message. */
 int tcrun_load_empty_prog(void);
 
-/* Context of a packet: arriving on in_ifindex (ingress), or leaving by out_ifindex after
- * arriving on in_ifindex (egress of a forwarded packet; in_ifindex 0: sent by the host). */
-void tcrun_ctx_ingress(struct __sk_buff *ctx, int in_ifindex);
-void tcrun_ctx_egress(struct __sk_buff *ctx, int out_ifindex, int in_ifindex);
-
-struct tcrun_result {
-	uint32_t retval;   /* TC action of the last run */
-	uint32_t duration; /* ns per run, measured by the kernel */
-};
+/* The context of a packet: tcrun_ctx_ingress() / tcrun_ctx_egress(), the kit's. */
 
 /* Run p through prog_fd `repeat` times. out (may be NULL): the packet as the program left it
  * (out_len in: its size; out: bytes written). 0, or -errno with a message naming `what`. */

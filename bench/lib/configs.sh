@@ -38,11 +38,12 @@ config_title() {
 # configs_prepare: generate the rule files once (deterministic, see gen_rules.py).
 configs_prepare() {
 	local g="$BENCH_DIR/gen_rules.py"
-	"$PYTHON" "$g" gateway-tcfw 0 "$WORK/tcfw.conf" &&
+	if ! { "$PYTHON" "$g" gateway-tcfw 0 "$WORK/tcfw.conf" &&
 		"$PYTHON" "$g" gateway-tcfw "$FILLER_RULES" "$WORK/tcfw-10k.conf" &&
 		"$PYTHON" "$g" gateway-nft 0 "$WORK/nftables.nft" &&
-		"$PYTHON" "$g" gateway-nft "$FILLER_RULES" "$WORK/nftables-10k.nft" ||
+		"$PYTHON" "$g" gateway-nft "$FILLER_RULES" "$WORK/nftables-10k.nft"; }; then
 		die "cannot generate the rule files with $g"
+	fi
 	# The same policies with 'forward accept' as the default: used only if the datapath does not
 	# classify rules (then 'forward drop' would stop every connection), and then said so.
 	local c
@@ -56,9 +57,9 @@ configs_prepare() {
 
 # ---- nftables ---------------------------------------------------------------------------------
 nft_setup() { # FILE
-	in_ns "$NS_G" nft -f "$1" || return 1
+	in_ns "$NS_GW" nft -f "$1" || return 1
 	# The policy's timeouts block, as conntrack settings (they exist once nft loaded conntrack).
-	in_ns "$NS_G" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=86400 \
+	in_ns "$NS_GW" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=86400 \
 		net.netfilter.nf_conntrack_tcp_timeout_syn_sent=30 \
 		net.netfilter.nf_conntrack_udp_timeout=30 \
 		net.netfilter.nf_conntrack_udp_timeout_stream=180 \
@@ -69,7 +70,7 @@ nft_setup() { # FILE
 nft_teardown() {
 	# Connections conntrack tracked stay in its table until they time out, unused while no
 	# ruleset asks for conntrack (tcfw and plain forwarding do not).
-	in_ns "$NS_G" nft delete table inet tcfwbench 2>/dev/null || true
+	in_ns "$NS_GW" nft delete table inet tcfwbench 2>/dev/null || true
 }
 
 # ---- tcfw -------------------------------------------------------------------------------------
@@ -104,6 +105,7 @@ tcfw_probe() {
 	fi
 	if tcfw_try "$name" "$open" on "$BENCH_CLIENT"; then
 		CFG_MODE[$name]="open-routed"
+		# shellcheck disable=SC2034 # read by run.sh (the results), which sources this file
 		CFG_NOTE[$name]="rules not classified and masquerade not executed by this datapath build; measured with 'forward accept' as the default (every connection still tracked) and routing instead of NAT (the router has a return route to the LAN)"
 		return 0
 	fi

@@ -142,7 +142,8 @@ phase_macro() {
 			done
 			i=$((i + 1))
 		done
-		ROUNDS_DONE=$r # read by run.sh for the results
+		# shellcheck disable=SC2034 # read by run.sh, which sources this file, for the results
+		ROUNDS_DONE=$r
 	done
 	[ -z "$ACTIVE_CONFIG" ] || config_teardown "$ACTIVE_CONFIG"
 	ACTIVE_CONFIG=
@@ -170,7 +171,7 @@ phase_profile() {
 		echo '{"skipped": "tcfw could not be set up"}' >"$WORK/profile.json"
 		return 0
 	fi
-	bench_set_host_sysctl kernel.bpf_stats_enabled 1
+	topo_set_host_sysctl kernel.bpf_stats_enabled 1
 	: >"$WORK/profile.jsonl"
 	for w in udp64 tcp1; do
 		mapfile -t progs < <(prog_ids)
@@ -229,15 +230,17 @@ perf_profile() {
 phase_micro() {
 	local g="$BENCH_DIR/gen_rules.py" args=() kind addr
 	progress "micro: ns per packet with BPF_PROG_TEST_RUN (10 and 10,000 rules, a 100,000-prefix set)"
-	"$PYTHON" "$g" micro 10 "$WORK/micro-10.conf" &&
+	if ! { "$PYTHON" "$g" micro 10 "$WORK/micro-10.conf" &&
 		"$PYTHON" "$g" micro-nonat 10 "$WORK/micro-10-nonat.conf" &&
 		"$PYTHON" "$g" micro 10000 "$WORK/micro-10k.conf" &&
 		"$PYTHON" "$g" bigset 100000 "$WORK/bigset.conf" &&
-		"$PYTHON" "$g" micro-open 0 "$WORK/micro-open.conf" || die "cannot generate the micro-benchmark policies"
+		"$PYTHON" "$g" micro-open 0 "$WORK/micro-open.conf"; }; then
+		die "cannot generate the micro-benchmark policies"
+	fi
 	while read -r kind addr; do args+=("--$kind" "$addr"); done <"$WORK/bigset.conf.probes"
 	bench_route_lan off
 	fwd_start micro "$WORK/micro-10.conf"
-	if ! nsenter --net="/run/netns/$NS_G" -- "$BENCH_BIN/microbench" --socket "$FWD_SOCKET" \
+	if ! nsenter --net="/run/netns/$NS_GW" -- "$BENCH_BIN/microbench" --socket "$FWD_SOCKET" \
 		--pin-dir "$FWD_PIN_DIR" --lan lan0 --wan wan0 \
 		--policy "10 rules=$WORK/micro-10.conf" \
 		--policy "10 rules, no NAT rule=$WORK/micro-10-nonat.conf" \
@@ -268,7 +271,7 @@ scale_policy_and_route() {
 # ping_through SECONDS OUT: 100 pings a second from the client to the server, summary as JSON.
 ping_through() {
 	local secs=$1 out=$2 txt
-	txt=$(in_ns "$NS_C" timeout $((secs + 10)) ping -n -q -i 0.01 -W 1 -c $((secs * 100)) \
+	txt=$(in_ns "$NS_CLIENT" timeout $((secs + 10)) ping -n -q -i 0.01 -W 1 -c $((secs * 100)) \
 		"$BENCH_SERVER" 2>&1) || true
 	awk '/packets transmitted/ { tx = $1; rx = $4 }
 	     /rtt|round-trip/ { split($4, v, "/"); mn = v[1]; avg = v[2]; mx = v[3] }
@@ -278,6 +281,7 @@ ping_through() {
 }
 
 phase_scale() {
+	# shellcheck disable=SC2153 # CT_MAX is run.sh's option (--ct-max), set before this runs
 	local runs_before runs_after walked deadline ct_max=$CT_MAX
 	progress "scale: $CT_ENTRIES connections through the datapath (table of $ct_max), lookups, memory, expiry"
 	if ! scale_policy_and_route; then
@@ -288,7 +292,7 @@ phase_scale() {
 	bench_route_lan "$SCALE_ROUTE"
 	fwd_start scale "$SCALE_POLICY" --ct-max "$ct_max" --expire-interval "$EXPIRE_INTERVAL"
 	ping_through 2 "$WORK/ping-idle.json"
-	if ! nsenter --net="/run/netns/$NS_G" -- "$BENCH_BIN/ct_scale" --pin-dir "$FWD_PIN_DIR" \
+	if ! nsenter --net="/run/netns/$NS_GW" -- "$BENCH_BIN/ct_scale" --pin-dir "$FWD_PIN_DIR" \
 		--lan lan0 --wan wan0 --entries "$CT_ENTRIES" --sample "$MICRO_CALLS" \
 		--json "$WORK/ct_scale.json"; then
 		say "    ct_scale failed (its message is above)"

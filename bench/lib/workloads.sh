@@ -62,15 +62,15 @@ servers_start() {
 		    }
 		}
 	EOF
-	bg_in_ns "$NS_S" "$WORK/iperf3-server.log" taskset -c "$CPU_SERVER" \
+	bench_bg "$NS_SERVER" "$WORK/iperf3-server.log" taskset -c "$CPU_SERVER" \
 		iperf3 -s -B "$BENCH_SERVER" -p "$IPERF_PORT"
-	bg_in_ns "$NS_S" "$WORK/nginx/stderr.log" taskset -c "$CPU_SERVER" \
+	bench_bg "$NS_SERVER" "$WORK/nginx/stderr.log" taskset -c "$CPU_SERVER" \
 		nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx"
-	bg_in_ns "$NS_S" "$WORK/tcp_rr-server.log" taskset -c "$CPU_SERVER" \
+	bench_bg "$NS_SERVER" "$WORK/tcp_rr-server.log" taskset -c "$CPU_SERVER" \
 		"$BENCH_BIN/tcp_rr" server --bind "$BENCH_SERVER" --port "$RR_PORT"
 	local deadline=$((SECONDS + 10)) p
 	for p in "$IPERF_PORT" "$HTTP_PORT" "$RR_PORT"; do
-		until in_ns "$NS_S" ss -Hltn "src $BENCH_SERVER:$p" | grep -q .; do
+		until in_ns "$NS_SERVER" ss -Hltn "src $BENCH_SERVER:$p" | grep -q .; do
 			[ $SECONDS -lt $deadline ] || die "no server listening on $BENCH_SERVER:$p after 10 s (logs in $WORK)"
 			sleep 0.1
 		done
@@ -80,14 +80,14 @@ servers_start() {
 # whoami: the client's address as the server sees it, through the gateway (empty on failure).
 whoami() {
 	# Round trips here take microseconds: a second means "does not pass".
-	in_ns "$NS_C" curl -s --max-time 1 "http://$BENCH_SERVER:$HTTP_PORT/whoami" 2>/dev/null || true
+	in_ns "$NS_CLIENT" curl -s --max-time 1 "http://$BENCH_SERVER:$HTTP_PORT/whoami" 2>/dev/null || true
 }
 
 # iperf3 from the client; its JSON in $WORK/iperf3.json.
 run_iperf3() {
 	local secs=$1
 	shift
-	if ! in_ns "$NS_C" timeout $((secs + 15)) taskset -c "$CPU_CLIENT" iperf3 -c "$BENCH_SERVER" -p "$IPERF_PORT" \
+	if ! in_ns "$NS_CLIENT" timeout $((secs + 15)) taskset -c "$CPU_CLIENT" iperf3 -c "$BENCH_SERVER" -p "$IPERF_PORT" \
 		-t "$secs" -J "$@" >"$WORK/iperf3.json" 2>"$WORK/iperf3.err"; then
 		say "    iperf3 $* failed: $(jq -r '.error // empty' "$WORK/iperf3.json" 2>/dev/null) $(tail -n 2 "$WORK/iperf3.err")"
 		return 1
@@ -109,7 +109,7 @@ wl_udp64() { # SECONDS
 
 wl_connrate() { # SECONDS
 	local secs=$1 out rps errors non2xx
-	out=$(in_ns "$NS_C" timeout $((secs + 15)) taskset -c "$CPU_CLIENT" wrk -t1 -c "$WRK_CONNECTIONS" -d "${secs}s" \
+	out=$(in_ns "$NS_CLIENT" timeout $((secs + 15)) taskset -c "$CPU_CLIENT" wrk -t1 -c "$WRK_CONNECTIONS" -d "${secs}s" \
 		-H "Connection: close" "http://$BENCH_SERVER:$HTTP_PORT/" 2>&1) || {
 		say "    wrk failed: $(tail -n 2 <<<"$out")"
 		return 1
@@ -128,7 +128,7 @@ wl_connrate() { # SECONDS
 
 wl_latency() { # SECONDS
 	local out
-	out=$(in_ns "$NS_C" timeout $(($1 + 15)) taskset -c "$CPU_SERVER" "$BENCH_BIN/tcp_rr" client --connect "$BENCH_SERVER" \
+	out=$(in_ns "$NS_CLIENT" timeout $(($1 + 15)) taskset -c "$CPU_SERVER" "$BENCH_BIN/tcp_rr" client --connect "$BENCH_SERVER" \
 		--port "$RR_PORT" --duration "$1" --size 64 2>"$WORK/tcp_rr.err") || {
 		say "    tcp_rr failed: $(tail -n 2 "$WORK/tcp_rr.err")"
 		return 1

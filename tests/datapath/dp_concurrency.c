@@ -113,7 +113,7 @@ static bool hammer_both(struct dp *t, const char *step, struct hammer *a, struct
 
 #define REPEAT 100000
 
-void case_concurrent_counters(struct dp *t)
+DP_CASE(concurrent_counters)
 {
 	static const struct flow web = {4, IPPROTO_TCP, "192.0.2.10", "198.51.100.20", 40000, 80};
 	struct hammer a = {.hook = DP_INGRESS_LAN,
@@ -153,7 +153,7 @@ void case_concurrent_counters(struct dp *t)
 #define OPEN_ROUNDS 200
 #define OPEN_REPEAT 200
 
-void case_concurrent_open(struct dp *t)
+DP_CASE(concurrent_open)
 {
 	static struct flow flows[OPEN_ROUNDS];
 	struct hammer a = {.hook = DP_INGRESS_LAN,

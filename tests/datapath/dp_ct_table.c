@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * dp_ct_table.c - a full connection table: new connections are refused and counted, the ones
- * already tracked go on (the table never evicts; fwd makes room by early drop).
+ * dp_ct_table.c - the connection table's limits: when full, new connections are refused and
+ * counted, the ones already tracked go on (the table never evicts; fwd makes room by early
+ * drop); a connection that lost one of its halves (an LRU eviction) is repaired or counted.
  */
 #include <netinet/in.h>
 #include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tcfw.skel.h"
 
 #include "dp.h"
 
@@ -14,7 +20,7 @@
 /* dp_env.c loads the datapath with this many connection entries. */
 #define DP_CT_ENTRIES 4096
 
-void case_ct_table_full(struct dp *t)
+DP_CASE(ct_table_full)
 {
 	static const struct flow web = {4, IPPROTO_TCP, "192.0.2.10", "198.51.100.20", 40000, 80};
 	struct flow flood = {4, IPPROTO_UDP, "192.0.2.66", "198.51.100.20", 0, 53};
@@ -49,4 +55,44 @@ void case_ct_table_full(struct dp *t)
 	        TC_OK);
 	dp_expect_conn(t, "table full", &web, TCFW_CT_TCP_ESTABLISHED, TCFW_CTF_ASSURED, NULL);
 	dp_expect_stat(t, "table full", TCFW_STAT_EVICTIONS_SUSPECTED, 0);
+}
+
+DP_CASE(half_evicted_connection)
+{
+	int ct_fd = bpf_map__fd(t->skel->maps.ct), reply_fd = bpf_map__fd(t->skel->maps.ct_reply);
+	struct tcfw_tuple orig, reply, back;
+	static const struct flow dns = {4, IPPROTO_UDP, "192.0.2.10", "198.51.100.20", 5353, 53};
+	struct flow other = dns;
+
+	dp_tuple(&orig, &dns, ORIG);
+	dp_tuple(&reply, &dns, REPLY);
+
+	/* The reply half goes: the connection is live, so its reply half comes back. */
+	dp_flow(t, "query", DP_INGRESS_LAN, &dns, ORIG, 0, TC_OK);
+	bpf_map_delete_elem(reply_fd, &reply);
+	dp_flow(t, "answer after the reply half was evicted", DP_INGRESS_WAN, &dns, REPLY, 0,
+	        TC_OK);
+	dp_expect_conn(t, "reply half restored", &dns, TCFW_CT_UDP_REPLIED, TCFW_CTF_SEEN_REPLY,
+	               NULL);
+	dp_expect_stat(t, "reply half restored", TCFW_STAT_EVICTIONS_SUSPECTED, 1);
+
+	/* The entry goes: the reply half left behind is counted but kept (the datapath cannot
+	 * tell it from a NAT port being reserved on another CPU); the answer then looks like a
+	 * new flow from the server's side. */
+	bpf_map_delete_elem(ct_fd, &orig);
+	dp_flow(t, "answer after the entry was evicted", DP_INGRESS_WAN, &dns, REPLY, 0, TC_OK);
+	dp_expect_stat(t, "stale reply half", TCFW_STAT_EVICTIONS_SUSPECTED, 2);
+	DP_EXPECT_TRUE(t, "stale reply half", "stale reply half kept",
+	               bpf_map_lookup_elem(reply_fd, &reply, &back) == 0);
+
+	/* The entry goes, the reply half stays, and the same flow opens again: the old reply
+	 * half is taken over. */
+	other.sport = 5400;
+	dp_tuple(&orig, &other, ORIG);
+	dp_flow(t, "query 2", DP_INGRESS_LAN, &other, ORIG, 0, TC_OK);
+	bpf_map_delete_elem(ct_fd, &orig);
+	dp_flow(t, "query 2 again", DP_INGRESS_LAN, &other, ORIG, 0, TC_OK);
+	dp_expect_conn(t, "query 2 again", &other, TCFW_CT_UDP_UNREPLIED, 0, NULL);
+	dp_expect_stat(t, "end", TCFW_STAT_EVICTIONS_SUSPECTED, 3);
+	dp_expect_stat(t, "end", TCFW_STAT_CT_INSERT_FAILED, 0);
 }

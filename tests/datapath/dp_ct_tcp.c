@@ -36,7 +36,7 @@ static void invalid_drops(struct dp *t)
 	              TCFW_VERDICT_DROP);
 }
 
-void case_tcp_handshake_teardown(struct dp *t)
+DP_CASE(tcp_handshake_teardown)
 {
 	static const struct {
 		const char *step;
@@ -81,7 +81,7 @@ void case_tcp_handshake_teardown(struct dp *t)
 	DP_EXPECT_EQ(t, "after teardown", "entries in ct_reply", dp_count_ct_reply(t), 1);
 }
 
-void case_tcp_rst_closes(struct dp *t)
+DP_CASE(tcp_rst_closes)
 {
 	struct flow other = web;
 
@@ -97,14 +97,14 @@ void case_tcp_rst_closes(struct dp *t)
 	dp_expect_conn(t, "RST from client", &other, TCFW_CT_TCP_CLOSE, 0, NULL);
 }
 
-void case_tcp_refused_by_rst(struct dp *t)
+DP_CASE(tcp_refused_by_rst)
 {
 	web_pkt(t, "SYN", ORIG, F_SYN, TC_OK);
 	web_pkt(t, "RST-ACK: port closed", REPLY, F_RST | F_ACK, TC_OK);
 	dp_expect_conn(t, "refused", &web, TCFW_CT_TCP_CLOSE, TCFW_CTF_SEEN_REPLY, NULL);
 }
 
-void case_tcp_without_entry_invalid(struct dp *t)
+DP_CASE(tcp_without_entry_invalid)
 {
 	static const struct {
 		const char *step;
@@ -131,7 +131,7 @@ void case_tcp_without_entry_invalid(struct dp *t)
 	dp_expect_stat(t, "after lone packets", TCFW_STAT_CT_NEW, 0);
 }
 
-void case_tcp_bad_flags_invalid(struct dp *t)
+DP_CASE(tcp_bad_flags_invalid)
 {
 	static const struct {
 		const char *step;
@@ -163,7 +163,7 @@ void case_tcp_bad_flags_invalid(struct dp *t)
 	dp_expect_stat(t, "end", TCFW_STAT_CT_INVALID, 2 * n);
 }
 
-void case_tcp_time_wait_syn_reopens(struct dp *t)
+DP_CASE(tcp_time_wait_syn_reopens)
 {
 	struct flow back = web, reset = web;
 	struct tcfw_ct_entry e;
@@ -204,7 +204,7 @@ void case_tcp_time_wait_syn_reopens(struct dp *t)
 	DP_EXPECT_EQ(t, "SYN after RST", "orig packets", e.ctr[ORIG].packets, 1);
 }
 
-void case_tcp_invalid_in_state(struct dp *t)
+DP_CASE(tcp_invalid_in_state)
 {
 	struct tcfw_ct_entry e;
 
@@ -226,7 +226,7 @@ void case_tcp_invalid_in_state(struct dp *t)
 	dp_expect_conn(t, "SYN in ESTABLISHED", &web, TCFW_CT_TCP_ESTABLISHED, 0, NULL);
 }
 
-void case_tcp_simultaneous_open(struct dp *t)
+DP_CASE(tcp_simultaneous_open)
 {
 	web_pkt(t, "SYN from client", ORIG, F_SYN, TC_OK);
 	web_pkt(t, "SYN from server (crossing)", REPLY, F_SYN, TC_OK);
@@ -238,7 +238,7 @@ void case_tcp_simultaneous_open(struct dp *t)
 	dp_expect_conn(t, "ACK from server", &web, TCFW_CT_TCP_ESTABLISHED, TCFW_CTF_ASSURED, NULL);
 }
 
-void case_tcp_retransmitted_syn(struct dp *t)
+DP_CASE(tcp_retransmitted_syn)
 {
 	struct tcfw_ct_entry e;
 	__u64 old;

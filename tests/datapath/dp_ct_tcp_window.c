@@ -105,7 +105,7 @@ static void expect_windows_unchanged(struct dp *t, const char *step,
 }
 
 /* SYN, SYN-ACK and ACK set both directions' windows, scaling only when both sides offer it. */
-void case_tcp_window_handshake(struct dp *t)
+DP_CASE(tcp_window_handshake)
 {
 	static const struct flow one_sided = {4,     IPPROTO_TCP, "192.0.2.10", "198.51.100.20",
 	                                      40201, 443};
@@ -137,7 +137,7 @@ void case_tcp_window_handshake(struct dp *t)
 
 /* conntrack_rst_invalid: resets outside the window are INVALID and change nothing; the exact
  * one closes the connection. */
-void case_tcp_window_rst_out_of_window(struct dp *t)
+DP_CASE(tcp_window_rst_out_of_window)
 {
 	static const struct {
 		const char *step;
@@ -183,7 +183,7 @@ void case_tcp_window_rst_out_of_window(struct dp *t)
 
 /* RFC 5961: an RST in the window but not at the expected seq passes and changes nothing; the
  * endpoint's challenge ACK passes; the RST that answers it (at the expected seq) closes. */
-void case_tcp_window_rst_inexact(struct dp *t)
+DP_CASE(tcp_window_rst_inexact)
 {
 	struct tcfw_ct_entry before, e;
 
@@ -212,7 +212,7 @@ void case_tcp_window_rst_inexact(struct dp *t)
 
 /* conntrack_inexact_rst: on a closing connection an inexact RST closes it, and a spurious RST
  * from the peer after that is not invalid. */
-void case_tcp_window_rst_closing(struct dp *t)
+DP_CASE(tcp_window_rst_closing)
 {
 	invalid_drops(t);
 	handshake(t, &conn, -1, -1, WIN);
@@ -227,7 +227,7 @@ void case_tcp_window_rst_closing(struct dp *t)
 }
 
 /* Data beyond the window, far behind it, or acknowledging data never sent: INVALID. */
-void case_tcp_window_far_off_data(struct dp *t)
+DP_CASE(tcp_window_far_off_data)
 {
 	struct tcfw_ct_entry before, e;
 
@@ -256,7 +256,7 @@ void case_tcp_window_far_off_data(struct dp *t)
 
 /* conntrack_ack_loss_stall: data the receiver acknowledged long ago, sent again, passes (so
  * that the receiver ACKs it once more), and so does an old ACK; neither is learnt from. */
-void case_tcp_window_retransmission(struct dp *t)
+DP_CASE(tcp_window_retransmission)
 {
 	const int n = 46; /* 46 x 1460 = 67160 bytes: more than a window behind at the end */
 	struct tcfw_ct_entry before, e;
@@ -290,7 +290,7 @@ void case_tcp_window_retransmission(struct dp *t)
 /* ACKs lost before the gateway: the client sends past the edge it has seen acknowledged, by
  * less than a window; netfilter's tolerance passes it and learns its end, so the ACK that
  * finally comes is not "beyond the data seen". */
-void case_tcp_window_ack_loss(struct dp *t)
+DP_CASE(tcp_window_ack_loss)
 {
 	struct tcfw_ct_entry e;
 	char step[64];
@@ -316,7 +316,7 @@ void case_tcp_window_ack_loss(struct dp *t)
 
 /* A segment beyond the client's unscaled window but within its scaled one is in the window
  * when both sides offered scaling, and INVALID when only the client did. */
-void case_tcp_window_scaling(struct dp *t)
+DP_CASE(tcp_window_scaling)
 {
 	static const struct flow unscaled = {4,     IPPROTO_TCP, "192.0.2.10", "198.51.100.20",
 	                                     40202, 443};
@@ -342,7 +342,7 @@ void case_tcp_window_scaling(struct dp *t)
 
 /* An entry without window state (made by an older build, or picked up mid-stream) accepts and
  * learns until both directions are seen, with the largest scale assumed; then it checks. */
-void case_tcp_window_unknown_learnt(struct dp *t)
+DP_CASE(tcp_window_unknown_learnt)
 {
 	const uint32_t x = 123456789, y = 987654321; /* sequence numbers unrelated to C and S */
 	struct tcfw_ct_entry e;
@@ -380,7 +380,7 @@ void case_tcp_window_unknown_learnt(struct dp *t)
 /* conntrack_synack_reuse / conntrack_syn_challenge_ack: a new SYN on an established
  * connection is ignored, the server's challenge ACK passes, the client's RST answering it
  * closes, and the SYN sent again opens a new connection with new windows. */
-void case_tcp_window_syn_challenge_ack(struct dp *t)
+DP_CASE(tcp_window_syn_challenge_ack)
 {
 	const uint32_t c2 = 7000; /* the new incarnation's initial sequence number */
 	struct tcfw_ct_entry e;
@@ -410,7 +410,7 @@ void case_tcp_window_syn_challenge_ack(struct dp *t)
 
 /* fwd --tcp-liberal (netfilter's be_liberal): far-off data passes, a far-off RST still does
  * not; switched off again, the connection is judged strictly (it never became liberal). */
-void case_tcp_window_liberal(struct dp *t)
+DP_CASE(tcp_window_liberal)
 {
 	struct tcfw_ct_entry e;
 

@@ -24,7 +24,7 @@ static void invalid_drops(struct dp *t)
 	              TCFW_VERDICT_DROP);
 }
 
-void case_udp_unreplied_replied_assured(struct dp *t)
+DP_CASE(udp_unreplied_replied_assured)
 {
 	struct flow other = dns;
 
@@ -49,7 +49,7 @@ void case_udp_unreplied_replied_assured(struct dp *t)
 	dp_expect_stat(t, "end", TCFW_STAT_CT_ESTABLISHED, 5);
 }
 
-void case_icmp_echo(struct dp *t)
+DP_CASE(icmp_echo)
 {
 	struct tcfw_ct_entry e;
 
@@ -64,7 +64,7 @@ void case_icmp_echo(struct dp *t)
 	DP_EXPECT_EQ(t, "end", "entries in ct", dp_count_ct(t), 1);
 }
 
-void case_icmp_reply_without_request_invalid(struct dp *t)
+DP_CASE(icmp_reply_without_request_invalid)
 {
 	struct flow other = ping;
 
@@ -78,7 +78,7 @@ void case_icmp_reply_without_request_invalid(struct dp *t)
 	DP_EXPECT_EQ(t, "end", "entries in ct", dp_count_ct(t), 1);
 }
 
-void case_icmp_error_related(struct dp *t)
+DP_CASE(icmp_error_related)
 {
 	struct tcfw_ct_entry before, after;
 	struct pkt q, err;
@@ -116,7 +116,7 @@ void case_icmp_error_related(struct dp *t)
 	DP_EXPECT_EQ(t, "end", "entries in ct (errors open nothing)", dp_count_ct(t), 3);
 }
 
-void case_icmp_error_unknown_invalid(struct dp *t)
+DP_CASE(icmp_error_unknown_invalid)
 {
 	struct pkt q, err;
 
@@ -132,7 +132,7 @@ void case_icmp_error_unknown_invalid(struct dp *t)
 	DP_EXPECT_EQ(t, "end", "entries in ct", dp_count_ct(t), 0);
 }
 
-void case_icmp_error_truncated_quote_invalid(struct dp *t)
+DP_CASE(icmp_error_truncated_quote_invalid)
 {
 	struct pkt q, inner_err, err;
 
@@ -158,7 +158,7 @@ void case_icmp_error_truncated_quote_invalid(struct dp *t)
 	dp_expect_stat(t, "end", TCFW_STAT_MALFORMED, 0);
 }
 
-void case_icmpv6_echo_and_error(struct dp *t)
+DP_CASE(icmpv6_echo_and_error)
 {
 	static const struct flow ping6 = {
 	    6, IPPROTO_ICMPV6, "2001:db8:1::10", "2001:db8:2::20", 4242, 0};
@@ -191,7 +191,7 @@ void case_icmpv6_echo_and_error(struct dp *t)
 	dp_expect_stat(t, "end", TCFW_STAT_CT_INVALID, 2);
 }
 
-void case_icmpv6_neighbour_discovery_untracked(struct dp *t)
+DP_CASE(icmpv6_neighbour_discovery_untracked)
 {
 	static const struct {
 		const char *step;
@@ -226,7 +226,7 @@ void case_icmpv6_neighbour_discovery_untracked(struct dp *t)
 	DP_EXPECT_EQ(t, "end", "entries in ct", dp_count_ct(t), 0);
 }
 
-void case_other_protocol(struct dp *t)
+DP_CASE(other_protocol)
 {
 	static const struct flow gre = {4, 47 /* GRE */, "192.0.2.10", "198.51.100.20", 0, 0};
 	static const struct flow sctp6 = {6, 132 /* SCTP */, "2001:db8:1::10", "2001:db8:2::20", 0,
@@ -241,7 +241,7 @@ void case_other_protocol(struct dp *t)
 	dp_expect_conn(t, "SCTP back", &sctp6, TCFW_CT_OTHER_REPLIED, 0, NULL);
 }
 
-void case_counters(struct dp *t)
+DP_CASE(counters)
 {
 	struct tcfw_ct_entry e;
 	__u64 recent, old;

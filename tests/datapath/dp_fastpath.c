@@ -62,7 +62,7 @@ static void expect_redirect(struct dp *t, const char *step, enum dp_hook hook, c
 /* UDP both ways: the first packet opens the connection the kernel's way, every later one in
  * either direction leaves at ingress; with TCFW_CFG_NO_FAST_PATH they all take the kernel's
  * way again. */
-void case_fastpath_udp4(struct dp *t)
+DP_CASE(fastpath_udp4)
 {
 	const struct flow f = {4, IPPROTO_UDP, DP_FP_CLIENT, DP_FP_SERVER, 5000, 53};
 	struct tcfw_ct_entry e;
@@ -97,7 +97,7 @@ void case_fastpath_udp4(struct dp *t)
 
 /* TCP over IPv6: the SYN-ACK and everything after it leave at ingress, hop limit 63, and the
  * state machine walks as on the kernel's path. */
-void case_fastpath_tcp6(struct dp *t)
+DP_CASE(fastpath_tcp6)
 {
 	const struct flow f = {6, IPPROTO_TCP, DP_FP_CLIENT6, DP_FP_SERVER6, 40000, 443};
 	struct pkt in, want;
@@ -121,7 +121,7 @@ void case_fastpath_tcp6(struct dp *t)
 }
 
 /* Masquerade: the fast path translates both ends at ingress, since egress gets no hint. */
-void case_fastpath_masquerade(struct dp *t)
+DP_CASE(fastpath_masquerade)
 {
 	static const char policy[] = DPN_ZONES "nat masquerade out wan from 192.0.2.0/24\n";
 	const struct flow f = {4, IPPROTO_UDP, DP_FP_CLIENT, DP_FP_SERVER, 5353, 53};
@@ -199,7 +199,7 @@ static bool establish(struct dp *t, const struct flow *f)
 
 /* Everything the kernel must handle itself: established packets that the fast path leaves
  * alone (TC_ACT_OK, not a byte changed). */
-void case_fastpath_kernel_cases(struct dp *t)
+DP_CASE(fastpath_kernel_cases)
 {
 	const struct flow f = {4, IPPROTO_UDP, DP_FP_CLIENT, DP_FP_SERVER, 5001, 53};
 	const struct flow small_mtu = {4, IPPROTO_UDP, DP_FP_CLIENT, DP_FP_SERVER_MTU, 5002, 53};
@@ -253,7 +253,7 @@ static void udp_forwarded(struct pkt *in, struct pkt *want, const struct flow *f
  * neighbour's new MAC is not seen (nothing asked the kernel: fib_lookups stays), a longer
  * packet than the route took asks again (and sees it), and nexthop_cache_us 0 asks every time.
  */
-void case_fastpath_nexthop_kept(struct dp *t)
+DP_CASE(fastpath_nexthop_kept)
 {
 	const struct flow f = {4, IPPROTO_UDP, DP_FP_CLIENT, DP_FP_SERVER_MOVES, 5004, 53};
 	const uint8_t old_mac = DP_FP_SERVER_MAC5, new_mac = DP_FP_SERVER_MAC5 + 1;

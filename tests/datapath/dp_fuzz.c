@@ -1424,7 +1424,7 @@ static double secs_since(const struct timespec *a)
 	return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
 }
 
-void case_fuzz(struct dp *t)
+DP_CASE_EXPLICIT(fuzz)
 {
 	static struct fuzz z;
 	struct fz_pkt f;

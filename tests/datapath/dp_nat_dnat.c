@@ -29,7 +29,7 @@ static void expect_tuple(struct dp *t, const char *step, const char *what,
 }
 
 /* A TCP port forward: WAN client -> public:8080 reaches 192.0.2.20:80 and back. */
-void case_nat_port_forward_tcp(struct dp *t)
+DP_CASE(nat_port_forward_tcp)
 {
 	const struct flow f = {4, IPPROTO_TCP, SERVER, PUBLIC_IP, 5555, 8080};
 	const struct flow x = dpn_flow_dst(&f, LAN_SRV, 80); /* what the LAN server sees */
@@ -66,7 +66,7 @@ void case_nat_port_forward_tcp(struct dp *t)
 }
 
 /* UDP forward and an ICMP echo forward (dnat without a port: the id is left alone). */
-void case_nat_port_forward_udp_icmp(struct dp *t)
+DP_CASE(nat_port_forward_udp_icmp)
 {
 	const struct flow u = {4, IPPROTO_UDP, SERVER, PUBLIC_IP, 6000, 5353};
 	const struct flow ux = dpn_flow_dst(&u, LAN_SRV, 53);
@@ -97,7 +97,7 @@ void case_nat_port_forward_udp_icmp(struct dp *t)
 }
 
 /* dnat to the gateway's own address: the input chain, and replies the gateway sends itself. */
-void case_nat_dnat_to_gateway(struct dp *t)
+DP_CASE(nat_dnat_to_gateway)
 {
 	const struct flow f = {4, IPPROTO_TCP, SERVER, PUBLIC_IP, 5555, 2222};
 	const struct flow x = dpn_flow_dst(&f, LAN_GW, 22);
@@ -123,7 +123,7 @@ void case_nat_dnat_to_gateway(struct dp *t)
  * destination is wan0's address: it applies (NAT loopback), the LAN server gets the
  * connection from the gateway's LAN address, and replies go back the same way.
  */
-void case_nat_hairpin(struct dp *t)
+DP_CASE(nat_hairpin)
 {
 	const struct flow f = {4, IPPROTO_TCP, CLIENT1, PUBLIC_IP, 40000, 8080};
 	const struct flow mid = dpn_flow_dst(&f, LAN_SRV, 80);   /* after ingress */
@@ -166,7 +166,7 @@ void case_nat_hairpin(struct dp *t)
 }
 
 /* A dnat rule 'in wan' does not apply to LAN traffic that is not addressed to the gateway. */
-void case_nat_dnat_zone_scoped(struct dp *t)
+DP_CASE(nat_dnat_zone_scoped)
 {
 	const struct flow f = {4, IPPROTO_TCP, CLIENT1, SERVER, 40000, 8080};
 	const struct flow x = dpn_flow_src(&f, PUBLIC_IP, 40000);

@@ -64,7 +64,7 @@ static const int in_order[NFRAG] = {0, 1, 2};
 static const int reversed[NFRAG] = {2, 1, 0};
 
 /* Masquerade, in order, both ways; and a datagram without UDP checksum. */
-void case_nat_frag_masquerade(struct dp *t)
+DP_CASE(nat_frag_masquerade)
 {
 	const struct flow f = {4, IPPROTO_UDP, CLIENT1, SERVER, 41000, 9};
 	const struct flow x = dpn_flow_src(&f, PUBLIC_IP, 41000);
@@ -93,7 +93,7 @@ void case_nat_frag_masquerade(struct dp *t)
  * the first fragment then gets too: the server can reassemble. For a new connection, and
  * again for one that exists.
  */
-void case_nat_frag_out_of_order(struct dp *t)
+DP_CASE(nat_frag_out_of_order)
 {
 	const struct flow f = {4, IPPROTO_UDP, CLIENT1, SERVER, 41000, 9};
 	const struct flow x = dpn_flow_src(&f, PUBLIC_IP, 41000);
@@ -121,7 +121,7 @@ void case_nat_frag_out_of_order(struct dp *t)
  * untouched, addressed to the gateway, and its datagram is lost. The first fragment, and the
  * fragments after it, are translated as usual.
  */
-void case_nat_frag_reply_out_of_order(struct dp *t)
+DP_CASE(nat_frag_reply_out_of_order)
 {
 	const struct flow f = {4, IPPROTO_UDP, CLIENT1, SERVER, 41000, 9};
 	const struct flow x = dpn_flow_src(&f, PUBLIC_IP, 41000);
@@ -143,7 +143,7 @@ void case_nat_frag_reply_out_of_order(struct dp *t)
 
 /* A port forward, in order: the request's destination at ingress (the first fragment's
  * port too), the response's source at egress. */
-void case_nat_frag_port_forward(struct dp *t)
+DP_CASE(nat_frag_port_forward)
 {
 	const struct flow u = {4, IPPROTO_UDP, SERVER, PUBLIC_IP, 6000, 5353};
 	const struct flow ux = dpn_flow_dst(&u, LAN_SRV, 53);
@@ -162,7 +162,7 @@ void case_nat_frag_port_forward(struct dp *t)
 
 /* Hairpin (DNAT at ingress, SNAT at egress), in order: egress finds the later fragments by
  * the destination ingress gave them. */
-void case_nat_frag_hairpin(struct dp *t)
+DP_CASE(nat_frag_hairpin)
 {
 	const struct flow f = {4, IPPROTO_UDP, CLIENT1, PUBLIC_IP, 41000, 5353};
 	const struct flow mid = dpn_flow_dst(&f, LAN_SRV, 53);

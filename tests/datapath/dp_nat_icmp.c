@@ -49,7 +49,7 @@ static void open_udp(struct dp *t, const struct flow *f, const struct flow *x)
 
 /* The server's port unreachable for a masqueraded datagram: to the client, quoting what the
  * client sent. The whole quote, so the quoted UDP checksum is there and must be fixed too. */
-void case_nat_icmp_error_from_server(struct dp *t)
+DP_CASE(nat_icmp_error_from_server)
 {
 	const struct flow f = {4, IPPROTO_UDP, CLIENT1, SERVER, 5353, 53};
 	const struct flow x = dpn_flow_src(&f, PUBLIC_IP, 5353);
@@ -72,7 +72,7 @@ void case_nat_icmp_error_from_server(struct dp *t)
 /* Errors from a router beyond the gateway about a masqueraded TCP connection: time exceeded
  * with the minimal quote (IP header + 8 bytes: no TCP checksum in it), and fragmentation
  * needed with the whole TCP header (its checksum fixed too). The router keeps its address. */
-void case_nat_icmp_error_from_router(struct dp *t)
+DP_CASE(nat_icmp_error_from_router)
 {
 	const struct flow f = {4, IPPROTO_TCP, CLIENT1, SERVER, 40000, 80};
 	const struct flow x = dpn_flow_src(&f, PUBLIC_IP, 40000);
@@ -100,7 +100,7 @@ void case_nat_icmp_error_from_router(struct dp *t)
 
 /* An error about an echo request whose id masquerade changed: the quoted id goes back to
  * the client's, with the quoted ICMP checksum. */
-void case_nat_icmp_error_about_echo(struct dp *t)
+DP_CASE(nat_icmp_error_about_echo)
 {
 	const struct flow f1 = {4, IPPROTO_ICMP, CLIENT1, SERVER, 77, 0};
 	const struct flow f2 = {4, IPPROTO_ICMP, CLIENT2, SERVER, 77, 0};
@@ -126,7 +126,7 @@ void case_nat_icmp_error_about_echo(struct dp *t)
 /* The client refuses a reply (port unreachable about the server's datagram): the error goes
  * to the server quoting what the server sent, and leaves from the public address (a source
  * rewrite: at egress). */
-void case_nat_icmp_error_from_client(struct dp *t)
+DP_CASE(nat_icmp_error_from_client)
 {
 	const struct flow f = {4, IPPROTO_UDP, CLIENT1, SERVER, 5353, 53};
 	const struct flow x = dpn_flow_src(&f, PUBLIC_IP, 5353);
@@ -150,7 +150,7 @@ void case_nat_icmp_error_from_client(struct dp *t)
 
 /* A port-forwarded LAN server refuses a datagram: the WAN client must see the error coming
  * from the public address, quoting the public address and port it used. */
-void case_nat_icmp_error_port_forward(struct dp *t)
+DP_CASE(nat_icmp_error_port_forward)
 {
 	const struct flow u = {4, IPPROTO_UDP, SERVER, PUBLIC_IP, 6000, 5353};
 	const struct flow ux = dpn_flow_dst(&u, LAN_SRV, 53);
@@ -175,7 +175,7 @@ void case_nat_icmp_error_port_forward(struct dp *t)
 /* Errors the gateway sends itself, from its forwarding path, which runs after ingress
  * rewrote the destination: the quote is half translated. And the redirect it sends when
  * hairpin routes a packet back out of lan0, which is dropped. */
-void case_nat_icmp_error_from_gateway(struct dp *t)
+DP_CASE(nat_icmp_error_from_gateway)
 {
 	const struct flow f = {4, IPPROTO_TCP, SERVER, PUBLIC_IP, 5555, 8080};
 	const struct flow mid = dpn_flow_dst(&f, LAN_SRV, 80);

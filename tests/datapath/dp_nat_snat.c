@@ -29,7 +29,7 @@ static void expect_reply_tuple(struct dp *t, const char *step, const struct tcfw
 		        x->src, x->sport, x->dst, x->dport);
 }
 
-void case_nat_masquerade_tcp(struct dp *t)
+DP_CASE(nat_masquerade_tcp)
 {
 	const struct flow f = {4, IPPROTO_TCP, CLIENT1, SERVER, 40000, 80};
 	const struct flow x = dpn_flow_src(&f, PUBLIC_IP, 40000); /* what the server sees */
@@ -103,19 +103,19 @@ static void udp_round_trip(struct dp *t, bool zero_csum)
 	}
 }
 
-void case_nat_masquerade_udp(struct dp *t)
+DP_CASE(nat_masquerade_udp)
 {
 	udp_round_trip(t, false);
 }
 
-void case_nat_masquerade_udp_zero_csum(struct dp *t)
+DP_CASE(nat_masquerade_udp_zero_csum)
 {
 	udp_round_trip(t, true);
 }
 
 /* ICMP echo: the id is translated like a port. Two clients with the same id to one server:
  * the second one's id must change, and its replies must get their own id back. */
-void case_nat_masquerade_icmp_echo(struct dp *t)
+DP_CASE(nat_masquerade_icmp_echo)
 {
 	const struct flow f1 = {4, IPPROTO_ICMP, CLIENT1, SERVER, 77, 0};
 	const struct flow f2 = {4, IPPROTO_ICMP, CLIENT2, SERVER, 77, 0};
@@ -155,7 +155,7 @@ void case_nat_masquerade_icmp_echo(struct dp *t)
 }
 
 /* A connection the masquerade rule does not match is not translated, and egress leaves it. */
-void case_nat_unmatched_untouched(struct dp *t)
+DP_CASE(nat_unmatched_untouched)
 {
 	const struct flow f = {4, IPPROTO_TCP, CLIENT1, SERVER, 40000, 80};
 	struct tcfw_ct_entry e;
@@ -177,7 +177,7 @@ void case_nat_unmatched_untouched(struct dp *t)
  * then a LAN client from port 8080 to SERVER:40000 must not keep its port, or the server's
  * packets to PUBLIC_IP:8080 would be both connections' at once.
  */
-void case_nat_port_taken_by_orig(struct dp *t)
+DP_CASE(nat_port_taken_by_orig)
 {
 	const struct flow in_conn = {4, IPPROTO_UDP, SERVER, PUBLIC_IP, 40000, 8080};
 	const struct flow f = {4, IPPROTO_UDP, CLIENT1, SERVER, 8080, 40000};
@@ -215,7 +215,7 @@ void case_nat_port_taken_by_orig(struct dp *t)
 
 /* Two clients, one source port, one server: the second gets another port, from the same
  * class (privileged ports stay privileged). */
-void case_nat_port_collision(struct dp *t)
+DP_CASE(nat_port_collision)
 {
 	static const uint16_t sports[] = {40000, 700};
 	struct tcfw_ct_entry e;
@@ -264,7 +264,7 @@ void case_nat_port_collision(struct dp *t)
 }
 
 /* snat with a range of two ports: two clients get one each, the third is refused. */
-void case_nat_port_exhausted(struct dp *t)
+DP_CASE(nat_port_exhausted)
 {
 	static const char *const clients[] = {CLIENT1, CLIENT2, CLIENT3};
 	uint16_t got[2] = {0, 0};
@@ -310,7 +310,7 @@ void case_nat_port_exhausted(struct dp *t)
 }
 
 /* Masquerade behind an interface without IPv4 address refuses the connection. */
-void case_nat_masquerade_no_address(struct dp *t)
+DP_CASE(nat_masquerade_no_address)
 {
 	const struct flow f = {4, IPPROTO_TCP, CLIENT1, SERVER, 40000, 80};
 	struct tcfw_iface ifc;
@@ -337,7 +337,7 @@ void case_nat_masquerade_no_address(struct dp *t)
  * and every reply is INVALID. The in-between state is made here by hand: the entry of an open
  * connection taken away, the packet sent, the entry put back as the creating CPU would.
  */
-void case_nat_reply_during_open(struct dp *t)
+DP_CASE(nat_reply_during_open)
 {
 	const struct flow f = {4, IPPROTO_UDP, CLIENT1, SERVER, 40000, 53};
 	const struct flow x = dpn_flow_src(&f, PUBLIC_IP, 40000); /* what the server sees */
@@ -392,7 +392,7 @@ void case_nat_reply_during_open(struct dp *t)
  * is the reserved one; storing it would take the reply half from the connection being opened
  * (which then gets the other's replies, or none). It is refused as a clash instead.
  */
-void case_nat_own_connection_during_open(struct dp *t)
+DP_CASE(nat_own_connection_during_open)
 {
 	const struct flow f = {4, IPPROTO_UDP, CLIENT1, SERVER, 40002, 53};
 	const struct flow x = dpn_flow_src(&f, PUBLIC_IP, 40002); /* what the server sees */

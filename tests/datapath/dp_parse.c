@@ -33,7 +33,7 @@ static void set16(struct pkt *p, size_t off, uint16_t v)
 	p->b[off + 1] = v & 0xff;
 }
 
-void case_ipv6_tcp_udp(struct dp *t)
+DP_CASE(ipv6_tcp_udp)
 {
 	struct tcfw_ct_entry e;
 
@@ -50,7 +50,7 @@ void case_ipv6_tcp_udp(struct dp *t)
 	dp_expect_conn(t, "UDP answer", &dns6, TCFW_CT_UDP_REPLIED, TCFW_CTF_SEEN_REPLY, NULL);
 }
 
-void case_ipv6_extension_headers(struct dp *t)
+DP_CASE(ipv6_extension_headers)
 {
 	struct pkt p;
 
@@ -127,7 +127,7 @@ static void ext_chain(struct pkt *p, int n)
 	pkt_finish(p);
 }
 
-void case_ipv6_too_many_extension_headers(struct dp *t)
+DP_CASE(ipv6_too_many_extension_headers)
 {
 	struct pkt p;
 
@@ -150,7 +150,7 @@ static void vlan_pkt(struct pkt *p, uint16_t tpid, const struct flow *f, int dir
 	pkt_data(p, ip.b, ip.len);
 }
 
-void case_vlan(struct dp *t)
+DP_CASE(vlan)
 {
 	struct tcfw_ct_entry e;
 	struct pkt p;
@@ -171,7 +171,7 @@ void case_vlan(struct dp *t)
 	dp_expect_stat(t, "end", TCFW_STAT_NON_IP, 1);
 }
 
-void case_ipv4_options(struct dp *t)
+DP_CASE(ipv4_options)
 {
 	struct tcfw_ct_entry e;
 	struct pkt p;
@@ -203,7 +203,7 @@ void case_ipv4_options(struct dp *t)
 	dp_expect_stat(t, "end", TCFW_STAT_MALFORMED, 0);
 }
 
-void case_non_ip(struct dp *t)
+DP_CASE(non_ip)
 {
 	struct pkt p;
 
@@ -236,7 +236,7 @@ static void expect_all_malformed(struct dp *t, const char **steps, struct pkt *p
 	DP_EXPECT_EQ(t, "end", "entries in ct", dp_count_ct(t), 0);
 }
 
-void case_malformed_ethernet_vlan(struct dp *t)
+DP_CASE(malformed_ethernet_vlan)
 {
 	const char *steps[3] = {"802.1Q tag cut short", "IPv4 header cut at 10 bytes",
 	                        "IPv6 header cut at 30 bytes"};
@@ -254,7 +254,7 @@ void case_malformed_ethernet_vlan(struct dp *t)
 	expect_all_malformed(t, steps, p, 3);
 }
 
-void case_malformed_ipv4(struct dp *t)
+DP_CASE(malformed_ipv4)
 {
 	const char *steps[] = {
 	    "version 5 behind EtherType IPv4",      "ihl 4 (header shorter than 20 bytes)",
@@ -278,7 +278,7 @@ void case_malformed_ipv4(struct dp *t)
 	expect_all_malformed(t, steps, p, N);
 }
 
-void case_malformed_ipv6(struct dp *t)
+DP_CASE(malformed_ipv6)
 {
 	const char *steps[] = {
 	    "version 4 behind EtherType IPv6",
@@ -309,7 +309,7 @@ void case_malformed_ipv6(struct dp *t)
 	expect_all_malformed(t, steps, p, N);
 }
 
-void case_malformed_l4(struct dp *t)
+DP_CASE(malformed_l4)
 {
 	const char *steps[] = {
 	    "TCP data offset 4",
@@ -422,17 +422,17 @@ static void frag6_pair16(struct pkt *a, struct pkt *b, const struct flow *f, uin
 	frag6_pair(a, b, f, 0x10000u + id);
 }
 
-void case_fragments_ipv4(struct dp *t)
+DP_CASE(fragments_ipv4)
 {
 	fragments(t, &dns, frag4_pair);
 }
 
-void case_fragments_ipv6(struct dp *t)
+DP_CASE(fragments_ipv6)
 {
 	fragments(t, &dns6, frag6_pair16);
 }
 
-void case_fragment_without_first(struct dp *t)
+DP_CASE(fragment_without_first)
 {
 	struct pkt first, later;
 

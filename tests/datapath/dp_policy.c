@@ -101,7 +101,7 @@ static void append(char *buf, size_t cap, size_t *n, const char *fmt, ...)
 #define ACCEPTED_BY(n) (n)
 #define DROPPED        0
 
-void case_policy_zones(struct dp *t)
+DP_CASE(policy_zones)
 {
 	static const struct flow lan_to_wan = {4,     IPPROTO_TCP, "192.0.2.10", "198.51.100.20",
 	                                       40000, 80};
@@ -128,7 +128,7 @@ void case_policy_zones(struct dp *t)
 	expect_opens(t, "out lan (udp)", DP_INGRESS_WAN, &wan_to_lan_udp, ACCEPTED_BY(3));
 }
 
-void case_policy_prefixes(struct dp *t)
+DP_CASE(policy_prefixes)
 {
 	static const struct flow low_to_wan = {4,     IPPROTO_TCP, "192.0.2.10", "198.51.100.20",
 	                                       40000, 80};
@@ -157,7 +157,7 @@ void case_policy_prefixes(struct dp *t)
 	expect_opens(t, "IPv6 beside the /128", DP_INGRESS_LAN, &v6_to_other, DROPPED);
 }
 
-void case_policy_sets_negation(struct dp *t)
+DP_CASE(policy_sets_negation)
 {
 	static const struct flow admin_ssh = {4,     IPPROTO_TCP, "198.51.100.20", "198.51.100.1",
 	                                      40000, 22};
@@ -196,7 +196,7 @@ void case_policy_sets_negation(struct dp *t)
 	expect_opens(t, "udp from 192.0.2.0/24", DP_INGRESS_LAN, &udp_from_lan, DROPPED);
 }
 
-void case_policy_proto_family(struct dp *t)
+DP_CASE(policy_proto_family)
 {
 	static const struct flow udp4 = {4, IPPROTO_UDP, "192.0.2.10", "198.51.100.20", 5000, 53};
 	static const struct flow tcp4 = {4, IPPROTO_TCP, "192.0.2.10", "198.51.100.20", 40000, 80};
@@ -232,7 +232,7 @@ void case_policy_proto_family(struct dp *t)
 	expect_opens(t, "input IPv6 tcp (family ip only)", DP_INGRESS_LAN, &tcp6_gw, DROPPED);
 }
 
-void case_policy_ports(struct dp *t)
+DP_CASE(policy_ports)
 {
 	static const struct {
 		const char *step;
@@ -284,7 +284,7 @@ void case_policy_ports(struct dp *t)
 		expect_opens(t, cases[i].step, DP_INGRESS_LAN, &cases[i].f, cases[i].rule);
 }
 
-void case_policy_first_match(struct dp *t)
+DP_CASE(policy_first_match)
 {
 	static const struct flow port80 = {4,     IPPROTO_TCP, "192.0.2.10", "198.51.100.20",
 	                                   40000, 80};
@@ -326,7 +326,7 @@ void case_policy_first_match(struct dp *t)
 	dp_expect_stat(t, "end", TCFW_STAT_VERDICT_REJECT, 0);
 }
 
-void case_policy_chain_defaults(struct dp *t)
+DP_CASE(policy_chain_defaults)
 {
 	static const struct flow in_tcp = {4, IPPROTO_TCP, "192.0.2.10", "192.0.2.1", 40000, 80};
 	static const struct flow in_udp9 = {4, IPPROTO_UDP, "192.0.2.10", "192.0.2.1", 5000, 9};
@@ -373,7 +373,7 @@ void case_policy_chain_defaults(struct dp *t)
 	dp_expect_stat(t, "end", TCFW_STAT_REJECT_SENT, 1);
 }
 
-void case_policy_invalid_with_rules(struct dp *t)
+DP_CASE(policy_invalid_with_rules)
 {
 	static const struct flow web = {4, IPPROTO_TCP, "192.0.2.10", "198.51.100.20", 40000, 80};
 	const char *rules = "forward accept proto tcp\n";
@@ -396,7 +396,7 @@ void case_policy_invalid_with_rules(struct dp *t)
 	dp_expect_stat(t, "end", TCFW_STAT_VERDICT_DROP, 1);
 }
 
-void case_policy_established_bypass(struct dp *t)
+DP_CASE(policy_established_bypass)
 {
 	static const struct flow web = {4, IPPROTO_TCP, "192.0.2.10", "198.51.100.20", 40000, 80};
 	struct flow later = web;
@@ -427,7 +427,7 @@ void case_policy_established_bypass(struct dp *t)
 	dp_expect_hits(t, "end", TCFW_CHAIN_FORWARD, 0, 1); /* the new copy's rule 1: one drop */
 }
 
-void case_policy_hits(struct dp *t)
+DP_CASE(policy_hits)
 {
 	static const struct flow dns = {4, IPPROTO_UDP, "192.0.2.10", "198.51.100.20", 5000, 53};
 	struct flow f = dns;
@@ -454,7 +454,7 @@ void case_policy_hits(struct dp *t)
 	dp_expect_hits(t, "end", TCFW_CHAIN_FORWARD, 2, 0);
 }
 
-void case_policy_incomplete_fails_closed(struct dp *t)
+DP_CASE(policy_incomplete_fails_closed)
 {
 	static const struct flow web = {4, IPPROTO_TCP, "192.0.2.10", "198.51.100.20", 40000, 80};
 	int scalar_fd = bpf_map__fd(t->skel->maps.pol_scalar);
@@ -475,7 +475,7 @@ void case_policy_incomplete_fails_closed(struct dp *t)
 	dp_expect_hits(t, "end", TCFW_CHAIN_FORWARD, 0, 0);
 }
 
-void case_policy_many_rules(struct dp *t)
+DP_CASE(policy_many_rules)
 {
 	enum { NRULES = 10000 };
 	size_t cap = (size_t)NRULES * 48, n = 0;

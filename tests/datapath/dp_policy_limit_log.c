@@ -41,7 +41,7 @@ static void new_query(struct dp *t, const char *step, int n, uint32_t rule_id)
 		DP_EXPECT_EQ(t, what, "rule that admitted it", e.rule_id, rule_id);
 }
 
-void case_policy_limit(struct dp *t)
+DP_CASE(policy_limit)
 {
 	int n = 0;
 
@@ -85,7 +85,7 @@ static void age_bucket(struct dp *t, const char *step, __u64 ns)
 		dp_fail(t, step, "cannot write map pol_limit");
 }
 
-void case_policy_limit_refill(struct dp *t)
+DP_CASE(policy_limit_refill)
 {
 	struct tcfw_limit_state s;
 	int n = 0;
@@ -149,7 +149,7 @@ static void expect_log_event(struct dp *t, const char *step, const struct tcfw_e
 	DP_EXPECT_TRUE(t, step, "event timestamp", ev->ts_ns != 0);
 }
 
-void case_policy_log_events(struct dp *t)
+DP_CASE(policy_log_events)
 {
 	struct flow f80 = {4, IPPROTO_TCP, "192.0.2.10", "198.51.100.20", 40000, 80};
 	struct flow f81 = f80, f82 = f80, f83 = f80;
@@ -225,7 +225,7 @@ void case_policy_log_events(struct dp *t)
 	dp_events_close(&ev);
 }
 
-void case_policy_log_ring_full(struct dp *t)
+DP_CASE(policy_log_ring_full)
 {
 	/* More logged drops than the 1 MiB ring buffer holds (72 bytes an event with its
 	 * header: 14,563): the excess is lost and counted, never the packets' verdicts. */
@@ -274,7 +274,7 @@ void case_policy_log_ring_full(struct dp *t)
  * accepts flags its connection TCFW_CTF_LOG. Defaults without 'log' stay silent, and a reload
  * to a policy without it ends the events.
  */
-void case_policy_default_log(struct dp *t)
+DP_CASE(policy_default_log)
 {
 	struct flow f80 = {4, IPPROTO_TCP, "192.0.2.10", "198.51.100.20", 40000, 80};
 	struct flow f81 = f80;

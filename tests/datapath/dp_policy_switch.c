@@ -3,13 +3,15 @@
  * dp_policy_switch.c - the atomic policy switch: a policy written into the standby copy
  * changes nothing until config.policy_active names that copy; then packets see the new
  * policy, whole (its rules, its zones). Rewriting a copy leaves nothing of what it held
- * before (a stale prefix would still match).
+ * before (a stale prefix would still match). The copies by their default verdicts alone: a
+ * connection opened under one copy survives the switch to the other.
  */
 #include <netinet/in.h>
 
 #include "dp.h"
 
-#define ORIG TCFW_DIR_ORIG
+#define ORIG  TCFW_DIR_ORIG
+#define REPLY TCFW_DIR_REPLY
 
 /* A: copy 0. Port 80 from anywhere, anything from the lower half of the LAN. */
 static const char policy_a[] = "zone lan { lan0 }\nzone wan { wan0 }\n"
@@ -35,7 +37,7 @@ static void try_open(struct dp *t, const char *step, uint8_t proto, uint16_t spo
 	        accepted ? TC_OK : TC_SHOT);
 }
 
-void case_policy_atomic_switch(struct dp *t)
+DP_CASE(policy_atomic_switch)
 {
 	if (!dp_policy_load(t, "A into copy 0, live", policy_a, 0, true))
 		return;
@@ -63,4 +65,26 @@ void case_policy_atomic_switch(struct dp *t)
 	try_open(t, "C live: tcp from the lower half", IPPROTO_TCP, 40006, 8080, false);
 	try_open(t, "C live: port 80", IPPROTO_TCP, 40007, 80, false);
 	try_open(t, "C live: port 443", IPPROTO_TCP, 40008, 443, false);
+}
+
+DP_CASE(policy_copy_switch)
+{
+	static const struct flow web = {4, IPPROTO_TCP, "192.0.2.10", "198.51.100.20", 40000, 80};
+	struct flow later = web;
+
+	dp_set_policy(t, 0, TCFW_VERDICT_ACCEPT, TCFW_VERDICT_ACCEPT, TCFW_VERDICT_ACCEPT,
+	              TCFW_VERDICT_ACCEPT);
+	dp_set_policy(t, 1, TCFW_VERDICT_ACCEPT, TCFW_VERDICT_DROP, TCFW_VERDICT_ACCEPT,
+	              TCFW_VERDICT_ACCEPT);
+	dp_set_config(t, 0, 0);
+	dp_flow(t, "SYN under copy 0 (forward accepts)", DP_INGRESS_LAN, &web, ORIG, F_SYN, TC_OK);
+	dp_set_config(t, 1, 0);
+	later.sport = 40100;
+	dp_flow(t, "SYN under copy 1 (forward drops)", DP_INGRESS_LAN, &later, ORIG, F_SYN,
+	        TC_SHOT);
+	dp_flow(t, "SYN-ACK of the connection from copy 0", DP_INGRESS_WAN, &web, REPLY,
+	        F_SYN | F_ACK, TC_OK);
+	dp_expect_conn(t, "survives the switch", &web, TCFW_CT_TCP_SYN_RECV, 0, NULL);
+	dp_set_config(t, 0, 0);
+	dp_flow(t, "SYN under copy 0 again", DP_INGRESS_LAN, &later, ORIG, F_SYN, TC_OK);
 }

@@ -206,7 +206,7 @@ static bool load(struct dp *t, const char *rules)
 }
 
 /* ---- TCP ------------------------------------------------------------------------------------ */
-void case_reject_tcp4(struct dp *t)
+DP_CASE(reject_tcp4)
 {
 	static const struct flow smtp = {4, IPPROTO_TCP, "192.0.2.10", "198.51.100.20", 40000, 25};
 	struct pkt in, out;
@@ -222,7 +222,7 @@ void case_reject_tcp4(struct dp *t)
 	DP_EXPECT_EQ(t, "end", "entries in ct", dp_count_ct(t), 0);
 }
 
-void case_reject_tcp6(struct dp *t)
+DP_CASE(reject_tcp6)
 {
 	static const struct flow smtp6 = {6,     IPPROTO_TCP, "2001:db8:1::10", "2001:db8:3::7",
 	                                  40000, 25};
@@ -251,7 +251,7 @@ void case_reject_tcp6(struct dp *t)
 	DP_EXPECT_EQ(t, "end", "entries in ct", dp_count_ct(t), 0);
 }
 
-void case_reject_tcp_options_payload(struct dp *t)
+DP_CASE(reject_tcp_options_payload)
 {
 	static const uint8_t data[10] = "early data";
 	struct pkt in, out;
@@ -270,7 +270,7 @@ void case_reject_tcp_options_payload(struct dp *t)
 		           1000 + 1 + sizeof(data));
 }
 
-void case_reject_tcp_vlan(struct dp *t)
+DP_CASE(reject_tcp_vlan)
 {
 	struct pkt in, out;
 
@@ -287,7 +287,7 @@ void case_reject_tcp_vlan(struct dp *t)
 }
 
 /* ---- ICMP port unreachable ------------------------------------------------------------------ */
-void case_reject_udp4_forward(struct dp *t)
+DP_CASE(reject_udp4_forward)
 {
 	static const struct flow dns = {4, IPPROTO_UDP, "192.0.2.10", "198.51.100.20", 5000, 53};
 	struct pkt in, out;
@@ -302,7 +302,7 @@ void case_reject_udp4_forward(struct dp *t)
 	dp_expect_stat(t, "end", TCFW_STAT_REJECT_SENT, 1);
 }
 
-void case_reject_udp4_input(struct dp *t)
+DP_CASE(reject_udp4_input)
 {
 	static const struct flow snmp = {4,    IPPROTO_UDP, "198.51.100.20", "198.51.100.1",
 	                                 5000, 161};
@@ -321,7 +321,7 @@ void case_reject_udp4_input(struct dp *t)
 		expect_unreachable(t, "UDP to the gateway", &in, &out, snmp.dst, 32 + 8);
 }
 
-void case_reject_udp6_quote_1280(struct dp *t)
+DP_CASE(reject_udp6_quote_1280)
 {
 	static const struct flow small = {6,    IPPROTO_UDP, "2001:db8:1::10", "2001:db8:3::7",
 	                                  5000, 53};
@@ -352,7 +352,7 @@ void case_reject_udp6_quote_1280(struct dp *t)
 	dp_expect_stat(t, "end", TCFW_STAT_REJECT_SENT, 2);
 }
 
-void case_reject_icmp_echo(struct dp *t)
+DP_CASE(reject_icmp_echo)
 {
 	static const struct flow ping = {4, IPPROTO_ICMP, "192.0.2.10", "198.51.100.20", 99, 0};
 	struct pkt in, out;
@@ -365,7 +365,7 @@ void case_reject_icmp_echo(struct dp *t)
 }
 
 /* ---- egress: back into the stack ------------------------------------------------------------ */
-void case_reject_output_back_into_stack(struct dp *t)
+DP_CASE(reject_output_back_into_stack)
 {
 	static const struct flow ntp = {4, IPPROTO_UDP, "198.51.100.1", "198.51.100.20", 123, 123};
 	static const struct flow smtp = {4,     IPPROTO_TCP, "198.51.100.1", "198.51.100.20",
@@ -412,7 +412,7 @@ void case_reject_output_back_into_stack(struct dp *t)
 }
 
 /* ---- what is never answered ------------------------------------------------------------------ */
-void case_reject_never_answered(struct dp *t)
+DP_CASE(reject_never_answered)
 {
 	static const struct {
 		const char *step;
@@ -447,5 +447,28 @@ void case_reject_never_answered(struct dp *t)
 	}
 	dp_expect_stat(t, "end", TCFW_STAT_VERDICT_REJECT, sizeof(to) / sizeof(to[0]));
 	dp_expect_stat(t, "end", TCFW_STAT_REJECT_SENT, 0);
+	DP_EXPECT_EQ(t, "end", "entries in ct", dp_count_ct(t), 0);
+}
+
+DP_CASE(policy_reject)
+{
+	static const struct flow web = {4, IPPROTO_TCP, "192.0.2.10", "198.51.100.20", 40000, 80};
+	struct flow other = web;
+
+	dp_set_policy(t, 0, TCFW_VERDICT_ACCEPT, TCFW_VERDICT_REJECT, TCFW_VERDICT_ACCEPT,
+	              TCFW_VERDICT_ACCEPT);
+	/* Answered with a reset, redirected (dp_reject.c checks the reply itself). */
+	dp_flow(t, "SYN, forward rejects", DP_INGRESS_LAN, &web, ORIG, F_SYN, TC_REDIRECT);
+	dp_expect_no_conn(t, "rejected", &web);
+	dp_expect_stat(t, "rejected", TCFW_STAT_VERDICT_REJECT, 1);
+	dp_expect_stat(t, "rejected", TCFW_STAT_REJECT_SENT, 1);
+	dp_expect_drops(t, "rejected", TCFW_DROP_REJECT, TCFW_CHAIN_FORWARD, 1);
+
+	/* A verdict outside the enum is not zero, so not "accept": it fails closed. */
+	dp_set_policy(t, 0, TCFW_VERDICT_ACCEPT, 7, TCFW_VERDICT_ACCEPT, TCFW_VERDICT_ACCEPT);
+	other.sport = 40200;
+	dp_flow(t, "SYN, forward verdict 7", DP_INGRESS_LAN, &other, ORIG, F_SYN, TC_SHOT);
+	dp_expect_stat(t, "end", TCFW_STAT_VERDICT_DROP, 1);
+	dp_expect_drops(t, "end", TCFW_DROP_POLICY, TCFW_CHAIN_FORWARD, 1);
 	DP_EXPECT_EQ(t, "end", "entries in ct", dp_count_ct(t), 0);
 }

@@ -89,6 +89,7 @@ ct_json() {
 }
 
 # ct_count_json [FILTER...]: how many entries `fwctl -j ct list FILTER` shows.
+# shellcheck disable=SC2120 # the filter is optional: no argument counts every entry
 ct_count_json() { ct_json "$@" | jq length; }
 
 # ct_pick JQ-CONDITION [FILTER...]: the single entry of `ct list FILTER` that satisfies the jq

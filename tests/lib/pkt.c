@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * dp_pkt.c - packets built byte by byte: Ethernet, 802.1Q, IPv4 with options, IPv6 with
- * extension headers, TCP, UDP, ICMP, ICMPv6, with lengths and checksums computed here (not
- * by the code under test).
+ * pkt.c - packets built byte by byte (pkt.h): the test kit's packet builder, for the
+ * datapath tests and the bench.
  */
 #include <arpa/inet.h>
 #include <assert.h>
@@ -11,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dp.h"
+#include "tcfw_abi.h"
+
+#include "pkt.h"
 
 static void put8(struct pkt *p, uint8_t v)
 {
@@ -42,7 +43,7 @@ static void put_addr(struct pkt *p, int family, const char *text)
 	uint8_t a[16];
 
 	if (inet_pton(family == 4 ? AF_INET : AF_INET6, text, a) != 1) {
-		fprintf(stderr, "dp_pkt: bad IPv%d address '%s' in a test\n", family, text);
+		fprintf(stderr, "pkt: bad IPv%d address '%s' in a test\n", family, text);
 		abort();
 	}
 	for (size_t i = 0; i < (family == 4 ? 4u : 16u); i++)
@@ -56,7 +57,7 @@ void pkt_init(struct pkt *p)
 
 void pkt_eth(struct pkt *p, uint16_t ethertype, bool broadcast)
 {
-	static const uint8_t gw[6] = DP_GW_MAC;
+	static const uint8_t gw[6] = PKT_GW_MAC;
 	static const uint8_t peer[6] = {0x02, 0, 0, 0, 0, 0x02};
 
 	for (int i = 0; i < 6; i++)
@@ -213,7 +214,7 @@ void pkt_data(struct pkt *p, const void *data, size_t len)
 	p->len += len;
 }
 
-uint32_t dp_csum_add(uint32_t sum, const uint8_t *d, size_t len)
+uint32_t pkt_csum_add(uint32_t sum, const uint8_t *d, size_t len)
 {
 	for (size_t i = 0; i + 1 < len; i += 2)
 		sum += (uint32_t)(d[i] << 8 | d[i + 1]);
@@ -222,7 +223,7 @@ uint32_t dp_csum_add(uint32_t sum, const uint8_t *d, size_t len)
 	return sum;
 }
 
-uint16_t dp_csum_fold(uint32_t sum)
+uint16_t pkt_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -237,15 +238,15 @@ static uint16_t l4_csum(const struct pkt *p)
 
 	if (p->l4_proto != IPPROTO_ICMP) {
 		if (p->family == 4) {
-			sum = dp_csum_add(sum, p->b + p->l3 + 12, 8);
+			sum = pkt_csum_add(sum, p->b + p->l3 + 12, 8);
 		} else {
-			sum = dp_csum_add(sum, p->b + p->l3 + 8, 32);
+			sum = pkt_csum_add(sum, p->b + p->l3 + 8, 32);
 			sum += (uint32_t)(l4len >> 16);
 		}
 		sum += (uint32_t)(l4len & 0xffff);
 		sum += p->l4_proto;
 	}
-	return dp_csum_fold(dp_csum_add(sum, p->b + p->l4, l4len));
+	return pkt_csum_fold(pkt_csum_add(sum, p->b + p->l4, l4len));
 }
 
 void pkt_finish(struct pkt *p)
@@ -255,7 +256,7 @@ void pkt_finish(struct pkt *p)
 
 		set16(p, p->l3 + 2, (uint16_t)(p->len - p->l3));
 		set16(p, p->l3 + 10, 0);
-		set16(p, p->l3 + 10, dp_csum_fold(dp_csum_add(0, p->b + p->l3, hlen)));
+		set16(p, p->l3 + 10, pkt_csum_fold(pkt_csum_add(0, p->b + p->l3, hlen)));
 	} else if (p->family == 6) {
 		set16(p, p->l3 + 4, (uint16_t)(p->len - p->l3 - 40));
 	}
@@ -270,8 +271,14 @@ void pkt_finish(struct pkt *p)
 		                     : p->l4_proto == IPPROTO_UDP ? 6
 		                                                  : 2);
 
+		uint16_t sum;
+
 		set16(p, at, 0);
-		set16(p, at, l4_csum(p));
+		sum = l4_csum(p);
+		/* UDP: a computed 0 is sent as 0xffff (RFC 768; 0 means "no checksum"). */
+		if (p->l4_proto == IPPROTO_UDP && sum == 0)
+			sum = 0xffff;
+		set16(p, at, sum);
 	}
 }
 

@@ -2,7 +2,7 @@
 /*
  * dp_nat.h - what the NAT cases (dp_nat_*.c) share: a datapath with a compiled policy, packets
  * run with their rewritten bytes read back, and byte-exact comparison against packets the
- * test builds from scratch (dp_pkt.c computes every length and checksum itself).
+ * test builds from scratch (the kit's tests/lib/pkt.c computes every length and checksum itself).
  *
  * The namespace is dp.h's:
  *   lan0 192.0.2.1/24   (clients 192.0.2.10, .11, .12; a LAN server 192.0.2.20)

@@ -136,23 +136,14 @@ int dpn_setup(struct dp *t, const char *policy_text)
 int dpn_run(struct dp *t, const char *step, enum dp_hook hook, const struct pkt *in,
             struct pkt *out)
 {
-	struct __sk_buff ctx;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->b, .data_size_in = (uint32_t)in->len,
-	            .data_out = out->b, .data_size_out = sizeof(out->b), .ctx_in = &ctx,
-	            .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int verdict = dp_run_out(t, step, hook, in, out, NULL);
 
-	pkt_init(out);
-	dp_ctx(t, hook, &ctx);
-	if (bpf_prog_test_run_opts(dp_prog_fd(t, hook), &opts)) {
-		dp_fail(t, step, "bpf_prog_test_run_opts: %s", strerror(errno));
-		return -1;
-	}
-	out->len = opts.data_size_out;
+	/* Laid out like the input: the comparisons name fields by these offsets. */
 	out->family = in->family;
 	out->l3 = in->l3;
 	out->l4 = in->l4;
 	out->l4_proto = in->l4_proto;
-	return (int)opts.retval;
+	return verdict;
 }
 
 /* The name of the field at byte off of a packet laid out like p (for messages). */

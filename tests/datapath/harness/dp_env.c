@@ -28,6 +28,7 @@
 #include "tcfw.skel.h"
 
 #include "dp.h"
+#include "tcrun.h"
 #include "dp_env.h"
 
 void dp_fail(struct dp *t, const char *step, const char *fmt, ...)
@@ -338,68 +339,50 @@ int dp_prog_fd(struct dp *t, enum dp_hook hook)
 
 void dp_ctx(struct dp *t, enum dp_hook hook, struct __sk_buff *ctx)
 {
-	memset(ctx, 0, sizeof(*ctx));
 	switch (hook) {
 	case DP_INGRESS_LAN:
-		ctx->ifindex = ctx->ingress_ifindex = (uint32_t)t->ifindex_lan;
+		tcrun_ctx_ingress(ctx, t->ifindex_lan);
 		break;
 	case DP_INGRESS_WAN:
-		ctx->ifindex = ctx->ingress_ifindex = (uint32_t)t->ifindex_wan;
+		tcrun_ctx_ingress(ctx, t->ifindex_wan);
 		break;
 	case DP_EGRESS_LOCAL_WAN:
-		ctx->ifindex = (uint32_t)t->ifindex_wan;
+		tcrun_ctx_egress(ctx, t->ifindex_wan, 0);
 		break;
 	case DP_EGRESS_LOCAL_LAN:
-		ctx->ifindex = (uint32_t)t->ifindex_lan;
+		tcrun_ctx_egress(ctx, t->ifindex_lan, 0);
 		break;
 	case DP_EGRESS_FWD_WAN:
-		ctx->ifindex = (uint32_t)t->ifindex_wan;
-		ctx->ingress_ifindex = (uint32_t)t->ifindex_lan;
+		tcrun_ctx_egress(ctx, t->ifindex_wan, t->ifindex_lan);
 		break;
 	case DP_EGRESS_FWD_LAN:
-		ctx->ifindex = (uint32_t)t->ifindex_lan;
-		ctx->ingress_ifindex = (uint32_t)t->ifindex_wan;
+		tcrun_ctx_egress(ctx, t->ifindex_lan, t->ifindex_wan);
 		break;
 	}
 }
 
 int dp_run(struct dp *t, const char *step, enum dp_hook hook, const struct pkt *p)
 {
-	struct __sk_buff ctx;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->b, .data_size_in = (uint32_t)p->len,
-	            .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
-	int err;
-
-	dp_ctx(t, hook, &ctx);
-	err = bpf_prog_test_run_opts(dp_prog_fd(t, hook), &opts);
-	if (err) {
-		dp_fail(t, step, "bpf_prog_test_run_opts: %s", strerror(errno));
-		return -1;
-	}
-	return (int)opts.retval;
+	return dp_run_out(t, step, hook, p, NULL, NULL);
 }
 
 int dp_run_out(struct dp *t, const char *step, enum dp_hook hook, const struct pkt *p,
                struct pkt *out, struct __sk_buff *ctx)
 {
 	struct __sk_buff own;
-	struct __sk_buff *c = ctx ? ctx : &own;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->b, .data_size_in = (uint32_t)p->len,
-	            .data_out = out->b, .data_size_out = sizeof(out->b), .ctx_in = c,
-	            .ctx_size_in = sizeof(*c), .ctx_out = c, .ctx_size_out = sizeof(*c),
-	            .repeat = 1);
+	struct tcrun_result res;
 	int err;
 
-	if (!ctx)
+	if (!ctx) {
 		dp_ctx(t, hook, &own);
-	pkt_init(out);
-	err = bpf_prog_test_run_opts(dp_prog_fd(t, hook), &opts);
+		ctx = &own;
+	}
+	err = tcrun_test_run(dp_prog_fd(t, hook), p->b, p->len, ctx, 1, out, &res);
 	if (err) {
-		dp_fail(t, step, "bpf_prog_test_run_opts: %s", strerror(errno));
+		dp_fail(t, step, "bpf_prog_test_run_opts: %s", strerror(-err));
 		return -1;
 	}
-	out->len = opts.data_size_out;
-	return (int)opts.retval;
+	return (int)res.retval;
 }
 
 static const char *tc_name(int action)
