@@ -19,6 +19,7 @@
 #include "control_socket.h"
 #include "datapath.h"
 #include "fwd.h"
+#include "xdp_attach.h"
 
 /* Interfaces already released (an interface both recorded and named counts once). */
 struct released {
@@ -57,7 +58,8 @@ static void cleanup_recorded(const char *pin_dir, struct released *r, int *failu
 		if (bpf_map_lookup_elem(fd, &key, &val))
 			continue;
 		if (!if_indextoname(key, name))
-			continue; /* the interface is gone, and its qdisc with it */
+			continue;           /* the interface is gone, and its qdisc with it */
+		xdp_detach((int)key, name); /* the pre-filter, if its zone had one */
 		if (detach_iface((int)key, name, val.flags & TCFW_IFF_QDISC_OURS))
 			(*failures)++;
 		else
@@ -79,6 +81,7 @@ static void cleanup_named(const struct policy *p, struct released *r, int *failu
 
 			if (!ifindex || was_released(r, ifindex))
 				continue;
+			xdp_detach((int)ifindex, name);
 			if (detach_iface((int)ifindex, name, false))
 				(*failures)++;
 			else

@@ -15,6 +15,7 @@
 #include "attached.h"
 #include "fwd.h"
 #include "netlink.h"
+#include "xdp_attach.h"
 
 static struct fwd_iface *iface_find(struct fwd_ifaces *ifs, int ifindex)
 {
@@ -90,6 +91,7 @@ static void iface_unmanage(struct fwd *fwd, int ifindex, const char *name, bool 
 	__u32 key = (__u32)ifindex;
 	struct fwd_iface *it = iface_find(&fwd->ifaces, ifindex);
 
+	xdp_detach(ifindex, name);
 	detach_iface(ifindex, name, qdisc_ours);
 	bpf_map_delete_elem(fwd->dp.ifaces_fd, &key);
 	if (it)
@@ -173,6 +175,7 @@ void ifaces_link_event(struct fwd *fwd, int ifindex, const char *name, bool gone
 	if (zone >= 0) {
 		if (!it || !it->attached || it->zone != zone || strcmp(it->name, name))
 			iface_manage(fwd, ifindex, name, zone);
+		xdp_sync(fwd); /* the pre-filter of its zone, if any */
 	} else if (it && it->attached) {
 		iface_unmanage(fwd, ifindex, name, it->qdisc_ours);
 	} else if (it) {
@@ -293,6 +296,8 @@ void ifaces_sync(struct fwd *fwd)
 	/* Addresses may have changed while their events were not seen. */
 	for (size_t i = 0; i < fwd->ifaces.n; i++)
 		ifaces_addr_event(fwd, fwd->ifaces.v[i].ifindex);
+	/* Zones that gained or lost a prefilter with this policy. */
+	xdp_sync(fwd);
 }
 
 bool ifaces_manages(const struct fwd *fwd, const char *name)
@@ -371,7 +376,7 @@ unsigned int ifaces_verify(struct fwd *fwd)
 		        created ? "with its clsact qdisc" : "the qdisc was still there",
 		        it->reattached, it->reattached == 1 ? "" : "s");
 	}
-	return again;
+	return again + xdp_sync(fwd);
 }
 
 size_t ifaces_foreign_count(const struct fwd *fwd)
@@ -385,6 +390,7 @@ size_t ifaces_foreign_count(const struct fwd *fwd)
 
 void ifaces_release(struct fwd *fwd)
 {
+	xdp_release(fwd);
 	for (size_t i = 0; i < fwd->ifaces.n; i++) {
 		struct fwd_iface *it = &fwd->ifaces.v[i];
 		bool in_ok, out_ok;
