@@ -297,6 +297,11 @@ void case_invalid_verdict(struct dp *t);
 void case_policy_reject(struct dp *t);
 void case_events_new(struct dp *t);
 void case_half_evicted_connection(struct dp *t);
+/* dp_prefilter.c */
+void case_prefilter_blocked(struct dp *t);
+void case_prefilter_untracked(struct dp *t);
+void case_prefilter_nat_reply(struct dp *t);
+void case_prefilter_malformed_passes(struct dp *t);
 /* dp_fastpath.c */
 void case_fastpath_udp4(struct dp *t);
 void case_fastpath_tcp6(struct dp *t);

@@ -21,6 +21,10 @@ static const struct {
 } cases[] = {
     /* TCP state machine (dp_ct_tcp.c) */
     {"tcp_handshake_teardown", case_tcp_handshake_teardown},
+    {"prefilter_blocked", case_prefilter_blocked},
+    {"prefilter_untracked", case_prefilter_untracked},
+    {"prefilter_nat_reply", case_prefilter_nat_reply},
+    {"prefilter_malformed_passes", case_prefilter_malformed_passes},
     {"tcp_rst_closes", case_tcp_rst_closes},
     {"tcp_refused_by_rst", case_tcp_refused_by_rst},
     {"tcp_without_entry_invalid", case_tcp_without_entry_invalid},
