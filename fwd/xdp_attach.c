@@ -61,6 +61,7 @@ static int xdp_attach(struct fwd *fwd, struct fwd_iface *it)
 
 	if (!err) {
 		it->xdp_mode = XDP_MODE_NATIVE;
+		it->xdp_failed = false;
 		return 0;
 	}
 	/* A program in the other mode blocks this one: it is ours (checked), remove it. */
@@ -68,9 +69,13 @@ static int xdp_attach(struct fwd *fwd, struct fwd_iface *it)
 	err = bpf_xdp_attach(it->ifindex, fwd->dp.prog_xdp_fd, XDP_FLAGS_SKB_MODE, NULL);
 	if (!err) {
 		it->xdp_mode = XDP_MODE_GENERIC;
+		it->xdp_failed = false;
 		return 0;
 	}
 	it->xdp_mode = XDP_MODE_OFF;
+	if (it->xdp_failed)
+		return err; /* said once; tried again every second quietly */
+	it->xdp_failed = true;
 	pr_warn("%s: cannot attach the XDP pre-filter: %s (the zone's packets still go through "
 	        "the TC filters; check `ip link show %s` for another XDP program)",
 	        it->name, strerror(-err), it->name);
@@ -114,7 +119,7 @@ unsigned int xdp_sync(struct fwd *fwd)
 
 	for (size_t i = 0; i < fwd->ifaces.n; i++) {
 		struct fwd_iface *it = &fwd->ifaces.v[i];
-		bool tcfw;
+		bool tcfw, lost;
 		__u32 id;
 
 		if (!wants_prefilter(fwd, it)) {
@@ -139,14 +144,19 @@ unsigned int xdp_sync(struct fwd *fwd)
 			continue;
 		}
 		it->xdp_foreign = false;
-		if (it->xdp_mode != XDP_MODE_OFF)
-			again++; /* ours was there and is gone */
-		if (xdp_attach(fwd, it) == 0)
+		lost = it->xdp_mode != XDP_MODE_OFF; /* ours was there and is gone */
+		if (xdp_attach(fwd, it))
+			continue;
+		if (lost) {
+			again++;
+			it->reattached++;
+			pr_warn("%s: the XDP pre-filter was removed; attached again (%s mode)",
+			        it->name, xdp_mode_name(it->xdp_mode));
+		} else {
 			pr_notice("%s: XDP pre-filter %s (%s mode)", it->name,
-			          id      ? "replaced in place"
-			          : again ? "attached again"
-			                  : "attached",
+			          id ? "replaced in place" : "attached",
 			          xdp_mode_name(it->xdp_mode));
+		}
 	}
 	return again;
 }

@@ -99,6 +99,12 @@ ok "curl through masquerade: 200000 bytes, identical"
 grep -q "$WAN4_GW" "$WORK/http-$NS_SERVER-$HTTP_PORT.log" || die "the HTTP server did not see the gateway's address"
 ok "the server saw the masqueraded address $WAN4_GW"
 
+step "the XDP program removed by hand is attached again within seconds"
+ip -n "$NS_GW" link set dev wan0 xdp off
+wait_for 5 "the XDP pre-filter back on wan0" gw_xdp_attached
+ok "back: $(ip -n "$NS_GW" -d link show dev wan0 | grep -o 'prog/xdp id [0-9]*'); reattached $(fwctl -j status | jq '.interfaces[] | select(.name == "wan0") | .reattached')"
+grep -q "wan0: the XDP pre-filter was removed; attached again" "$FWD_LOG" || die "fwd did not warn about the removed XDP program"
+
 # flood_run LABEL: iperf3 LAN -> WAN while hping3 floods from the WAN (blocked SYNs, then ACKs
 # of no connection); prints one result line and keeps its figures in R_<LABEL>_*.
 flood_run() {
@@ -172,9 +178,19 @@ assert_gt "flood packets dropped at TC when TC-only" 0 "$R_tc_only_TC"
 step "comparison (for bench/README.md; the machine is shared, so softirq time is noisy)"
 cat "$WORK/results"
 
-step "reload with the prefilter again, then a full stop removes it"
+step "reload with the prefilter again; a killed fwd leaves it, the next one replaces it in place"
 fwctl policy load "$WORK/prefilter.conf" >/dev/null
 assert_eq "XDP mode of wan0 after reloading the prefilter" native "$(xdp_mode wan0)"
+stop_fwd KILL
+gw_xdp_attached || die "fwd was killed and the XDP program went with it"
+ok "fwd killed: $(ip -n "$NS_GW" -d link show dev wan0 | grep -o 'prog/xdp id [0-9]*') stays"
+assert_probe "TCP $BLOCKED4 -> forwarded port with fwd dead" timeout "$NS_SERVER" "$LAN4_CLIENT" "$FWD_PORT" --src "$BLOCKED4" --timeout 1
+start_fwd "$WORK/prefilter.conf"
+grep -q "wan0: XDP pre-filter replaced in place (native mode)" "$FWD_LOG" || die "the new fwd did not replace the XDP program in place: $(grep -i xdp "$FWD_LOG")"
+ok "the new fwd replaced the XDP program in place"
+assert_probe "TCP $BLOCKED4 -> forwarded port after the restart" timeout "$NS_SERVER" "$LAN4_CLIENT" "$FWD_PORT" --src "$BLOCKED4" --timeout 1
+
+step "a full stop removes it"
 stop_fwd TERM
 gw_xdp_attached && die "fwd stopped but its XDP program is still on wan0"
 ok "no XDP program on wan0 after the stop"
