@@ -99,6 +99,13 @@ ok "curl through masquerade: 200000 bytes, identical"
 grep -q "$WAN4_GW" "$WORK/http-$NS_SERVER-$HTTP_PORT.log" || die "the HTTP server did not see the gateway's address"
 ok "the server saw the masqueraded address $WAN4_GW"
 
+COST=$TOPO_REPO/build/bench/prefilter_cost
+if [ -x "$COST" ]; then
+	step "cost per packet of the two flood packets, XDP program vs TC program (bench/prefilter_cost.c)"
+	in_gw "$COST" wan0 "$BLOCKED4" "$SPOOF4" "$LAN4_CLIENT" 1000000 | tee -a "$WORK/results" ||
+		die "bench/prefilter_cost failed"
+fi
+
 step "the XDP program removed by hand is attached again within seconds"
 ip -n "$NS_GW" link set dev wan0 xdp off
 wait_for 5 "the XDP pre-filter back on wan0" gw_xdp_attached
