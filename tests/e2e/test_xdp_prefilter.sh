@@ -14,7 +14,7 @@
 # flood repeats TC-only. Printed for bench/README.md, not asserted: packets sent, where they
 # were dropped, iperf3's rate, and the softirq CPU time (/proc/stat, the whole machine: other
 # work shows up too) and NET_RX softirqs per million flood packets. A full stop removes the XDP
-# program.
+# program, and so does fwd --cleanup after a SIGKILL.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init xdp_prefilter
@@ -201,4 +201,13 @@ step "a full stop removes it"
 stop_fwd TERM
 gw_xdp_attached && die "fwd stopped but its XDP program is still on wan0"
 ok "no XDP program on wan0 after the stop"
+
+step "after a SIGKILL, fwd --cleanup removes it"
+start_fwd "$WORK/prefilter.conf"
+stop_fwd KILL
+gw_xdp_attached || die "fwd was killed and the XDP program went with it"
+run_expect "fwd --cleanup" 0 nsenter --net="/run/netns/$NS_GW" -- timeout 30 "$FWD" --cleanup \
+	--pin-dir "$FWD_PIN_DIR" --socket "$FWD_SOCKET" -c "$WORK/prefilter.conf"
+gw_xdp_attached && die "fwd --cleanup left the XDP program on wan0"
+ok "no XDP program on wan0 after fwd --cleanup"
 echo "PASS test_xdp_prefilter"
