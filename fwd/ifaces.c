@@ -175,7 +175,9 @@ void ifaces_link_event(struct fwd *fwd, int ifindex, const char *name, bool gone
 	if (zone >= 0) {
 		if (!it || !it->attached || it->zone != zone || strcmp(it->name, name))
 			iface_manage(fwd, ifindex, name, zone);
-		xdp_sync(fwd); /* the pre-filter of its zone, if any */
+		it = iface_find(&fwd->ifaces, ifindex);
+		if (it)
+			xdp_sync_iface(fwd, it); /* the pre-filter of its zone, if any */
 	} else if (it && it->attached) {
 		iface_unmanage(fwd, ifindex, name, it->qdisc_ours);
 	} else if (it) {
@@ -296,8 +298,6 @@ void ifaces_sync(struct fwd *fwd)
 	/* Addresses may have changed while their events were not seen. */
 	for (size_t i = 0; i < fwd->ifaces.n; i++)
 		ifaces_addr_event(fwd, fwd->ifaces.v[i].ifindex);
-	/* Zones that gained or lost a prefilter with this policy. */
-	xdp_sync(fwd);
 }
 
 bool ifaces_manages(const struct fwd *fwd, const char *name)

@@ -113,51 +113,52 @@ static bool wants_prefilter(struct fwd *fwd, const struct fwd_iface *it)
 	       policy_zone_prefiltered(fwd->pol.p, (size_t)it->zone);
 }
 
+unsigned int xdp_sync_iface(struct fwd *fwd, struct fwd_iface *it)
+{
+	bool tcfw, lost;
+	__u32 id;
+
+	if (!wants_prefilter(fwd, it)) {
+		if (it->xdp_mode != XDP_MODE_OFF ||
+		    (xdp_current(it->ifindex, &id, &tcfw) == 0 && tcfw))
+			xdp_detach(it->ifindex, it->name);
+		it->xdp_mode = XDP_MODE_OFF;
+		return 0;
+	}
+	if (xdp_current(it->ifindex, &id, &tcfw) == 0 && id == fwd->dp.prog_xdp_id &&
+	    it->xdp_mode != XDP_MODE_OFF)
+		return 0;
+	if (id && !tcfw) {
+		if (it->xdp_mode != XDP_MODE_OFF || !it->xdp_foreign)
+			pr_warn(
+			    "%s: another XDP program (id %u) is attached: the zone's pre-filter is "
+			    "left to TC (remove it with `ip link set %s xdp off`)",
+			    it->name, id, it->name);
+		it->xdp_foreign = true;
+		it->xdp_mode = XDP_MODE_OFF;
+		return 0;
+	}
+	it->xdp_foreign = false;
+	lost = it->xdp_mode != XDP_MODE_OFF; /* ours was there and is gone */
+	if (xdp_attach(fwd, it))
+		return 0;
+	if (!lost) {
+		pr_notice("%s: XDP pre-filter %s (%s mode)", it->name,
+		          id ? "replaced in place" : "attached", xdp_mode_name(it->xdp_mode));
+		return 0;
+	}
+	it->reattached++;
+	pr_warn("%s: the XDP pre-filter was removed; attached again (%s mode)", it->name,
+	        xdp_mode_name(it->xdp_mode));
+	return 1;
+}
+
 unsigned int xdp_sync(struct fwd *fwd)
 {
 	unsigned int again = 0;
 
-	for (size_t i = 0; i < fwd->ifaces.n; i++) {
-		struct fwd_iface *it = &fwd->ifaces.v[i];
-		bool tcfw, lost;
-		__u32 id;
-
-		if (!wants_prefilter(fwd, it)) {
-			if (it->xdp_mode != XDP_MODE_OFF ||
-			    (xdp_current(it->ifindex, &id, &tcfw) == 0 && tcfw))
-				xdp_detach(it->ifindex, it->name);
-			it->xdp_mode = XDP_MODE_OFF;
-			continue;
-		}
-		if (xdp_current(it->ifindex, &id, &tcfw) == 0 && id == fwd->dp.prog_xdp_id &&
-		    it->xdp_mode != XDP_MODE_OFF)
-			continue;
-		if (id && !tcfw) {
-			if (it->xdp_mode != XDP_MODE_OFF || !it->xdp_foreign)
-				pr_warn(
-				    "%s: another XDP program (id %u) is attached: the zone's "
-				    "pre-filter is left to TC (remove it with `ip link set %s xdp "
-				    "off`)",
-				    it->name, id, it->name);
-			it->xdp_foreign = true;
-			it->xdp_mode = XDP_MODE_OFF;
-			continue;
-		}
-		it->xdp_foreign = false;
-		lost = it->xdp_mode != XDP_MODE_OFF; /* ours was there and is gone */
-		if (xdp_attach(fwd, it))
-			continue;
-		if (lost) {
-			again++;
-			it->reattached++;
-			pr_warn("%s: the XDP pre-filter was removed; attached again (%s mode)",
-			        it->name, xdp_mode_name(it->xdp_mode));
-		} else {
-			pr_notice("%s: XDP pre-filter %s (%s mode)", it->name,
-			          id ? "replaced in place" : "attached",
-			          xdp_mode_name(it->xdp_mode));
-		}
-	}
+	for (size_t i = 0; i < fwd->ifaces.n; i++)
+		again += xdp_sync_iface(fwd, &fwd->ifaces.v[i]);
 	return again;
 }
 

@@ -23,6 +23,9 @@ const char *xdp_mode_name(int mode);
  * (or replace) where the zone has a prefilter, remove ours where it has none. Returns how
  * many were attached again because ours had gone (the watch calls it every second). */
 unsigned int xdp_sync(struct fwd *fwd);
+/* The same for one managed interface (a link event); 1 when ours had gone. */
+struct fwd_iface;
+unsigned int xdp_sync_iface(struct fwd *fwd, struct fwd_iface *it);
 /* Remove a tcfw pre-filter from ifindex, if one is there (the interface leaves every zone,
  * fwd stops, fwd --cleanup). A foreign XDP program is left alone. 0 or -errno. */
 int xdp_detach(int ifindex, const char *name);
