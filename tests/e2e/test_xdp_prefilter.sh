@@ -38,7 +38,7 @@ policy() {
 	cat >"$1" <<EOF
 # $E2E_NAME
 zone lan { lan0 }
-zone wan { wan0 }
+zone wan { wan0, wan1 }
 set blocked { $BLOCKED4, $BLOCKED6 }
 defaults {
     input   drop
@@ -76,6 +76,14 @@ assert_eq "XDP mode of wan0 (veth has native XDP)" native "$(xdp_mode wan0)"
 assert_eq "XDP mode of lan0 (no prefilter)" off "$(xdp_mode lan0)"
 gw_xdp_attached || die "ip link shows no XDP program on wan0"
 ok "ip link: $(ip -n "$NS_GW" -d link show dev wan0 | grep -o 'prog/xdp id [0-9]*')"
+
+step "an interface of zone wan that appears gets the pre-filter"
+ip -n "$NS_GW" link add wan1 type veth peer name wan1p
+ip -n "$NS_GW" link set wan1 up
+wan1_native() { [ "$(xdp_mode wan1)" = native ]; }
+wait_for 5 "the XDP pre-filter on the new wan1" wan1_native
+ok "wan1: $(ip -n "$NS_GW" -d link show dev wan1 | grep -o 'prog/xdp id [0-9]*')"
+ip -n "$NS_GW" link del wan1
 
 step "from the blocked address nothing gets through"
 before=$(stat prefilter_blocked)
