@@ -121,9 +121,10 @@ ok "back: $(ip -n "$NS_GW" -d link show dev wan0 | grep -o 'prog/xdp id [0-9]*')
 grep -q "wan0: the XDP pre-filter was removed; attached again" "$FWD_LOG" || die "fwd did not warn about the removed XDP program"
 
 # flood_run LABEL: iperf3 LAN -> WAN while hping3 floods from the WAN (blocked SYNs, then ACKs
-# of no connection); prints one result line and keeps its figures in R_<LABEL>_*.
+# of no connection); prints one result line and keeps its figures in R[LABEL.sent|xdp|tc].
+declare -A R=()
 flood_run() {
-	local label=$1 dur=$((2 * FLOOD_S + 4)) st0 st1 sent_syn sent_ack soft0 soft1 netrx0 netrx1
+	local label=$1 dur=$((2 * FLOOD_S + 4)) st0 st1 sent_syn sent_ack netrx0 netrx1
 	local xdp0 xdp1 tc0 tc1 rc
 	bg_in_ns "$NS_SERVER" iperf3 -s -1 -B "$WAN4_SERVER" -p "$IPERF_PORT" >"$WORK/iperf-server-$label.log" 2>&1
 	wait_for 5 "iperf3 server" tcp_listening "$NS_SERVER" "$WAN4_SERVER" "$IPERF_PORT"
@@ -164,7 +165,9 @@ flood_run() {
 	# /proc/stat: user nice system idle iowait irq softirq (USER_HZ ticks, every CPU)
 	local soft=$((st1[7] - st0[7])) hz
 	hz=$(getconf CLK_TCK)
-	eval "R_${label}_SENT=$sent R_${label}_XDP=$((xdp1 - xdp0)) R_${label}_TC=$((tc1 - tc0))"
+	R[$label.sent]=$sent
+	R[$label.xdp]=$((xdp1 - xdp0))
+	R[$label.tc]=$((tc1 - tc0))
 	printf '  %-9s flood %7d pkts (%6d/s: SYN %d/s, ACK %d/s) | dropped at XDP %7d, at TC %7d | softirq CPU %5.2f s = %6.2f s per M pkts | NET_RX softirqs per M pkts %7d | iperf3 %s Mbit/s\n' \
 		"$label" "$sent" $((sent / (2 * FLOOD_S))) $((sent_syn / FLOOD_S)) $((sent_ack / FLOOD_S)) \
 		$((xdp1 - xdp0)) $((tc1 - tc0)) "$(echo "$soft / $hz" | bc -l)" \
@@ -174,9 +177,9 @@ flood_run() {
 
 step "flood with the prefilter (XDP), ${FLOOD_S}s blocked SYNs + ${FLOOD_S}s untracked ACKs, iperf3 LAN -> WAN"
 flood_run xdp
-assert_gt "flood packets dropped at XDP" 0 "$R_xdp_XDP"
+assert_gt "flood packets dropped at XDP" 0 "${R[xdp.xdp]}"
 # What the XDP program dropped never reached TC: TC's drops stay a small part of the flood.
-assert_gt "XDP dropped more of the flood than TC" "$R_xdp_TC" "$R_xdp_XDP"
+assert_gt "XDP dropped more of the flood than TC" "${R[xdp.tc]}" "${R[xdp.xdp]}"
 
 step "reload without the prefilter: fwd removes the XDP program"
 fwctl policy load "$WORK/tc-only.conf" >/dev/null
@@ -187,8 +190,8 @@ assert_probe "TC-only: TCP $BLOCKED4 -> forwarded port (dropped by the forward r
 
 step "the same flood TC-only"
 flood_run tc_only
-assert_eq "flood packets dropped at XDP when TC-only" 0 "$R_tc_only_XDP"
-assert_gt "flood packets dropped at TC when TC-only" 0 "$R_tc_only_TC"
+assert_eq "flood packets dropped at XDP when TC-only" 0 "${R[tc_only.xdp]}"
+assert_gt "flood packets dropped at TC when TC-only" 0 "${R[tc_only.tc]}"
 
 step "comparison (for bench/README.md; the machine is shared, so softirq time is noisy)"
 cat "$WORK/results"
