@@ -10,6 +10,9 @@
  *                 a hint, and pass; packets the gateway sends itself go through the same steps
  *                 as at ingress, chain output. See nat.h for where each rewrite happens.
  *
+ *   tcfw_xdp_prefilter: attached only to interfaces of zones the policy opts in
+ *                 ('prefilter'): drops blocked sources and untracked TCP early (prefilter.h)
+ *
  * Every packet is counted once (docs/architecture.md): ingress counts all it sees, egress
  * only what the gateway itself sends.
  */
@@ -27,6 +30,7 @@
 #include "lib/nat_decide.h"
 #include "lib/nat_egress.h"
 #include "lib/fastpath.h"
+#include "lib/prefilter.h"
 
 #define TC_ACT_OK   0
 #define TC_ACT_SHOT 2
@@ -220,6 +224,14 @@ int tcfw_egress(struct __sk_buff *skb)
 	if (skb->ingress_ifindex != 0)
 		return nat_egress_forwarded(skb);
 	return tcfw_egress_local(skb);
+}
+
+/* The XDP pre-filter of the interfaces of zones with a 'prefilter' (prefilter.h): drops
+ * blocked sources and TCP segments of no connection before TC (and an skb) sees them. */
+SEC("xdp")
+int tcfw_xdp_prefilter(struct xdp_md *ctx)
+{
+	return prefilter(ctx);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

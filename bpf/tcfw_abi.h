@@ -33,6 +33,9 @@
  * tries grow as used: the size is a cap, not an allocation). */
 #define TCFW_POLICY_MAX_PREFIXES 524288
 #define TCFW_EVENTS_BYTES        (1 << 20)
+/* Source prefixes of the XDP pre-filter ("pre_src"), both copies: half each, so a reload of a
+ * policy holding the maximum (1,048,576 prefixes over every prefilter set) always fits. */
+#define TCFW_PREFILTER_MAX_PREFIXES 2097152
 
 /* ---- enums --------------------------------------------------------------------------------- */
 enum tcfw_family {
@@ -122,6 +125,10 @@ enum tcfw_stat {
 	TCFW_STAT_FAST_PATH,     /* established, forwarded at ingress past the kernel's IP stack */
 	TCFW_STAT_FIB_LOOKUP,    /* routes the fast path asked the kernel for (no next hop kept) */
 	TCFW_STAT_CT_EARLY_DROP, /* written by fwd: unassured connections dropped to make room */
+	/* Layout version 4: the XDP pre-filter (bpf/lib/prefilter.h), before TC sees a packet. */
+	TCFW_STAT_PREFILTER_BLOCKED,   /* dropped: source in a 'drop from @set' of its zone */
+	TCFW_STAT_PREFILTER_UNTRACKED, /* dropped: TCP without SYN of no connection ('drop
+	                                * untracked'), which TC would drop as invalid */
 	TCFW_STAT_MAX,
 };
 
@@ -250,7 +257,7 @@ struct tcfw_ct_entry {
  * found through the programs attached to its interfaces) whose owner record names another
  * version, instead of reading them as garbage.
  */
-#define TCFW_ABI_VERSION 3
+#define TCFW_ABI_VERSION 4
 
 /*
  * Who runs a datapath: written by fwd into map "config" when it starts. Another fwd that
@@ -416,6 +423,19 @@ struct tcfw_limit_state {
 	__u64 last_ns;
 };
 
+/*
+ * The XDP pre-filter (policy statement 'prefilter ZONE { ... }', bpf/lib/prefilter.h).
+ * Map "pre_meta", one entry per policy copy: the zones (bit = zone id) whose interfaces drop
+ * early. Map "pre_src": LPM trie keyed by tcfw_lpm_key (copy set, chain 0, prefixlen 32 +
+ * 16-byte prefix length) -> the zones (bit mask) in which that source is dropped. The
+ * compiler gives every prefix the zones of the prefixes that cover it, so the one longest
+ * match answers for every zone.
+ */
+struct tcfw_prefilter_meta {
+	__u64 zones_blocked;   /* zones with at least one 'drop from @set' */
+	__u64 zones_untracked; /* zones with 'drop untracked' */
+};
+
 /* ---- events (ring buffer "events") -------------------------------------------------------- */
 enum tcfw_event_type {
 	TCFW_EV_NEW = 1,     /* connection created */
@@ -452,6 +472,8 @@ struct tcfw_event {
 #define TCFW_MAP_POL_LIMIT   "pol_limit"
 #define TCFW_MAP_POL_HITS    "pol_hits"  /* per-CPU __u64 per TCFW_RULE_INDEX slot */
 #define TCFW_MAP_NAT_ALIAS   "nat_alias" /* NAT: post-DNAT orig tuple -> orig tuple (see nat.h) */
+#define TCFW_MAP_PRE_META    "pre_meta"  /* XDP pre-filter: struct tcfw_prefilter_meta per copy */
+#define TCFW_MAP_PRE_SRC     "pre_src"   /* XDP pre-filter: source prefix -> zone mask */
 
 /* ---- drops by reason and chain (map "drops") --------------------------------------------- */
 /*

@@ -20,6 +20,7 @@
 #include "datapath.h"
 #include "fwd.h"
 #include "tcx.h"
+#include "xdp_attach.h"
 
 /* Interfaces already released (an interface both recorded and named counts once). */
 struct released {
@@ -60,6 +61,7 @@ static void cleanup_recorded(const char *pin_dir, struct released *r, int *failu
 		if (!if_indextoname(key, name))
 			continue; /* the interface is gone, and its qdisc with it */
 		tcx_detach_iface(pin_dir, (int)key, NULL);
+		xdp_detach((int)key, name); /* the pre-filter, if its zone had one */
 		if (detach_iface((int)key, name, val.flags & TCFW_IFF_QDISC_OURS))
 			(*failures)++;
 		else
@@ -81,6 +83,7 @@ static void cleanup_named(const struct policy *p, struct released *r, int *failu
 
 			if (!ifindex || was_released(r, ifindex))
 				continue;
+			xdp_detach((int)ifindex, name);
 			if (detach_iface((int)ifindex, name, false))
 				(*failures)++;
 			else

@@ -18,6 +18,7 @@
 #include "fwd.h"
 #include "local_addrs.h"
 #include "metrics_http.h"
+#include "xdp_attach.h"
 
 static void add_str(struct json_object *o, const char *key, const char *v)
 {
@@ -161,6 +162,7 @@ static struct json_object *interfaces_json(struct fwd *fwd)
 		}
 		json_object_object_add(o, "qdisc_ours", json_object_new_boolean(it->qdisc_ours));
 		add_u64(o, "reattached", it->reattached);
+		add_str(o, "xdp", xdp_mode_name(it->xdp_mode));
 		if (it->foreign)
 			json_object_object_add(o, "foreign", json_object_new_boolean(1));
 		if (it->error[0])

@@ -144,6 +144,8 @@ static int collect_fds(struct datapath *dp)
 	    {&dp->pol_limit_fd, TCFW_MAP_POL_LIMIT},
 	    {&dp->pol_hits_fd, TCFW_MAP_POL_HITS},
 	    {&dp->drops_fd, TCFW_MAP_DROPS},
+	    {&dp->pre_meta_fd, TCFW_MAP_PRE_META},
+	    {&dp->pre_src_fd, TCFW_MAP_PRE_SRC},
 	};
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
@@ -153,6 +155,7 @@ static int collect_fds(struct datapath *dp)
 	}
 	dp->prog_ingress_fd = bpf_program__fd(dp->skel->progs.tcfw_ingress);
 	dp->prog_egress_fd = bpf_program__fd(dp->skel->progs.tcfw_egress);
+	dp->prog_xdp_fd = bpf_program__fd(dp->skel->progs.tcfw_xdp_prefilter);
 	dp->ct_max = bpf_map__max_entries(bpf_object__find_map_by_name(dp->skel->obj, "ct"));
 	return 0;
 }
@@ -394,6 +397,8 @@ int datapath_open(struct datapath *dp, const struct datapath_opts *o)
 		err = prog_id(dp->prog_ingress_fd, &dp->prog_ingress_id);
 	if (!err)
 		err = prog_id(dp->prog_egress_fd, &dp->prog_egress_id);
+	if (!err)
+		err = prog_id(dp->prog_xdp_fd, &dp->prog_xdp_id);
 	if (err)
 		goto fail;
 	pr_info("datapath loaded; maps %s %s (ct max %u entries)",

@@ -15,6 +15,7 @@
 #include "attached.h"
 #include "fwd.h"
 #include "netlink.h"
+#include "xdp_attach.h"
 
 static struct fwd_iface *iface_find(struct fwd_ifaces *ifs, int ifindex)
 {
@@ -94,6 +95,7 @@ static void iface_unmanage(struct fwd *fwd, int ifindex, const char *name, bool 
 
 	/* Both kinds: the record may be an earlier fwd's, which says nothing of the kind. */
 	tcx_detach_iface(fwd->dp.pin_dir, ifindex, it ? &it->links : NULL);
+	xdp_detach(ifindex, name);
 	detach_iface(ifindex, name, qdisc_ours);
 	bpf_map_delete_elem(fwd->dp.ifaces_fd, &key);
 	if (it)
@@ -251,6 +253,9 @@ void ifaces_link_event(struct fwd *fwd, int ifindex, const char *name, bool gone
 	if (zone >= 0) {
 		if (!it || !it->attached || it->zone != zone || strcmp(it->name, name))
 			iface_manage(fwd, ifindex, name, zone);
+		it = iface_find(&fwd->ifaces, ifindex);
+		if (it)
+			xdp_sync_iface(fwd, it); /* the pre-filter of its zone, if any */
 	} else if (it && it->attached) {
 		iface_unmanage(fwd, ifindex, name, it->qdisc_ours);
 	} else if (it) {
@@ -500,7 +505,7 @@ unsigned int ifaces_verify(struct fwd *fwd)
 		        created ? "with its clsact qdisc" : "the qdisc was still there",
 		        it->reattached, it->reattached == 1 ? "" : "s");
 	}
-	return again;
+	return again + xdp_sync(fwd);
 }
 
 size_t ifaces_foreign_count(const struct fwd *fwd)
@@ -514,6 +519,7 @@ size_t ifaces_foreign_count(const struct fwd *fwd)
 
 void ifaces_release(struct fwd *fwd)
 {
+	xdp_release(fwd);
 	for (size_t i = 0; i < fwd->ifaces.n; i++) {
 		struct fwd_iface *it = &fwd->ifaces.v[i];
 		bool in_ok, out_ok;

@@ -30,6 +30,9 @@ struct fwd_iface {
 	bool foreign;            /* another fwd's datapath filters it: left alone */
 	unsigned int reattached; /* our filters found missing or replaced, and attached again */
 	char error[512];         /* why the last attach failed ("" when it worked) */
+	int xdp_mode;            /* enum xdp_mode: the pre-filter (fwd/xdp_attach.c) */
+	bool xdp_foreign;        /* someone else's XDP program is there */
+	bool xdp_failed;         /* the last attach failed (and was reported) */
 };
 
 struct fwd_ifaces {

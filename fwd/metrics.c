@@ -328,6 +328,9 @@ static const struct {
     {"malformed", TCFW_STAT_MALFORMED},
     {"insert_failed", TCFW_STAT_CT_INSERT_FAILED},
     {"nat_port_exhausted", TCFW_STAT_NAT_PORT_EXHAUSTED},
+    /* The XDP pre-filter's: these packets never reached TC. */
+    {"prefilter_blocked", TCFW_STAT_PREFILTER_BLOCKED},
+    {"prefilter_untracked", TCFW_STAT_PREFILTER_UNTRACKED},
 };
 
 static void drop_sample(struct metrics_buf *b, const char *reason, const char *chain, uint64_t v)

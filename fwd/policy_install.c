@@ -39,6 +39,8 @@ static int write_standby(struct fwd *fwd, const struct policy_image *img, char *
 	    .pol_rules = dp->pol_rules_fd,
 	    .pol_limit = dp->pol_limit_fd,
 	    .pol_hits = dp->pol_hits_fd,
+	    .pre_meta = dp->pre_meta_fd,
+	    .pre_src = dp->pre_src_fd,
 	};
 
 	return policy_maps_write(&fds, img, err, errlen);

@@ -107,6 +107,12 @@ static const struct stat_names stats[] = {
     [TCFW_STAT_CT_EARLY_DROP] = {"ct_early_drop",
                                  "connections not yet ASSURED that fwd dropped to make room "
                                  "in a nearly full table (established ones are kept)"},
+    [TCFW_STAT_PREFILTER_BLOCKED] = {"prefilter_blocked",
+                                     "packets the XDP pre-filter dropped: source in a blocked "
+                                     "set of its zone (never reach TC: not in packets)"},
+    [TCFW_STAT_PREFILTER_UNTRACKED] = {"prefilter_untracked",
+                                       "TCP segments without SYN of no connection the XDP "
+                                       "pre-filter dropped (TC would drop them as invalid)"},
 };
 _Static_assert(ARRAY_SIZE(stats) == TCFW_STAT_MAX, "a counter has no name");
 

@@ -182,6 +182,8 @@ int policy_maps_write(const struct policy_map_fds *fds, const struct policy_imag
 	      "map pol_dst (clearing the standby copy)");
 	CHECK(map_delete_where(fds->pol_class, sizeof(__u32), class_key_of_copy, &copy),
 	      "map pol_class (clearing the standby copy)");
+	CHECK(map_delete_where(fds->pre_src, sizeof(struct tcfw_lpm_key), lpm_key_of_copy, &copy),
+	      "map pre_src (clearing the standby copy)");
 
 	CHECK(map_write_range(fds->pol_scalar, TCFW_SCALAR_INDEX(copy, 0, 0, 0), img->scalar,
 	                      sizeof(__u32), img->nscalar),
@@ -208,8 +210,12 @@ int policy_maps_write(const struct policy_map_fds *fds, const struct policy_imag
 		CHECK(map_zero_range(fds->pol_hits, first, hits_size, img->nrules[c]),
 		      "map pol_hits");
 	}
+	for (size_t i = 0; i < img->npre_src; i++)
+		CHECK(update_elem(fds->pre_src, &img->pre_src[i].key, &img->pre_src[i].zones),
+		      "map pre_src");
 	__u32 meta_key = copy;
 
+	CHECK(update_elem(fds->pre_meta, &meta_key, &img->pre_meta), "map pre_meta");
 	CHECK(update_elem(fds->pol_meta, &meta_key, &img->meta), "map pol_meta");
 	return 0;
 }
@@ -225,6 +231,7 @@ int policy_map_fds_from_object(const struct bpf_object *obj, struct policy_map_f
 	    {&fds->pol_src, TCFW_MAP_POL_SRC},     {&fds->pol_dst, TCFW_MAP_POL_DST},
 	    {&fds->pol_class, TCFW_MAP_POL_CLASS}, {&fds->pol_rules, TCFW_MAP_POL_RULES},
 	    {&fds->pol_limit, TCFW_MAP_POL_LIMIT}, {&fds->pol_hits, TCFW_MAP_POL_HITS},
+	    {&fds->pre_meta, TCFW_MAP_PRE_META},   {&fds->pre_src, TCFW_MAP_PRE_SRC},
 	};
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {

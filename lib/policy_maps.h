@@ -30,6 +30,8 @@ struct policy_map_fds {
 	int pol_rules;
 	int pol_limit;
 	int pol_hits;
+	int pre_meta; /* the XDP pre-filter's (TCFW_MAP_PRE_*) */
+	int pre_src;
 };
 
 /* The policy maps of a loaded BPF object (a skeleton's ->obj), found by name. 0, or -ENOENT
@@ -39,8 +41,9 @@ int policy_map_fds_from_object(const struct bpf_object *obj, struct policy_map_f
 
 /*
  * Make copy img->copy of the maps hold exactly img:
- *  - remove what an older policy left in that copy of pol_src, pol_dst and pol_class (a stale
- *    prefix or class would still be found);
+ *  - remove what an older policy left in that copy of pol_src, pol_dst, pol_class and pre_src
+ *    (a stale prefix or class would still be found);
+ *  - write the XDP pre-filter's trie pre_src and pre_meta[copy];
  *  - write the copy's whole pol_scalar block, the LPM entries, the classes, the rules of
  *    every chain and pol_meta[copy] (last, so a reader of meta never sees rules counts that
  *    the other maps do not hold yet);

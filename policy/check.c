@@ -41,8 +41,8 @@ static const char *set_name_at(const struct policy *p, size_t i)
 	return p->sets[i].name;
 }
 
-static int resolve_zone(const struct policy *p, const char *name, struct pol_loc loc, int *id,
-                        const char *file, struct policy_diags *d)
+int pol_resolve_zone(const struct policy *p, const char *name, struct pol_loc loc, int *id,
+                     const char *file, struct policy_diags *d)
 {
 	char hint[96];
 
@@ -260,9 +260,9 @@ int pol_check_rule(const struct policy *p, struct pol_rule *r, const char *file,
 	int nerr = 0;
 
 	if (r->in_zone)
-		nerr += resolve_zone(p, r->in_zone, r->in_loc, &r->in_zone_id, file, d);
+		nerr += pol_resolve_zone(p, r->in_zone, r->in_loc, &r->in_zone_id, file, d);
 	if (r->out_zone)
-		nerr += resolve_zone(p, r->out_zone, r->out_loc, &r->out_zone_id, file, d);
+		nerr += pol_resolve_zone(p, r->out_zone, r->out_loc, &r->out_zone_id, file, d);
 	nerr += resolve_set(p, &r->src, file, d);
 	nerr += resolve_set(p, &r->dst, file, d);
 	nerr += check_hook_zones(r, file, d);
@@ -394,7 +394,8 @@ static int assign_ids(struct policy *p, const char *file, struct policy_diags *d
 
 int pol_check(struct policy *p, const char *file, struct policy_diags *d)
 {
-	int nerr = check_zones(p, file, d) + check_sets(p, file, d);
+	int nerr =
+	    check_zones(p, file, d) + check_sets(p, file, d) + pol_check_prefilters(p, file, d);
 
 	for (size_t i = 0; i < p->nrules; i++)
 		nerr += pol_check_rule(p, p->rules[i], file, d);

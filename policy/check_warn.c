@@ -335,6 +335,22 @@ static void warn_policy(const struct policy *p, struct policy_diags *d)
 		         defaults);
 }
 
+/* 'drop untracked' follows the invalid default (it drops only what TC would): with 'invalid
+ * accept' it drops nothing. */
+static void warn_prefilter(const struct policy *p, struct policy_diags *d)
+{
+	for (size_t i = 0; i < p->nprefilters; i++) {
+		const struct pol_prefilter *pf = &p->prefilters[i];
+
+		if (pf->untracked && p->invalid_verdict != TCFW_VERDICT_DROP)
+			pol_warn(
+			    d, p->name, pf->untracked_loc.line, pf->untracked_loc.col,
+			    "'drop untracked' drops nothing while the defaults say 'invalid "
+			    "accept': the prefilter drops only what conntrack would drop; write "
+			    "'invalid drop' or remove it");
+	}
+}
+
 size_t policy_warnings(const struct policy *p, struct policy_diags *d)
 {
 	size_t first = d ? d->n : 0, budget = MAX_RULE_PAIRS;
@@ -342,6 +358,7 @@ size_t policy_warnings(const struct policy *p, struct policy_diags *d)
 	if (!p || !d)
 		return 0;
 	warn_policy(p, d);
+	warn_prefilter(p, d);
 	for (size_t j = 0; j < p->nrules; j++) {
 		warn_nat_v6(p, p->rules[j], d);
 		warn_shadowed(p, j, &budget, d);

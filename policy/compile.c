@@ -174,6 +174,8 @@ int policy_compile(const struct policy *p, __u8 copy, struct policy_image *img,
 		         img->nsrc, img->ndst, TCFW_POLICY_MAX_PREFIXES / TCFW_POLICY_COPIES);
 		goto out;
 	}
+	if (compile_prefilter(p, img, diags) < 0)
+		goto out;
 	fill_meta(p, img);
 	rc = 0;
 	goto out;
@@ -215,6 +217,7 @@ void policy_image_free(struct policy_image *img)
 	free(img->src);
 	free(img->dst);
 	free(img->classes);
+	free(img->pre_src);
 	for (int c = 0; c < TCFW_CHAIN_MAX; c++)
 		free(img->rules[c]);
 	memset(img, 0, sizeof(*img));

@@ -72,4 +72,8 @@ int compile_scalar_chain(struct compiler *c, const struct chain_rules *cr);
  * -1 when the class store failed or memory ran out. */
 int compile_lpm_chain(struct compiler *c, const struct chain_rules *cr, bool dst);
 
+/* compile_prefilter.c: img->pre_meta and img->pre_src from the prefilter statements. 0, or -1
+ * with diags (out of memory, more prefixes than one copy of "pre_src" holds). */
+int compile_prefilter(const struct policy *p, struct policy_image *img, struct policy_diags *diags);
+
 #endif

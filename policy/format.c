@@ -294,6 +294,7 @@ char *policy_format(const struct policy *p, const uint64_t *hits, size_t nhits)
 		fputc('\n', f);
 	format_defaults(f, p);
 	format_timeouts(f, p);
+	pol_prefilters_format(f, p);
 	format_rules(f, p, hits, nhits);
 	if (fclose(f) != 0) {
 		free(buf);

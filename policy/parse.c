@@ -18,7 +18,7 @@
 #include "parse_internal.h"
 
 static const char *const statement_keywords[] = {
-    "zone", "set", "defaults", "timeouts", "input", "forward", "output", "nat",
+    "zone", "set", "defaults", "timeouts", "input", "forward", "output", "nat", "prefilter",
 };
 #define N_STATEMENT_KEYWORDS (sizeof(statement_keywords) / sizeof(statement_keywords[0]))
 
@@ -121,7 +121,7 @@ int ps_unclosed(struct parser *ps, struct pol_loc open, const char *what)
 static bool starts_statement_only(const struct parser *ps)
 {
 	return ps_is_word(ps, "zone") || ps_is_word(ps, "set") || ps_is_word(ps, "defaults") ||
-	       ps_is_word(ps, "timeouts") || ps_is_word(ps, "nat");
+	       ps_is_word(ps, "timeouts") || ps_is_word(ps, "nat") || ps_is_word(ps, "prefilter");
 }
 
 void ps_skip_statement(struct parser *ps)
@@ -302,15 +302,15 @@ static int unknown_statement(struct parser *ps)
 
 	if (ps->tok.kind != TOK_WORD)
 		return ps_expected(ps,
-		                   "a statement (zone, set, defaults, timeouts, input, forward, "
-		                   "output or nat)");
+		                   "a statement (zone, set, defaults, timeouts, prefilter, input, "
+		                   "forward, output or nat)");
 	did_you_mean(hint, sizeof(hint), w, statement_keywords, N_STATEMENT_KEYWORDS, NULL);
 	if (hint[0])
 		ps_error_at(ps, ps_loc(ps), "unknown keyword %s%s", QUOTE(w), hint);
 	else
 		ps_error_at(ps, ps_loc(ps),
 		            "unknown keyword %s: a statement starts with zone, set, defaults, "
-		            "timeouts, input, forward, output or nat",
+		            "timeouts, prefilter, input, forward, output or nat",
 		            QUOTE(w));
 	return -1;
 }
@@ -340,6 +340,8 @@ static int parse_statement(struct parser *ps)
 		return parse_defaults(ps);
 	if (ps_is_word(ps, "timeouts"))
 		return parse_timeouts(ps);
+	if (ps_is_word(ps, "prefilter"))
+		return parse_prefilter(ps);
 	if (ps_is_word(ps, "input") || ps_is_word(ps, "forward") || ps_is_word(ps, "output") ||
 	    ps_is_word(ps, "nat"))
 		return parse_rule_statement(ps, explicit_id, id);

@@ -236,7 +236,7 @@ static bool line_is_rule(const struct parser *ps)
  * '{' { entry } '}' with entries one a line. entry() parses one from its first token up to
  * the end of its line. A failing entry is skipped to its line's end and the block goes on.
  */
-static int parse_block(struct parser *ps, const char *what, int (*entry)(struct parser *ps))
+int parse_block(struct parser *ps, const char *what, int (*entry)(struct parser *ps))
 {
 	struct pol_loc open = ps_loc(ps);
 	int block_depth, rc, errors = 0;

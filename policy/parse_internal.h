@@ -70,6 +70,9 @@ int parse_word_list(struct parser *ps, const char *what, bool allow_empty,
 int parse_zone(struct parser *ps);
 int parse_set(struct parser *ps);
 int parse_defaults(struct parser *ps);
+int parse_prefilter(struct parser *ps); /* parse_prefilter.c */
+/* '{' { entry } '}' with entries one a line (defaults, timeouts, prefilter). */
+int parse_block(struct parser *ps, const char *what, int (*entry)(struct parser *ps));
 int parse_timeouts(struct parser *ps);
 /* accept, drop, reject (only the first n of them) at the current token. */
 int parse_verdict(struct parser *ps, unsigned int n, enum tcfw_verdict *out);

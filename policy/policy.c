@@ -84,6 +84,7 @@ void policy_free(struct policy *p)
 	free(p->rules);
 	for (int h = 0; h <= TCFW_CHAIN_OUTPUT; h++)
 		free(p->default_prefix[h]);
+	pol_prefilters_free(p);
 	free(p->name);
 	free(p);
 }

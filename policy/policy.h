@@ -73,6 +73,8 @@ int policy_zone_of_ifname(const struct policy *p, const char *ifname);
 /* How many interfaces the zones name, all zones together. A policy without any would detach
  * tcfw from every interface: fwd refuses to load one unless told to (and warns at start). */
 size_t policy_interface_count(const struct policy *p);
+/* Does zone `zone` have a 'prefilter' (so fwd attaches the XDP program to its interfaces)? */
+bool policy_zone_prefiltered(const struct policy *p, size_t zone);
 
 /* Timeouts in seconds, indexed by enum tcfw_ct_state: netfilter's defaults overridden by the
  * policy's timeouts { } block. */
@@ -120,6 +122,12 @@ struct policy_class_entry {
 	struct tcfw_class cls;
 };
 
+/* One entry of the XDP pre-filter's trie "pre_src". */
+struct policy_prefilter_entry {
+	struct tcfw_lpm_key key; /* copy set, chain 0, prefixlen 32 + 16-byte length */
+	__u64 zones;             /* zones (bit = zone id) in which this source is dropped */
+};
+
 struct policy_image {
 	__u8 copy;
 	struct tcfw_policy_meta meta; /* generation left 0: fwd numbers its loads */
@@ -137,6 +145,10 @@ struct policy_image {
 	struct tcfw_rule *rules[TCFW_CHAIN_MAX];
 	size_t nrules[TCFW_CHAIN_MAX];
 	/* zone id per interface name: use policy_zone_of_ifname(). */
+	/* The XDP pre-filter ('prefilter ZONE { ... }'): "pre_meta"[copy] and "pre_src". */
+	struct tcfw_prefilter_meta pre_meta;
+	struct policy_prefilter_entry *pre_src;
+	size_t npre_src;
 };
 
 /*

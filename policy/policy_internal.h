@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "policy.h"
 #include "tcfw_abi.h"
@@ -133,6 +134,20 @@ struct pol_rule {
 	unsigned int families;
 };
 
+/* 'prefilter ZONE { drop from @SET ... ; drop untracked }': the zone's XDP pre-filter. */
+struct pol_prefilter {
+	char *zone;
+	int zone_id; /* resolved by the checker */
+	struct pol_loc loc, zone_loc;
+	char **sets; /* 'drop from @SET', without '@', in the order written */
+	int *set_ids;
+	struct pol_loc *set_locs;
+	size_t nsets;
+	bool untracked;               /* 'drop untracked' */
+	struct pol_loc untracked_loc; /* line 0: not written */
+	bool had_errors;              /* an entry did not parse (already reported) */
+};
+
 struct policy {
 	char *name; /* file name given to the parser (for diagnostics of later edits) */
 
@@ -156,7 +171,16 @@ struct policy {
 
 	__u32 timeouts[TCFW_CT_STATE_MAX];
 	struct pol_loc timeout_loc[TCFW_CT_STATE_MAX]; /* line 0: netfilter's default */
+
+	struct pol_prefilter *prefilters; /* at most one per zone, in the order written */
+	size_t nprefilters;
 };
+
+/* ---- prefilter.c --------------------------------------------------------------------------- */
+/* Resolve and check the prefilter statements (zones, sets, one per zone). Error count. */
+int pol_check_prefilters(struct policy *p, const char *file, struct policy_diags *d);
+void pol_prefilters_free(struct policy *p);
+void pol_prefilters_format(FILE *f, const struct policy *p);
 
 /* ---- diag.c -------------------------------------------------------------------------------- */
 /* Append one diagnostic (file may be NULL; line 0 = not about a place). */
@@ -217,6 +241,10 @@ int pol_check_rule(const struct policy *p, struct pol_rule *r, const char *file,
                    struct policy_diags *d);
 /* Whole-policy checks after parsing (names, duplicates, every rule). Returns error count. */
 int pol_check(struct policy *p, const char *file, struct policy_diags *d);
+
+/* Zone name -> *id, or "unknown zone 'X' (did you mean ...)" at loc. Error count (0 or 1). */
+int pol_resolve_zone(const struct policy *p, const char *name, struct pol_loc loc, int *id,
+                     const char *file, struct policy_diags *d);
 
 /* The families a filter/NAT rule's address match can apply to (POL_FAM_ANY when negated or
  * absent). Needs the set resolved. */

@@ -136,6 +136,22 @@ struct {
 	__type(value, __u64);
 } pol_hits SEC(".maps");
 
+/* ---- the XDP pre-filter (prefilter.h; filled by fwd with the policy, both copies) ---------- */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCFW_POLICY_COPIES);
+	__type(key, __u32);
+	__type(value, struct tcfw_prefilter_meta);
+} pre_meta SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TCFW_PREFILTER_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tcfw_lpm_key);
+	__type(value, __u64); /* zones (bit = zone id) in which the source is dropped */
+} pre_src SEC(".maps");
+
 /* ---- IP fragments (internal to the datapath) ----------------------------------------------- */
 /*
  * Only the first fragment of a datagram carries the L4 header. When it is accepted, its ports

@@ -55,3 +55,6 @@ expect_error "a log prefix over 64 characters" \
 expect_error "log on invalid" \
 	'zone lan { lan0 }\nzone wan { wan0 }\ndefaults {\n    invalid drop log\n}\n' \
 	"'invalid' takes no 'log'"
+expect_error "an unknown set in a prefilter" \
+	'zone lan { lan0 }\nzone wan { wan0 }\nset blocked { 203.0.113.66 }\n#\n#\n#\n#\n#\nprefilter wan {\n    drop from @blocke\n}\n' \
+	"unknown set '@blocke'"

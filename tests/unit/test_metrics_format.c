@@ -355,6 +355,8 @@ static void test_page(void **state)
 	s.stats[TCFW_STAT_VERDICT_DROP] = 4;
 	s.stats[TCFW_STAT_MALFORMED] = 6;
 	s.stats[TCFW_STAT_NAT_PORT_EXHAUSTED] = 8;
+	s.stats[TCFW_STAT_PREFILTER_BLOCKED] = 11;
+	s.stats[TCFW_STAT_PREFILTER_UNTRACKED] = 12;
 	s.stats[TCFW_STAT_EVENTS_LOST] = 11;
 	s.ct_max = 262144;
 	s.have_census = true;
@@ -403,6 +405,10 @@ static void test_page(void **state)
 	               "tcfw_drop_total{reason=\"malformed\",chain=\"\"} 6");
 	check_has_line("NAT port drops", b.s,
 	               "tcfw_drop_total{reason=\"nat_port_exhausted\",chain=\"\"} 8");
+	check_has_line("XDP pre-filter drops, blocked", b.s,
+	               "tcfw_drop_total{reason=\"prefilter_blocked\",chain=\"\"} 11");
+	check_has_line("XDP pre-filter drops, untracked", b.s,
+	               "tcfw_drop_total{reason=\"prefilter_untracked\",chain=\"\"} 12");
 	check_has_line("rule hits, forward", b.s,
 	               "tcfw_rule_hits_total{chain=\"forward\",rule=\"3\"} 7");
 	check_has_line("rule hits at 0", b.s, "tcfw_rule_hits_total{chain=\"input\",rule=\"1\"} 0");

@@ -1149,6 +1149,119 @@ static void test_hundred_thousand_prefix_set(void **state)
 }
 
 /* One rule too many in a chain: a clear error, no image. */
+/* The prefilter's zone mask of the longest prefix of img->pre_src holding host address a (a
+ * lookup of the trie as the datapath makes it); 0 when none. */
+static uint64_t pre_lookup(const struct policy_image *img, const __u32 a[4])
+{
+	uint32_t best = 0;
+	uint64_t zones = 0;
+
+	for (size_t i = 0; i < img->npre_src; i++) {
+		const struct tcfw_lpm_key *k = &img->pre_src[i].key;
+		uint32_t plen = k->prefixlen - 32;
+		bool in = true;
+
+		for (uint32_t b = 0; b < plen && in; b++) {
+			uint32_t w = b / 32, bit = 31 - b % 32;
+
+			in = ((ntohl(k->addr[w]) ^ ntohl(a[w])) >> bit & 1) == 0;
+		}
+		if (in && k->prefixlen >= best) {
+			best = k->prefixlen;
+			zones = img->pre_src[i].zones;
+		}
+	}
+	return zones;
+}
+
+/* 'prefilter': the zones of covering prefixes are carried down to the covered ones (one LPM
+ * lookup answers for every zone), ::/0 does not reach IPv4, duplicates merge. */
+static void test_prefilter(void **state)
+{
+	static const char text[] = "zone lan { lan0 }\nzone wan { wan0 }\nzone dmz { dmz0 }\n"
+				   "set big { 10.0.0.0/8, ::/0 }\n"
+				   "set small { 10.1.0.0/16, 192.0.2.1 }\n"
+				   "set dup { 192.0.2.1 }\n"
+				   "prefilter wan { drop from @big; drop untracked }\n"
+				   "prefilter dmz { drop from @small; drop from @dup }\n"
+				   "prefilter lan { drop untracked }\n";
+	struct policy_diags d = {0};
+	struct policy_image img;
+	struct policy *p = policy_parse("pre", text, strlen(text), &d);
+	__u32 a[4] = {0};
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(policy_compile(p, 1, &img, &d), 0);
+	assert_int_equal(img.pre_meta.zones_blocked, (1u << 1) | (1u << 2));
+	assert_int_equal(img.pre_meta.zones_untracked, (1u << 0) | (1u << 1));
+	/* 10/8, ::/0, 10.1/16, 192.0.2.1 (once), and the IPv4 range node below ::/0. */
+	assert_int_equal(img.npre_src, 5);
+	for (size_t i = 0; i < img.npre_src; i++)
+		assert_int_equal(img.pre_src[i].key.copy, 1);
+	mapped(a, 0x0a010203); /* 10.1.2.3: wan (10/8) and dmz (10.1/16) */
+	assert_int_equal(pre_lookup(&img, a), (1u << 1) | (1u << 2));
+	mapped(a, 0x0a020203); /* 10.2.2.3: wan only */
+	assert_int_equal(pre_lookup(&img, a), 1u << 1);
+	mapped(a, 0xc0000201); /* 192.0.2.1: dmz only; ::/0 means IPv6 */
+	assert_int_equal(pre_lookup(&img, a), 1u << 2);
+	mapped(a, 0xc6336401); /* 198.51.100.1: nothing */
+	assert_int_equal(pre_lookup(&img, a), 0);
+	a[0] = htonl(0x20010db8), a[1] = a[2] = 0, a[3] = htonl(1); /* IPv6: ::/0 of wan */
+	assert_int_equal(pre_lookup(&img, a), 1u << 1);
+	assert_true(policy_zone_prefiltered(p, 0) && policy_zone_prefiltered(p, 2));
+	policy_image_free(&img);
+	policy_free(p);
+	policy_diags_free(&d);
+}
+
+/* A million prefixes fit in one copy of the prefilter's trie; one more set of them does not. */
+static void test_prefilter_million(void **state)
+{
+	struct policy_diags d = {0};
+	struct policy_image img;
+	struct text t;
+	struct policy *p;
+	char *text;
+
+	(void)state;
+	text_open(&t);
+	fprintf(t.f, "zone wan { wan0 }\nset huge {\n");
+	/* 1,000,000 /32s in 10.0.0.0/8 (its first million hosts). */
+	for (uint32_t i = 0; i < 1000000; i++)
+		fprintf(t.f, "%u.%u.%u.%u,\n", 10, i >> 16 & 255, i >> 8 & 255, i & 255);
+	fprintf(t.f, "}\nprefilter wan { drop from @huge }\n");
+	text = text_close(&t);
+	p = policy_parse("million", text, strlen(text), &d);
+	assert_non_null(p);
+	assert_int_equal(policy_compile(p, 0, &img, &d), 0);
+	assert_int_equal(img.npre_src, 1000000);
+	policy_image_free(&img);
+	policy_free(p);
+	free(text);
+
+	text_open(&t);
+	fprintf(t.f, "zone wan { wan0 }\nset huge {\n");
+	for (uint32_t i = 0; i < 1048577; i++)
+		fprintf(t.f, "%u.%u.%u.%u,\n", 10 + (i >> 24), i >> 16 & 255, i >> 8 & 255,
+		        i & 255);
+	fprintf(t.f, "}\nprefilter wan { drop from @huge }\n");
+	text = text_close(&t);
+	p = policy_parse("too many", text, strlen(text), &d);
+	assert_non_null(p);
+	assert_int_equal(policy_compile(p, 0, &img, &d), -1);
+	{
+		char *msg = policy_diags_str(&d);
+
+		assert_non_null(strstr(msg, "the prefilter sets hold 1048577 distinct prefixes: at "
+		                            "most 1048576 fit"));
+		free(msg);
+	}
+	policy_free(p);
+	free(text);
+	policy_diags_free(&d);
+}
+
 static void test_rules_per_chain_limit(void **state)
 {
 	struct policy_diags d = {0};
@@ -1232,6 +1345,8 @@ int main(void)
 	    cmocka_unit_test(test_ten_thousand_rules),
 	    cmocka_unit_test(test_hundred_thousand_prefix_set),
 	    cmocka_unit_test(test_rules_per_chain_limit),
+	    cmocka_unit_test(test_prefilter),
+	    cmocka_unit_test(test_prefilter_million),
 	    cmocka_unit_test(test_classes_limit),
 	};
 

@@ -44,10 +44,10 @@ static const struct error_case cases[] = {
      "policy.conf:1:1: unknown keyword 'zome' (did you mean 'zone'?)\n"},
     {"unknown keyword", "allow all\n",
      "policy.conf:1:1: unknown keyword 'allow': a statement starts with zone, set, defaults, "
-     "timeouts, input, forward, output or nat\n"},
+     "timeouts, prefilter, input, forward, output or nat\n"},
     {"statement starting with a brace", "{ lan0 }\n",
-     "policy.conf:1:1: expected a statement (zone, set, defaults, timeouts, input, forward, "
-     "output or nat), got '{'\n"},
+     "policy.conf:1:1: expected a statement (zone, set, defaults, timeouts, prefilter, input, "
+     "forward, output or nat), got '{'\n"},
     {"garbage after a statement", "zone lan { lan0 } extra\n",
      "policy.conf:1:19: expected end of line, got 'extra'\n"},
     {"bad rule id", "[0] input accept\n",
@@ -63,6 +63,31 @@ static const struct error_case cases[] = {
      "'zone'\n"},
     {"rule id used twice", "[3] input accept\n[3] input drop\n",
      "policy.conf:2:5: rule id [3] is used twice (first at line 1)\n"},
+    /* ---- prefilter ---- */
+    {"prefilter of an unknown zone",
+     "zone wan { wan0 }\nset blocked { 192.0.2.1 }\nprefilter wann { drop from @blocked }\n",
+     "policy.conf:3:11: unknown zone 'wann' (did you mean 'wan'?)\n"},
+    {"prefilter of an unknown set",
+     "zone wan { wan0 }\nset blocked { 192.0.2.1 }\nprefilter wan { drop from @blocke }\n",
+     "policy.conf:3:27: unknown set '@blocke' (did you mean '@blocked'?)\n"},
+    {"prefilter set without @", "zone wan { wan0 }\nprefilter wan { drop from blocked }\n",
+     "policy.conf:2:27: expected a set after 'drop from' (@NAME): the prefilter drops sources "
+     "by set, declared with 'set NAME { ... }', got 'blocked'\n"},
+    {"prefilter entry unknown", "zone wan { wan0 }\nprefilter wan {\n\tdrop invalid\n}\n",
+     "policy.conf:3:7: expected 'from @SET' or 'untracked' after 'drop' in prefilter, got "
+     "'invalid'\n"},
+    {"prefilter entry without drop", "zone wan { wan0 }\nprefilter wan { accept untracked }\n",
+     "policy.conf:2:17: expected 'drop from @SET' or 'drop untracked' in prefilter, got "
+     "'accept'\n"},
+    {"empty prefilter", "zone wan { wan0 }\nprefilter wan { }\n",
+     "policy.conf:2:1: prefilter wan drops nothing: add 'drop from @SET' or 'drop untracked', "
+     "or remove it\n"},
+    {"two prefilters for a zone",
+     "zone wan { wan0 }\nprefilter wan { drop untracked }\nprefilter wan { drop untracked }\n",
+     "policy.conf:3:11: zone 'wan' already has a prefilter (line 2): write its entries in one "
+     "block\n"},
+    {"untracked twice", "zone wan { wan0 }\nprefilter wan { drop untracked; drop untracked }\n",
+     "policy.conf:2:38: 'drop untracked' is already written at line 2\n"},
     /* ---- zones ---- */
     {"zone without a name", "zone { lan0 }\n",
      "policy.conf:1:6: expected a zone name after 'zone', got '{'\n"},

@@ -275,6 +275,10 @@ static void assert_same_image(const struct policy_image *a, const struct policy_
 	if (a->nclasses != b->nclasses ||
 	    memcmp(a->classes, b->classes, a->nclasses * sizeof(*a->classes)) != 0)
 		fail_msg("%s: classes differ after the round trip", label);
+	if (memcmp(&a->pre_meta, &b->pre_meta, sizeof(a->pre_meta)) != 0 ||
+	    a->npre_src != b->npre_src ||
+	    memcmp(a->pre_src, b->pre_src, a->npre_src * sizeof(*a->pre_src)) != 0)
+		fail_msg("%s: the prefilter's maps differ after the round trip", label);
 	for (int c = 0; c < TCFW_CHAIN_MAX; c++)
 		if (a->nrules[c] != b->nrules[c] ||
 		    memcmp(a->rules[c], b->rules[c], a->nrules[c] * sizeof(*a->rules[c])) != 0)
@@ -324,7 +328,9 @@ static void test_round_trip_examples(void **state)
 	    "nat dnat in wan to 203.0.113.1 proto udp dport 53 -> 10.0.0.53:5353\n"
 	    "nat masquerade out wan family ip6\n"
 	    "nat snat out dmz from 10.9.0.0/16 -> 198.51.100.1-198.51.100.9\n"
-	    "nat snat out dmz from 2001:db8:9::/48 -> [2001:db8::1]-[2001:db8::2]:1000-2000\n";
+	    "nat snat out dmz from 2001:db8:9::/48 -> [2001:db8::1]-[2001:db8::2]:1000-2000\n"
+	    "prefilter wan { drop from @v4; drop untracked; drop from @v6 }\n"
+	    "prefilter dmz {\n drop untracked\n}\n";
 	struct policy *p;
 
 	(void)state;

@@ -77,6 +77,17 @@ static const struct warn_case cases[] = {
     {"masquerade shadows snat",
      HEAD "nat masquerade out wan\nnat snat out wan from 10.0.0.0/8 -> 198.51.100.1\n",
      SHADOW(6, 5, "snat and masquerade")},
+    /* ---- prefilter ---- */
+    {"drop untracked with invalid accept",
+     "zone wan { wan0 }\ndefaults { forward drop; invalid accept }\nforward accept in wan\n"
+     "prefilter wan { drop untracked }\n",
+     "policy.conf:4:22: warning: 'drop untracked' drops nothing while the defaults say 'invalid "
+     "accept': the prefilter drops only what conntrack would drop; write 'invalid drop' or "
+     "remove it\n"},
+    {"drop untracked with invalid drop: silent",
+     "zone wan { wan0 }\ndefaults { forward drop; invalid drop }\nforward accept in wan\n"
+     "prefilter wan { drop untracked }\n",
+     ""},
     /* ---- when unsure, or not shadowed: silent ---- */
     {"a rate limit lets the excess through",
      HEAD "input accept proto tcp dport 22 limit 10/minute\ninput drop proto tcp dport 22\n", ""},
