@@ -49,6 +49,7 @@
 #define TCFW_BPF_NAT_H
 
 #include "lib/kernel.h"
+#include "tcfw_proto.h"
 #include "lib/chain.h"
 #include "lib/classify.h"
 #include "lib/conntrack.h"
@@ -117,11 +118,6 @@ static __always_inline struct nat_scratch *nat_scratch_get(void)
 static __always_inline bool nat_is_v4_mapped(const __u32 a[4])
 {
 	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff);
-}
-
-static __always_inline bool nat_has_ports(__u8 proto)
-{
-	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_ICMP;
 }
 
 /* Rule at position pos of NAT chain `chain` in copy `copy`, its hit counted (per-CPU
