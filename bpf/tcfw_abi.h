@@ -233,7 +233,7 @@ struct tcfw_ct_entry {
 	__u64 last_seen_ns; /* refreshed at most once per TCFW_LAST_SEEN_GRANULARITY_NS */
 	struct tcfw_ct_counters ctr[2]; /* [enum tcfw_dir] */
 	struct tcfw_tuple reply;
-	/* NAT (issue 5): the address/port a translated packet's src (SNAT) or dst (DNAT) gets in
+	/* NAT: the address/port a translated packet's src (SNAT) or dst (DNAT) gets in
 	 * the original direction; the reply tuple above already holds the translated view. */
 	__u32 nat_addr[4];
 	__u16 nat_port;

@@ -29,7 +29,7 @@
  * the orig and reply tuples alone: nothing per packet is decided again.
  *
  * Ingress tells egress what to do. The egress program sees a forwarded packet after routing,
- * and must not pay for NAT when there is nothing to translate (issue 6). So ingress, which
+ * and must not pay for NAT when there is nothing to translate. So ingress, which
  * has just found the connection, leaves a hint in the packet: it writes skb->tc_classid,
  * which the kernel copies into skb->tc_index when a clsact program returns TC_ACT_OK
  * (net/core/dev.c, tc_run), and tc_index stays with the skb through forwarding to egress.

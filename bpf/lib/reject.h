@@ -50,13 +50,6 @@
 #include "lib/parse.h"
 #include "lib/stats.h"
 
-#ifndef TC_ACT_REDIRECT
-#define TC_ACT_REDIRECT 7
-#endif
-#ifndef TC_ACT_SHOT
-#define TC_ACT_SHOT 2
-#endif
-
 #define REJECT_TTL             64
 #define REJECT_ICMP_UNREACH    3    /* ICMP destination unreachable */
 #define REJECT_ICMP_PORT       3    /* ... port unreachable */
