@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "log.h"
 #include "ct_filter.h"
 #include "ct_format.h"
 #include "fwctl.h"
@@ -72,7 +73,7 @@ int cmd_ct_list(struct fwctl *fw, int argc, char **argv)
 	/* Like conntrack -L: the count on stderr, so stdout stays one line per connection. */
 	if (ret == 0 && !out_is_json()) {
 		fflush(stdout); /* the listing first, also when both go to one place */
-		fprintf(stderr, "fwctl: %" PRIu64 " connection%s listed\n", n, n == 1 ? "" : "s");
+		pr_warn("%" PRIu64 " connection%s listed", n, n == 1 ? "" : "s");
 	}
 	return ret;
 }
@@ -96,8 +97,8 @@ static int print_deleted(struct json_object *data)
 	long long n = json_get_int(data, "deleted", -1);
 
 	if (n < 0) {
-		fprintf(stderr, "fwctl: fwd's answer has no 'deleted' count (is fwd the same "
-		                "version? fwctl is " TCFW_VERSION ")\n");
+		pr_warn("fwd's answer has no 'deleted' count (is fwd the same "
+		        "version? fwctl is " TCFW_VERSION ")");
 		return FWCTL_EXIT_FAILURE;
 	}
 	out_open_object(NULL);

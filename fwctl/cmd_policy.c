@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "daemon.h"
 #include "fwctl.h"
 #include "jsontext.h"
@@ -32,19 +33,19 @@ static int read_text(const char *path, char **text, size_t *len)
 	*text = NULL;
 	*len = 0;
 	if (!f) {
-		fprintf(stderr, "fwctl: cannot open %s: %s\n", path, strerror(errno));
+		pr_warn("cannot open %s: %s", path, strerror(errno));
 		return FWCTL_EXIT_FAILURE;
 	}
 	for (;;) {
 		if (used + 1 >= cap) {
 			if (cap >= TCFW_CTL_MAX_MSG) {
-				fprintf(stderr, "fwctl: %s is larger than fwd accepts (%u MiB)\n",
-				        path, TCFW_CTL_MAX_MSG >> 20);
+				pr_warn("%s is larger than fwd accepts (%u MiB)", path,
+				        TCFW_CTL_MAX_MSG >> 20);
 				goto out;
 			}
 			bigger = realloc(buf, cap = cap ? cap * 2 : 65536);
 			if (!bigger) {
-				fprintf(stderr, "fwctl: out of memory reading %s\n", path);
+				pr_warn("out of memory reading %s", path);
 				goto out;
 			}
 			buf = bigger;
@@ -55,7 +56,7 @@ static int read_text(const char *path, char **text, size_t *len)
 			break;
 	}
 	if (ferror(f)) {
-		fprintf(stderr, "fwctl: cannot read %s: %s\n", path, strerror(errno));
+		pr_warn("cannot read %s: %s", path, strerror(errno));
 		goto out;
 	}
 	buf[used] = '\0';
@@ -264,12 +265,12 @@ static int write_file(const char *path, const char *header, const char *text)
 	int ok;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		fprintf(stderr, "fwctl: the path %s is too long\n", path);
+		pr_warn("the path %s is too long", path);
 		return FWCTL_EXIT_FAILURE;
 	}
 	f = fopen(tmp, "w");
 	if (!f) {
-		fprintf(stderr, "fwctl: cannot create %s: %s\n", tmp, strerror(errno));
+		pr_warn("cannot create %s: %s", tmp, strerror(errno));
 		return FWCTL_EXIT_FAILURE;
 	}
 	ok =
@@ -277,8 +278,8 @@ static int write_file(const char *path, const char *header, const char *text)
 	if (fclose(f) != 0)
 		ok = 0;
 	if (!ok || rename(tmp, path) != 0) {
-		fprintf(stderr, "fwctl: cannot write %s: %s (the old file, if any, is unchanged)\n",
-		        path, strerror(errno));
+		pr_warn("cannot write %s: %s (the old file, if any, is unchanged)", path,
+		        strerror(errno));
 		unlink(tmp);
 		return FWCTL_EXIT_FAILURE;
 	}
@@ -308,17 +309,16 @@ int cmd_policy_save(struct fwctl *fw, int argc, char **argv)
 	text = json_get_str(data, "text", NULL);
 	name = json_get_str(data, "name", "?");
 	if (!text) {
-		fprintf(stderr, "fwctl: fwd's answer to 'policy-show' holds no policy text (is fwd "
-		                "the same version? fwctl is " TCFW_VERSION ")\n");
+		pr_warn("fwd's answer to 'policy-show' holds no policy text (is fwd "
+		        "the same version? fwctl is " TCFW_VERSION ")");
 		json_object_put(data);
 		return FWCTL_EXIT_FAILURE;
 	}
 	/* What is written must load: refuse to replace a good file with one that does not. */
 	check = policy_parse(argv[0], text, strlen(text), &diags);
 	if (!check) {
-		fprintf(stderr,
-		        "fwctl: the running policy as fwd formats it does not parse; %s is "
-		        "not written:\n",
+		pr_warn("the running policy as fwd formats it does not parse; %s is "
+		        "not written:",
 		        argv[0]);
 		policy_diags_print(&diags, stderr);
 		policy_diags_free(&diags);

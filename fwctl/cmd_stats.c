@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "log.h"
 #include "fwctl.h"
 #include "maps.h"
 #include "names.h"
@@ -33,11 +34,11 @@ static int read_counters(int fd, const char *path, struct counters *c)
 	uint64_t *vals = NULL;
 
 	if (ncpus < 0) {
-		fprintf(stderr, "fwctl: cannot count the possible CPUs: %s\n", strerror(-ncpus));
+		pr_warn("cannot count the possible CPUs: %s", strerror(-ncpus));
 		return FWCTL_EXIT_FAILURE;
 	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
-		fprintf(stderr, "fwctl: cannot inspect %s: %s\n", path, strerror(errno));
+		pr_warn("cannot inspect %s: %s", path, strerror(errno));
 		return FWCTL_EXIT_FAILURE;
 	}
 	c->n = info.max_entries;
@@ -45,7 +46,7 @@ static int read_counters(int fd, const char *path, struct counters *c)
 	keys = calloc(c->n ? c->n : 1, sizeof(*keys));
 	vals = calloc((size_t)(c->n ? c->n : 1) * (size_t)ncpus, sizeof(*vals));
 	if (!c->sum || !keys || !vals) {
-		fprintf(stderr, "fwctl: out of memory reading %s\n", path);
+		pr_warn("out of memory reading %s", path);
 		goto out;
 	}
 	/* Per-CPU values come as ncpus consecutive 8-byte slots per key. */
@@ -54,8 +55,7 @@ static int read_counters(int fd, const char *path, struct counters *c)
 		if (bpf_map_lookup_batch(fd, done ? &out_batch : NULL, &out_batch, keys + done,
 		                         vals + (size_t)done * (size_t)ncpus, &count, NULL) < 0 &&
 		    errno != ENOENT) {
-			fprintf(stderr, "fwctl: cannot read the counters in %s: %s\n", path,
-			        strerror(errno));
+			pr_warn("cannot read the counters in %s: %s", path, strerror(errno));
 			goto out;
 		}
 		done += count;

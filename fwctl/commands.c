@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "log.h"
 #include "ct_filter.h"
 #include "fwctl.h"
 #include "names.h"
@@ -232,22 +233,23 @@ static const struct command *lookup(const struct command *level, const char *gro
 	if (matches == 1)
 		return found;
 	if (matches > 1) {
-		fprintf(stderr, "fwctl: '%s%s%s' is ambiguous: it could be %s; type more letters\n",
-		        group, *group ? " " : "", word, candidates);
+		pr_warn("'%s%s%s' is ambiguous: it could be %s; type more letters", group,
+		        *group ? " " : "", word, candidates);
 		return NULL;
 	}
 	if (is_global_option(word)) {
-		fprintf(stderr,
-		        "fwctl: '%s' is a global option: put it before the command "
-		        "(fwctl %s %s%s...)\n",
+		pr_warn("'%s' is a global option: put it before the command "
+		        "(fwctl %s %s%s...)",
 		        word, word, group, *group ? " " : "");
 		return NULL;
 	}
 	const char *hint = name_suggest(word, names, n);
-	fprintf(stderr, "fwctl: unknown %s%scommand %s", group, *group ? " " : "", QUOTE(word));
+	char did_you_mean[96] = "";
+
 	if (hint)
-		fprintf(stderr, " (did you mean '%s'?)", hint);
-	fprintf(stderr, "; run 'fwctl help%s%s' for the list\n", *group ? " " : "", group);
+		snprintf(did_you_mean, sizeof(did_you_mean), " (did you mean '%s'?)", hint);
+	pr_warn("unknown %s%scommand %s%s; run 'fwctl help%s%s' for the list", group,
+	        *group ? " " : "", QUOTE(word), did_you_mean, *group ? " " : "", group);
 	return NULL;
 }
 
@@ -404,8 +406,7 @@ static int cmd_help(struct fwctl *fw, int argc, char **argv)
 	}
 	for (int i = 0; i < argc; i++) {
 		if (!level) {
-			fprintf(stderr, "fwctl: '%s' has no subcommands (extra word %s)\n", c->name,
-			        QUOTE(argv[i]));
+			pr_warn("'%s' has no subcommands (extra word %s)", c->name, QUOTE(argv[i]));
 			return FWCTL_EXIT_USAGE;
 		}
 		parent = c;
@@ -456,11 +457,9 @@ int fwctl_usage_error(struct fwctl *fw, const char *fmt, ...)
 	va_list ap;
 	const struct command *c = fw->cmd;
 
-	fputs("fwctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	pr_vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (c)
 		fprintf(stderr, "usage: fwctl %s%s%s\nrun 'fwctl help %s' for more\n", fw->cmd_path,
 		        c->args && *c->args ? " " : "", c->args ? c->args : "", fw->cmd_path);

@@ -22,7 +22,7 @@ int daemon_connect(struct fwctl *fw, struct daemon *d)
 	if (d->connected)
 		return 0;
 	if (ctl_connect(&d->conn, fw->socket_path, err, sizeof(err)) < 0) {
-		fprintf(stderr, "fwctl: %s\n", err);
+		pr_warn("%s", err);
 		return FWCTL_EXIT_FAILURE;
 	}
 	d->connected = true;
@@ -110,7 +110,7 @@ static void print_fwd_error(const char *error)
 	if (strchr(error, '\n'))
 		fprintf(stderr, "%s%s", error, len && error[len - 1] == '\n' ? "" : "\n");
 	else
-		fprintf(stderr, "fwctl: %s\n", error);
+		pr_warn("%s", error);
 }
 
 int daemon_call(struct fwctl *fw, struct daemon *d, struct json_object *req,
@@ -125,9 +125,8 @@ int daemon_call(struct fwctl *fw, struct daemon *d, struct json_object *req,
 	err = ctl_call(&d->conn, req, &resp);
 	json_object_put(req);
 	if (err == -ECONNRESET || err == -EPIPE) {
-		fprintf(stderr,
-		        "fwctl: fwd at %s closed the connection without answering '%s' (did it "
-		        "stop? see its log)\n",
+		pr_warn("fwd at %s closed the connection without answering '%s' (did it "
+		        "stop? see its log)",
 		        fw->socket_path, cmd);
 		return FWCTL_EXIT_FAILURE;
 	}
@@ -140,16 +139,15 @@ int daemon_call(struct fwctl *fw, struct daemon *d, struct json_object *req,
 		return FWCTL_EXIT_FAILURE;
 	}
 	if (err < 0) {
-		fprintf(stderr, "fwctl: no answer from fwd at %s to '%s': %s\n", fw->socket_path,
-		        cmd, strerror(-err));
+		pr_warn("no answer from fwd at %s to '%s': %s", fw->socket_path, cmd,
+		        strerror(-err));
 		return FWCTL_EXIT_FAILURE;
 	}
 	pr_debug("<- %s", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
 	if (!json_object_object_get_ex(resp, "ok", &ok) ||
 	    !json_object_is_type(ok, json_type_boolean)) {
-		fprintf(stderr,
-		        "fwctl: fwd answered '%s' with a message fwctl does not understand (is fwd "
-		        "the same version? fwctl is %s): %.200s\n",
+		pr_warn("fwd answered '%s' with a message fwctl does not understand (is fwd "
+		        "the same version? fwctl is %s): %.200s",
 		        cmd, TCFW_VERSION, json_object_to_json_string(resp));
 		json_object_put(resp);
 		return FWCTL_EXIT_FAILURE;
@@ -189,8 +187,8 @@ int daemon_hello(struct fwctl *fw, struct daemon *d)
 		return ret;
 	pin_dir = json_get_str(data, "pin_dir", NULL);
 	if (!pin_dir || !*pin_dir) {
-		fprintf(stderr, "fwctl: fwd's answer to 'hello' names no pin_dir (is fwd the same "
-		                "version? fwctl is " TCFW_VERSION ")\n");
+		pr_warn("fwd's answer to 'hello' names no pin_dir (is fwd the same "
+		        "version? fwctl is " TCFW_VERSION ")");
 		json_object_put(data);
 		return FWCTL_EXIT_FAILURE;
 	}
@@ -214,11 +212,10 @@ static int maps_of_attached(struct fwctl *fw, struct daemon *d, const char *why)
 	int ret = attached_find_any(&a);
 
 	if (ret <= 0) {
-		fprintf(stderr, "fwctl: %s\n", why);
+		pr_warn("%s", why);
 		if (ret < 0)
-			fprintf(stderr,
-			        "fwctl: and no datapath attached here could be read: %s%s\n",
-			        strerror(-ret), ret == -EPERM ? " (run as root)" : "");
+			pr_warn("and no datapath attached here could be read: %s%s", strerror(-ret),
+			        ret == -EPERM ? " (run as root)" : "");
 		return FWCTL_EXIT_FAILURE;
 	}
 	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
@@ -234,9 +231,8 @@ static int maps_of_attached(struct fwctl *fw, struct daemon *d, const char *why)
 	owner_describe(&a.owner, who, sizeof(who));
 	snprintf(d->pin_dir, sizeof(d->pin_dir), "%s",
 	         a.owner.pin_dir[0] ? a.owner.pin_dir : "(not pinned here)");
-	fprintf(stderr,
-	        "fwctl: no fwd answers at %s: reading the datapath attached to %s directly (run "
-	        "by %s, which is %s)\n",
+	pr_warn("no fwd answers at %s: reading the datapath attached to %s directly (run "
+	        "by %s, which is %s)",
 	        fw->socket_path, a.ifname, who, owner_alive(&a.owner) ? "still running" : "gone");
 	attached_close(&a);
 	return FWCTL_EXIT_OK;
@@ -255,7 +251,7 @@ int daemon_maps(struct fwctl *fw, struct daemon *d)
 	if (ret == -ENOENT || ret == -ECONNREFUSED)
 		return maps_of_attached(fw, d, err);
 	if (ret < 0) {
-		fprintf(stderr, "fwctl: %s\n", err);
+		pr_warn("%s", err);
 		return FWCTL_EXIT_FAILURE;
 	}
 	d->connected = true;
