@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file_read.h"
 #include "log.h"
 #include "daemon.h"
 #include "fwctl.h"
@@ -26,9 +27,7 @@
 static int read_text(const char *path, char **text, size_t *len)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	size_t cap = 0, used = 0, n;
-	char *buf = NULL, *bigger;
-	int ret = FWCTL_EXIT_FAILURE;
+	int err;
 
 	*text = NULL;
 	*len = 0;
@@ -36,39 +35,16 @@ static int read_text(const char *path, char **text, size_t *len)
 		pr_warn("cannot open %s: %s", path, strerror(errno));
 		return FWCTL_EXIT_FAILURE;
 	}
-	for (;;) {
-		if (used + 1 >= cap) {
-			if (cap >= TCFW_CTL_MAX_MSG) {
-				pr_warn("%s is larger than fwd accepts (%u MiB)", path,
-				        TCFW_CTL_MAX_MSG >> 20);
-				goto out;
-			}
-			bigger = realloc(buf, cap = cap ? cap * 2 : 65536);
-			if (!bigger) {
-				pr_warn("out of memory reading %s", path);
-				goto out;
-			}
-			buf = bigger;
-		}
-		n = fread(buf + used, 1, cap - used - 1, f);
-		used += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		pr_warn("cannot read %s: %s", path, strerror(errno));
-		goto out;
-	}
-	buf[used] = '\0';
-	*text = buf;
-	*len = used;
-	buf = NULL;
-	ret = FWCTL_EXIT_OK;
-out:
-	free(buf);
+	err = file_read_all(f, TCFW_CTL_MAX_MSG, text, len);
 	if (f != stdin)
 		fclose(f);
-	return ret;
+	if (err == -EFBIG)
+		pr_warn("%s is larger than fwd accepts (%u MiB)", path, TCFW_CTL_MAX_MSG >> 20);
+	else if (err == -ENOMEM)
+		pr_warn("out of memory reading %s", path);
+	else if (err)
+		pr_warn("cannot read %s: %s", path, strerror(-err));
+	return err ? FWCTL_EXIT_FAILURE : FWCTL_EXIT_OK;
 }
 
 static void diags_json(const struct policy_diags *d)
