@@ -65,7 +65,7 @@ static int walk(struct fwctl *fw, int argc, char **argv, bool print, uint64_t *m
 	return ret;
 }
 
-int cmd_ct_list(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_ct_list(struct fwctl *fw, int argc, char **argv)
 {
 	uint64_t n = 0;
 	int ret = walk(fw, argc, argv, true, &n);
@@ -78,7 +78,7 @@ int cmd_ct_list(struct fwctl *fw, int argc, char **argv)
 	return ret;
 }
 
-int cmd_ct_count(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_ct_count(struct fwctl *fw, int argc, char **argv)
 {
 	uint64_t n = 0;
 	int ret = walk(fw, argc, argv, false, &n);
@@ -121,7 +121,7 @@ static int ask_delete(struct fwctl *fw, struct json_object *req)
 	return ret;
 }
 
-int cmd_ct_del(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_ct_del(struct fwctl *fw, int argc, char **argv)
 {
 	struct ct_filter filter;
 	struct json_object *req, *args;
@@ -141,7 +141,7 @@ int cmd_ct_del(struct fwctl *fw, int argc, char **argv)
 	return ask_delete(fw, req);
 }
 
-int cmd_ct_flush(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_ct_flush(struct fwctl *fw, int argc, char **argv)
 {
 	(void)argv;
 	if (argc > 0)

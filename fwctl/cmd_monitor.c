@@ -180,7 +180,7 @@ static int follow(struct fwctl *fw, const struct event_filter *filter, struct da
 	}
 }
 
-int cmd_monitor(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_monitor(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct event_filter filter;

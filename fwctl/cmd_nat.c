@@ -74,7 +74,7 @@ static int visit(const struct tcfw_tuple *orig, const struct tcfw_ct_entry *e, v
 	return 0;
 }
 
-int cmd_nat_list(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_nat_list(struct fwctl *fw, int argc, char **argv)
 {
 	struct ct_filter filter;
 	struct ct_view view;

@@ -73,7 +73,7 @@ static int one_file_arg(struct fwctl *fw, int argc, char **argv, const char *wha
 	return FWCTL_EXIT_OK;
 }
 
-int cmd_policy_check(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_policy_check(struct fwctl *fw, int argc, char **argv)
 {
 	struct policy_diags diags = {0};
 	struct policy *p;
@@ -152,7 +152,7 @@ static void print_load_warnings(struct json_object *data)
 	}
 }
 
-int cmd_policy_load(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_policy_load(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct json_object *req, *data;
@@ -204,7 +204,7 @@ int cmd_policy_load(struct fwctl *fw, int argc, char **argv)
 	return FWCTL_EXIT_OK;
 }
 
-int cmd_policy_show(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_policy_show(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct json_object *data;
@@ -262,7 +262,7 @@ static int write_file(const char *path, const char *header, const char *text)
 	return FWCTL_EXIT_OK;
 }
 
-int cmd_policy_save(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_policy_save(struct fwctl *fw, int argc, char **argv)
 {
 	struct policy_diags diags = {0};
 	struct daemon d = {0};

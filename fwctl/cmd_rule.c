@@ -155,7 +155,7 @@ static int parse_position(struct fwctl *fw, int *argc, char ***argv, const char 
 	return 1;
 }
 
-int cmd_rule_add(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 {
 	static const char *const hooks[] = {"input", "forward", "output"};
 	static const char *const verdicts[] = {"accept", "drop", "reject"};
@@ -216,7 +216,7 @@ int cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 	return FWCTL_EXIT_OK;
 }
 
-int cmd_rule_del(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct json_object *req, *data;
@@ -276,7 +276,7 @@ static void print_rule(struct json_object *r)
 	out_text("\n");
 }
 
-int cmd_rule_list(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_rule_list(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct json_object *data, *rules = NULL;

@@ -91,7 +91,7 @@ static void print_counters(const struct fwctl *fw, const struct counters *c)
 	out_close_object();
 }
 
-int cmd_stats(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_stats(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct counters c = {0};

@@ -29,7 +29,7 @@ static void add_u64(struct json_object *o, const char *key, uint64_t v)
 	json_object_object_add(o, key, json_object_new_int64((int64_t)v));
 }
 
-void cmd_hello(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+void fwd_cmd_hello(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
 {
 	(void)c;
 	(void)req;
@@ -80,7 +80,7 @@ static int reopen_read_only(int fd)
  * through them, so listings work from any mount namespace (a bpffs fwd mounted under `ip netns
  * exec` is its own), for --group members who may not open the pins, and cost fwd nothing.
  */
-void cmd_maps(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+void fwd_cmd_maps(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
 {
 	struct json_object *names, *resp, *data, *list;
 	int fds[CTL_MAX_FDS];
@@ -198,7 +198,7 @@ static struct json_object *expiry_json(struct fwd *fwd)
 	return o;
 }
 
-void cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+void fwd_cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
 {
 	struct json_object *o = json_object_new_object(), *pol, *ct;
 

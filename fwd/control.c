@@ -68,17 +68,17 @@ static const struct {
 	const char *name;
 	cmd_handler fn;
 } commands[] = {
-    {"hello", cmd_hello},
-    {"maps", cmd_maps},
-    {"status", cmd_status},
-    {"ct-del", cmd_ct_del},
-    {"ct-flush", cmd_ct_flush},
-    {"policy-load", cmd_policy_load},
-    {"policy-show", cmd_policy_show},
-    {"rule-add", cmd_rule_add},
-    {"rule-del", cmd_rule_del},
-    {"rule-list", cmd_rule_list},
-    {"monitor", cmd_monitor},
+    {"hello", fwd_cmd_hello},
+    {"maps", fwd_cmd_maps},
+    {"status", fwd_cmd_status},
+    {"ct-del", fwd_cmd_ct_del},
+    {"ct-flush", fwd_cmd_ct_flush},
+    {"policy-load", fwd_cmd_policy_load},
+    {"policy-show", fwd_cmd_policy_show},
+    {"rule-add", fwd_cmd_rule_add},
+    {"rule-del", fwd_cmd_rule_del},
+    {"rule-list", fwd_cmd_rule_list},
+    {"monitor", fwd_cmd_monitor},
 };
 
 /* ---- replies helpers (commands.h) ----------------------------------------------------------- */

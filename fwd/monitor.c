@@ -333,7 +333,8 @@ void monitor_close(struct fwd *fwd)
 	fwd->mon = NULL;
 }
 
-void cmd_monitor(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+void fwd_cmd_monitor(struct fwd *fwd, struct client *c, struct json_object *req,
+                     struct cmd_reply *r)
 {
 	(void)req;
 	(void)r;
