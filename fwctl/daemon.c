@@ -131,11 +131,9 @@ int daemon_call(struct fwctl *fw, struct daemon *d, struct json_object *req,
 		return FWCTL_EXIT_FAILURE;
 	}
 	if (err == -EMSGSIZE) {
-		fprintf(
-		    stderr,
-		    "fwctl: the request '%s' is larger than %u MiB, the most fwd accepts in one "
-		    "request (docs/fwd.md)\n",
-		    cmd, TCFW_CTL_MAX_MSG >> 20);
+		pr_warn("the request '%s' is larger than %u MiB, the most fwd accepts in one "
+		        "request (docs/fwd.md)",
+		        cmd, TCFW_CTL_MAX_MSG >> 20);
 		return FWCTL_EXIT_FAILURE;
 	}
 	if (err < 0) {
