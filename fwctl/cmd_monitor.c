@@ -102,22 +102,21 @@ static void print_event(struct json_object *ev)
 
 static int handle(struct fwctl *fw, const struct event_filter *filter, struct json_object *msg)
 {
-	struct json_object *ev, *ok;
+	struct json_object *ev;
+	struct ctl_reply r;
 
 	if (json_object_object_get_ex(msg, "event", &ev)) {
 		if (event_filter_match(filter, ev))
 			print_event(ev);
 		return MSG_CONTINUE;
 	}
-	if (json_object_object_get_ex(msg, "ok", &ok)) {
-		if (json_object_get_boolean(ok)) {
+	if (ctl_reply_parse(msg, &r) == 0) {
+		if (r.ok) {
 			pr_info("following events from fwd at %s; Ctrl-C stops", fw->socket_path);
 			return MSG_CONTINUE;
 		}
-		pr_warn("fwd refused to stream events: %s",
-		        json_get_str(msg, "error", "no reason given"));
-		return json_get_int(msg, "status", 1) == FWCTL_EXIT_USAGE ? FWCTL_EXIT_USAGE
-		                                                          : FWCTL_EXIT_FAILURE;
+		pr_warn("fwd refused to stream events: %s", r.error);
+		return r.status == 2 ? FWCTL_EXIT_USAGE : FWCTL_EXIT_FAILURE;
 	}
 	pr_debug("ignoring a message from fwd: %s", json_object_to_json_string(msg));
 	return MSG_CONTINUE;

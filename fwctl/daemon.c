@@ -46,7 +46,8 @@ static void daemon_get_maps(struct daemon *d)
 	static const char *const wanted[] = {TCFW_MAP_CT, TCFW_MAP_CT_REPLY, TCFW_MAP_STATS,
 	                                     TCFW_MAP_CONFIG, TCFW_MAP_POL_META};
 	struct json_object *req = daemon_request("maps"), *names = json_object_new_array();
-	struct json_object *resp = NULL, *data, *got;
+	struct json_object *resp = NULL, *got = NULL;
+	struct ctl_reply r = {.error = "no maps"};
 	int fds[CTL_MAX_FDS];
 	size_t nfds = 0, n;
 	int err;
@@ -56,11 +57,14 @@ static void daemon_get_maps(struct daemon *d)
 	json_object_object_add(req, "names", names);
 	err = ctl_call_fds(&d->conn, req, &resp, fds, CTL_MAX_FDS, &nfds);
 	json_object_put(req);
-	if (err || !json_object_object_get_ex(resp, "data", &data) ||
-	    !json_object_object_get_ex(data, "maps", &got) ||
-	    (n = json_object_array_length(got)) != nfds) {
+	if (!err && ctl_reply_parse(resp, &r) == 0 && r.ok && r.data)
+		json_object_object_get_ex(r.data, "maps", &got);
+	if (!got || (n = json_object_array_length(got)) != nfds) {
 		pr_debug("fwd passed no map fds (%s): reading the pins in %s",
-		         err ? strerror(-err) : json_get_str(resp, "error", "no maps"), d->pin_dir);
+		         err    ? strerror(-err)
+		         : r.ok ? "no maps"
+		                : r.error,
+		         d->pin_dir);
 		for (size_t i = 0; i < nfds; i++)
 			close(fds[i]);
 		json_object_put(resp);
@@ -117,8 +121,9 @@ int daemon_call(struct fwctl *fw, struct daemon *d, struct json_object *req,
                 struct json_object **data)
 {
 	const char *cmd = json_get_str(req, "cmd", "?");
-	struct json_object *resp = NULL, *ok, *v;
-	int err, status;
+	struct json_object *resp = NULL;
+	struct ctl_reply r;
+	int err;
 
 	*data = NULL;
 	pr_debug("-> %s", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
@@ -142,22 +147,19 @@ int daemon_call(struct fwctl *fw, struct daemon *d, struct json_object *req,
 		return FWCTL_EXIT_FAILURE;
 	}
 	pr_debug("<- %s", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
-	if (!json_object_object_get_ex(resp, "ok", &ok) ||
-	    !json_object_is_type(ok, json_type_boolean)) {
+	if (ctl_reply_parse(resp, &r) < 0) {
 		pr_warn("fwd answered '%s' with a message fwctl does not understand (is fwd "
 		        "the same version? fwctl is %s): %.200s",
 		        cmd, TCFW_VERSION, json_object_to_json_string(resp));
 		json_object_put(resp);
 		return FWCTL_EXIT_FAILURE;
 	}
-	if (!json_object_get_boolean(ok)) {
-		print_fwd_error(json_get_str(resp, "error", "fwd refused the request (no reason)"));
-		status = (int)json_get_int(resp, "status", FWCTL_EXIT_FAILURE);
+	if (!r.ok) {
+		print_fwd_error(r.error);
 		json_object_put(resp);
-		return status == FWCTL_EXIT_USAGE ? FWCTL_EXIT_USAGE : FWCTL_EXIT_FAILURE;
+		return r.status == 2 ? FWCTL_EXIT_USAGE : FWCTL_EXIT_FAILURE;
 	}
-	if (json_object_object_get_ex(resp, "data", &v))
-		*data = json_object_get(v);
+	*data = json_object_get(r.data); /* NULL stays NULL */
 	json_object_put(resp);
 	return FWCTL_EXIT_OK;
 }

@@ -118,11 +118,9 @@ void fwd_cmd_maps(struct fwd *fwd, struct client *c, struct json_object *req, st
 		json_object_array_add(list, json_object_new_string(name));
 	}
 	if (!err) {
-		resp = json_object_new_object();
 		data = json_object_new_object();
 		json_object_object_add(data, "maps", json_object_get(list));
-		json_object_object_add(resp, "ok", json_object_new_boolean(1));
-		json_object_object_add(resp, "data", data);
+		resp = ctl_reply_ok(data);
 		err = control_send_fds(c, resp, fds, n);
 		json_object_put(resp);
 		if (err)
