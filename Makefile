@@ -141,6 +141,13 @@ $(OUT)/tests/unit/test_metrics_format: $(OUT)/obj/tests/unit/test_metrics_format
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
+# fwd's command line (the options table), with metrics_http.c's listen parser stubbed out.
+$(OUT)/tests/unit/test_fwd_options: $(OUT)/obj/tests/unit/test_fwd_options.o \
+		$(OUT)/obj/fwd/options.o $(LIBPOLICY) $(LIBTCFW)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
 $(OUT)/tests/datapath/dp_test: $(call obj,$(DP_SRCS)) $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +40,22 @@ struct fwd_option {
 	const char *arg;  /* the argument as --help names it ("FILE"), or NULL: takes none */
 	const char *help; /* --help's lines, '\n' between them */
 	/* Take the option into o: GO_ON, or the exit code to end with now (usage_error()). */
-	int (*apply)(const char *arg, struct fwd_options *o);
+	int (*apply)(const struct fwd_option *opt, const char *arg, struct fwd_options *o);
+	/* For the shared appliers set_flag and set_uint: the field of struct fwd_options
+	 * (FLAG() / UINT()), and set_uint's range and what it is ("seconds from 1 to 3600"). */
+	size_t field;
+	unsigned long min, max;
+	const char *expected;
 };
+
+/* The field of a bool option, and of a 32-bit unsigned one (checked at compile time). */
+#define FLAG(f)                                                                                    \
+	.field = offsetof(struct fwd_options, f) +                                                 \
+	         0 * sizeof(char[sizeof(((struct fwd_options *)0)->f) == sizeof(bool) ? 1 : -1])
+#define UINT(f)                                                                                    \
+	.field =                                                                                   \
+	    offsetof(struct fwd_options, f) +                                                      \
+	    0 * sizeof(char[sizeof(((struct fwd_options *)0)->f) == sizeof(uint32_t) ? 1 : -1])
 
 static const char usage_head[] =
     "Usage: fwd [-c FILE] [options]\n"
@@ -90,29 +105,58 @@ static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsi
 	return !errno && !*end && *out >= min && *out <= max;
 }
 
-/* ---- the daemon's options ------------------------------------------------------------------ */
-static int opt_config(const char *arg, struct fwd_options *o)
+/* ---- the appliers -------------------------------------------------------------------------- */
+/* An option without argument that turns a bool on. */
+static int set_flag(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
 {
+	(void)arg;
+	*(bool *)((char *)o + opt->field) = true;
+	return GO_ON;
+}
+
+/* An option whose argument is a decimal in [min, max], kept in a 32-bit unsigned field. */
+static int set_uint(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	uint32_t v;
+	unsigned long n;
+	char msg[256];
+
+	if (!parse_uint(arg, opt->min, opt->max, &n)) {
+		snprintf(msg, sizeof(msg), "--%s %s: expected %s", opt->name, arg, opt->expected);
+		return usage_error("%s", msg);
+	}
+	v = (uint32_t)n;
+	memcpy((char *)o + opt->field, &v, sizeof(v));
+	return GO_ON;
+}
+
+/* ---- the daemon's options ------------------------------------------------------------------ */
+static int opt_config(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	(void)opt;
 	o->policy_path = arg;
 	return GO_ON;
 }
 
-static int opt_pin_dir(const char *arg, struct fwd_options *o)
+static int opt_pin_dir(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
 {
+	(void)opt;
 	if (arg[0] != '/')
 		return usage_error("--pin-dir %s: give an absolute path", arg);
 	o->pin_dir = arg;
 	return GO_ON;
 }
 
-static int opt_socket(const char *arg, struct fwd_options *o)
+static int opt_socket(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
 {
+	(void)opt;
 	o->socket_path = arg;
 	return GO_ON;
 }
 
-static int opt_group(const char *arg, struct fwd_options *o)
+static int opt_group(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
 {
+	(void)opt;
 	struct group *gr = getgrnam(arg);
 
 	if (!gr)
@@ -123,51 +167,9 @@ static int opt_group(const char *arg, struct fwd_options *o)
 	return GO_ON;
 }
 
-static int opt_keep(const char *arg, struct fwd_options *o)
+static int opt_metrics(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
 {
-	(void)arg;
-	o->keep = true;
-	return GO_ON;
-}
-
-static int opt_no_fast_path(const char *arg, struct fwd_options *o)
-{
-	(void)arg;
-	o->no_fast_path = true;
-	return GO_ON;
-}
-
-static int opt_tcp_liberal(const char *arg, struct fwd_options *o)
-{
-	(void)arg;
-	o->tcp_liberal = true;
-	return GO_ON;
-}
-
-static int opt_ct_max(const char *arg, struct fwd_options *o)
-{
-	unsigned long n;
-
-	if (!parse_uint(arg, 1, CT_MAX_LIMIT, &n))
-		return usage_error("--ct-max %s: expected a number of connections "
-		                   "from 1 to 67108864",
-		                   arg);
-	o->ct_max = (__u32)n;
-	return GO_ON;
-}
-
-static int opt_expire_interval(const char *arg, struct fwd_options *o)
-{
-	unsigned long n;
-
-	if (!parse_uint(arg, 1, EXPIRE_INTERVAL_MAX, &n))
-		return usage_error("--expire-interval %s: expected seconds from 1 to 3600", arg);
-	o->expire_interval_s = (unsigned int)n;
-	return GO_ON;
-}
-
-static int opt_metrics(const char *arg, struct fwd_options *o)
-{
+	(void)opt;
 	char err[256], msg[512];
 
 	if (metrics_parse_listen(arg, &o->metrics_addr, &o->metrics_addrlen, err, sizeof(err))) {
@@ -178,29 +180,24 @@ static int opt_metrics(const char *arg, struct fwd_options *o)
 	return GO_ON;
 }
 
-static int opt_cleanup(const char *arg, struct fwd_options *o)
+static int opt_verbose(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
 {
-	(void)arg;
-	o->cleanup = true;
-	return GO_ON;
-}
-
-static int opt_verbose(const char *arg, struct fwd_options *o)
-{
+	(void)opt;
 	(void)arg;
 	o->verbosity++;
 	return GO_ON;
 }
 
-static int opt_version(const char *arg, struct fwd_options *o)
+static int opt_version(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
 {
+	(void)opt;
 	(void)arg;
 	(void)o;
 	printf("fwd (tcfw) %s\n", TCFW_VERSION);
 	return FWD_EXIT_OK;
 }
 
-static int opt_help(const char *arg, struct fwd_options *o);
+static int opt_help(const struct fwd_option *opt, const char *arg, struct fwd_options *o);
 
 /* ---- the event log's options --------------------------------------------------------------- */
 #define EVENT_LOG_SIZE_DEFAULT (16ull << 20)
@@ -240,8 +237,9 @@ static bool parse_size(const char *s, uint64_t *out)
 }
 
 /* ---- the event log's options --------------------------------------------------------------- */
-static int opt_event_log(const char *arg, struct fwd_options *opts)
+static int opt_event_log(const struct fwd_option *opt, const char *arg, struct fwd_options *opts)
 {
+	(void)opt;
 	struct fwd_eventlog_options *o = &opts->evlog;
 
 	o->given = true;
@@ -262,55 +260,13 @@ static int opt_event_log(const char *arg, struct fwd_options *opts)
 	return GO_ON;
 }
 
-static int opt_event_log_connections(const char *arg, struct fwd_options *o)
+static int opt_event_log_size(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
 {
-	(void)arg;
-	o->evlog.connections = true;
-	return GO_ON;
-}
-
-static int opt_event_log_size(const char *arg, struct fwd_options *o)
-{
+	(void)opt;
 	if (!parse_size(arg, &o->evlog.max_size))
 		return usage_error("--event-log-size %s: expected 0 (never rotate) or a size "
 		                   "from 1k to 1024G, like 64M",
 		                   arg);
-	return GO_ON;
-}
-
-static int opt_event_log_keep(const char *arg, struct fwd_options *o)
-{
-	unsigned long n;
-
-	if (!parse_uint(arg, 0, EVFILE_KEEP_MAX, &n))
-		return usage_error("--event-log-keep %s: expected a number of files from 0 "
-		                   "to 100",
-		                   arg);
-	o->evlog.keep = (unsigned int)n;
-	return GO_ON;
-}
-
-static int opt_event_log_rate(const char *arg, struct fwd_options *o)
-{
-	unsigned long n;
-
-	if (!parse_uint(arg, 0, RATELIMIT_RATE_MAX, &n))
-		return usage_error("--event-log-rate %s: expected events a second from 0 (no "
-		                   "limit) to 1000000",
-		                   arg);
-	o->evlog.rate = (uint32_t)n;
-	return GO_ON;
-}
-
-static int opt_event_log_burst(const char *arg, struct fwd_options *o)
-{
-	unsigned long n;
-
-	if (!parse_uint(arg, 1, RATELIMIT_BURST_MAX, &n))
-		return usage_error("--event-log-burst %s: expected a number of events from 1 "
-		                   "to 10000000",
-		                   arg);
-	o->evlog.burst = (uint32_t)n;
 	return GO_ON;
 }
 
@@ -320,57 +276,58 @@ static const struct fwd_option options[] = {
      "policy file (tcfw policy language; default\n" DEFAULT_POLICY
      "). A file with errors is reported as\n"
      "FILE:LINE:COL and fwd exits 1 before touching anything.",
-     opt_config},
+     .apply = opt_config},
     {"pin-dir", 0, "DIR",
      "where the maps are pinned (default " TCFW_DEFAULT_PIN_DIR ").\n"
      "A new fwd with the same DIR takes over: it reuses the\n"
      "maps (every tracked connection) and replaces the programs\n"
      "in place. One DIR per instance.",
-     opt_pin_dir},
+     .apply = opt_pin_dir},
     {"socket", 0, "PATH",
      "control socket (default " TCFW_DEFAULT_SOCKET ").\n"
      "One PATH per instance.",
-     opt_socket},
+     .apply = opt_socket},
     {"group", 0, "NAME",
      "members of group NAME may use the control socket\n"
      "(default: root only).",
-     opt_group},
+     .apply = opt_group},
     {"keep", 0, NULL,
      "on stop, leave the programs attached and the maps pinned,\n"
      "so the firewall keeps working until the next fwd takes over.",
-     opt_keep},
+     .apply = set_flag, FLAG(keep)},
     {"no-fast-path", 0, NULL,
      "established forwarded packets go through the kernel's IP\n"
      "forwarding path like the first packet, instead of leaving\n"
      "at ingress (bpf_fib_lookup + bpf_redirect). For gateways\n"
      "whose own netfilter rules, IPsec policies or forwarding\n"
      "counters must see every packet (docs/fwd.md).",
-     opt_no_fast_path},
+     .apply = set_flag, FLAG(no_fast_path)},
     {"tcp-liberal", 0, NULL,
      "hold only TCP resets to the window (netfilter's\n"
      "nf_conntrack_tcp_be_liberal), for asymmetric paths where\n"
      "the gateway sees one direction of some connections.",
-     opt_tcp_liberal},
+     .apply = set_flag, FLAG(tcp_liberal)},
     {"ct-max", 0, "N",
      "connections tracked at most (default " STR(
 	 TCFW_CT_MAX_DEFAULT) "). Only applies when\n"
                               "the maps are created; pinned maps keep their size.",
-     opt_ct_max},
+     .apply = set_uint, UINT(ct_max), 1, CT_MAX_LIMIT,
+     "a number of connections from 1 to 67108864"},
     {"expire-interval", 0, "S",
      "seconds between expiry passes (default 1, 1.." STR(EXPIRE_INTERVAL_MAX) ").",
-     opt_expire_interval},
+     .apply = set_uint, UINT(expire_interval_s), 1, EXPIRE_INTERVAL_MAX, "seconds from 1 to 3600"},
     {"metrics", 0, "ADDR:PORT",
      "serve Prometheus metrics at http://ADDR:PORT/metrics\n"
      "(default: off), e.g. 127.0.0.1:9464 or [::1]:9464;\n"
      "0.0.0.0:PORT or [::]:PORT for every address. Listed in\n"
      "docs/fwd.md \"Metrics\".",
-     opt_metrics},
+     .apply = opt_metrics},
     {"cleanup", 0, NULL,
      "detach the programs an earlier fwd left (with --keep, or\n"
      "after a crash) from its interfaces, remove its clsact qdiscs\n"
      "and its pins, then exit. With -c, also detach from the\n"
      "interfaces that policy names.",
-     opt_cleanup},
+     .apply = set_flag, FLAG(cleanup)},
     {"event-log", 0, "TARGET",
      "keep log events whether or not a monitor is connected.\n"
      "TARGET is a FILE (one JSON object a line, the monitor's\n"
@@ -378,31 +335,33 @@ static const struct fwd_option options[] = {
      "TCFW_* fields) or `none`. May be given twice: a FILE and\n"
      "the journal. Without it: the journal when stderr is it\n"
      "(JOURNAL_STREAM, i.e. under systemd), else nothing.",
-     opt_event_log},
-    {"event-log-connections", 0, NULL, "new and destroy connection events too.",
-     opt_event_log_connections},
+     .apply = opt_event_log},
+    {"event-log-connections", 0, NULL, "new and destroy connection events too.", .apply = set_flag,
+     FLAG(evlog.connections)},
     {"event-log-size", 0, "SIZE",
      "rotate FILE when it would grow past SIZE (bytes, or with\n"
      "k, M, G: KiB, MiB, GiB; default 16M; 0: never, leave it\n"
      "to logrotate and SIGHUP).",
-     opt_event_log_size},
+     .apply = opt_event_log_size},
     {"event-log-keep", 0, "N",
      "rotated files kept, FILE.1 (newest) .. FILE.N (default 4,\n"
      "0..100; 0: FILE starts over).",
-     opt_event_log_keep},
+     .apply = set_uint, UINT(evlog.keep), 0, EVFILE_KEEP_MAX, "a number of files from 0 to 100"},
     {"event-log-rate", 0, "N",
      "events logged a second at most (default 1000; 0: no\n"
      "limit); the excess is counted and written as a\n"
      "{\"type\":\"lost\",\"count\":N} record when logging resumes.",
-     opt_event_log_rate},
+     .apply = set_uint, UINT(evlog.rate), 0, RATELIMIT_RATE_MAX,
+     "events a second from 0 (no limit) to 1000000"},
     {"event-log-burst", 0, "N", "events logged at once above the rate (default: the rate).",
-     opt_event_log_burst},
+     .apply = set_uint, UINT(evlog.burst), 1, RATELIMIT_BURST_MAX,
+     "a number of events from 1 to 10000000"},
     {"verbose", 'v', NULL,
      "more output: -v info (libbpf warnings included), -vv debug,\n"
      "-vvv libbpf debug.",
-     opt_verbose},
-    {"version", 'V', NULL, "print the version and exit.", opt_version},
-    {"help", 'h', NULL, "this text.", opt_help},
+     .apply = opt_verbose},
+    {"version", 'V', NULL, "print the version and exit.", .apply = opt_version},
+    {"help", 'h', NULL, "this text.", .apply = opt_help},
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -437,8 +396,9 @@ static void usage(FILE *f)
 	fputs(usage_tail, f);
 }
 
-static int opt_help(const char *arg, struct fwd_options *o)
+static int opt_help(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
 {
+	(void)opt;
 	(void)arg;
 	(void)o;
 	usage(stdout);
@@ -494,7 +454,7 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 		opt = option_of(val);
 		if (!opt)
 			return usage_error("unknown option %s", QUOTE(argv[optind - 1]));
-		ret = opt->apply(optarg, o);
+		ret = opt->apply(opt, optarg, o);
 		if (ret != GO_ON)
 			return ret;
 	}
