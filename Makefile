@@ -146,6 +146,13 @@ $(OUT)/tests/unit/test_metrics_format: $(OUT)/obj/tests/unit/test_metrics_format
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
+# fwd's command line (the options table), with metrics_http.c's listen parser stubbed out.
+$(OUT)/tests/unit/test_fwd_options: $(OUT)/obj/tests/unit/test_fwd_options.o \
+		$(OUT)/obj/fwd/options.o $(LIBPOLICY) $(LIBTCFW)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
 # The cases include the harness's headers (dp.h) and the kit's (pkt.h) by name.
 # -Wmissing-declarations: a case defined as a plain function (not DP_CASE) would never run;
 # without a declaration anywhere it fails the build instead.

@@ -32,21 +32,6 @@
 #include "lib/fastpath.h"
 #include "lib/prefilter.h"
 
-#define TC_ACT_OK   0
-#define TC_ACT_SHOT 2
-
-/*
- * The packet being processed, parsed: per-CPU memory rather than the stack, whose 512 bytes
- * the program shares with every function it calls (classify() alone needs 224). A program is
- * not re-entered on its CPU, and the contents live for one run only.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tcfw_pkt);
-} pkt_scratch SEC(".maps");
-
 enum tcfw_hook {
 	HOOK_INGRESS = 0,
 	HOOK_EGRESS_LOCAL, /* egress, sent by the gateway itself */

@@ -170,11 +170,6 @@ enum tcfw_ct_flags {
 };
 
 /*
- * Value of map "ct", keyed by the original-direction tuple. The reply-direction tuple is
- * stored here and also keys map "ct_reply" (value: the original tuple), so that a packet of
- * either direction finds the one connection. With NAT the reply tuple is the translated one.
- */
-/*
  * The fast path's memory of one direction's next hop (bpf/lib/fastpath.h): the answer of
  * bpf_fib_lookup(), reused for packets of the same direction until until_ns, so that a flow
  * asks the kernel's routing table once per tcfw_config.nexthop_cache_us, not once per packet.
@@ -214,6 +209,11 @@ enum tcfw_tcp_window_flags {
 	                                   * so data and ACKs are not checked (RSTs still are) */
 };
 
+/*
+ * Value of map "ct", keyed by the original-direction tuple. The reply-direction tuple is
+ * stored here and also keys map "ct_reply" (value: the original tuple), so that a packet of
+ * either direction finds the one connection. With NAT the reply tuple is the translated one.
+ */
 struct tcfw_ct_entry {
 	/*
 	 * No bpf_spin_lock: the kernel refuses one inside LRU hash values (EOPNOTSUPP), so the
@@ -240,7 +240,7 @@ struct tcfw_ct_entry {
 	__u64 last_seen_ns; /* refreshed at most once per TCFW_LAST_SEEN_GRANULARITY_NS */
 	struct tcfw_ct_counters ctr[2]; /* [enum tcfw_dir] */
 	struct tcfw_tuple reply;
-	/* NAT (issue 5): the address/port a translated packet's src (SNAT) or dst (DNAT) gets in
+	/* NAT: the address/port a translated packet's src (SNAT) or dst (DNAT) gets in
 	 * the original direction; the reply tuple above already holds the translated view. */
 	__u32 nat_addr[4];
 	__u16 nat_port;

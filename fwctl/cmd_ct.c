@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "log.h"
 #include "ct_filter.h"
 #include "ct_format.h"
 #include "fwctl.h"
@@ -64,7 +65,7 @@ static int walk(struct fwctl *fw, int argc, char **argv, bool print, uint64_t *m
 	return ret;
 }
 
-int cmd_ct_list(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_ct_list(struct fwctl *fw, int argc, char **argv)
 {
 	uint64_t n = 0;
 	int ret = walk(fw, argc, argv, true, &n);
@@ -72,12 +73,12 @@ int cmd_ct_list(struct fwctl *fw, int argc, char **argv)
 	/* Like conntrack -L: the count on stderr, so stdout stays one line per connection. */
 	if (ret == 0 && !out_is_json()) {
 		fflush(stdout); /* the listing first, also when both go to one place */
-		fprintf(stderr, "fwctl: %" PRIu64 " connection%s listed\n", n, n == 1 ? "" : "s");
+		pr_warn("%" PRIu64 " connection%s listed", n, n == 1 ? "" : "s");
 	}
 	return ret;
 }
 
-int cmd_ct_count(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_ct_count(struct fwctl *fw, int argc, char **argv)
 {
 	uint64_t n = 0;
 	int ret = walk(fw, argc, argv, false, &n);
@@ -96,8 +97,8 @@ static int print_deleted(struct json_object *data)
 	long long n = json_get_int(data, "deleted", -1);
 
 	if (n < 0) {
-		fprintf(stderr, "fwctl: fwd's answer has no 'deleted' count (is fwd the same "
-		                "version? fwctl is " TCFW_VERSION ")\n");
+		pr_warn("fwd's answer has no 'deleted' count (is fwd the same "
+		        "version? fwctl is " TCFW_VERSION ")");
 		return FWCTL_EXIT_FAILURE;
 	}
 	out_open_object(NULL);
@@ -120,7 +121,7 @@ static int ask_delete(struct fwctl *fw, struct json_object *req)
 	return ret;
 }
 
-int cmd_ct_del(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_ct_del(struct fwctl *fw, int argc, char **argv)
 {
 	struct ct_filter filter;
 	struct json_object *req, *args;
@@ -140,7 +141,7 @@ int cmd_ct_del(struct fwctl *fw, int argc, char **argv)
 	return ask_delete(fw, req);
 }
 
-int cmd_ct_flush(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_ct_flush(struct fwctl *fw, int argc, char **argv)
 {
 	(void)argv;
 	if (argc > 0)

@@ -102,22 +102,21 @@ static void print_event(struct json_object *ev)
 
 static int handle(struct fwctl *fw, const struct event_filter *filter, struct json_object *msg)
 {
-	struct json_object *ev, *ok;
+	struct json_object *ev;
+	struct ctl_reply r;
 
 	if (json_object_object_get_ex(msg, "event", &ev)) {
 		if (event_filter_match(filter, ev))
 			print_event(ev);
 		return MSG_CONTINUE;
 	}
-	if (json_object_object_get_ex(msg, "ok", &ok)) {
-		if (json_object_get_boolean(ok)) {
+	if (ctl_reply_parse(msg, &r) == 0) {
+		if (r.ok) {
 			pr_info("following events from fwd at %s; Ctrl-C stops", fw->socket_path);
 			return MSG_CONTINUE;
 		}
-		fprintf(stderr, "fwctl: fwd refused to stream events: %s\n",
-		        json_get_str(msg, "error", "no reason given"));
-		return json_get_int(msg, "status", 1) == FWCTL_EXIT_USAGE ? FWCTL_EXIT_USAGE
-		                                                          : FWCTL_EXIT_FAILURE;
+		pr_warn("fwd refused to stream events: %s", r.error);
+		return r.status == 2 ? FWCTL_EXIT_USAGE : FWCTL_EXIT_FAILURE;
 	}
 	pr_debug("ignoring a message from fwd: %s", json_object_to_json_string(msg));
 	return MSG_CONTINUE;
@@ -133,15 +132,14 @@ static int drain(struct fwctl *fw, const struct event_filter *filter, struct dae
 		if (r == -EAGAIN)
 			return MSG_CONTINUE;
 		if (r == 0) {
-			fprintf(stderr,
-			        "fwctl: fwd at %s closed the connection (did it stop?); no "
-			        "more events\n",
+			pr_warn("fwd at %s closed the connection (did it stop?); no "
+			        "more events",
 			        fw->socket_path);
 			return FWCTL_EXIT_FAILURE;
 		}
 		if (r < 0) {
-			fprintf(stderr, "fwctl: lost the event stream from fwd at %s: %s\n",
-			        fw->socket_path, strerror(-r));
+			pr_warn("lost the event stream from fwd at %s: %s", fw->socket_path,
+			        strerror(-r));
 			return FWCTL_EXIT_FAILURE;
 		}
 		ret = handle(fw, filter, msg);
@@ -161,7 +159,7 @@ static int follow(struct fwctl *fw, const struct event_filter *filter, struct da
 		if (poll(fds, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "fwctl: cannot wait for events: %s\n", strerror(errno));
+			pr_warn("cannot wait for events: %s", strerror(errno));
 			return FWCTL_EXIT_FAILURE;
 		}
 		if (fds[1].revents & POLLIN) {
@@ -181,7 +179,7 @@ static int follow(struct fwctl *fw, const struct event_filter *filter, struct da
 	}
 }
 
-int cmd_monitor(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_monitor(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct event_filter filter;
@@ -196,7 +194,7 @@ int cmd_monitor(struct fwctl *fw, int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &mask, &old) < 0 ||
 	    (sig_fd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
-		fprintf(stderr, "fwctl: cannot set up signal handling: %s\n", strerror(errno));
+		pr_warn("cannot set up signal handling: %s", strerror(errno));
 		return FWCTL_EXIT_FAILURE;
 	}
 	ret = daemon_connect(fw, &d);
@@ -206,8 +204,8 @@ int cmd_monitor(struct fwctl *fw, int argc, char **argv)
 		ret = ctl_send(&d.conn, req);
 		json_object_put(req);
 		if (ret < 0) {
-			fprintf(stderr, "fwctl: cannot ask fwd at %s for events: %s\n",
-			        fw->socket_path, strerror(-ret));
+			pr_warn("cannot ask fwd at %s for events: %s", fw->socket_path,
+			        strerror(-ret));
 			ret = FWCTL_EXIT_FAILURE;
 		} else {
 			ret = follow(fw, &filter, &d, sig_fd);

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "log.h"
 #include "ct_filter.h"
 #include "ct_format.h"
 #include "fwctl.h"
@@ -73,7 +74,7 @@ static int visit(const struct tcfw_tuple *orig, const struct tcfw_ct_entry *e, v
 	return 0;
 }
 
-int cmd_nat_list(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_nat_list(struct fwctl *fw, int argc, char **argv)
 {
 	struct ct_filter filter;
 	struct ct_view view;
@@ -92,7 +93,7 @@ int cmd_nat_list(struct fwctl *fw, int argc, char **argv)
 	ct_view_close(&view);
 	if (ret == 0 && !out_is_json()) {
 		fflush(stdout); /* the listing first, also when both go to one place */
-		fprintf(stderr, "fwctl: %" PRIu64 " translated connection%s listed\n", n.listed,
+		pr_warn("%" PRIu64 " translated connection%s listed", n.listed,
 		        n.listed == 1 ? "" : "s");
 	}
 	return ret;

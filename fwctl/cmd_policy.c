@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file_read.h"
+#include "log.h"
 #include "daemon.h"
 #include "fwctl.h"
 #include "jsontext.h"
@@ -25,49 +27,24 @@
 static int read_text(const char *path, char **text, size_t *len)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	size_t cap = 0, used = 0, n;
-	char *buf = NULL, *bigger;
-	int ret = FWCTL_EXIT_FAILURE;
+	int err;
 
 	*text = NULL;
 	*len = 0;
 	if (!f) {
-		fprintf(stderr, "fwctl: cannot open %s: %s\n", path, strerror(errno));
+		pr_warn("cannot open %s: %s", path, strerror(errno));
 		return FWCTL_EXIT_FAILURE;
 	}
-	for (;;) {
-		if (used + 1 >= cap) {
-			if (cap >= TCFW_CTL_MAX_MSG) {
-				fprintf(stderr, "fwctl: %s is larger than fwd accepts (%u MiB)\n",
-				        path, TCFW_CTL_MAX_MSG >> 20);
-				goto out;
-			}
-			bigger = realloc(buf, cap = cap ? cap * 2 : 65536);
-			if (!bigger) {
-				fprintf(stderr, "fwctl: out of memory reading %s\n", path);
-				goto out;
-			}
-			buf = bigger;
-		}
-		n = fread(buf + used, 1, cap - used - 1, f);
-		used += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		fprintf(stderr, "fwctl: cannot read %s: %s\n", path, strerror(errno));
-		goto out;
-	}
-	buf[used] = '\0';
-	*text = buf;
-	*len = used;
-	buf = NULL;
-	ret = FWCTL_EXIT_OK;
-out:
-	free(buf);
+	err = file_read_all(f, TCFW_CTL_MAX_MSG, text, len);
 	if (f != stdin)
 		fclose(f);
-	return ret;
+	if (err == -EFBIG)
+		pr_warn("%s is larger than fwd accepts (%u MiB)", path, TCFW_CTL_MAX_MSG >> 20);
+	else if (err == -ENOMEM)
+		pr_warn("out of memory reading %s", path);
+	else if (err)
+		pr_warn("cannot read %s: %s", path, strerror(-err));
+	return err ? FWCTL_EXIT_FAILURE : FWCTL_EXIT_OK;
 }
 
 static void diags_json(const struct policy_diags *d)
@@ -96,7 +73,7 @@ static int one_file_arg(struct fwctl *fw, int argc, char **argv, const char *wha
 	return FWCTL_EXIT_OK;
 }
 
-int cmd_policy_check(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_policy_check(struct fwctl *fw, int argc, char **argv)
 {
 	struct policy_diags diags = {0};
 	struct policy *p;
@@ -175,7 +152,7 @@ static void print_load_warnings(struct json_object *data)
 	}
 }
 
-int cmd_policy_load(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_policy_load(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct json_object *req, *data;
@@ -227,7 +204,7 @@ int cmd_policy_load(struct fwctl *fw, int argc, char **argv)
 	return FWCTL_EXIT_OK;
 }
 
-int cmd_policy_show(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_policy_show(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct json_object *data;
@@ -264,12 +241,12 @@ static int write_file(const char *path, const char *header, const char *text)
 	int ok;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		fprintf(stderr, "fwctl: the path %s is too long\n", path);
+		pr_warn("the path %s is too long", path);
 		return FWCTL_EXIT_FAILURE;
 	}
 	f = fopen(tmp, "w");
 	if (!f) {
-		fprintf(stderr, "fwctl: cannot create %s: %s\n", tmp, strerror(errno));
+		pr_warn("cannot create %s: %s", tmp, strerror(errno));
 		return FWCTL_EXIT_FAILURE;
 	}
 	ok =
@@ -277,15 +254,15 @@ static int write_file(const char *path, const char *header, const char *text)
 	if (fclose(f) != 0)
 		ok = 0;
 	if (!ok || rename(tmp, path) != 0) {
-		fprintf(stderr, "fwctl: cannot write %s: %s (the old file, if any, is unchanged)\n",
-		        path, strerror(errno));
+		pr_warn("cannot write %s: %s (the old file, if any, is unchanged)", path,
+		        strerror(errno));
 		unlink(tmp);
 		return FWCTL_EXIT_FAILURE;
 	}
 	return FWCTL_EXIT_OK;
 }
 
-int cmd_policy_save(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_policy_save(struct fwctl *fw, int argc, char **argv)
 {
 	struct policy_diags diags = {0};
 	struct daemon d = {0};
@@ -308,17 +285,16 @@ int cmd_policy_save(struct fwctl *fw, int argc, char **argv)
 	text = json_get_str(data, "text", NULL);
 	name = json_get_str(data, "name", "?");
 	if (!text) {
-		fprintf(stderr, "fwctl: fwd's answer to 'policy-show' holds no policy text (is fwd "
-		                "the same version? fwctl is " TCFW_VERSION ")\n");
+		pr_warn("fwd's answer to 'policy-show' holds no policy text (is fwd "
+		        "the same version? fwctl is " TCFW_VERSION ")");
 		json_object_put(data);
 		return FWCTL_EXIT_FAILURE;
 	}
 	/* What is written must load: refuse to replace a good file with one that does not. */
 	check = policy_parse(argv[0], text, strlen(text), &diags);
 	if (!check) {
-		fprintf(stderr,
-		        "fwctl: the running policy as fwd formats it does not parse; %s is "
-		        "not written:\n",
+		pr_warn("the running policy as fwd formats it does not parse; %s is "
+		        "not written:",
 		        argv[0]);
 		policy_diags_print(&diags, stderr);
 		policy_diags_free(&diags);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "daemon.h"
 #include "fwctl.h"
 #include "jsontext.h"
@@ -112,13 +113,12 @@ static void print_edit_note(struct json_object *data)
 	if (out_is_json())
 		return;
 	if (file)
-		fprintf(stderr,
-		        "fwctl: note: this edit lasts until fwd loads %s again (SIGHUP, restart) "
-		        "or another policy is loaded; 'fwctl policy save %s' keeps it\n",
+		pr_warn("note: this edit lasts until fwd loads %s again (SIGHUP, restart) "
+		        "or another policy is loaded; 'fwctl policy save %s' keeps it",
 		        file, file);
 	else
-		fprintf(stderr, "fwctl: note: this edit lasts until fwd restarts or another policy "
-		                "is loaded; 'fwctl policy save FILE' keeps it\n");
+		pr_warn("note: this edit lasts until fwd restarts or another policy "
+		        "is loaded; 'fwctl policy save FILE' keeps it");
 }
 
 /* "--before ID", "--after ID" (or "--before=ID") in front of the rule: 1 when found and
@@ -155,7 +155,7 @@ static int parse_position(struct fwctl *fw, int *argc, char ***argv, const char 
 	return 1;
 }
 
-int cmd_rule_add(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 {
 	static const char *const hooks[] = {"input", "forward", "output"};
 	static const char *const verdicts[] = {"accept", "drop", "reject"};
@@ -216,7 +216,7 @@ int cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 	return FWCTL_EXIT_OK;
 }
 
-int cmd_rule_del(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct json_object *req, *data;
@@ -276,7 +276,7 @@ static void print_rule(struct json_object *r)
 	out_text("\n");
 }
 
-int cmd_rule_list(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_rule_list(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct json_object *data, *rules = NULL;
@@ -294,8 +294,8 @@ int cmd_rule_list(struct fwctl *fw, int argc, char **argv)
 	else
 		json_object_object_get_ex(data, "rules", &rules);
 	if (!json_object_is_type(rules, json_type_array)) {
-		fprintf(stderr, "fwctl: fwd's answer to 'rule-list' holds no list of rules (is fwd "
-		                "the same version? fwctl is " TCFW_VERSION ")\n");
+		pr_warn("fwd's answer to 'rule-list' holds no list of rules (is fwd "
+		        "the same version? fwctl is " TCFW_VERSION ")");
 		json_object_put(data);
 		return FWCTL_EXIT_FAILURE;
 	}
@@ -306,7 +306,7 @@ int cmd_rule_list(struct fwctl *fw, int argc, char **argv)
 	}
 	out_close_array();
 	if (!out_is_json() && json_object_array_length(rules) == 0)
-		fprintf(stderr, "fwctl: the policy has no rules (only its defaults)\n");
+		pr_warn("the policy has no rules (only its defaults)");
 	json_object_put(data);
 	return FWCTL_EXIT_OK;
 }

@@ -13,66 +13,41 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "log.h"
 #include "fwctl.h"
 #include "maps.h"
 #include "names.h"
 #include "out.h"
+#include "percpu.h"
 
 struct counters {
 	unsigned int n;
-	uint64_t *sum; /* [n], summed over CPUs */
+	__u64 *sum; /* [n], summed over CPUs */
 };
 
-/* Read every slot of the per-CPU array with bpf_map_lookup_batch and sum the CPUs. */
+/* Read every slot of the per-CPU array, summed over the CPUs. */
 static int read_counters(int fd, const char *path, struct counters *c)
 {
 	struct bpf_map_info info = {0};
-	__u32 len = sizeof(info), count, done = 0, out_batch = 0;
-	int ncpus = libbpf_num_possible_cpus(), ret = FWCTL_EXIT_FAILURE;
-	__u32 *keys = NULL;
-	uint64_t *vals = NULL;
+	__u32 len = sizeof(info);
+	int err;
 
-	if (ncpus < 0) {
-		fprintf(stderr, "fwctl: cannot count the possible CPUs: %s\n", strerror(-ncpus));
-		return FWCTL_EXIT_FAILURE;
-	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
-		fprintf(stderr, "fwctl: cannot inspect %s: %s\n", path, strerror(errno));
+		pr_warn("cannot inspect %s: %s", path, strerror(errno));
 		return FWCTL_EXIT_FAILURE;
 	}
 	c->n = info.max_entries;
 	c->sum = calloc(c->n ? c->n : 1, sizeof(*c->sum));
-	keys = calloc(c->n ? c->n : 1, sizeof(*keys));
-	vals = calloc((size_t)(c->n ? c->n : 1) * (size_t)ncpus, sizeof(*vals));
-	if (!c->sum || !keys || !vals) {
-		fprintf(stderr, "fwctl: out of memory reading %s\n", path);
-		goto out;
+	if (!c->sum) {
+		pr_warn("out of memory reading %s", path);
+		return FWCTL_EXIT_FAILURE;
 	}
-	/* Per-CPU values come as ncpus consecutive 8-byte slots per key. */
-	while (done < c->n) {
-		count = c->n - done;
-		if (bpf_map_lookup_batch(fd, done ? &out_batch : NULL, &out_batch, keys + done,
-		                         vals + (size_t)done * (size_t)ncpus, &count, NULL) < 0 &&
-		    errno != ENOENT) {
-			fprintf(stderr, "fwctl: cannot read the counters in %s: %s\n", path,
-			        strerror(errno));
-			goto out;
-		}
-		done += count;
-		if (count == 0)
-			break;
+	err = percpu_sum_range(fd, 0, c->n, c->sum);
+	if (err) {
+		pr_warn("cannot read the counters in %s: %s", path, strerror(-err));
+		return FWCTL_EXIT_FAILURE;
 	}
-	for (__u32 i = 0; i < done; i++) {
-		if (keys[i] >= c->n)
-			continue;
-		for (int cpu = 0; cpu < ncpus; cpu++)
-			c->sum[keys[i]] += vals[(size_t)i * (size_t)ncpus + (size_t)cpu];
-	}
-	ret = FWCTL_EXIT_OK;
-out:
-	free(keys);
-	free(vals);
-	return ret;
+	return FWCTL_EXIT_OK;
 }
 
 static unsigned int digits(uint64_t v)
@@ -116,7 +91,7 @@ static void print_counters(const struct fwctl *fw, const struct counters *c)
 	out_close_object();
 }
 
-int cmd_stats(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_stats(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct counters c = {0};

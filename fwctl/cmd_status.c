@@ -8,7 +8,7 @@
 #include "jsontext.h"
 #include "out.h"
 
-int cmd_status(struct fwctl *fw, int argc, char **argv)
+int fwctl_cmd_status(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct json_object *data;

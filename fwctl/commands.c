@@ -7,18 +7,19 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "log.h"
 #include "ct_filter.h"
 #include "fwctl.h"
 #include "names.h"
 #include "quote.h"
 #include "tcfw_abi.h"
 
-static int cmd_help(struct fwctl *fw, int argc, char **argv);
+static int fwctl_cmd_help(struct fwctl *fw, int argc, char **argv);
 
 /* ---- the table -------------------------------------------------------------------------- */
 static const struct command ct_commands[] = {
     {.name = "list",
-     .run = cmd_ct_list,
+     .run = fwctl_cmd_ct_list,
      .alias = "-L",
      .args = "[FILTER]",
      .summary = "list tracked connections",
@@ -29,13 +30,13 @@ static const struct command ct_commands[] = {
              "The number of connections listed follows on stderr. With -j: a JSON array.\n"
              "Reads fwd's pinned map directly; nothing is changed."},
     {.name = "count",
-     .run = cmd_ct_count,
+     .run = fwctl_cmd_ct_count,
      .alias = "-C",
      .args = "[FILTER]",
      .summary = "count tracked connections (that match FILTER)",
      .help = "Prints a number; with -j, {\"count\": N}."},
     {.name = "del",
-     .run = cmd_ct_del,
+     .run = fwctl_cmd_ct_del,
      .alias = "-D",
      .args = "FILTER",
      .summary = "delete the connections that match FILTER",
@@ -43,7 +44,7 @@ static const struct command ct_commands[] = {
              "binding; the next packet of a deleted connection is treated as new. A filter is\n"
              "required: `fwctl ct flush` deletes everything."},
     {.name = "flush",
-     .run = cmd_ct_flush,
+     .run = fwctl_cmd_ct_flush,
      .alias = "-F",
      .args = "",
      .summary = "delete every tracked connection",
@@ -54,7 +55,7 @@ static const struct command ct_commands[] = {
 
 static const struct command policy_commands[] = {
     {.name = "check",
-     .run = cmd_policy_check,
+     .run = fwctl_cmd_policy_check,
      .args = "FILE",
      .summary = "parse and check a policy file (no daemon needed)",
      .help = "Parses and compiles FILE as `policy load` would, limits of the datapath\n"
@@ -67,7 +68,7 @@ static const struct command policy_commands[] = {
              "without interfaces. With -j, \"diagnostics\" holds both, each with\n"
              "\"severity\": \"error\" or \"warning\". FILE '-' reads standard input."},
     {.name = "load",
-     .run = cmd_policy_load,
+     .run = fwctl_cmd_policy_load,
      .args = "[--force] FILE",
      .summary = "replace fwd's policy with FILE, atomically",
      .help = "Sends the text to fwd, which parses, compiles and installs it in the standby\n"
@@ -77,12 +78,12 @@ static const struct command policy_commands[] = {
              "and leave the gateway unfiltered: fwd refuses it unless --force is given.\n"
              "The checker's warnings (see `policy check`) are printed; they do not stop it."},
     {.name = "show",
-     .run = cmd_policy_show,
+     .run = fwctl_cmd_policy_show,
      .args = "",
      .summary = "print the active policy, normalised, with hit counts per rule",
      .help = "With -j: {\"generation\": N, \"text\": \"...\", ...} as fwd sends it."},
     {.name = "save",
-     .run = cmd_policy_save,
+     .run = fwctl_cmd_policy_save,
      .args = "FILE",
      .summary = "write the running policy, rule edits included, to FILE",
      .help = "The text of `policy show` without the hit counts, under a comment that says\n"
@@ -95,7 +96,7 @@ static const struct command policy_commands[] = {
 
 static const struct command rule_commands[] = {
     {.name = "add",
-     .run = cmd_rule_add,
+     .run = fwctl_cmd_rule_add,
      .args = "[--before ID | --after ID] HOOK VERDICT [MATCH...] [log] [limit N/second|minute] "
              "[comment TEXT]",
      .summary = "add a rule to the running policy (last of its chain, or at a place)",
@@ -109,13 +110,13 @@ static const struct command rule_commands[] = {
              "like a reload and lasts until fwd loads its policy file again (SIGHUP, restart)\n"
              "or another `policy load`: `fwctl policy save FILE` keeps it."},
     {.name = "del",
-     .run = cmd_rule_del,
+     .run = fwctl_cmd_rule_del,
      .args = "ID",
      .summary = "remove the rule with this id",
      .help = "Ids are shown by `fwctl rule list` and `fwctl policy show`. Like `rule add`,\n"
              "it lasts until fwd loads its policy file again: `fwctl policy save FILE`."},
     {.name = "list",
-     .run = cmd_rule_list,
+     .run = fwctl_cmd_rule_list,
      .args = "",
      .summary = "list the rules of the running policy with their ids and hits",
      .help = NULL},
@@ -124,7 +125,7 @@ static const struct command rule_commands[] = {
 
 static const struct command nat_commands[] = {
     {.name = "list",
-     .run = cmd_nat_list,
+     .run = fwctl_cmd_nat_list,
      .args = "[FILTER]",
      .summary = "list translated connections: original and translated tuple",
      .help = "One line per connection that SNAT, masquerade or DNAT rewrote: protocol,\n"
@@ -135,7 +136,7 @@ static const struct command nat_commands[] = {
 
 static const struct command top_commands[] = {
     {.name = "status",
-     .run = cmd_status,
+     .run = fwctl_cmd_status,
      .args = "",
      .summary = "show what fwd is doing: interfaces, policy, table, expiry",
      .help = "With -j, the daemon's status object unchanged."},
@@ -146,7 +147,7 @@ static const struct command top_commands[] = {
      .default_child = "list",
      .help_extra = help_ct_filter},
     {.name = "stats",
-     .run = cmd_stats,
+     .run = fwctl_cmd_stats,
      .args = "",
      .summary = "datapath counters, summed over CPUs",
      .help = "One aligned row per counter; -v adds what each counts. With -j: an object\n"
@@ -168,7 +169,7 @@ static const struct command top_commands[] = {
      .default_child = "list",
      .help_extra = help_ct_filter},
     {.name = "monitor",
-     .run = cmd_monitor,
+     .run = fwctl_cmd_monitor,
      .alias = "-E",
      .args = "[FILTER]",
      .summary = "print connection and log events as they happen",
@@ -184,7 +185,7 @@ static const struct command top_commands[] = {
              "e.g. fwctl monitor type log proto tcp port 22 addr 192.0.2.1\n"
              "Lost events (fwd's queue was full) are always shown."},
     {.name = "help",
-     .run = cmd_help,
+     .run = fwctl_cmd_help,
      .args = "[COMMAND...]",
      .summary = "this overview, or the help of one command",
      .help = "'fwctl help ct list' is 'fwctl ct list --help'. Help always exits 0; a command\n"
@@ -232,22 +233,23 @@ static const struct command *lookup(const struct command *level, const char *gro
 	if (matches == 1)
 		return found;
 	if (matches > 1) {
-		fprintf(stderr, "fwctl: '%s%s%s' is ambiguous: it could be %s; type more letters\n",
-		        group, *group ? " " : "", word, candidates);
+		pr_warn("'%s%s%s' is ambiguous: it could be %s; type more letters", group,
+		        *group ? " " : "", word, candidates);
 		return NULL;
 	}
 	if (is_global_option(word)) {
-		fprintf(stderr,
-		        "fwctl: '%s' is a global option: put it before the command "
-		        "(fwctl %s %s%s...)\n",
+		pr_warn("'%s' is a global option: put it before the command "
+		        "(fwctl %s %s%s...)",
 		        word, word, group, *group ? " " : "");
 		return NULL;
 	}
 	const char *hint = name_suggest(word, names, n);
-	fprintf(stderr, "fwctl: unknown %s%scommand %s", group, *group ? " " : "", QUOTE(word));
+	char did_you_mean[96] = "";
+
 	if (hint)
-		fprintf(stderr, " (did you mean '%s'?)", hint);
-	fprintf(stderr, "; run 'fwctl help%s%s' for the list\n", *group ? " " : "", group);
+		snprintf(did_you_mean, sizeof(did_you_mean), " (did you mean '%s'?)", hint);
+	pr_warn("unknown %s%scommand %s%s; run 'fwctl help%s%s' for the list", group,
+	        *group ? " " : "", QUOTE(word), did_you_mean, *group ? " " : "", group);
 	return NULL;
 }
 
@@ -370,7 +372,7 @@ static void print_command_help(FILE *f, const char *group, const struct command 
 }
 
 /* `fwctl help [WORDS]`: resolve the words as dispatch would, print that help to stdout. */
-static int cmd_help(struct fwctl *fw, int argc, char **argv)
+static int fwctl_cmd_help(struct fwctl *fw, int argc, char **argv)
 {
 	const struct command *level = top_commands, *c = NULL, *parent = NULL;
 
@@ -387,7 +389,7 @@ static int cmd_help(struct fwctl *fw, int argc, char **argv)
 		words[n++] = argv[i];
 	}
 	if (n == 0 && argc > 0) {
-		for (c = top_commands; c->run != cmd_help; c++)
+		for (c = top_commands; c->run != fwctl_cmd_help; c++)
 			;
 		print_command_help(stdout, "", c);
 		return FWCTL_EXIT_OK;
@@ -404,8 +406,7 @@ static int cmd_help(struct fwctl *fw, int argc, char **argv)
 	}
 	for (int i = 0; i < argc; i++) {
 		if (!level) {
-			fprintf(stderr, "fwctl: '%s' has no subcommands (extra word %s)\n", c->name,
-			        QUOTE(argv[i]));
+			pr_warn("'%s' has no subcommands (extra word %s)", c->name, QUOTE(argv[i]));
 			return FWCTL_EXIT_USAGE;
 		}
 		parent = c;
@@ -456,11 +457,9 @@ int fwctl_usage_error(struct fwctl *fw, const char *fmt, ...)
 	va_list ap;
 	const struct command *c = fw->cmd;
 
-	fputs("fwctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	pr_vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (c)
 		fprintf(stderr, "usage: fwctl %s%s%s\nrun 'fwctl help %s' for more\n", fw->cmd_path,
 		        c->args && *c->args ? " " : "", c->args ? c->args : "", fw->cmd_path);
@@ -506,7 +505,7 @@ int commands_dispatch(struct fwctl *fw, int argc, char **argv)
 		level = c->children;
 	}
 	fw->cmd = c;
-	if (c->run != cmd_help) {
+	if (c->run != fwctl_cmd_help) {
 		if (args_want_help(argc, argv)) {
 			char group[64];
 			const char *sp = strrchr(fw->cmd_path, ' ');

@@ -22,7 +22,7 @@ int daemon_connect(struct fwctl *fw, struct daemon *d)
 	if (d->connected)
 		return 0;
 	if (ctl_connect(&d->conn, fw->socket_path, err, sizeof(err)) < 0) {
-		fprintf(stderr, "fwctl: %s\n", err);
+		pr_warn("%s", err);
 		return FWCTL_EXIT_FAILURE;
 	}
 	d->connected = true;
@@ -46,7 +46,8 @@ static void daemon_get_maps(struct daemon *d)
 	static const char *const wanted[] = {TCFW_MAP_CT, TCFW_MAP_CT_REPLY, TCFW_MAP_STATS,
 	                                     TCFW_MAP_CONFIG, TCFW_MAP_POL_META};
 	struct json_object *req = daemon_request("maps"), *names = json_object_new_array();
-	struct json_object *resp = NULL, *data, *got;
+	struct json_object *resp = NULL, *got = NULL;
+	struct ctl_reply r = {.error = "no maps"};
 	int fds[CTL_MAX_FDS];
 	size_t nfds = 0, n;
 	int err;
@@ -56,11 +57,14 @@ static void daemon_get_maps(struct daemon *d)
 	json_object_object_add(req, "names", names);
 	err = ctl_call_fds(&d->conn, req, &resp, fds, CTL_MAX_FDS, &nfds);
 	json_object_put(req);
-	if (err || !json_object_object_get_ex(resp, "data", &data) ||
-	    !json_object_object_get_ex(data, "maps", &got) ||
-	    (n = json_object_array_length(got)) != nfds) {
+	if (!err && ctl_reply_parse(resp, &r) == 0 && r.ok && r.data)
+		json_object_object_get_ex(r.data, "maps", &got);
+	if (!got || (n = json_object_array_length(got)) != nfds) {
 		pr_debug("fwd passed no map fds (%s): reading the pins in %s",
-		         err ? strerror(-err) : json_get_str(resp, "error", "no maps"), d->pin_dir);
+		         err    ? strerror(-err)
+		         : r.ok ? "no maps"
+		                : r.error,
+		         d->pin_dir);
 		for (size_t i = 0; i < nfds; i++)
 			close(fds[i]);
 		json_object_put(resp);
@@ -110,58 +114,52 @@ static void print_fwd_error(const char *error)
 	if (strchr(error, '\n'))
 		fprintf(stderr, "%s%s", error, len && error[len - 1] == '\n' ? "" : "\n");
 	else
-		fprintf(stderr, "fwctl: %s\n", error);
+		pr_warn("%s", error);
 }
 
 int daemon_call(struct fwctl *fw, struct daemon *d, struct json_object *req,
                 struct json_object **data)
 {
 	const char *cmd = json_get_str(req, "cmd", "?");
-	struct json_object *resp = NULL, *ok, *v;
-	int err, status;
+	struct json_object *resp = NULL;
+	struct ctl_reply r;
+	int err;
 
 	*data = NULL;
 	pr_debug("-> %s", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
 	err = ctl_call(&d->conn, req, &resp);
 	json_object_put(req);
 	if (err == -ECONNRESET || err == -EPIPE) {
-		fprintf(stderr,
-		        "fwctl: fwd at %s closed the connection without answering '%s' (did it "
-		        "stop? see its log)\n",
+		pr_warn("fwd at %s closed the connection without answering '%s' (did it "
+		        "stop? see its log)",
 		        fw->socket_path, cmd);
 		return FWCTL_EXIT_FAILURE;
 	}
 	if (err == -EMSGSIZE) {
-		fprintf(
-		    stderr,
-		    "fwctl: the request '%s' is larger than %u MiB, the most fwd accepts in one "
-		    "request (docs/fwd.md)\n",
-		    cmd, TCFW_CTL_MAX_MSG >> 20);
+		pr_warn("the request '%s' is larger than %u MiB, the most fwd accepts in one "
+		        "request (docs/fwd.md)",
+		        cmd, TCFW_CTL_MAX_MSG >> 20);
 		return FWCTL_EXIT_FAILURE;
 	}
 	if (err < 0) {
-		fprintf(stderr, "fwctl: no answer from fwd at %s to '%s': %s\n", fw->socket_path,
-		        cmd, strerror(-err));
+		pr_warn("no answer from fwd at %s to '%s': %s", fw->socket_path, cmd,
+		        strerror(-err));
 		return FWCTL_EXIT_FAILURE;
 	}
 	pr_debug("<- %s", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
-	if (!json_object_object_get_ex(resp, "ok", &ok) ||
-	    !json_object_is_type(ok, json_type_boolean)) {
-		fprintf(stderr,
-		        "fwctl: fwd answered '%s' with a message fwctl does not understand (is fwd "
-		        "the same version? fwctl is %s): %.200s\n",
+	if (ctl_reply_parse(resp, &r) < 0) {
+		pr_warn("fwd answered '%s' with a message fwctl does not understand (is fwd "
+		        "the same version? fwctl is %s): %.200s",
 		        cmd, TCFW_VERSION, json_object_to_json_string(resp));
 		json_object_put(resp);
 		return FWCTL_EXIT_FAILURE;
 	}
-	if (!json_object_get_boolean(ok)) {
-		print_fwd_error(json_get_str(resp, "error", "fwd refused the request (no reason)"));
-		status = (int)json_get_int(resp, "status", FWCTL_EXIT_FAILURE);
+	if (!r.ok) {
+		print_fwd_error(r.error);
 		json_object_put(resp);
-		return status == FWCTL_EXIT_USAGE ? FWCTL_EXIT_USAGE : FWCTL_EXIT_FAILURE;
+		return r.status == 2 ? FWCTL_EXIT_USAGE : FWCTL_EXIT_FAILURE;
 	}
-	if (json_object_object_get_ex(resp, "data", &v))
-		*data = json_object_get(v);
+	*data = json_object_get(r.data); /* NULL stays NULL */
 	json_object_put(resp);
 	return FWCTL_EXIT_OK;
 }
@@ -189,8 +187,8 @@ int daemon_hello(struct fwctl *fw, struct daemon *d)
 		return ret;
 	pin_dir = json_get_str(data, "pin_dir", NULL);
 	if (!pin_dir || !*pin_dir) {
-		fprintf(stderr, "fwctl: fwd's answer to 'hello' names no pin_dir (is fwd the same "
-		                "version? fwctl is " TCFW_VERSION ")\n");
+		pr_warn("fwd's answer to 'hello' names no pin_dir (is fwd the same "
+		        "version? fwctl is " TCFW_VERSION ")");
 		json_object_put(data);
 		return FWCTL_EXIT_FAILURE;
 	}
@@ -214,11 +212,10 @@ static int maps_of_attached(struct fwctl *fw, struct daemon *d, const char *why)
 	int ret = attached_find_any(&a);
 
 	if (ret <= 0) {
-		fprintf(stderr, "fwctl: %s\n", why);
+		pr_warn("%s", why);
 		if (ret < 0)
-			fprintf(stderr,
-			        "fwctl: and no datapath attached here could be read: %s%s\n",
-			        strerror(-ret), ret == -EPERM ? " (run as root)" : "");
+			pr_warn("and no datapath attached here could be read: %s%s", strerror(-ret),
+			        ret == -EPERM ? " (run as root)" : "");
 		return FWCTL_EXIT_FAILURE;
 	}
 	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
@@ -234,9 +231,8 @@ static int maps_of_attached(struct fwctl *fw, struct daemon *d, const char *why)
 	owner_describe(&a.owner, who, sizeof(who));
 	snprintf(d->pin_dir, sizeof(d->pin_dir), "%s",
 	         a.owner.pin_dir[0] ? a.owner.pin_dir : "(not pinned here)");
-	fprintf(stderr,
-	        "fwctl: no fwd answers at %s: reading the datapath attached to %s directly (run "
-	        "by %s, which is %s)\n",
+	pr_warn("no fwd answers at %s: reading the datapath attached to %s directly (run "
+	        "by %s, which is %s)",
 	        fw->socket_path, a.ifname, who, owner_alive(&a.owner) ? "still running" : "gone");
 	attached_close(&a);
 	return FWCTL_EXIT_OK;
@@ -255,7 +251,7 @@ int daemon_maps(struct fwctl *fw, struct daemon *d)
 	if (ret == -ENOENT || ret == -ECONNREFUSED)
 		return maps_of_attached(fw, d, err);
 	if (ret < 0) {
-		fprintf(stderr, "fwctl: %s\n", err);
+		pr_warn("%s", err);
 		return FWCTL_EXIT_FAILURE;
 	}
 	d->connected = true;

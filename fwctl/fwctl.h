@@ -63,20 +63,20 @@ bool args_want_help(int argc, char **argv);
 void help_ct_filter(FILE *f);
 
 /* Handlers (cmd_*.c). argv holds the words after the command's name. */
-int cmd_status(struct fwctl *fw, int argc, char **argv);
-int cmd_stats(struct fwctl *fw, int argc, char **argv);
-int cmd_ct_list(struct fwctl *fw, int argc, char **argv);
-int cmd_ct_count(struct fwctl *fw, int argc, char **argv);
-int cmd_ct_del(struct fwctl *fw, int argc, char **argv);
-int cmd_ct_flush(struct fwctl *fw, int argc, char **argv);
-int cmd_policy_check(struct fwctl *fw, int argc, char **argv);
-int cmd_policy_load(struct fwctl *fw, int argc, char **argv);
-int cmd_policy_show(struct fwctl *fw, int argc, char **argv);
-int cmd_policy_save(struct fwctl *fw, int argc, char **argv);
-int cmd_rule_add(struct fwctl *fw, int argc, char **argv);
-int cmd_rule_del(struct fwctl *fw, int argc, char **argv);
-int cmd_rule_list(struct fwctl *fw, int argc, char **argv);
-int cmd_nat_list(struct fwctl *fw, int argc, char **argv);
-int cmd_monitor(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_status(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_stats(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_ct_list(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_ct_count(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_ct_del(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_ct_flush(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_policy_check(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_policy_load(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_policy_show(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_policy_save(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_rule_add(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_rule_list(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_nat_list(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_monitor(struct fwctl *fw, int argc, char **argv);
 
 #endif

@@ -35,6 +35,8 @@ int main(int argc, char **argv)
 	struct fwctl fw = {.socket_path = TCFW_DEFAULT_SOCKET};
 	int opt, ret;
 
+	/* The logger names us from the start: the option errors below go through it too. */
+	log_init("fwctl", LOG_LEVEL_WARN);
 	opterr = 0; /* our own messages, which say what to do */
 	for (;;) {
 		/* conntrack's -L, -E ... name a command: the options end there. */
@@ -71,16 +73,14 @@ int main(int argc, char **argv)
 			return FWCTL_EXIT_OK;
 		default:
 			if (optopt == OPT_PIN_DIR)
-				fprintf(stderr,
-				        "fwctl: --pin-dir needs a directory (fwd's --pin-dir, "
-				        "default " TCFW_DEFAULT_PIN_DIR ")\n");
+				pr_warn("--pin-dir needs a directory (fwd's --pin-dir, "
+				        "default " TCFW_DEFAULT_PIN_DIR ")");
 			else if (optopt == 's')
-				fprintf(stderr,
-				        "fwctl: --socket needs a path (fwd's control socket, "
-				        "default %s)\n",
+				pr_warn("--socket needs a path (fwd's control socket, "
+				        "default %s)",
 				        TCFW_DEFAULT_SOCKET);
 			else
-				fprintf(stderr, "fwctl: unknown option %s; run 'fwctl --help'\n",
+				pr_warn("unknown option %s; run 'fwctl --help'",
 				        QUOTE(argv[optind - 1]));
 			return FWCTL_EXIT_USAGE;
 		}
@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 	ret = commands_dispatch(&fw, argc - optind, argv + optind);
 	out_finish();
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "fwctl: cannot write the output: %s\n", strerror(errno));
+		pr_warn("cannot write the output: %s", strerror(errno));
 		return FWCTL_EXIT_FAILURE;
 	}
 	return ret;

@@ -32,28 +32,25 @@ int maps_open(const struct daemon *d, const char *name, unsigned int key_size,
 	if (fd < 0)
 		fd = pins_open_map(d->pin_dir, name, err, sizeof(err));
 	if (fd == -ENOENT) {
-		fprintf(stderr,
-		        "fwctl: %s: fwd pins its maps there, but this fwctl does not see them (run "
+		pr_warn("%s: fwd pins its maps there, but this fwctl does not see them (run "
 		        "from another mount namespace, as `ip netns exec` does?) and fwd passed no "
-		        "fds of them: is fwd older than fwctl " TCFW_VERSION "?\n",
+		        "fds of them: is fwd older than fwctl " TCFW_VERSION "?",
 		        err);
 		return -1;
 	}
 	if (fd < 0) {
-		fprintf(stderr, "fwctl: %s\n", err);
+		pr_warn("%s", err);
 		return -1;
 	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
-		fprintf(stderr, "fwctl: cannot inspect map %s/%s: %s\n", d->pin_dir, name,
-		        strerror(errno));
+		pr_warn("cannot inspect map %s/%s: %s", d->pin_dir, name, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (info.key_size != key_size || (value_size && info.value_size != value_size)) {
-		fprintf(stderr,
-		        "fwctl: map %s/%s has key/value sizes %u/%u, this fwctl expects %u/%u: "
+		pr_warn("map %s/%s has key/value sizes %u/%u, this fwctl expects %u/%u: "
 		        "fwd and fwctl come from different tcfw versions; use the fwctl built "
-		        "with this fwd\n",
+		        "with this fwd",
 		        d->pin_dir, name, info.key_size, info.value_size, key_size, value_size);
 		close(fd);
 		return -1;
@@ -76,15 +73,13 @@ static void read_active_timeouts(struct ct_view *v)
 	meta_fd =
 	    maps_open(&v->d, TCFW_MAP_POL_META, sizeof(__u32), sizeof(struct tcfw_policy_meta));
 	if (cfg_fd < 0 || meta_fd < 0 || bpf_map_lookup_elem(cfg_fd, &key, &cfg) < 0) {
-		fprintf(stderr,
-		        "fwctl: timeouts shown are netfilter's defaults, not the policy's\n");
+		pr_warn("timeouts shown are netfilter's defaults, not the policy's");
 		goto out;
 	}
 	key = cfg.policy_active;
 	if (bpf_map_lookup_elem(meta_fd, &key, &meta) < 0) {
-		fprintf(stderr,
-		        "fwctl: cannot read policy copy %u in %s/%s: %s; timeouts shown are "
-		        "netfilter's defaults\n",
+		pr_warn("cannot read policy copy %u in %s/%s: %s; timeouts shown are "
+		        "netfilter's defaults",
 		        key, v->d.pin_dir, TCFW_MAP_POL_META, strerror(errno));
 		goto out;
 	}
@@ -136,8 +131,8 @@ int ct_view_walk(struct ct_view *v, ctmap_walk_cb cb, void *ctx)
 	ret = ctmap_walk(&v->m, 0, cb, ctx);
 
 	if (ret < 0) {
-		fprintf(stderr, "fwctl: cannot read the connection table %s/%s: %s%s\n",
-		        v->d.pin_dir, TCFW_MAP_CT, strerror(-ret),
+		pr_warn("cannot read the connection table %s/%s: %s%s", v->d.pin_dir, TCFW_MAP_CT,
+		        strerror(-ret),
 		        ret == -EPROTO ? " (fwd and fwctl come from different tcfw versions)" : "");
 		return FWCTL_EXIT_FAILURE;
 	}

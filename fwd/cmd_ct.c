@@ -65,7 +65,7 @@ static void ct_delete_where(struct fwd *fwd, const struct ct_filter *f, const ch
 	json_object_object_add(r->data, "deleted", json_object_new_int64((int64_t)x.deleted));
 }
 
-void cmd_ct_del(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+void fwd_cmd_ct_del(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
 {
 	struct json_object *args;
 	struct ct_filter f;
@@ -107,7 +107,8 @@ void cmd_ct_del(struct fwd *fwd, struct client *c, struct json_object *req, stru
 	free(argv);
 }
 
-void cmd_ct_flush(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+void fwd_cmd_ct_flush(struct fwd *fwd, struct client *c, struct json_object *req,
+                      struct cmd_reply *r)
 {
 	(void)c;
 	(void)req;

@@ -30,7 +30,7 @@ static void add_u64(struct json_object *o, const char *key, uint64_t v)
 	json_object_object_add(o, key, json_object_new_int64((int64_t)v));
 }
 
-void cmd_hello(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+void fwd_cmd_hello(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
 {
 	(void)c;
 	(void)req;
@@ -81,7 +81,7 @@ static int reopen_read_only(int fd)
  * through them, so listings work from any mount namespace (a bpffs fwd mounted under `ip netns
  * exec` is its own), for --group members who may not open the pins, and cost fwd nothing.
  */
-void cmd_maps(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+void fwd_cmd_maps(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
 {
 	struct json_object *names, *resp, *data, *list;
 	int fds[CTL_MAX_FDS];
@@ -119,11 +119,9 @@ void cmd_maps(struct fwd *fwd, struct client *c, struct json_object *req, struct
 		json_object_array_add(list, json_object_new_string(name));
 	}
 	if (!err) {
-		resp = json_object_new_object();
 		data = json_object_new_object();
 		json_object_object_add(data, "maps", json_object_get(list));
-		json_object_object_add(resp, "ok", json_object_new_boolean(1));
-		json_object_object_add(resp, "data", data);
+		resp = ctl_reply_ok(data);
 		err = control_send_fds(c, resp, fds, n);
 		json_object_put(resp);
 		if (err)
@@ -209,7 +207,7 @@ static struct json_object *expiry_json(struct fwd *fwd)
 	return o;
 }
 
-void cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+void fwd_cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
 {
 	struct json_object *o = json_object_new_object(), *pol, *ct;
 

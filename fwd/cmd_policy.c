@@ -87,8 +87,8 @@ static bool force_given(struct json_object *req)
 	return json_object_object_get_ex(req, "force", &v) && json_object_get_boolean(v);
 }
 
-void cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
-                     struct cmd_reply *r)
+void fwd_cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
+                         struct cmd_reply *r)
 {
 	const char *name = cmd_arg_string(req, "name", r);
 	struct json_object *text_obj;
@@ -204,8 +204,8 @@ static struct json_object *hits_json(const uint64_t *hits, size_t n)
 	return arr;
 }
 
-void cmd_policy_show(struct fwd *fwd, struct client *c, struct json_object *req,
-                     struct cmd_reply *r)
+void fwd_cmd_policy_show(struct fwd *fwd, struct client *c, struct json_object *req,
+                         struct cmd_reply *r)
 {
 	size_t n = 0;
 	uint64_t *hits = policy_hits(fwd, &n);
@@ -230,7 +230,8 @@ void cmd_policy_show(struct fwd *fwd, struct client *c, struct json_object *req,
 	free(hits);
 }
 
-void cmd_rule_add(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+void fwd_cmd_rule_add(struct fwd *fwd, struct client *c, struct json_object *req,
+                      struct cmd_reply *r)
 {
 	const char *line = cmd_arg_string(req, "line", r);
 	struct policy_diags diags = {0};
@@ -279,7 +280,8 @@ void cmd_rule_add(struct fwd *fwd, struct client *c, struct json_object *req, st
 	add_policy_file(fwd, r->data);
 }
 
-void cmd_rule_del(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+void fwd_cmd_rule_del(struct fwd *fwd, struct client *c, struct json_object *req,
+                      struct cmd_reply *r)
 {
 	struct policy_diags diags = {0};
 	char err[ERR_LEN];
@@ -344,7 +346,8 @@ static const char *rule_chain(const char *text)
 	return "output";
 }
 
-void cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *req,
+                       struct cmd_reply *r)
 {
 	size_t n = 0;
 	uint64_t *hits = policy_hits(fwd, &n);

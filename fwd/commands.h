@@ -31,19 +31,26 @@ void cmd_fail(struct cmd_reply *r, int status, const char *fmt, ...)
 const char *cmd_arg_string(struct json_object *req, const char *key, struct cmd_reply *r);
 int cmd_arg_int64(struct json_object *req, const char *key, long long *out, struct cmd_reply *r);
 
-void cmd_hello(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
-void cmd_maps(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
-void cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
-void cmd_ct_del(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
-void cmd_ct_flush(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
-void cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
+void fwd_cmd_hello(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
+void fwd_cmd_maps(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
+void fwd_cmd_status(struct fwd *fwd, struct client *c, struct json_object *req,
+                    struct cmd_reply *r);
+void fwd_cmd_ct_del(struct fwd *fwd, struct client *c, struct json_object *req,
+                    struct cmd_reply *r);
+void fwd_cmd_ct_flush(struct fwd *fwd, struct client *c, struct json_object *req,
+                      struct cmd_reply *r);
+void fwd_cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *req,
+                         struct cmd_reply *r);
+void fwd_cmd_policy_show(struct fwd *fwd, struct client *c, struct json_object *req,
+                         struct cmd_reply *r);
+void fwd_cmd_rule_add(struct fwd *fwd, struct client *c, struct json_object *req,
+                      struct cmd_reply *r);
+void fwd_cmd_rule_del(struct fwd *fwd, struct client *c, struct json_object *req,
+                      struct cmd_reply *r);
+void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *req,
+                       struct cmd_reply *r);
+void fwd_cmd_monitor(struct fwd *fwd, struct client *c, struct json_object *req,
                      struct cmd_reply *r);
-void cmd_policy_show(struct fwd *fwd, struct client *c, struct json_object *req,
-                     struct cmd_reply *r);
-void cmd_rule_add(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
-void cmd_rule_del(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
-void cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
-void cmd_monitor(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r);
 
 /* SIGHUP: re-read and install the -c file; on error log the diagnostics and keep the running
  * policy. 0 or -1. */

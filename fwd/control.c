@@ -68,17 +68,17 @@ static const struct {
 	const char *name;
 	cmd_handler fn;
 } commands[] = {
-    {"hello", cmd_hello},
-    {"maps", cmd_maps},
-    {"status", cmd_status},
-    {"ct-del", cmd_ct_del},
-    {"ct-flush", cmd_ct_flush},
-    {"policy-load", cmd_policy_load},
-    {"policy-show", cmd_policy_show},
-    {"rule-add", cmd_rule_add},
-    {"rule-del", cmd_rule_del},
-    {"rule-list", cmd_rule_list},
-    {"monitor", cmd_monitor},
+    {"hello", fwd_cmd_hello},
+    {"maps", fwd_cmd_maps},
+    {"status", fwd_cmd_status},
+    {"ct-del", fwd_cmd_ct_del},
+    {"ct-flush", fwd_cmd_ct_flush},
+    {"policy-load", fwd_cmd_policy_load},
+    {"policy-show", fwd_cmd_policy_show},
+    {"rule-add", fwd_cmd_rule_add},
+    {"rule-del", fwd_cmd_rule_del},
+    {"rule-list", fwd_cmd_rule_list},
+    {"monitor", fwd_cmd_monitor},
 };
 
 /* ---- replies helpers (commands.h) ----------------------------------------------------------- */
@@ -318,11 +318,8 @@ int control_send_fds(struct client *c, struct json_object *msg, const int *fds, 
 
 static void client_send_error(struct client *c, int status, const char *error)
 {
-	struct json_object *resp = json_object_new_object();
+	struct json_object *resp = ctl_reply_error(status, error);
 
-	json_object_object_add(resp, "ok", json_object_new_boolean(0));
-	json_object_object_add(resp, "error", json_object_new_string(error));
-	json_object_object_add(resp, "status", json_object_new_int(status));
 	client_send(c, resp);
 	json_object_put(resp);
 }
@@ -363,10 +360,7 @@ static void dispatch(struct client *c, struct json_object *req)
 		json_object_put(r.data);
 		return;
 	}
-	resp = json_object_new_object();
-	json_object_object_add(resp, "ok", json_object_new_boolean(1));
-	if (r.data)
-		json_object_object_add(resp, "data", r.data);
+	resp = ctl_reply_ok(r.data);
 	client_send(c, resp);
 	json_object_put(resp);
 }
@@ -475,11 +469,8 @@ static bool peer_in_group(int fd, gid_t gid)
 /* Answer a connection that is not served, and close it. */
 static void send_refusal(struct client *c, const char *why)
 {
-	struct json_object *resp = json_object_new_object();
+	struct json_object *resp = ctl_reply_error(1, why);
 
-	json_object_object_add(resp, "ok", json_object_new_boolean(0));
-	json_object_object_add(resp, "error", json_object_new_string(why));
-	json_object_object_add(resp, "status", json_object_new_int(1));
 	ctl_send(&c->conn, resp); /* tiny: fits in the empty socket buffer */
 	json_object_put(resp);
 	ctl_close(&c->conn);

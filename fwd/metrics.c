@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "names.h"
+#include "tcfw_proto.h"
 
 #include "metrics.h"
 
@@ -203,27 +204,26 @@ void metrics_histogram_write(struct metrics_buf *b, const char *name, const char
 }
 
 /* ---- census ---------------------------------------------------------------------------------- */
-static const char *const proto_labels[METRICS_PROTO_MAX] = {
-    [METRICS_PROTO_TCP] = "tcp",     [METRICS_PROTO_UDP] = "udp",
-    [METRICS_PROTO_ICMP] = "icmp",   [METRICS_PROTO_ICMPV6] = "icmpv6",
-    [METRICS_PROTO_OTHER] = "other",
+/* The protocol each census bucket counts; its label is the protocol's name (lib/names.c). */
+static const uint8_t proto_numbers[METRICS_PROTO_OTHER] = {
+    [METRICS_PROTO_TCP] = TCFW_PROTO_TCP,
+    [METRICS_PROTO_UDP] = TCFW_PROTO_UDP,
+    [METRICS_PROTO_ICMP] = TCFW_PROTO_ICMP,
+    [METRICS_PROTO_ICMPV6] = TCFW_PROTO_ICMPV6,
 };
+
+static const char *proto_label(enum metrics_proto p)
+{
+	return p < METRICS_PROTO_OTHER ? proto_name(proto_numbers[p]) : "other";
+}
 static const char *const family_labels[2] = {"ipv4", "ipv6"};
 
 static enum metrics_proto proto_of(uint8_t proto)
 {
-	switch (proto) {
-	case 6:
-		return METRICS_PROTO_TCP;
-	case 17:
-		return METRICS_PROTO_UDP;
-	case 1:
-		return METRICS_PROTO_ICMP;
-	case 58:
-		return METRICS_PROTO_ICMPV6;
-	default:
-		return METRICS_PROTO_OTHER;
-	}
+	for (unsigned int p = 0; p < METRICS_PROTO_OTHER; p++)
+		if (proto_numbers[p] == proto)
+			return p;
+	return METRICS_PROTO_OTHER;
 }
 
 void metrics_census_count(struct metrics_ct_census *c, const struct tcfw_tuple *orig,
@@ -277,7 +277,7 @@ static void write_ct_entries(struct metrics_buf *b, const struct metrics_snapsho
 				uint64_t n = s->census.entries[f][p][st];
 				struct metrics_label l[] = {
 				    {"family", family_labels[f]},
-				    {"proto", proto_labels[p]},
+				    {"proto", proto_label(p)},
 				    {"state", ct_state_pname(st)},
 				};
 

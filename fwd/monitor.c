@@ -6,11 +6,10 @@
  * Event JSON (one per line, inside {"event": ...} for monitors):
  *   {"type":"new"|"log"|"invalid"|"destroy"|"lost", "time":"2026-12-03T20:35:35.123456Z",
  *    "time_ns":N, "family":"ip"|"ip6", "proto":"tcp", "src":"...", "dst":"...", "sport":N,
- *    "dport":N (or "id" for ICMP echo), "ifindex":N, "ifname":"lan0", "chain":"forward",
- *    "verdict":"accept", "ct":"new", "rule":N, "prefix":"..." (log events of a rule or
- *    default with 'log prefix'), ...}
- * destroy adds "reason", "state", "age_s" and "counters"; lost has only "count" (and "time"
- * in the event log).
+ *    "dport":N (or "id" for ICMP echo, neither for a protocol without ports: ct_tuple.h),
+ *    "ifindex":N, "ifname":"lan0", "chain":"forward", "verdict":"accept", "ct":"new", "rule":N,
+ * "prefix":"..." (log events of a rule or default with 'log prefix'), ...} destroy adds "reason",
+ * "state", "age_s" and "counters"; lost has only "count" (and "time" in the event log).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -22,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "addr.h"
+#include "ct_tuple.h"
 #include "ctmap.h"
 #include "log.h"
 #include "names.h"
@@ -150,30 +150,22 @@ static const char *event_type_name(unsigned int type)
 	}
 }
 
-static bool is_icmp_echo(const struct tcfw_tuple *t)
-{
-	return t->proto == IPPROTO_ICMP || t->proto == IPPROTO_ICMPV6;
-}
-
 static void add_tuple(struct json_object *o, const struct tcfw_tuple *t)
 {
-	char a[ADDR_STRLEN];
+	struct ct_tuple_field f[CT_TUPLE_FIELDS_MAX];
+	struct ct_tuple_text text;
+	unsigned int n = ct_tuple_fields(t, &text, f);
 	const char *proto = proto_name(t->proto);
 
 	json_object_object_add(o, "family",
 	                       json_object_new_string(t->family == TCFW_AF_INET6 ? "ip6" : "ip"));
 	json_object_object_add(
 	    o, "proto", proto ? json_object_new_string(proto) : json_object_new_int(t->proto));
-	json_object_object_add(o, "src", json_object_new_string(addr_format(t->src, a)));
-	json_object_object_add(o, "dst", json_object_new_string(addr_format(t->dst, a)));
-	if (is_icmp_echo(t)) {
-		/* Echo is keyed with the id in sport (request) or dport (reply); see tcfw_abi.h. */
-		json_object_object_add(o, "id",
-		                       json_object_new_int(ntohs(t->sport ? t->sport : t->dport)));
-	} else {
-		json_object_object_add(o, "sport", json_object_new_int(ntohs(t->sport)));
-		json_object_object_add(o, "dport", json_object_new_int(ntohs(t->dport)));
-	}
+	/* The same fields as `fwctl ct list` prints for a tuple (lib/ct_tuple.h). */
+	for (unsigned int i = 0; i < n; i++)
+		json_object_object_add(o, f[i].key,
+		                       f[i].str ? json_object_new_string(f[i].str)
+		                                : json_object_new_int64((int64_t)f[i].num));
 }
 
 static void add_ifindex(struct fwd *fwd, struct json_object *o, const char *key_index,
@@ -341,7 +333,8 @@ void monitor_close(struct fwd *fwd)
 	fwd->mon = NULL;
 }
 
-void cmd_monitor(struct fwd *fwd, struct client *c, struct json_object *req, struct cmd_reply *r)
+void fwd_cmd_monitor(struct fwd *fwd, struct client *c, struct json_object *req,
+                     struct cmd_reply *r)
 {
 	(void)req;
 	(void)r;

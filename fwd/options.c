@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,40 @@
 #define CT_MAX_LIMIT        (1u << 26)
 #define EXPIRE_INTERVAL_MAX 3600
 
-static const char usage_text[] =
+/* Stringify a number macro for the help text: "(default " STR(TCFW_CT_MAX_DEFAULT) ")". */
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
+#define GO_ON (-1) /* an option's apply(): parsed, carry on */
+
+/*
+ * One option of fwd's command line: its getopt_long entry and its --help lines both come from
+ * here, so adding an option is adding an entry to options[] below (and its apply function).
+ */
+struct fwd_option {
+	const char *name; /* --name */
+	char short_name;  /* -c, or 0 for a long option only */
+	const char *arg;  /* the argument as --help names it ("FILE"), or NULL: takes none */
+	const char *help; /* --help's lines, '\n' between them */
+	/* Take the option into o: GO_ON, or the exit code to end with now (usage_error()). */
+	int (*apply)(const struct fwd_option *opt, const char *arg, struct fwd_options *o);
+	/* For the shared appliers set_flag and set_uint: the field of struct fwd_options
+	 * (FLAG() / UINT()), and set_uint's range and what it is ("seconds from 1 to 3600"). */
+	size_t field;
+	unsigned long min, max;
+	const char *expected;
+};
+
+/* The field of a bool option, and of a 32-bit unsigned one (checked at compile time). */
+#define FLAG(f)                                                                                    \
+	.field = offsetof(struct fwd_options, f) +                                                 \
+	         0 * sizeof(char[sizeof(((struct fwd_options *)0)->f) == sizeof(bool) ? 1 : -1])
+#define UINT(f)                                                                                    \
+	.field =                                                                                   \
+	    offsetof(struct fwd_options, f) +                                                      \
+	    0 * sizeof(char[sizeof(((struct fwd_options *)0)->f) == sizeof(uint32_t) ? 1 : -1])
+
+static const char usage_head[] =
     "Usage: fwd [-c FILE] [options]\n"
     "       fwd --cleanup [--pin-dir DIR] [--socket PATH] [-c FILE]\n"
     "\n"
@@ -31,64 +65,9 @@ static const char usage_text[] =
     "policy's zones, installs the policy, follows links and addresses, expires connections\n"
     "and answers fwctl on its control socket. Runs in the foreground; logs to stderr.\n"
     "\n"
-    "Options:\n"
-    "  -c, --config FILE          policy file (tcfw policy language; default\n"
-    "                             " DEFAULT_POLICY "). A file with errors is reported as\n"
-    "                             FILE:LINE:COL and fwd exits 1 before touching anything.\n"
-    "      --pin-dir DIR          where the maps are pinned (default " TCFW_DEFAULT_PIN_DIR ").\n"
-    "                             A new fwd with the same DIR takes over: it reuses the\n"
-    "                             maps (every tracked connection) and replaces the programs\n"
-    "                             in place. One DIR per instance.\n"
-    "      --socket PATH          control socket (default " TCFW_DEFAULT_SOCKET ").\n"
-    "                             One PATH per instance.\n"
-    "      --group NAME           members of group NAME may use the control socket\n"
-    "                             (default: root only).\n"
-    "      --keep                 on stop, leave the programs attached and the maps pinned,\n"
-    "                             so the firewall keeps working until the next fwd takes over.\n"
-    "      --attach MODE          how the programs hook into an interface: tcx (links pinned\n"
-    "                             per interface, kernel 6.6+), tc (cls_bpf on a clsact\n"
-    "                             qdisc) or auto (default: tcx where the kernel has it and\n"
-    "                             the pins outlive fwd, tc otherwise). An interface a running\n"
-    "                             datapath already filters keeps its kind (docs/fwd.md).\n"
-    "      --no-fast-path         established forwarded packets go through the kernel's IP\n"
-    "                             forwarding path like the first packet, instead of leaving\n"
-    "                             at ingress (bpf_fib_lookup + bpf_redirect). For gateways\n"
-    "                             whose own netfilter rules, IPsec policies or forwarding\n"
-    "                             counters must see every packet (docs/fwd.md).\n"
-    "      --tcp-liberal          hold only TCP resets to the window (netfilter's\n"
-    "                             nf_conntrack_tcp_be_liberal), for asymmetric paths where\n"
-    "                             the gateway sees one direction of some connections.\n"
-    "      --ct-max N             connections tracked at most (default %u). Only applies when\n"
-    "                             the maps are created; pinned maps keep their size.\n"
-    "      --expire-interval S    seconds between expiry passes (default 1, 1..%u).\n"
-    "      --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics\n"
-    "                             (default: off), e.g. 127.0.0.1:9464 or [::1]:9464;\n"
-    "                             0.0.0.0:PORT or [::]:PORT for every address. Listed in\n"
-    "                             docs/fwd.md \"Metrics\".\n"
-    "      --cleanup              detach the programs an earlier fwd left (with --keep, or\n"
-    "                             after a crash) from its interfaces, remove its clsact qdiscs\n"
-    "                             and its pins, then exit. With -c, also detach from the\n"
-    "                             interfaces that policy names.\n"
-    "      --event-log TARGET     keep log events whether or not a monitor is connected.\n"
-    "                             TARGET is a FILE (one JSON object a line, the monitor's\n"
-    "                             JSON with wall-clock \"time\"), `journal` (journald, with\n"
-    "                             TCFW_* fields) or `none`. May be given twice: a FILE and\n"
-    "                             the journal. Without it: the journal when stderr is it\n"
-    "                             (JOURNAL_STREAM, i.e. under systemd), else nothing.\n"
-    "      --event-log-connections  new and destroy connection events too.\n"
-    "      --event-log-size SIZE  rotate FILE when it would grow past SIZE (bytes, or with\n"
-    "                             k, M, G: KiB, MiB, GiB; default 16M; 0: never, leave it\n"
-    "                             to logrotate and SIGHUP).\n"
-    "      --event-log-keep N     rotated files kept, FILE.1 (newest) .. FILE.N (default 4,\n"
-    "                             0..100; 0: FILE starts over).\n"
-    "      --event-log-rate N     events logged a second at most (default 1000; 0: no\n"
-    "                             limit); the excess is counted and written as a\n"
-    "                             {\"type\":\"lost\",\"count\":N} record when logging resumes.\n"
-    "      --event-log-burst N    events logged at once above the rate (default: the rate).\n"
-    "  -v, --verbose              more output: -v info (libbpf warnings included), -vv debug,\n"
-    "                             -vvv libbpf debug.\n"
-    "  -V, --version              print the version and exit.\n"
-    "  -h, --help                 this text.\n"
+    "Options:\n";
+
+static const char usage_tail[] =
     "\n"
     "Signals:\n"
     "  SIGHUP                     re-read -c FILE and install it atomically; a file with\n"
@@ -105,11 +84,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 clean stop, 1 failure, 2 usage error.\n"
     "Manual: docs/fwd.md.\n";
-
-static void usage(FILE *f)
-{
-	fprintf(f, usage_text, TCFW_CT_MAX_DEFAULT, EXPIRE_INTERVAL_MAX);
-}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -131,26 +105,113 @@ static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsi
 	return !errno && !*end && *out >= min && *out <= max;
 }
 
-enum {
-	OPT_PIN_DIR = 256,
-	OPT_SOCKET,
-	OPT_KEEP,
-	OPT_GROUP,
-	OPT_CT_MAX,
-	OPT_EXPIRE_INTERVAL,
-	OPT_CLEANUP,
-	OPT_ATTACH,
-	OPT_NO_FAST_PATH,
-	OPT_TCP_LIBERAL,
-	OPT_METRICS,
-	/* the event log */
-	OPT_EVENT_LOG,
-	OPT_EVENT_LOG_CONNECTIONS,
-	OPT_EVENT_LOG_SIZE,
-	OPT_EVENT_LOG_KEEP,
-	OPT_EVENT_LOG_RATE,
-	OPT_EVENT_LOG_BURST,
-};
+/* ---- the appliers -------------------------------------------------------------------------- */
+/* An option without argument that turns a bool on. */
+static int set_flag(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	(void)arg;
+	*(bool *)((char *)o + opt->field) = true;
+	return GO_ON;
+}
+
+/* An option whose argument is a decimal in [min, max], kept in a 32-bit unsigned field. */
+static int set_uint(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	uint32_t v;
+	unsigned long n;
+	char msg[256];
+
+	if (!parse_uint(arg, opt->min, opt->max, &n)) {
+		snprintf(msg, sizeof(msg), "--%s %s: expected %s", opt->name, arg, opt->expected);
+		return usage_error("%s", msg);
+	}
+	v = (uint32_t)n;
+	memcpy((char *)o + opt->field, &v, sizeof(v));
+	return GO_ON;
+}
+
+/* ---- the daemon's options ------------------------------------------------------------------ */
+static int opt_config(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	(void)opt;
+	o->policy_path = arg;
+	return GO_ON;
+}
+
+static int opt_pin_dir(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	(void)opt;
+	if (arg[0] != '/')
+		return usage_error("--pin-dir %s: give an absolute path", arg);
+	o->pin_dir = arg;
+	return GO_ON;
+}
+
+static int opt_attach(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	(void)opt;
+	if (!strcmp(arg, "auto"))
+		o->attach = FWD_ATTACH_AUTO;
+	else if (!strcmp(arg, "tcx"))
+		o->attach = FWD_ATTACH_TCX;
+	else if (!strcmp(arg, "tc"))
+		o->attach = FWD_ATTACH_TC;
+	else
+		return usage_error("--attach %s: expected auto, tcx or tc", QUOTE(arg));
+	return GO_ON;
+}
+
+static int opt_socket(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	(void)opt;
+	o->socket_path = arg;
+	return GO_ON;
+}
+
+static int opt_group(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	(void)opt;
+	struct group *gr = getgrnam(arg);
+
+	if (!gr)
+		return usage_error("--group %s: no such group", arg);
+	o->group_name = arg;
+	o->group_gid = gr->gr_gid;
+	o->have_group = true;
+	return GO_ON;
+}
+
+static int opt_metrics(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	(void)opt;
+	char err[256], msg[512];
+
+	if (metrics_parse_listen(arg, &o->metrics_addr, &o->metrics_addrlen, err, sizeof(err))) {
+		snprintf(msg, sizeof(msg), "--metrics %s: %s", arg, err);
+		return usage_error("%s", msg);
+	}
+	o->metrics_listen = arg;
+	return GO_ON;
+}
+
+static int opt_verbose(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	(void)opt;
+	(void)arg;
+	o->verbosity++;
+	return GO_ON;
+}
+
+static int opt_version(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	(void)opt;
+	(void)arg;
+	(void)o;
+	printf("fwd (tcfw) %s\n", TCFW_VERSION);
+	return FWD_EXIT_OK;
+}
+
+static int opt_help(const struct fwd_option *opt, const char *arg, struct fwd_options *o);
 
 /* ---- the event log's options --------------------------------------------------------------- */
 #define EVENT_LOG_SIZE_DEFAULT (16ull << 20)
@@ -189,96 +250,215 @@ static bool parse_size(const char *s, uint64_t *out)
 	return false;
 }
 
-/* One --event-log* option; 0, or the usage error's exit code. */
-static int event_log_option(int opt, const char *arg, struct fwd_eventlog_options *o)
+/* ---- the event log's options --------------------------------------------------------------- */
+static int opt_event_log(const struct fwd_option *opt, const char *arg, struct fwd_options *opts)
 {
-	unsigned long n;
+	(void)opt;
+	struct fwd_eventlog_options *o = &opts->evlog;
 
-	switch (opt) {
-	case OPT_EVENT_LOG:
-		o->given = true;
-		if (!strcmp(arg, "none")) {
-			o->file = NULL;
-			o->journal = false;
-		} else if (!strcmp(arg, "journal")) {
-			o->journal = true;
-		} else if (!*arg) {
-			return usage_error("--event-log '%s': give a FILE, `journal` or `none`",
-			                   arg);
-		} else if (o->file) {
-			return usage_error("--event-log %s: one file at most (a file and `journal` "
-			                   "may go together)",
-			                   arg);
-		} else {
-			o->file = arg;
-		}
-		return 0;
-	case OPT_EVENT_LOG_CONNECTIONS:
-		o->connections = true;
-		return 0;
-	case OPT_EVENT_LOG_SIZE:
-		if (!parse_size(arg, &o->max_size))
-			return usage_error(
-			    "--event-log-size %s: expected 0 (never rotate) or a size "
-			    "from 1k to 1024G, like 64M",
-			    arg);
-		return 0;
-	case OPT_EVENT_LOG_KEEP:
-		if (!parse_uint(arg, 0, EVFILE_KEEP_MAX, &n))
-			return usage_error("--event-log-keep %s: expected a number of files from 0 "
-			                   "to 100",
-			                   arg);
-		o->keep = (unsigned int)n;
-		return 0;
-	case OPT_EVENT_LOG_RATE:
-		if (!parse_uint(arg, 0, RATELIMIT_RATE_MAX, &n))
-			return usage_error(
-			    "--event-log-rate %s: expected events a second from 0 (no "
-			    "limit) to 1000000",
-			    arg);
-		o->rate = (uint32_t)n;
-		return 0;
-	default: /* OPT_EVENT_LOG_BURST */
-		if (!parse_uint(arg, 1, RATELIMIT_BURST_MAX, &n))
-			return usage_error(
-			    "--event-log-burst %s: expected a number of events from 1 "
-			    "to 10000000",
-			    arg);
-		o->burst = (uint32_t)n;
-		return 0;
+	o->given = true;
+	if (!strcmp(arg, "none")) {
+		o->file = NULL;
+		o->journal = false;
+	} else if (!strcmp(arg, "journal")) {
+		o->journal = true;
+	} else if (!*arg) {
+		return usage_error("--event-log '%s': give a FILE, `journal` or `none`", arg);
+	} else if (o->file) {
+		return usage_error("--event-log %s: one file at most (a file and `journal` "
+		                   "may go together)",
+		                   arg);
+	} else {
+		o->file = arg;
 	}
+	return GO_ON;
+}
+
+static int opt_event_log_size(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	(void)opt;
+	if (!parse_size(arg, &o->evlog.max_size))
+		return usage_error("--event-log-size %s: expected 0 (never rotate) or a size "
+		                   "from 1k to 1024G, like 64M",
+		                   arg);
+	return GO_ON;
+}
+
+/* ---- the table ------------------------------------------------------------------------------ */
+static const struct fwd_option options[] = {
+    {"config", 'c', "FILE",
+     "policy file (tcfw policy language; default\n" DEFAULT_POLICY
+     "). A file with errors is reported as\n"
+     "FILE:LINE:COL and fwd exits 1 before touching anything.",
+     .apply = opt_config},
+    {"pin-dir", 0, "DIR",
+     "where the maps are pinned (default " TCFW_DEFAULT_PIN_DIR ").\n"
+     "A new fwd with the same DIR takes over: it reuses the\n"
+     "maps (every tracked connection) and replaces the programs\n"
+     "in place. One DIR per instance.",
+     .apply = opt_pin_dir},
+    {"socket", 0, "PATH",
+     "control socket (default " TCFW_DEFAULT_SOCKET ").\n"
+     "One PATH per instance.",
+     .apply = opt_socket},
+    {"group", 0, "NAME",
+     "members of group NAME may use the control socket\n"
+     "(default: root only).",
+     .apply = opt_group},
+    {"keep", 0, NULL,
+     "on stop, leave the programs attached and the maps pinned,\n"
+     "so the firewall keeps working until the next fwd takes over.",
+     .apply = set_flag, FLAG(keep)},
+    {"attach", 0, "MODE",
+     "how the programs hook into an interface: tcx (links pinned\n"
+     "per interface, kernel 6.6+), tc (cls_bpf on a clsact\n"
+     "qdisc) or auto (default: tcx where the kernel has it and\n"
+     "the pins outlive fwd, tc otherwise). An interface a running\n"
+     "datapath already filters keeps its kind (docs/fwd.md).",
+     .apply = opt_attach},
+    {"no-fast-path", 0, NULL,
+     "established forwarded packets go through the kernel's IP\n"
+     "forwarding path like the first packet, instead of leaving\n"
+     "at ingress (bpf_fib_lookup + bpf_redirect). For gateways\n"
+     "whose own netfilter rules, IPsec policies or forwarding\n"
+     "counters must see every packet (docs/fwd.md).",
+     .apply = set_flag, FLAG(no_fast_path)},
+    {"tcp-liberal", 0, NULL,
+     "hold only TCP resets to the window (netfilter's\n"
+     "nf_conntrack_tcp_be_liberal), for asymmetric paths where\n"
+     "the gateway sees one direction of some connections.",
+     .apply = set_flag, FLAG(tcp_liberal)},
+    {"ct-max", 0, "N",
+     "connections tracked at most (default " STR(
+	 TCFW_CT_MAX_DEFAULT) "). Only applies when\n"
+                              "the maps are created; pinned maps keep their size.",
+     .apply = set_uint, UINT(ct_max), 1, CT_MAX_LIMIT,
+     "a number of connections from 1 to 67108864"},
+    {"expire-interval", 0, "S",
+     "seconds between expiry passes (default 1, 1.." STR(EXPIRE_INTERVAL_MAX) ").",
+     .apply = set_uint, UINT(expire_interval_s), 1, EXPIRE_INTERVAL_MAX, "seconds from 1 to 3600"},
+    {"metrics", 0, "ADDR:PORT",
+     "serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+     "(default: off), e.g. 127.0.0.1:9464 or [::1]:9464;\n"
+     "0.0.0.0:PORT or [::]:PORT for every address. Listed in\n"
+     "docs/fwd.md \"Metrics\".",
+     .apply = opt_metrics},
+    {"cleanup", 0, NULL,
+     "detach the programs an earlier fwd left (with --keep, or\n"
+     "after a crash) from its interfaces, remove its clsact qdiscs\n"
+     "and its pins, then exit. With -c, also detach from the\n"
+     "interfaces that policy names.",
+     .apply = set_flag, FLAG(cleanup)},
+    {"event-log", 0, "TARGET",
+     "keep log events whether or not a monitor is connected.\n"
+     "TARGET is a FILE (one JSON object a line, the monitor's\n"
+     "JSON with wall-clock \"time\"), `journal` (journald, with\n"
+     "TCFW_* fields) or `none`. May be given twice: a FILE and\n"
+     "the journal. Without it: the journal when stderr is it\n"
+     "(JOURNAL_STREAM, i.e. under systemd), else nothing.",
+     .apply = opt_event_log},
+    {"event-log-connections", 0, NULL, "new and destroy connection events too.", .apply = set_flag,
+     FLAG(evlog.connections)},
+    {"event-log-size", 0, "SIZE",
+     "rotate FILE when it would grow past SIZE (bytes, or with\n"
+     "k, M, G: KiB, MiB, GiB; default 16M; 0: never, leave it\n"
+     "to logrotate and SIGHUP).",
+     .apply = opt_event_log_size},
+    {"event-log-keep", 0, "N",
+     "rotated files kept, FILE.1 (newest) .. FILE.N (default 4,\n"
+     "0..100; 0: FILE starts over).",
+     .apply = set_uint, UINT(evlog.keep), 0, EVFILE_KEEP_MAX, "a number of files from 0 to 100"},
+    {"event-log-rate", 0, "N",
+     "events logged a second at most (default 1000; 0: no\n"
+     "limit); the excess is counted and written as a\n"
+     "{\"type\":\"lost\",\"count\":N} record when logging resumes.",
+     .apply = set_uint, UINT(evlog.rate), 0, RATELIMIT_RATE_MAX,
+     "events a second from 0 (no limit) to 1000000"},
+    {"event-log-burst", 0, "N", "events logged at once above the rate (default: the rate).",
+     .apply = set_uint, UINT(evlog.burst), 1, RATELIMIT_BURST_MAX,
+     "a number of events from 1 to 10000000"},
+    {"verbose", 'v', NULL,
+     "more output: -v info (libbpf warnings included), -vv debug,\n"
+     "-vvv libbpf debug.",
+     .apply = opt_verbose},
+    {"version", 'V', NULL, "print the version and exit.", .apply = opt_version},
+    {"help", 'h', NULL, "this text.", .apply = opt_help},
+};
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+/* getopt_long's value of a long option without a short one: its index in options[] plus
+ * this, above every char. */
+#define LONG_ONLY_BASE 256
+
+/* Column where the help lines start; an option name that reaches it gets two spaces. */
+#define HELP_COLUMN 29
+
+static void usage(FILE *f)
+{
+	fputs(usage_head, f);
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct fwd_option *opt = &options[i];
+		const char *line = opt->help, *nl;
+		int w;
+
+		if (opt->short_name)
+			w = fprintf(f, "  -%c, --%s", opt->short_name, opt->name);
+		else
+			w = fprintf(f, "      --%s", opt->name);
+		if (opt->arg)
+			w += fprintf(f, " %s", opt->arg);
+		fprintf(f, "%*s", w < HELP_COLUMN - 1 ? HELP_COLUMN - w : 2, "");
+		while ((nl = strchr(line, '\n'))) {
+			fprintf(f, "%.*s\n%*s", (int)(nl - line), line, HELP_COLUMN, "");
+			line = nl + 1;
+		}
+		fprintf(f, "%s\n", line);
+	}
+	fputs(usage_tail, f);
+}
+
+static int opt_help(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	(void)opt;
+	(void)arg;
+	(void)o;
+	usage(stdout);
+	return FWD_EXIT_OK;
+}
+
+/* The option getopt_long returned val for, or NULL for '?' and ':'. */
+static const struct fwd_option *option_of(int val)
+{
+	if (val >= LONG_ONLY_BASE && (size_t)(val - LONG_ONLY_BASE) < N_OPTIONS)
+		return &options[val - LONG_ONLY_BASE];
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (options[i].short_name && options[i].short_name == val)
+			return &options[i];
+	return NULL;
 }
 
 int options_parse(int argc, char **argv, struct fwd_options *o)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"pin-dir", required_argument, NULL, OPT_PIN_DIR},
-	    {"socket", required_argument, NULL, OPT_SOCKET},
-	    {"keep", no_argument, NULL, OPT_KEEP},
-	    {"group", required_argument, NULL, OPT_GROUP},
-	    {"ct-max", required_argument, NULL, OPT_CT_MAX},
-	    {"expire-interval", required_argument, NULL, OPT_EXPIRE_INTERVAL},
-	    {"cleanup", no_argument, NULL, OPT_CLEANUP},
-	    {"attach", required_argument, NULL, OPT_ATTACH},
-	    {"no-fast-path", no_argument, NULL, OPT_NO_FAST_PATH},
-	    {"tcp-liberal", no_argument, NULL, OPT_TCP_LIBERAL},
-	    {"metrics", required_argument, NULL, OPT_METRICS},
-	    {"event-log", required_argument, NULL, OPT_EVENT_LOG},
-	    {"event-log-connections", no_argument, NULL, OPT_EVENT_LOG_CONNECTIONS},
-	    {"event-log-size", required_argument, NULL, OPT_EVENT_LOG_SIZE},
-	    {"event-log-keep", required_argument, NULL, OPT_EVENT_LOG_KEEP},
-	    {"event-log-rate", required_argument, NULL, OPT_EVENT_LOG_RATE},
-	    {"event-log-burst", required_argument, NULL, OPT_EVENT_LOG_BURST},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
-	};
-	char err[256];
-	unsigned long n;
-	struct group *gr;
-	int opt, ret;
+	struct option longopts[N_OPTIONS + 1];
+	char shortopts[2 * N_OPTIONS + 2] = ":"; /* ':' first: a missing argument is ':' */
+	const struct fwd_option *opt;
+	size_t ns = 1;
+	int val, ret;
+
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		int has_arg = options[i].arg ? required_argument : no_argument;
+
+		longopts[i] = (struct option){options[i].name, has_arg, NULL,
+		                              options[i].short_name ? options[i].short_name
+		                                                    : LONG_ONLY_BASE + (int)i};
+		if (options[i].short_name) {
+			shortopts[ns++] = options[i].short_name;
+			if (options[i].arg)
+				shortopts[ns++] = ':';
+		}
+	}
+	longopts[N_OPTIONS] = (struct option){0};
+	shortopts[ns] = '\0';
 
 	memset(o, 0, sizeof(*o));
 	o->pin_dir = TCFW_DEFAULT_PIN_DIR;
@@ -289,98 +469,15 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 	o->evlog.keep = EVENT_LOG_KEEP_DEFAULT;
 	o->evlog.rate = EVENT_LOG_RATE_DEFAULT;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:vVh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			o->policy_path = optarg;
-			break;
-		case OPT_PIN_DIR:
-			if (optarg[0] != '/')
-				return usage_error("--pin-dir %s: give an absolute path", optarg);
-			o->pin_dir = optarg;
-			break;
-		case OPT_SOCKET:
-			o->socket_path = optarg;
-			break;
-		case OPT_KEEP:
-			o->keep = true;
-			break;
-		case OPT_GROUP:
-			gr = getgrnam(optarg);
-			if (!gr)
-				return usage_error("--group %s: no such group", optarg);
-			o->group_name = optarg;
-			o->group_gid = gr->gr_gid;
-			o->have_group = true;
-			break;
-		case OPT_CT_MAX:
-			if (!parse_uint(optarg, 1, CT_MAX_LIMIT, &n))
-				return usage_error("--ct-max %s: expected a number of connections "
-				                   "from 1 to 67108864",
-				                   optarg);
-			o->ct_max = (__u32)n;
-			break;
-		case OPT_EXPIRE_INTERVAL:
-			if (!parse_uint(optarg, 1, EXPIRE_INTERVAL_MAX, &n))
-				return usage_error("--expire-interval %s: expected seconds from 1 "
-				                   "to 3600",
-				                   optarg);
-			o->expire_interval_s = (unsigned int)n;
-			break;
-		case OPT_CLEANUP:
-			o->cleanup = true;
-			break;
-		case OPT_ATTACH:
-			if (!strcmp(optarg, "auto"))
-				o->attach = FWD_ATTACH_AUTO;
-			else if (!strcmp(optarg, "tcx"))
-				o->attach = FWD_ATTACH_TCX;
-			else if (!strcmp(optarg, "tc"))
-				o->attach = FWD_ATTACH_TC;
-			else
-				return usage_error("--attach %s: expected auto, tcx or tc",
-				                   QUOTE(optarg));
-			break;
-		case OPT_TCP_LIBERAL:
-			o->tcp_liberal = true;
-			break;
-		case OPT_NO_FAST_PATH:
-			o->no_fast_path = true;
-			break;
-		case OPT_METRICS:
-			if (metrics_parse_listen(optarg, &o->metrics_addr, &o->metrics_addrlen, err,
-			                         sizeof(err))) {
-				char msg[512];
-
-				snprintf(msg, sizeof(msg), "--metrics %s: %s", optarg, err);
-				return usage_error("%s", msg);
-			}
-			o->metrics_listen = optarg;
-			break;
-		case OPT_EVENT_LOG:
-		case OPT_EVENT_LOG_CONNECTIONS:
-		case OPT_EVENT_LOG_SIZE:
-		case OPT_EVENT_LOG_KEEP:
-		case OPT_EVENT_LOG_RATE:
-		case OPT_EVENT_LOG_BURST:
-			ret = event_log_option(opt, optarg, &o->evlog);
-			if (ret)
-				return ret;
-			break;
-		case 'v':
-			o->verbosity++;
-			break;
-		case 'V':
-			printf("fwd (tcfw) %s\n", TCFW_VERSION);
-			return FWD_EXIT_OK;
-		case 'h':
-			usage(stdout);
-			return FWD_EXIT_OK;
-		case ':':
+	while ((val = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (val == ':')
 			return usage_error("option %s needs an argument", argv[optind - 1]);
-		default:
+		opt = option_of(val);
+		if (!opt)
 			return usage_error("unknown option %s", QUOTE(argv[optind - 1]));
-		}
+		ret = opt->apply(opt, optarg, o);
+		if (ret != GO_ON)
+			return ret;
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument %s (the policy file goes after -c)",

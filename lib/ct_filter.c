@@ -14,6 +14,7 @@
 #include "ct_filter.h"
 #include "names.h"
 #include "quote.h"
+#include "tcfw_proto.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -41,13 +42,13 @@ static const struct filter_word words[] = {
 
 void ct_filter_print_words(FILE *f, const char *prefix)
 {
-	static const char *const protos[] = {"tcp", "udp", "icmp", "icmpv6"};
+	const char *const *protos = proto_names();
 	static const char *const neutral[] = {"unreplied", "replied", "assured"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
 		fprintf(f, "%s%s", prefix, words[i].name);
 		if (words[i].kind == FV_PROTO)
-			for (size_t k = 0; k < ARRAY_SIZE(protos); k++)
+			for (size_t k = 0; k < PROTO_NAMES_MAX; k++)
 				fprintf(f, " %s", protos[k]);
 		else if (words[i].kind == FV_FAMILY)
 			fputs(" ip ip6", f);
@@ -64,7 +65,7 @@ void ct_filter_print_words(FILE *f, const char *prefix)
 
 /* What each kind of value is, as the operator should type it. */
 static const char *const value_help[] = {
-    [FV_PROTO] = "tcp, udp, icmp, icmpv6 or a protocol number 0-255",
+    [FV_PROTO] = PROTO_NAMES_TEXT " or a protocol number 0-255",
     [FV_ADDR] = "an IPv4 or IPv6 address, optionally with /LEN",
     [FV_PORT] = "a port number 0-65535",
     [FV_STATE] = "a state such as established, time_wait or unreplied; "
@@ -100,7 +101,6 @@ static void unknown_word(const char *s, char *err, size_t errlen)
 
 static int parse_proto(const char *v, struct ct_filter *f, char *err, size_t errlen)
 {
-	static const char *const names[] = {"tcp", "udp", "icmp", "icmpv6"};
 	int p = proto_parse(v);
 	const char *hint;
 
@@ -108,7 +108,7 @@ static int parse_proto(const char *v, struct ct_filter *f, char *err, size_t err
 		f->proto = (uint8_t)p;
 		return 0;
 	}
-	hint = name_suggest(v, names, ARRAY_SIZE(names));
+	hint = name_suggest(v, proto_names(), PROTO_NAMES_MAX);
 	if (hint)
 		snprintf(err, errlen, "unknown protocol %s (did you mean '%s'?)", QUOTE(v), hint);
 	else
@@ -270,12 +270,6 @@ int ct_filter_parse(int argc, char **argv, struct ct_filter *f, char *err, size_
 	return 0;
 }
 
-/* ICMP tuples hold the echo id where other protocols hold ports: port filters skip them. */
-static bool has_ports(uint8_t proto)
-{
-	return proto != 1 && proto != 58;
-}
-
 static bool port_is(__u16 be_port, uint16_t want)
 {
 	return be_port == htons(want);
@@ -305,7 +299,8 @@ bool ct_filter_match(const struct ct_filter *f, const struct tcfw_tuple *orig,
 	    !addr_in_prefix(reply->dst, f->addr, f->addr_plen))
 		return false;
 	if (have & (CT_FILTER_SPORT | CT_FILTER_DPORT | CT_FILTER_PORT)) {
-		if (!has_ports(orig->proto))
+		/* ICMP tuples hold an echo id, others nothing: port filters skip them. */
+		if (!tcfw_proto_has_ports(orig->proto))
 			return false;
 		if ((have & CT_FILTER_SPORT) && !port_is(orig->sport, f->sport))
 			return false;

@@ -13,50 +13,26 @@
 
 #include "addr.h"
 #include "ct_format.h"
+#include "ct_tuple.h"
 #include "names.h"
 #include "out.h"
-
-#define IPPROTO_NUM_ICMP    1
-#define IPPROTO_NUM_TCP     6
-#define IPPROTO_NUM_UDP     17
-#define IPPROTO_NUM_DCCP    33
-#define IPPROTO_NUM_ICMPV6  58
-#define IPPROTO_NUM_SCTP    132
-#define IPPROTO_NUM_UDPLITE 136
-
-static bool is_icmp(uint8_t proto)
-{
-	return proto == IPPROTO_NUM_ICMP || proto == IPPROTO_NUM_ICMPV6;
-}
-
-static bool has_ports(const struct tcfw_tuple *t)
-{
-	switch (t->proto) {
-	case IPPROTO_NUM_TCP:
-	case IPPROTO_NUM_UDP:
-	case IPPROTO_NUM_DCCP:
-	case IPPROTO_NUM_SCTP:
-	case IPPROTO_NUM_UDPLITE:
-		return true;
-	default:
-		/* Other protocols are tracked by addresses only; show ports if any were set. */
-		return t->sport || t->dport;
-	}
-}
+#include "tcfw_proto.h"
 
 void ct_format_tuple(const struct tcfw_tuple *t)
 {
-	char buf[ADDR_STRLEN];
+	struct ct_tuple_field f[CT_TUPLE_FIELDS_MAX];
+	struct ct_tuple_text text;
+	unsigned int n = ct_tuple_fields(t, &text, f);
 
-	out_str("src", "src=%s ", addr_format(t->src, buf));
-	out_str("dst", "dst=%s ", addr_format(t->dst, buf));
-	if (is_icmp(t->proto)) {
-		/* An echo request is keyed (id, 0), its reply (0, id): the id is the non-zero one.
-		 */
-		out_uint("id", "id=%" PRIu64 " ", ntohs(t->sport ? t->sport : t->dport));
-	} else if (has_ports(t)) {
-		out_uint("sport", "sport=%" PRIu64 " ", ntohs(t->sport));
-		out_uint("dport", "dport=%" PRIu64 " ", ntohs(t->dport));
+	/* Text and JSON from one list: `key=value ` and "key": value. */
+	for (unsigned int i = 0; i < n; i++) {
+		if (f[i].str) {
+			out_str(f[i].key, NULL, f[i].str);
+			out_text("%s=%s ", f[i].key, f[i].str);
+		} else {
+			out_uint(f[i].key, NULL, f[i].num);
+			out_text("%s=%" PRIu64 " ", f[i].key, f[i].num);
+		}
 	}
 }
 
@@ -116,7 +92,7 @@ void ct_format_entry(const struct tcfw_tuple *orig, const struct tcfw_ct_entry *
 	out_str("family", NULL, orig->family == TCFW_AF_INET6 ? "ip6" : "ip");
 	out_uint("timeout", "%" PRIu64 " ", timeout_left_s);
 	out_str("state", NULL, ct_state_lname(e->state));
-	if (orig->proto == IPPROTO_NUM_TCP)
+	if (orig->proto == TCFW_PROTO_TCP)
 		out_text("%s ", ct_state_name(e->state));
 
 	out_open_object("orig");

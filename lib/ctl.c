@@ -260,6 +260,49 @@ int ctl_recv_ready(struct ctl_conn *c, struct json_object **msg)
 	return ctl_recv_flags(c, msg, MSG_DONTWAIT);
 }
 
+struct json_object *ctl_reply_ok(struct json_object *data)
+{
+	struct json_object *resp = json_object_new_object();
+
+	json_object_object_add(resp, "ok", json_object_new_boolean(1));
+	if (data)
+		json_object_object_add(resp, "data", data);
+	return resp;
+}
+
+struct json_object *ctl_reply_error(int status, const char *error)
+{
+	struct json_object *resp = json_object_new_object();
+
+	json_object_object_add(resp, "ok", json_object_new_boolean(0));
+	json_object_object_add(resp, "error", json_object_new_string(error));
+	json_object_object_add(resp, "status", json_object_new_int(status));
+	return resp;
+}
+
+int ctl_reply_parse(struct json_object *resp, struct ctl_reply *r)
+{
+	struct json_object *ok, *v;
+
+	*r = (struct ctl_reply){.status = 1, .error = "fwd refused the request (no reason)"};
+	if (!json_object_object_get_ex(resp, "ok", &ok) ||
+	    !json_object_is_type(ok, json_type_boolean))
+		return -EPROTO;
+	r->ok = json_object_get_boolean(ok);
+	if (r->ok) {
+		if (json_object_object_get_ex(resp, "data", &v))
+			r->data = v;
+		return 0;
+	}
+	if (json_object_object_get_ex(resp, "error", &v) &&
+	    json_object_is_type(v, json_type_string))
+		r->error = json_object_get_string(v);
+	if (json_object_object_get_ex(resp, "status", &v) &&
+	    json_object_is_type(v, json_type_int) && json_object_get_int(v) == 2)
+		r->status = 2;
+	return 0;
+}
+
 int ctl_call(struct ctl_conn *c, struct json_object *req, struct json_object **resp)
 {
 	int err = ctl_send(c, req);

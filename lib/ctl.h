@@ -18,6 +18,7 @@
 #ifndef TCFW_CTL_H
 #define TCFW_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <json-c/json.h>
@@ -62,6 +63,21 @@ static inline size_t ctl_held(const struct ctl_conn *c)
 {
 	return c->cap;
 }
+
+/* ---- responses: built and read here only, by fwd and by fwctl ---- */
+/* {"ok": true} with "data" when data is not NULL (the response takes data's reference). */
+struct json_object *ctl_reply_ok(struct json_object *data);
+/* {"ok": false, "error": error, "status": status} (status 1: failed, 2: bad request). */
+struct json_object *ctl_reply_error(int status, const char *error);
+
+struct ctl_reply {
+	bool ok;
+	struct json_object *data; /* ok: "data", borrowed from the response; NULL when none */
+	const char *error;        /* !ok: the message, borrowed; a default when fwd gave none */
+	int status;               /* !ok: 1 or 2 (anything else reads as 1) */
+};
+/* Read a response into *r: 0, or -EPROTO when it is none ("ok" missing or not a boolean). */
+int ctl_reply_parse(struct json_object *resp, struct ctl_reply *r);
 
 /* Client convenience: send a request, wait for the response. */
 int ctl_call(struct ctl_conn *c, struct json_object *req, struct json_object **resp);

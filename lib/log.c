@@ -101,6 +101,11 @@ void pr_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void pr_vwarn(const char *fmt, va_list ap)
+{
+	log_vprint(LOG_LEVEL_WARN, fmt, ap);
+}
+
 void pr_notice(const char *fmt, ...)
 {
 	va_list ap;

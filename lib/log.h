@@ -11,6 +11,8 @@
 #ifndef TCFW_LOG_H
 #define TCFW_LOG_H
 
+#include <stdarg.h>
+
 enum log_level {
 	LOG_LEVEL_WARN = 0,
 	LOG_LEVEL_NOTICE = 1,
@@ -31,5 +33,7 @@ void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* pr_warn() for a caller that takes the arguments itself (fwctl_usage_error()). */
+void pr_vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "names.h"
 #include "tcfw_abi.h"
+#include "tcfw_proto.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -121,9 +122,11 @@ struct proto_names {
 	const char *name;
 };
 
-/* First name of a number is the one printed; later ones are accepted aliases. */
+/* First name of a number is the one printed; later ones are accepted aliases. The first
+ * PROTO_NAMES_MAX entries are the canonical names, in the order help text lists them. */
 static const struct proto_names protos[] = {
-    {6, "tcp"}, {17, "udp"}, {1, "icmp"}, {58, "icmpv6"}, {58, "icmp6"}, {58, "ipv6-icmp"},
+    {TCFW_PROTO_TCP, "tcp"},       {TCFW_PROTO_UDP, "udp"},      {TCFW_PROTO_ICMP, "icmp"},
+    {TCFW_PROTO_ICMPV6, "icmpv6"}, {TCFW_PROTO_ICMPV6, "icmp6"}, {TCFW_PROTO_ICMPV6, "ipv6-icmp"},
 };
 
 static const char *name_at(const char *const *tab, size_t n, unsigned int v)
@@ -187,6 +190,16 @@ const char *proto_name(uint8_t proto)
 		if (protos[i].num == proto)
 			return protos[i].name;
 	return NULL;
+}
+
+const char *const *proto_names(void)
+{
+	static const char *names[PROTO_NAMES_MAX];
+
+	if (!names[0])
+		for (unsigned int i = 0; i < PROTO_NAMES_MAX; i++)
+			names[i] = protos[i].name;
+	return names;
 }
 
 int ct_state_parse(const char *s)

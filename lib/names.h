@@ -20,6 +20,13 @@ const char *stat_name(unsigned int stat); /* "packets", "ct_new", "evictions_sus
 const char *stat_help(unsigned int stat); /* one line saying what the counter counts */
 const char *proto_name(uint8_t proto);    /* "tcp", "udp", "icmp", "icmpv6", else NULL */
 
+/* The canonical protocol names, PROTO_NAMES_MAX of them, in the order PROTO_NAMES_TEXT lists
+ * them: for "did you mean" hints, help and completion (aliases such as "icmp6" are parsed
+ * but not offered). */
+#define PROTO_NAMES_MAX  4
+#define PROTO_NAMES_TEXT "tcp, udp, icmp, icmpv6"
+const char *const *proto_names(void);
+
 /* Parse a name (case-insensitive); return the value or -1. */
 int ct_state_parse(const char *s); /* "established", "ESTABLISHED", "time_wait", "unreplied" ... */
 int proto_parse(const char *s);    /* "tcp", "udp", "icmp", "icmpv6", or a number 0..255 */

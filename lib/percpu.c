@@ -34,6 +34,50 @@ int percpu_sum(int map_fd, __u32 key, __u64 *sum)
 	return err;
 }
 
+#define PERCPU_BATCH 4096 /* slots a batch lookup reads at most */
+
+int percpu_sum_range(int map_fd, __u32 first, __u32 n, __u64 *sums)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u32 batch = n < PERCPU_BATCH ? n : PERCPU_BATCH, done = 0;
+	__u32 *keys;
+	__u64 *vals;
+	int err = 0;
+
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
+	keys = calloc(batch ? batch : 1, sizeof(*keys));
+	/* Per-CPU values come as ncpus consecutive 8-byte slots per key. */
+	vals = calloc((size_t)(batch ? batch : 1) * (size_t)ncpus, sizeof(*vals));
+	if (!keys || !vals)
+		err = -ENOMEM;
+	while (!err && done < n) {
+		/* An array's batch starts at the key after in_batch (at 0 without one). */
+		__u32 key = first + done, in = key - 1, out;
+		__u32 count = n - done < batch ? n - done : batch;
+
+		if (bpf_map_lookup_batch(map_fd, key ? &in : NULL, &out, keys, vals, &count,
+		                         NULL) &&
+		    errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		if (count == 0 || keys[0] != key) {
+			err = -ENOENT; /* not the slots asked for: never use them */
+			break;
+		}
+		for (__u32 i = 0; i < count && done + i < n; i++) {
+			sums[done + i] = 0;
+			for (int cpu = 0; cpu < ncpus; cpu++)
+				sums[done + i] += vals[(size_t)i * (size_t)ncpus + (size_t)cpu];
+		}
+		done += count;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
 int percpu_add(int map_fd, __u32 key, __u64 n)
 {
 	int ncpus, err = 0;

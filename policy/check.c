@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "addr.h"
+#include "names.h"
 #include "quote.h"
+#include "tcfw_proto.h"
 #include "parse_internal.h"
 #include "policy_internal.h"
 
@@ -106,7 +108,7 @@ struct fam_source {
 	unsigned int fam;
 	struct pol_loc loc;
 	char what[80];
-	int proto; /* 1 or 58 when the source is 'proto icmp' / 'proto icmpv6' */
+	int proto; /* TCFW_PROTO_ICMP(V6) when the source is 'proto icmp' / 'proto icmpv6' */
 };
 
 static void addr_source(const struct policy *p, const struct pol_addr_match *m, const char *kw,
@@ -140,12 +142,13 @@ static int check_families(const struct policy *p, struct pol_rule *r, const char
 		addr_source(p, &r->src, "from", &src[n++]);
 	if (r->dst.kind != POL_ADDR_ANY)
 		addr_source(p, &r->dst, "to", &src[n++]);
-	if (r->proto == 1 || r->proto == 58) {
-		src[n] = (struct fam_source){.fam = r->proto == 1 ? POL_FAM_V4 : POL_FAM_V6,
+	if (r->proto >= 0 && tcfw_proto_is_icmp((unsigned int)r->proto)) {
+		src[n] = (struct fam_source){.fam = r->proto == TCFW_PROTO_ICMP ? POL_FAM_V4
+		                                                                : POL_FAM_V6,
 		                             .loc = r->proto_loc,
 		                             .proto = r->proto};
 		snprintf(src[n++].what, sizeof(src[0].what), "'proto %s'",
-		         r->proto == 1 ? "icmp" : "icmpv6");
+		         proto_name((uint8_t)r->proto));
 	}
 	if (r->kind == POL_RULE_SNAT || r->kind == POL_RULE_DNAT) {
 		src[n] = (struct fam_source){.fam = addr_is_v4(r->nat.lo) ? POL_FAM_V4 : POL_FAM_V6,
@@ -167,9 +170,11 @@ static int check_families(const struct policy *p, struct pol_rule *r, const char
 		         "rule can never match: %s is %s but %s is %s%s", a->what,
 		         acc == POL_FAM_V4 ? "IPv4" : "IPv6", b->what,
 		         b->fam == POL_FAM_V4 ? "IPv4" : "IPv6",
-		         a->proto == 1 || b->proto == 1     ? " (for IPv6 use 'proto icmpv6')"
-		         : a->proto == 58 || b->proto == 58 ? " (for IPv4 use 'proto icmp')"
-		                                            : "");
+		         a->proto == TCFW_PROTO_ICMP || b->proto == TCFW_PROTO_ICMP
+		             ? " (for IPv6 use 'proto icmpv6')"
+		         : a->proto == TCFW_PROTO_ICMPV6 || b->proto == TCFW_PROTO_ICMPV6
+		             ? " (for IPv4 use 'proto icmp')"
+		             : "");
 		return 1;
 	}
 	r->families = acc;
@@ -178,16 +183,10 @@ static int check_families(const struct policy *p, struct pol_rule *r, const char
 
 static const char *proto_text(int proto, char *buf, size_t len)
 {
-	switch (proto) {
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 1:
-		return "icmp";
-	case 58:
-		return "icmpv6";
-	}
+	const char *name = proto >= 0 && proto <= 255 ? proto_name((uint8_t)proto) : NULL;
+
+	if (name)
+		return name;
 	snprintf(buf, len, "%d", proto);
 	return buf;
 }
@@ -240,7 +239,7 @@ static int check_ports(const struct pol_rule *r, const char *file, struct policy
 	char buf[8];
 	int nerr = 0;
 
-	if (r->proto < 0 || r->proto == 6 || r->proto == 17)
+	if (r->proto < 0 || tcfw_proto_has_ports((unsigned int)r->proto))
 		return 0;
 	for (int i = 0; i < 2; i++) {
 		if (!pp[i]->n)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "names.h"
 #include "policy_internal.h"
 
 #define LINE_WIDTH 100
@@ -173,23 +174,14 @@ static void put_ports(FILE *f, const char *kw, const struct pol_ports *pp)
 
 static void put_proto(FILE *f, int proto)
 {
-	switch (proto) {
-	case -1:
+	const char *name = proto >= 0 && proto <= 255 ? proto_name((uint8_t)proto) : NULL;
+
+	if (proto < 0)
 		return;
-	case 6:
-		fputs(" proto tcp", f);
-		return;
-	case 17:
-		fputs(" proto udp", f);
-		return;
-	case 1:
-		fputs(" proto icmp", f);
-		return;
-	case 58:
-		fputs(" proto icmpv6", f);
-		return;
-	}
-	fprintf(f, " proto %d", proto);
+	if (name)
+		fprintf(f, " proto %s", name);
+	else
+		fprintf(f, " proto %d", proto);
 }
 
 /* An address of a NAT target; IPv6 in brackets when a port follows. */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "quote.h"
 #include "parse_internal.h"
 
@@ -102,17 +103,17 @@ static int parse_addr_match(struct parser *ps, const char *kw, struct pol_addr_m
 
 static int parse_proto(struct parser *ps, int *proto)
 {
-	static const char *const names[] = {"tcp", "udp", "icmp", "icmpv6"};
-	static const int numbers[] = {6, 17, 1, 58};
+	const char *const *names = proto_names();
 	unsigned long v;
 	char hint[64];
 
 	ps_next(ps);
 	if (ps->tok.kind != TOK_WORD)
-		return ps_expected(ps, "a protocol (tcp, udp, icmp, icmpv6 or a number 0-255)");
-	for (unsigned int i = 0; i < 4; i++) {
+		return ps_expected(ps, "a protocol (" PROTO_NAMES_TEXT " or a number 0-255)");
+	/* The canonical names only, as written (no "TCP", no "icmp6"): one spelling per policy. */
+	for (unsigned int i = 0; i < PROTO_NAMES_MAX; i++) {
 		if (strcmp(ps->tok.text, names[i]) == 0) {
-			*proto = numbers[i];
+			*proto = proto_parse(names[i]);
 			ps_next(ps);
 			return 0;
 		}
@@ -133,11 +134,11 @@ static int parse_proto(struct parser *ps, int *proto)
 			            ps->tok.text);
 		return -1;
 	}
-	did_you_mean(hint, sizeof(hint), ps->tok.text, names, 4, NULL);
+	did_you_mean(hint, sizeof(hint), ps->tok.text, names, PROTO_NAMES_MAX, NULL);
 	if (hint[0])
 		ps_error_at(ps, ps_loc(ps), "unknown protocol %s%s", QUOTE(ps->tok.text), hint);
 	else
-		ps_expected(ps, "a protocol (tcp, udp, icmp, icmpv6 or a number 0-255)");
+		ps_expected(ps, "a protocol (" PROTO_NAMES_TEXT " or a number 0-255)");
 	return -1;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_read.h"
 #include "policy_internal.h"
 
 struct policy *pol_new(const char *name)
@@ -130,45 +131,28 @@ struct policy *policy_parse(const char *name, const char *text, size_t len,
 struct policy *policy_parse_file(const char *path, struct policy_diags *diags)
 {
 	struct policy *p;
-	char *text = NULL;
-	size_t len = 0, cap = 0;
+	char *text;
+	size_t len;
 	FILE *f = fopen(path, "r");
+	int err;
 
 	if (!f) {
 		pol_diag(diags, path, 0, 0, "cannot open the policy: %s", strerror(errno));
 		return NULL;
 	}
-	for (;;) {
-		size_t n;
-
-		if (len == cap) {
-			char *t;
-
-			cap = cap ? cap * 2 : 65536;
-			t = realloc(text, cap);
-			if (!t) {
-				pol_diag(diags, path, 0, 0, "out of memory reading the policy");
-				goto fail;
-			}
-			text = t;
-		}
-		n = fread(text + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		pol_diag(diags, path, 0, 0, "cannot read the policy: %s", strerror(errno));
-		goto fail;
-	}
+	err = file_read_all(f, 0, &text, &len);
 	fclose(f);
+	if (err == -ENOMEM) {
+		pol_diag(diags, path, 0, 0, "out of memory reading the policy");
+		return NULL;
+	}
+	if (err) {
+		pol_diag(diags, path, 0, 0, "cannot read the policy: %s", strerror(-err));
+		return NULL;
+	}
 	p = policy_parse(path, text, len, diags);
 	free(text);
 	return p;
-fail:
-	fclose(f);
-	free(text);
-	return NULL;
 }
 
 /* ---- accessors ------------------------------------------------------------------------------ */

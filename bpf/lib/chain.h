@@ -21,9 +21,6 @@
 #include "lib/maps.h"
 #include "lib/parse.h"
 
-#define AF_INET  2
-#define AF_INET6 10
-
 struct chain_info {
 	__u32 ifindex_in;  /* 0: the gateway itself */
 	__u32 ifindex_out; /* 0: the gateway itself, or unknown (no route) */

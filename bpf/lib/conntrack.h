@@ -46,10 +46,6 @@
 #include "lib/tcp_state.h"
 #include "lib/tcp_window.h"
 
-#ifndef EEXIST
-#define EEXIST 17
-#endif
-
 /*
  * Compare-and-swap attempts for one transition. Each failed attempt means another CPU made a
  * transition of the same entry, and transitions only move forward: the TCP table without
@@ -599,22 +595,6 @@ enum ct_create_result {
 	CT_CREATE_FAILED, /* counted in TCFW_STAT_CT_INSERT_FAILED */
 };
 
-/**
- * ct_create() - store the connection pkt opens: the entry under its orig tuple first (so
- * that whoever finds the reply half also finds the entry), then the reply half.
- */
-/*
- * The entry of a connection being created is built here, not on the stack: at 150 bytes it
- * would take too much of the 512 bytes the programs and every function they call share.
- * Per-CPU, and used within one program run only (a program is not re-entered on its CPU).
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tcfw_ct_entry);
-} ct_new SEC(".maps");
-
 /* The zeroed scratch entry for a new connection; NULL only if the map read fails. */
 static __always_inline struct tcfw_ct_entry *ct_new_entry(void)
 {
@@ -655,6 +635,10 @@ static __always_inline void ct_entry_init(struct tcfw_ct_entry *n, const struct 
 	}
 }
 
+/**
+ * ct_create() - store the connection pkt opens: the entry under its orig tuple first (so
+ * that whoever finds the reply half also finds the entry), then the reply half.
+ */
 static __always_inline int ct_create(const struct tcfw_pkt *pkt, const struct ct_origin *o)
 {
 	struct tcfw_ct_entry *n = ct_new_entry();

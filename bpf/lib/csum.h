@@ -31,6 +31,7 @@
 #define TCFW_BPF_CSUM_H
 
 #include "lib/kernel.h"
+#include "lib/csum_fold.h"
 #include "lib/parse.h"
 
 #define IPV4_CSUM_OFF  10 /* struct iphdr .check */
@@ -93,26 +94,6 @@ static __always_inline __u8 csum_state(struct __sk_buff *skb)
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 
 	return kskb->ip_summed;
-}
-
-/* The one's complement change of a value from -> to (4 bytes, or 2 zero-extended as the
- * kernel's inet_proto_csum_replace2() does): 16-bit words as they lie in memory, ~from's plus
- * to's. One's complement sums do not mind byte order. */
-static __always_inline __u32 csum_change(__u32 from, __u32 to)
-{
-	return (__u16)~from + (__u16) ~(from >> 16) + (__u16)to + (__u16)(to >> 16);
-}
-
-/* What a checksum field holding old becomes after a change (csum_change()): a full checksum
- * is kept inverted (RFC 1624's HC' = ~(~HC + ~m + m')), the pseudo-header sum that a
- * CHECKSUM_PARTIAL packet's field holds is kept as it is. As the kernel's csum_replace4(). */
-static __always_inline __u16 csum_fold_change(__u16 old, __u32 change, bool full)
-{
-	__u32 sum = (full ? (__u16)~old : old) + change;
-
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return full ? (__u16)~sum : (__u16)sum;
 }
 
 /* The IPv4 header checksum at l3_off, for a 4-byte field of the header that changed from

@@ -4,8 +4,8 @@
  * kernel's routing answer from bpf_fib_lookup(), the TTL decremented, the Ethernet addresses
  * of the next hop written, and bpf_redirect() to the output device. The kernel's IP input
  * and forwarding path (ip_rcv, ip_forward, ip_output, the neighbour layer) is skipped: the
- * idea of nftables' flowtables, and what lets tcfw forward faster than the kernel alone
- * (issue 6). Source NAT, which the slow path leaves to the egress program (nat.h), is done
+ * idea of nftables' flowtables, and what lets tcfw forward faster than the kernel alone.
+ * Source NAT, which the slow path leaves to the egress program (nat.h), is done
  * here too, once the route is known: the egress program of the output device still runs
  * (dev_queue_xmit) but finds no hint and leaves after one load.
  *
@@ -47,11 +47,6 @@
 #include "lib/nat_translate.h"
 #include "lib/parse.h"
 #include "lib/stats.h"
-
-#ifndef TC_ACT_OK
-#define TC_ACT_OK   0
-#define TC_ACT_SHOT 2
-#endif
 
 #define ETH_ALEN             6
 #define FASTPATH_PACKET_HOST 0 /* skb->pkt_type: addressed to this host's MAC */

@@ -18,4 +18,13 @@
 
 #include "tcfw_abi.h"
 
+/* Constants of the kernel's UAPI headers that vmlinux.h cannot carry (they are macros, not
+ * types): defined here once for every datapath file. */
+#define TC_ACT_OK       0  /* pass the packet on */
+#define TC_ACT_SHOT     2  /* drop it */
+#define TC_ACT_REDIRECT 7  /* bpf_redirect() decided where it goes */
+#define EEXIST          17 /* bpf_map_update_elem(BPF_NOEXIST) found the key */
+#define AF_INET         2  /* bpf_fib_lookup_params.family */
+#define AF_INET6        10
+
 #endif /* TCFW_BPF_KERNEL_H */

@@ -5,12 +5,14 @@
  * Names, keys and values are the contract of tcfw_abi.h (fwd pins each map as
  * <pin-dir>/<name>). Sizes are defaults: fwd resizes "ct" and "ct_reply" before load
  * (bpf_map__set_max_entries). The maps internal to the datapath ("frag", "nat_alias",
- * "reject_scratch") are at the end with their key and value types.
+ * "clock_cache", the scratch maps) are at the end with their key and value types; the one
+ * exception is nat.h's "nat_scratch", whose value is built of the NAT steps' own types.
  */
 #ifndef TCFW_BPF_MAPS_H
 #define TCFW_BPF_MAPS_H
 
 #include "lib/kernel.h"
+#include "lib/parse.h" /* struct tcfw_pkt, the value of pkt_scratch */
 
 /* ---- connection tracking ------------------------------------------------------------------ */
 /*
@@ -237,5 +239,31 @@ struct {
 	__type(key, __u32);
 	__type(value, struct reject_scratch);
 } reject_scratch SEC(".maps");
+
+/* ---- scratch space of the programs and of conntrack (internal to the datapath) ------------ */
+/*
+ * The packet being processed, parsed: per-CPU memory rather than the stack, whose 512 bytes
+ * the program shares with every function it calls (classify() alone needs 224). A program is
+ * not re-entered on its CPU, and the contents live for one run only.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tcfw_pkt);
+} pkt_scratch SEC(".maps");
+
+/*
+ * conntrack.h's ct_create(): the entry of a connection being created is built here, not on the
+ * stack: at 150 bytes it would take too much of the 512 bytes the programs and every function they
+ * call share. Per-CPU, and used within one program run only (a program is not re-entered on its
+ * CPU).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tcfw_ct_entry);
+} ct_new SEC(".maps");
 
 #endif /* TCFW_BPF_MAPS_H */

@@ -29,7 +29,7 @@
  * the orig and reply tuples alone: nothing per packet is decided again.
  *
  * Ingress tells egress what to do. The egress program sees a forwarded packet after routing,
- * and must not pay for NAT when there is nothing to translate (issue 6). So ingress, which
+ * and must not pay for NAT when there is nothing to translate. So ingress, which
  * has just found the connection, leaves a hint in the packet: it writes skb->tc_classid,
  * which the kernel copies into skb->tc_index when a clsact program returns TC_ACT_OK
  * (net/core/dev.c, tc_run), and tc_index stays with the skb through forwarding to egress.
@@ -49,6 +49,7 @@
 #define TCFW_BPF_NAT_H
 
 #include "lib/kernel.h"
+#include "tcfw_proto.h"
 #include "lib/chain.h"
 #include "lib/classify.h"
 #include "lib/conntrack.h"
@@ -117,11 +118,6 @@ static __always_inline struct nat_scratch *nat_scratch_get(void)
 static __always_inline bool nat_is_v4_mapped(const __u32 a[4])
 {
 	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff);
-}
-
-static __always_inline bool nat_has_ports(__u8 proto)
-{
-	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_ICMP;
 }
 
 /* Rule at position pos of NAT chain `chain` in copy `copy`, its hit counted (per-CPU

@@ -37,10 +37,6 @@
 #include "lib/maps.h"
 #include "lib/stats.h"
 
-#ifndef EEXIST
-#define EEXIST 17
-#endif
-
 #define NAT_PORT_TRIES 32
 
 enum nat_alloc_result {

@@ -230,7 +230,7 @@ __noinline int nat_create(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
 		r->dst[3] = snat;
 
 	err = nat_reserve_reply(r, &pkt->tuple, port_lo, port_hi,
-	                        snat && nat_has_ports(pkt->tuple.proto));
+	                        snat && tcfw_proto_nat_rewrites_ids(pkt->tuple.proto));
 	if (err == NAT_ALLOC_EXHAUSTED)
 		return -1;
 	if (err) {

@@ -20,11 +20,6 @@
 #include "lib/nat_rewrite.h"
 #include "lib/parse.h"
 
-#ifndef TC_ACT_OK
-#define TC_ACT_OK   0
-#define TC_ACT_SHOT 2
-#endif
-
 /**
  * nat_established() - a packet of a translated connection (hit from ct_track()): its
  * destination at ingress, with the hint for egress; its source at egress (the gateway's own

@@ -19,6 +19,7 @@
 #define TCFW_BPF_PARSE_H
 
 #include "lib/kernel.h"
+#include "lib/tcp_state.h" /* the TCP flag bits */
 #include "lib/tcp_window.h"
 
 /* Values from uapi headers that vmlinux.h does not carry (they are macros there). */
@@ -61,13 +62,6 @@
 #define ICMPV6_NI_QUERY           139
 #define ICMPV6_NI_REPLY           140
 #define ICMPV6_MLD2_REPORT        143
-
-#define TCP_FLAG_FIN 0x01
-#define TCP_FLAG_SYN 0x02
-#define TCP_FLAG_RST 0x04
-#define TCP_FLAG_PSH 0x08
-#define TCP_FLAG_ACK 0x10
-#define TCP_FLAG_URG 0x20
 
 /* Deepest header byte parsed. Bounds every variable offset for the verifier, and stops
  * extension-header chains: a header that starts beyond it makes the packet malformed. */

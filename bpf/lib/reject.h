@@ -45,17 +45,11 @@
 #define TCFW_BPF_REJECT_H
 
 #include "lib/kernel.h"
+#include "lib/csum_fold.h"
 #include "lib/chain.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
 #include "lib/stats.h"
-
-#ifndef TC_ACT_REDIRECT
-#define TC_ACT_REDIRECT 7
-#endif
-#ifndef TC_ACT_SHOT
-#define TC_ACT_SHOT 2
-#endif
 
 #define REJECT_TTL             64
 #define REJECT_ICMP_UNREACH    3    /* ICMP destination unreachable */
@@ -65,15 +59,6 @@
 #define REJECT_IPTOS_PREC_CTRL 0xc0 /* IPv4 TOS of ICMP errors, as Linux sends them */
 
 /* ---- checksums --------------------------------------------------------------------------- */
-/* Fold a bpf_csum_diff() sum into the 16-bit one's complement checksum, in packet order. */
-static __always_inline __u16 reject_csum_fold(__u64 sum)
-{
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
 /* Sum of len bytes (a multiple of 4, at most 512) of map memory, added to seed. < 0: error. */
 static __always_inline __s64 reject_csum_add(void *mem, __u32 len, __s64 seed)
 {
@@ -193,7 +178,7 @@ static __always_inline __u32 reject_ip_header(struct reject_scratch *sc, const s
 		ip->check = 0;
 		ip->saddr = src[3];
 		ip->daddr = t->src[3];
-		ip->check = reject_csum_fold(bpf_csum_diff(NULL, 0, (void *)ip, 20, 0));
+		ip->check = csum_fold64(bpf_csum_diff(NULL, 0, (void *)ip, 20, 0));
 		return 20;
 	}
 	struct ipv6hdr *ip6 = (void *)sc->hdr;
@@ -257,7 +242,7 @@ static __always_inline int reject_tcp(struct __sk_buff *skb, const struct tcfw_p
 	sum = reject_csum_add(rt, sizeof(*rt), sum);
 	if (sum < 0)
 		return TC_ACT_SHOT;
-	rt->check = reject_csum_fold(sum);
+	rt->check = csum_fold64(sum);
 
 	if (bpf_skb_change_tail(skb, l3 + iplen + sizeof(*rt), 0))
 		return TC_ACT_SHOT;
@@ -376,7 +361,7 @@ static __always_inline int reject_icmp(struct __sk_buff *skb, const struct tcfw_
 		sum = reject_quote_sum(sc, quote, sum);
 	if (sum < 0)
 		return TC_ACT_SHOT;
-	icmp->csum = reject_csum_fold(sum);
+	icmp->csum = csum_fold64(sum);
 
 	/* Cut to the quote, then make room in front of it for the new IP + ICMP headers. */
 	if (bpf_skb_change_tail(skb, l3 + quote, 0) || bpf_skb_change_head(skb, room, 0))

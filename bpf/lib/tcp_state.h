@@ -21,12 +21,32 @@
  * remembers the ignored SYN's numbers) is not made, and a SYN on an entry in TIME_WAIT or
  * CLOSE always reopens it (netfilter also checks that the old connection was closed by a FIN,
  * or reset by the same side): both need per-connection memory the entry does not keep yet.
+ *
+ * Pure logic, like tcp_window.h: no vmlinux.h and no helper calls, so the cmocka test
+ * tests/unit/test_tcp_state.c runs the same table in user space.
  */
 #ifndef TCFW_BPF_TCP_STATE_H
 #define TCFW_BPF_TCP_STATE_H
 
-#include "lib/kernel.h"
-#include "lib/parse.h"
+#include "tcfw_abi.h"
+
+#ifndef __bpf__
+#include <stdbool.h>
+#endif
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+#ifndef barrier_var /* bpf_helpers.h's, for user space */
+#define barrier_var(var) __asm__ __volatile__("" : "+r"(var))
+#endif
+
+/* The TCP header's flag byte (byte 13). */
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
+#define TCP_FLAG_PSH 0x08
+#define TCP_FLAG_ACK 0x10
+#define TCP_FLAG_URG 0x20
 
 /* The state word of struct tcfw_ct_entry: state, chain, flags and nat_kind in one __u32, so
  * that a transition is one compare-and-swap (see conntrack.h). Mirrors the ABI's union. */
