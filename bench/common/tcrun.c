@@ -13,21 +13,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "tcrun.h"
+#include "attached.h"
 
-/* fwd attaches both programs at this handle and priority (docs/fwd.md, "Interfaces"). */
-#define FWD_FILTER_HANDLE   0x7cf
-#define FWD_FILTER_PRIORITY 1
+#include "tcrun.h"
 
 int tcrun_find_fwd_prog(const char *ifname, bool ingress, const char *want_name)
 {
 	int ifindex = (int)if_nametoindex(ifname);
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-	            .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FWD_FILTER_HANDLE,
-	            .priority = FWD_FILTER_PRIORITY);
 	struct bpf_prog_info info;
-	__u32 info_len = sizeof(info);
+	__u32 info_len = sizeof(info), prog_id = 0;
 	int err, fd;
 
 	if (!ifindex) {
@@ -37,24 +31,25 @@ int tcrun_find_fwd_prog(const char *ifname, bool ingress, const char *want_name)
 		        ifname, strerror(errno));
 		return -1;
 	}
-	err = bpf_tc_query(&hook, &opts);
-	if (err) {
+	/* fwd's program on that hook, a tcx link's or a cls_bpf filter's (lib/attached.h). */
+	err = attached_prog_id(ifindex, ingress, &prog_id);
+	if (err || !prog_id) {
 		fprintf(stderr,
-		        "bench: no tcfw program on %s %s (handle 0x%x, priority %d): %s (is fwd "
-		        "running in this namespace with %s in a zone?)\n",
-		        ifname, ingress ? "ingress" : "egress", FWD_FILTER_HANDLE,
-		        FWD_FILTER_PRIORITY, strerror(-err), ifname);
+		        "bench: no tcfw program on %s %s%s%s (is fwd running in this namespace "
+		        "with %s in a zone?)\n",
+		        ifname, ingress ? "ingress" : "egress", err ? ": " : "",
+		        err ? strerror(-err) : "", ifname);
 		return -1;
 	}
-	fd = bpf_prog_get_fd_by_id(opts.prog_id);
+	fd = bpf_prog_get_fd_by_id(prog_id);
 	if (fd < 0) {
-		fprintf(stderr, "bench: cannot open program id %u (on %s): %s\n", opts.prog_id,
+		fprintf(stderr, "bench: cannot open program id %u (on %s): %s\n", prog_id,
 		        ifname, strerror(errno));
 		return -1;
 	}
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(fd, &info, &info_len)) {
-		fprintf(stderr, "bench: cannot read program id %u's info: %s\n", opts.prog_id,
+		fprintf(stderr, "bench: cannot read program id %u's info: %s\n", prog_id,
 		        strerror(errno));
 		close(fd);
 		return -1;
