@@ -138,6 +138,37 @@ struct {
 	__type(value, __u64);
 } pol_hits SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TCFW_RULE_ENTRIES);
+	__type(key, __u32); /* TCFW_RULE_INDEX(copy, chain, pos) */
+	__type(value, __u64); /* new connections the rule's 'limit' refused (fell through) */
+} pol_limited SEC(".maps");
+
+/* 'limit ... per source' (limit.h): one bucket per (rule slot, generation, source). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TCFW_LIMIT_SRC_MAX);
+	__type(key, struct tcfw_limit_src_key);
+	__type(value, struct tcfw_limit_src);
+} limit_src SEC(".maps");
+
+/* ---- dynamic sets (dynset.h; elements by fwd, fwctl and 'add @SET'; ids by fwd) ------------ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TCFW_DYNSET_MAX_ELEMS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tcfw_dynset_key);
+	__type(value, struct tcfw_dynset_elem);
+} dynset SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCFW_DYNSET_MAX);
+	__type(key, __u32);
+	__type(value, struct tcfw_dynset_meta);
+} dynset_meta SEC(".maps");
+
 /* ---- the XDP pre-filter (prefilter.h; filled by fwd with the policy, both copies) ---------- */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -204,6 +235,26 @@ struct {
 	__type(key, struct tcfw_tuple);   /* orig tuple after DNAT, before SNAT */
 	__type(value, struct tcfw_tuple); /* orig tuple */
 } nat_alias SEC(".maps");
+
+/* ---- scratch keys of dynset.h and limit.h (internal to the datapath) ----------------------- */
+/*
+ * Keys and values of "dynset" and "limit_src", built here rather than on the stack: they are
+ * used two calls deep (program -> classify() -> dynset_rule_match() / limit_src_take()), where
+ * the 512 bytes of the whole call chain are spent. Per-CPU, and the users never nest.
+ */
+struct policy_scratch {
+	struct tcfw_limit_src_key lk;
+	struct tcfw_limit_src lv;
+	struct tcfw_dynset_key dk;
+	struct tcfw_dynset_elem de;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct policy_scratch);
+} policy_scratch SEC(".maps");
 
 /* ---- the coarse clock, read once per CPU per tick (clock.h; internal to the datapath) ------ */
 struct clock_cache {

@@ -14,7 +14,8 @@
  * policy_decide() finds the first matching rule of the chain with classify() (classify.h:
  * bit vectors, 'limit' included); when one decides, its hit counter (per-CPU "pol_hits" at its
  * TCFW_RULE_INDEX slot) goes up by one and, if it has 'log', a TCFW_EV_LOG event goes to the
- * ring buffer whatever its verdict. When none matches, the chain's default decides, and when
+ * ring buffer whatever its verdict, and if it has 'add @SET' its source goes into that dynamic
+ * set (dynset.h). When none matches, the chain's default decides, and when
  * that default has 'log' (pol_meta.default_log) the event goes out too, with rule_id 0. A
  * policy whose map entries are incomplete fails closed to the chain's default too, counted in
  * TCFW_STAT_POLICY_INCOMPLETE (and logged like it when that default has 'log'). Log events
@@ -115,6 +116,7 @@ policy_decide(const struct policy_view *pv, const struct chain_info *ci, const s
 		return policy_default(pv, ci, pkt, r, chain); /* no rules in this chain */
 
 	classify_query_init(&q, pv->copy, chain, nwords, ci, &pkt->tuple);
+	q.gen = (__u32)pv->meta->generation;
 	pos = classify(&q);
 	if (pos == CLASSIFY_NO_MATCH)
 		return policy_default(pv, ci, pkt, r, chain);
@@ -128,6 +130,9 @@ policy_decide(const struct policy_view *pv, const struct chain_info *ci, const s
 	r.verdict = verdict_sane(rule->verdict);
 	r.rule_flags = rule->flags;
 	rule_hit(slot);
+	if (r.rule_flags & TCFW_RULEF_ADD)
+		dynset_add_src((__u32)rule->dyn_add - 1, pkt->tuple.src[0], pkt->tuple.src[1],
+		               pkt->tuple.src[2], pkt->tuple.src[3]);
 	if (r.rule_flags & TCFW_RULEF_LOG)
 		event_log(&pkt->tuple, chain, r.verdict, r.rule_id,
 		          chain == TCFW_CHAIN_OUTPUT ? ci->ifindex_out : ci->ifindex_in);
