@@ -30,7 +30,8 @@ static const struct pol_prefix *addr_prefixes(const struct policy *p,
 		*n = 1;
 		return &m->pfx;
 	}
-	if (m->set < 0 || (size_t)m->set >= p->nsets) {
+	/* A dynamic set's members change at run time: nothing can be said about them. */
+	if (m->set < 0 || (size_t)m->set >= p->nsets || p->sets[m->set].dynamic) {
 		*n = 0;
 		return NULL;
 	}
