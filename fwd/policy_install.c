@@ -19,10 +19,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "dynset.h"
 #include "log.h"
 #include "percpu.h"
 #include "policy_maps.h"
 
+#include "dynset_sync.h"
 #include "fwd.h"
 #include "policy_install.h"
 
@@ -42,6 +44,7 @@ static int write_standby(struct fwd *fwd, const struct policy_image *img, char *
 	    .pol_hits = dp->pol_hits_fd,
 	    .pre_meta = dp->pre_meta_fd,
 	    .pre_src = dp->pre_src_fd,
+	    .pol_limited = dp->pol_limited_fd,
 	};
 
 	return policy_maps_write(&fds, img, err, errlen);
@@ -122,9 +125,16 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
 	char *name_copy = strdup(name);
 	int ret;
 
+	const struct dynset_maps dyn = {.elems = fwd->dp.dynset_fd, .meta = fwd->dp.dynset_meta_fd};
+
 	memset(&img, 0, sizeof(img));
 	if (!name_copy) {
 		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* Dynamic sets keep the ids (and so the elements) the pinned maps give their names. */
+	if (dynset_assign(&dyn, p, err, errlen)) {
+		free(name_copy);
 		return -1;
 	}
 	if (policy_compile(p, standby, &img, &diags)) {
@@ -142,6 +152,10 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
 	policy_timeouts(p, img.meta.timeouts);
 
 	ret = write_standby(fwd, &img, err, errlen);
+	/* New dynamic sets exist before rules name them; a failure below leaves their ids in
+	 * use but unnamed by any rule, until the next install frees them. */
+	if (!ret)
+		ret = dynset_install(&dyn, p, err, errlen);
 	if (!ret) {
 		ret = ifaces_write_zones(fwd, p, standby);
 		if (ret)
@@ -162,6 +176,11 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
 		return -1;
 	}
 	wait_rcu_grace_period();
+	/* No program reads the old policy now: its dynamic sets that p dropped go. */
+	ret = dynset_retire(&dyn, p);
+	if (ret)
+		pr_warn("cannot remove the dynamic sets (or members) the new policy dropped: %s",
+		        strerror(-ret));
 
 	carry_hits(fwd, hits_mode);
 	if (pol->have_img)
