@@ -123,6 +123,42 @@ static const struct command rule_commands[] = {
     {0},
 };
 
+static const struct command set_commands[] = {
+    {.name = "add",
+     .run = fwctl_cmd_set_add,
+     .args = "NAME ADDR [timeout DURATION]",
+     .summary = "put an address or prefix into a dynamic set, effective at once",
+     .help = "NAME is a set of the running policy declared 'flags dynamic'; ADDR an IPv4 or\n"
+             "IPv6 address or prefix (host bits clear). New connections see it at once, no\n"
+             "reload. The element expires after DURATION (30s, 10m, 2h, 1d; 0: never), or\n"
+             "after the set's own 'timeout' when none is given. Adding an element again\n"
+             "sets its timeout anew. Elements survive `policy load` (of a policy that keeps\n"
+             "the set) and restarts of fwd.\n"
+             "  fwctl set add scanners 203.0.113.7 timeout 10m"},
+    {.name = "del",
+     .run = fwctl_cmd_set_del,
+     .args = "NAME ADDR",
+     .summary = "remove an element from a dynamic set",
+     .help = "ADDR exactly as it was added (a prefix with its length). Exit 1 when it is\n"
+             "not there."},
+    {.name = "list",
+     .run = fwctl_cmd_set_list,
+     .args = "NAME",
+     .summary = "list the elements of a dynamic set",
+     .help = "One element a line: the address or prefix, the seconds before it expires\n"
+             "(none: never), and where it came from (policy: written in the policy file;\n"
+             "fwctl: fwctl set add; rule: a rule's 'add @SET'). The count follows on\n"
+             "stderr. With -j: {\"set\", \"timeout\", \"elements\": [{\"addr\", \"expires\",\n"
+             "\"origin\"}, ...], \"count\"}. Reads fwd's map directly; nothing is changed."},
+    {.name = "flush",
+     .run = fwctl_cmd_set_flush,
+     .args = "NAME",
+     .summary = "remove every element of a dynamic set",
+     .help = "Members written in the policy file are removed too, until the next `policy\n"
+             "load` writes them again. Prints how many elements were deleted."},
+    {0},
+};
+
 static const struct command nat_commands[] = {
     {.name = "list",
      .run = fwctl_cmd_nat_list,
@@ -161,6 +197,11 @@ static const struct command top_commands[] = {
      .args = "COMMAND",
      .summary = "edit the running policy rule by rule",
      .children = rule_commands,
+     .default_child = "list"},
+    {.name = "set",
+     .args = "COMMAND",
+     .summary = "dynamic sets: add, delete, list and flush elements",
+     .children = set_commands,
      .default_child = "list"},
     {.name = "nat",
      .args = "COMMAND",

@@ -76,6 +76,10 @@ int fwctl_cmd_policy_save(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_rule_add(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_rule_list(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_set_add(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_set_del(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_set_list(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_set_flush(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_nat_list(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_monitor(struct fwctl *fw, int argc, char **argv);
 

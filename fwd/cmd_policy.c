@@ -349,8 +349,9 @@ static const char *rule_chain(const char *text)
 void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *req,
                        struct cmd_reply *r)
 {
-	size_t n = 0;
+	size_t n = 0, nlim = 0;
 	uint64_t *hits = policy_hits(fwd, &n);
+	uint64_t *limited = policy_limited(fwd, &nlim);
 	/* The formatter writes each rule on one line as "[ID] text"; it is the one place that
 	 * knows how a rule is written. */
 	char *text = policy_format(fwd->pol.p, NULL, 0), *save = NULL;
@@ -362,6 +363,7 @@ void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *re
 		cmd_fail(r, 1, "cannot format the policy (out of memory)");
 		json_object_put(rules);
 		free(hits);
+		free(limited);
 		return;
 	}
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -380,10 +382,17 @@ void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *re
 		json_object_object_add(o, "text", json_object_new_string(end + 2));
 		json_object_object_add(
 		    o, "hits", json_object_new_int64(hits && id < n ? (int64_t)hits[id] : 0));
+		/* Rules with 'limit': what it refused (they fell through to later rules). */
+		if (strstr(end + 2, " limit "))
+			json_object_object_add(o, "limited",
+			                       json_object_new_int64(limited && id < nlim
+			                                                 ? (int64_t)limited[id]
+			                                                 : 0));
 		json_object_array_add(rules, o);
 	}
 	free(text);
 	free(hits);
+	free(limited);
 	r->data = json_object_new_object();
 	json_object_object_add(r->data, "generation",
 	                       json_object_new_int64((int64_t)fwd->pol.generation));

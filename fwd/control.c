@@ -78,6 +78,9 @@ static const struct {
     {"rule-add", fwd_cmd_rule_add},
     {"rule-del", fwd_cmd_rule_del},
     {"rule-list", fwd_cmd_rule_list},
+    {"set-add", fwd_cmd_set_add},
+    {"set-del", fwd_cmd_set_del},
+    {"set-flush", fwd_cmd_set_flush},
     {"monitor", fwd_cmd_monitor},
 };
 

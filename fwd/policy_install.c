@@ -102,6 +102,30 @@ uint64_t *policy_hits(struct fwd *fwd, size_t *n)
 	return hits;
 }
 
+uint64_t *policy_limited(struct fwd *fwd, size_t *n)
+{
+	const struct fwd_policy *pol = &fwd->pol;
+	size_t size = (size_t)policy_rule_max_id(pol->p) + 1;
+	uint64_t *out = calloc(size, sizeof(*out));
+
+	if (!out)
+		return NULL;
+	for (unsigned int c = 0; pol->have_img && c < TCFW_CHAIN_MAX; c++) {
+		for (size_t pos = 0; pos < pol->img.nrules[c]; pos++) {
+			__u32 id = pol->img.rules[c][pos].id;
+			__u64 v = 0;
+
+			if (id >= size || !(pol->img.rules[c][pos].flags & TCFW_RULEF_LIMIT))
+				continue;
+			if (percpu_sum(fwd->dp.pol_limited_fd, TCFW_RULE_INDEX(pol->active, c, pos),
+			               &v) == 0)
+				out[id] += v;
+		}
+	}
+	*n = size;
+	return out;
+}
+
 /* After the switch: the old copy's counts survive a rule edit, by rule id. */
 static void carry_hits(struct fwd *fwd, enum policy_hits_mode mode)
 {

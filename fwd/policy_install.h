@@ -28,6 +28,10 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
  * malloc'd array of *n entries, or NULL. */
 uint64_t *policy_hits(struct fwd *fwd, size_t *n);
 
+/* What each rule's 'limit' refused (fell through) since the policy was installed, by rule id
+ * (rules without 'limit': 0). malloc'd array of *n entries, or NULL. */
+uint64_t *policy_limited(struct fwd *fwd, size_t *n);
+
 /* Release everything policy_install holds. */
 void policy_state_free(struct fwd *fwd);
 
