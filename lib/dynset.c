@@ -204,3 +204,50 @@ long dynset_delete_where(int elems_fd, int set, dynset_match_fn match, void *ctx
 
 	return collect_and_delete(elems_fd, &l);
 }
+
+long dynset_expire_step(int elems_fd, uint64_t now_ns, struct dynset_cursor *cur, size_t budget)
+{
+	struct key_list l = {.set = -1};
+	struct tcfw_dynset_key k, next, last_kept;
+	struct tcfw_dynset_elem e;
+	bool have_kept = false;
+	long deleted;
+	size_t seen = 0;
+
+	k = cur->key;
+	while (seen < budget) {
+		if (bpf_map_get_next_key(elems_fd, cur->valid ? &k : NULL, &next)) {
+			if (errno != ENOENT) {
+				free(l.v);
+				return -errno;
+			}
+			cur->valid = false; /* the end: the next step starts over */
+			cur->rounds++;
+			break;
+		}
+		k = next;
+		cur->valid = true;
+		seen++;
+		if (bpf_map_lookup_elem(elems_fd, &k, &e))
+			continue;
+		if (e.expires_ns && e.expires_ns <= now_ns) {
+			if (key_list_add(&l, &k)) {
+				free(l.v);
+				return -ENOMEM;
+			}
+		} else {
+			last_kept = k;
+			have_kept = true;
+		}
+	}
+	/* Resume after the last element that stays: the walk goes on from a key that exists
+	 * (from a deleted one the kernel would start over). */
+	if (cur->valid) {
+		cur->valid = have_kept;
+		if (have_kept)
+			cur->key = last_kept;
+	}
+	deleted = delete_keys(elems_fd, &l);
+	free(l.v);
+	return deleted;
+}

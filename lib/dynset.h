@@ -57,4 +57,15 @@ long dynset_delete_where(int elems_fd, int set, dynset_match_fn match, void *ctx
 /* Remove every element whose time is up at now_ns (CLOCK_MONOTONIC): how many, or -errno. */
 long dynset_expire(int elems_fd, uint64_t now_ns);
 
+/* Where an incremental expiry walk stands (zeroed: at the start). */
+struct dynset_cursor {
+	struct tcfw_dynset_key key; /* the last element looked at that stays */
+	bool valid;                 /* false: start from the first element */
+	uint64_t rounds;            /* walks that reached the end */
+};
+/* dynset_expire() in steps that look at most `budget` elements each, from where the last step
+ * stopped, so that a million elements never hold fwd's loop for seconds: how many it removed,
+ * or -errno. */
+long dynset_expire_step(int elems_fd, uint64_t now_ns, struct dynset_cursor *cur, size_t budget);
+
 #endif /* TCFW_LIB_DYNSET_H */
