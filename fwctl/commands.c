@@ -97,8 +97,8 @@ static const struct command policy_commands[] = {
 static const struct command rule_commands[] = {
     {.name = "add",
      .run = fwctl_cmd_rule_add,
-     .args = "[--before ID | --after ID] HOOK VERDICT [MATCH...] [log] [limit N/second|minute] "
-             "[comment TEXT]",
+     .args = "[--before ID | --after ID] HOOK VERDICT [MATCH...] [log] [limit N/second|minute "
+             "[burst N] [per source]] [add @SET] [comment TEXT]",
      .summary = "add a rule to the running policy (last of its chain, or at a place)",
      .help = "HOOK is input, forward or output; VERDICT accept, drop or reject; the rest is\n"
              "written as in a policy file (docs/fwctl.md, docs/policy.md), e.g.\n"
@@ -119,7 +119,9 @@ static const struct command rule_commands[] = {
      .run = fwctl_cmd_rule_list,
      .args = "",
      .summary = "list the rules of the running policy with their ids and hits",
-     .help = NULL},
+     .help = "One rule a line: id, text, '# hits N'; a rule with 'limit' also limited=N, the\n"
+             "new connections its limit refused (they fell through). With -j: an array of\n"
+             "{\"id\", \"chain\", \"text\", \"hits\"[, \"limited\"]}."},
     {0},
 };
 
