@@ -41,7 +41,7 @@
 #define TCFW_DYNSET_MAX       64
 #define TCFW_DYNSET_MAX_ELEMS 1048576
 /* Additions a rule's 'add @SET' may make into one set: per second, and at once. */
-#define TCFW_DYNSET_ADD_RATE  1000
+#define TCFW_DYNSET_ADD_RATE 1000
 /* 'limit ... per source': token buckets of (rule, source) pairs, least recently used first out */
 #define TCFW_LIMIT_SRC_MAX 65536
 
@@ -138,10 +138,10 @@ enum tcfw_stat {
 	TCFW_STAT_PREFILTER_UNTRACKED, /* dropped: TCP without SYN of no connection ('drop
 	                                * untracked'), which TC would drop as invalid */
 	/* Layout version 5: dynamic sets ('add @SET') and per-source limits. */
-	TCFW_STAT_DYNSET_ADDED,         /* sources a rule's 'add @SET' put into a dynamic set */
-	TCFW_STAT_DYNSET_ADD_LIMITED,   /* additions refused: the set's rate of additions */
-	TCFW_STAT_DYNSET_ADD_FAILED,    /* additions refused: the element table is full */
-	TCFW_STAT_LIMIT_SRC_EXHAUSTED,  /* per-source limit: that source's bucket was empty */
+	TCFW_STAT_DYNSET_ADDED,        /* sources a rule's 'add @SET' put into a dynamic set */
+	TCFW_STAT_DYNSET_ADD_LIMITED,  /* additions refused: the set's rate of additions */
+	TCFW_STAT_DYNSET_ADD_FAILED,   /* additions refused: the element table is full */
+	TCFW_STAT_LIMIT_SRC_EXHAUSTED, /* per-source limit: that source's bucket was empty */
 	TCFW_STAT_MAX,
 };
 
@@ -494,9 +494,9 @@ enum tcfw_dynset_meta_flags {
 	TCFW_DSM_IN_USE = 1 << 0,
 };
 struct tcfw_dynset_meta {
-	char name[72];     /* NUL-terminated, at most 64 characters */
-	__u32 flags;       /* enum tcfw_dynset_meta_flags */
-	__u32 timeout_s;   /* default element timeout; 0: elements never expire */
+	char name[72];   /* NUL-terminated, at most 64 characters */
+	__u32 flags;     /* enum tcfw_dynset_meta_flags */
+	__u32 timeout_s; /* default element timeout; 0: elements never expire */
 	__u32 pad;
 	/* 'add @SET' additions into this set: TCFW_DYNSET_ADD_RATE a second (limit.h's bucket,
 	 * zeroed = full). Not written by fwd after the set is created. */
@@ -554,6 +554,8 @@ struct tcfw_event {
 #define TCFW_MAP_NAT_ALIAS   "nat_alias" /* NAT: post-DNAT orig tuple -> orig tuple (see nat.h) */
 #define TCFW_MAP_PRE_META    "pre_meta"  /* XDP pre-filter: struct tcfw_prefilter_meta per copy */
 #define TCFW_MAP_PRE_SRC     "pre_src"   /* XDP pre-filter: source prefix -> zone mask */
+
+/* Layout version 5. */
 #define TCFW_MAP_POL_LIMITED "pol_limited" /* per-CPU __u64 per rule slot: what 'limit' refused */
 #define TCFW_MAP_LIMIT_SRC   "limit_src"   /* 'limit ... per source' buckets (LRU) */
 #define TCFW_MAP_DYNSET      "dynset"      /* dynamic set elements (LPM) */

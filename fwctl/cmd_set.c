@@ -83,15 +83,17 @@ int fwctl_cmd_set_add(struct fwctl *fw, int argc, char **argv)
 		                             "NAME ADDR [timeout DURATION]");
 	if (argc == 4) {
 		if (strcmp(argv[2], "timeout"))
-			return fwctl_usage_error(fw, "expected 'timeout DURATION' after the address, "
-			                             "got %s",
+			return fwctl_usage_error(fw,
+			                         "expected 'timeout DURATION' after the address, "
+			                         "got %s",
 			                         QUOTE(argv[2]));
 		timeout = parse_timeout(argv[3]);
 		if (timeout < 0)
-			return fwctl_usage_error(fw,
-			                         "bad timeout %s: a duration like 30s, 10m, 2h or 1d "
-			                         "(0: never expires)",
-			                         QUOTE(argv[3]));
+			return fwctl_usage_error(
+			    fw,
+			    "bad timeout %s: a duration like 30s, 10m, 2h or 1d "
+			    "(0: never expires)",
+			    QUOTE(argv[3]));
 	}
 	req = set_request("set-add", argv[0], argv[1]);
 	if (timeout >= 0)
@@ -212,7 +214,8 @@ int fwctl_cmd_set_list(struct fwctl *fw, int argc, char **argv)
 	}
 	elems = maps_open(&d, TCFW_MAP_DYNSET, sizeof(struct tcfw_dynset_key),
 	                  sizeof(struct tcfw_dynset_elem));
-	metafd = maps_open(&d, TCFW_MAP_DYNSET_META, sizeof(__u32), sizeof(struct tcfw_dynset_meta));
+	metafd =
+	    maps_open(&d, TCFW_MAP_DYNSET_META, sizeof(__u32), sizeof(struct tcfw_dynset_meta));
 	daemon_close(&d);
 	if (elems < 0 || metafd < 0) {
 		if (elems >= 0)

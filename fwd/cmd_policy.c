@@ -384,10 +384,9 @@ void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *re
 		    o, "hits", json_object_new_int64(hits && id < n ? (int64_t)hits[id] : 0));
 		/* Rules with 'limit': what it refused (they fell through to later rules). */
 		if (strstr(end + 2, " limit "))
-			json_object_object_add(o, "limited",
-			                       json_object_new_int64(limited && id < nlim
-			                                                 ? (int64_t)limited[id]
-			                                                 : 0));
+			json_object_object_add(
+			    o, "limited",
+			    json_object_new_int64(limited && id < nlim ? (int64_t)limited[id] : 0));
 		json_object_array_add(rules, o);
 	}
 	free(text);

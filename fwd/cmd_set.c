@@ -30,7 +30,7 @@
  * stop matching in the datapath the moment their time is up: this only gives back memory. */
 #define DYNSET_EXPIRE_EVERY_S 10
 #define DYNSET_EXPIRE_BUDGET  50000
-#define TIMEOUT_MAX_S       4294967295ull
+#define TIMEOUT_MAX_S         4294967295ull
 
 static uint64_t now_ns(void)
 {
@@ -88,9 +88,7 @@ static int addr_of(struct json_object *req, struct cmd_reply *r, __u32 a[4], uns
 	for (int w = 0; w < 4; w++) {
 		unsigned int bits = *plen > (unsigned int)w * 32 ? *plen - (unsigned int)w * 32 : 0;
 
-		masked[w] = bits >= 32 ? a[w]
-		            : bits    ? a[w] & htonl(~0u << (32 - bits))
-		                      : 0;
+		masked[w] = bits >= 32 ? a[w] : bits ? a[w] & htonl(~0u << (32 - bits)) : 0;
 	}
 	if (memcmp(masked, a, sizeof(masked))) {
 		addr_format(masked, buf);
@@ -132,7 +130,7 @@ void fwd_cmd_set_add(struct fwd *fwd, struct client *c, struct json_object *req,
 		cmd_fail(r, 1, "cannot add to set '%s' (map %s): %s%s", name, TCFW_MAP_DYNSET,
 		         strerror(-err),
 		         err == -E2BIG || err == -ENOSPC
-		             ? ": the table of dynamic set elements is full (" 
+		             ? ": the table of dynamic set elements is full ("
 		               "flush or delete elements)"
 		             : "");
 		return;
@@ -154,8 +152,8 @@ void fwd_cmd_set_del(struct fwd *fwd, struct client *c, struct json_object *req,
 	if (i < 0 || addr_of(req, r, a, &plen))
 		return;
 	text = cmd_arg_string(req, "addr", r);
-	err = dynset_remove(fwd->dp.dynset_fd, (uint32_t)policy_dynset_id(fwd->pol.p, (size_t)i),
-	                    a, (uint8_t)plen);
+	err = dynset_remove(fwd->dp.dynset_fd, (uint32_t)policy_dynset_id(fwd->pol.p, (size_t)i), a,
+	                    (uint8_t)plen);
 	if (err == -ENOENT) {
 		cmd_fail(r, 1, "%.64s is not an element of set '%s' (see fwctl set list %s)", text,
 		         name, name);
@@ -203,8 +201,8 @@ static void dynset_expiry_tick(struct loop_source *src, uint32_t events)
 	n = dynset_expire_step(fwd->dp.dynset_fd, now_ns(), &fwd->dynset_cursor,
 	                       DYNSET_EXPIRE_BUDGET);
 	if (n < 0)
-		pr_warn("dynamic sets: cannot remove expired elements (map %s): %s", TCFW_MAP_DYNSET,
-		        strerror((int)-n));
+		pr_warn("dynamic sets: cannot remove expired elements (map %s): %s",
+		        TCFW_MAP_DYNSET, strerror((int)-n));
 	else if (n)
 		pr_debug("dynamic sets: %ld expired elements removed", n);
 }

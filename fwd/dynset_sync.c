@@ -35,8 +35,8 @@ int dynset_assign(const struct dynset_maps *m, struct policy *p, char *err, size
 		policy_dynset_set_id(p, i, -1);
 		for (uint32_t id = 0; id < TCFW_DYNSET_MAX; id++) {
 			if ((meta[id].flags & TCFW_DSM_IN_USE) &&
-			    strncmp(meta[id].name, policy_dynset_name(p, i), sizeof(meta[id].name)) ==
-			        0) {
+			    strncmp(meta[id].name, policy_dynset_name(p, i),
+			            sizeof(meta[id].name)) == 0) {
 				policy_dynset_set_id(p, i, (int)id);
 				taken[id] = true;
 				break;
@@ -52,11 +52,12 @@ int dynset_assign(const struct dynset_maps *m, struct policy *p, char *err, size
 		while (id < TCFW_DYNSET_MAX && (taken[id] || (meta[id].flags & TCFW_DSM_IN_USE)))
 			id++;
 		if (id == TCFW_DYNSET_MAX) {
-			snprintf(err, errlen,
-			         "no free dynamic set id for set '%s': the running policy and this one "
-			         "together have more than %d dynamic sets (load a policy without some "
-			         "first)",
-			         policy_dynset_name(p, i), TCFW_DYNSET_MAX);
+			snprintf(
+			    err, errlen,
+			    "no free dynamic set id for set '%s': the running policy and this one "
+			    "together have more than %d dynamic sets (load a policy without some "
+			    "first)",
+			    policy_dynset_name(p, i), TCFW_DYNSET_MAX);
 			return -ENOSPC;
 		}
 		taken[id] = true;
@@ -64,7 +65,6 @@ int dynset_assign(const struct dynset_maps *m, struct policy *p, char *err, size
 	}
 	return 0;
 }
-
 
 /* Does policy p write this element of its dynamic set with id k->set? */
 static bool policy_writes(const struct policy *p, const struct tcfw_dynset_key *k)
@@ -84,7 +84,6 @@ static bool policy_writes(const struct policy *p, const struct tcfw_dynset_key *
 	return false;
 }
 
-
 int dynset_install(const struct dynset_maps *m, const struct policy *p, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < policy_dynset_count(p); i++) {
@@ -101,8 +100,8 @@ int dynset_install(const struct dynset_maps *m, const struct policy *p, char *er
 			long n = dynset_flush(m->elems, (int)id);
 
 			if (n < 0) {
-				snprintf(err, errlen, "cannot clear dynamic set id %u (map %s): %s", id,
-				         TCFW_MAP_DYNSET, strerror((int)-n));
+				snprintf(err, errlen, "cannot clear dynamic set id %u (map %s): %s",
+				         id, TCFW_MAP_DYNSET, strerror((int)-n));
 				return (int)n;
 			}
 			memset(&meta, 0, sizeof(meta));
@@ -122,10 +121,12 @@ int dynset_install(const struct dynset_maps *m, const struct policy *p, char *er
 			ret = dynset_put(m->elems, id, addr, plen, 0, TCFW_DSE_POLICY);
 			if (ret) {
 				snprintf(err, errlen,
-				         "cannot write the members of dynamic set '%s' into map %s: %s%s",
+				         "cannot write the members of dynamic set '%s' into map "
+				         "%s: %s%s",
 				         name, TCFW_MAP_DYNSET, strerror(-ret),
-				         ret == -E2BIG ? " (the table of dynamic set elements is full)"
-				                       : "");
+				         ret == -E2BIG
+				             ? " (the table of dynamic set elements is full)"
+				             : "");
 				return ret;
 			}
 		}

@@ -58,8 +58,8 @@ int dynset_find(int meta_fd, const char *name, struct tcfw_dynset_meta *meta)
 	return -1;
 }
 
-int dynset_put(int elems_fd, uint32_t set, const __u32 addr[4], uint8_t plen,
-               uint64_t expires_ns, uint32_t flags)
+int dynset_put(int elems_fd, uint32_t set, const __u32 addr[4], uint8_t plen, uint64_t expires_ns,
+               uint32_t flags)
 {
 	struct tcfw_dynset_key k = {.prefixlen = 32u + plen, .set = set};
 	struct tcfw_dynset_elem e = {.expires_ns = expires_ns, .flags = flags, .plen = plen};
@@ -102,8 +102,8 @@ int dynset_walk(int elems_fd, int set, dynset_walk_cb cb, void *ctx)
 struct key_list {
 	struct tcfw_dynset_key *v;
 	size_t n, cap;
-	int set;            /* -1: any */
-	uint64_t now_ns; /* expire: elements whose time is up; 0: every element */
+	int set;               /* -1: any */
+	uint64_t now_ns;       /* expire: elements whose time is up; 0: every element */
 	dynset_match_fn match; /* dynset_delete_where(): only these */
 	void *match_ctx;
 	bool oom;
@@ -126,8 +126,7 @@ static int key_list_add(struct key_list *l, const struct tcfw_dynset_key *k)
 	return 0;
 }
 
-static int collect_cb(const struct tcfw_dynset_key *k, const struct tcfw_dynset_elem *e,
-                      void *ctx)
+static int collect_cb(const struct tcfw_dynset_key *k, const struct tcfw_dynset_elem *e, void *ctx)
 {
 	struct key_list *l = ctx;
 
@@ -196,7 +195,6 @@ long dynset_expire(int elems_fd, uint64_t now_ns)
 
 	return collect_and_delete(elems_fd, &l);
 }
-
 
 long dynset_delete_where(int elems_fd, int set, dynset_match_fn match, void *ctx)
 {

@@ -36,8 +36,8 @@ int dynset_meta_read(int meta_fd, uint32_t id, struct tcfw_dynset_meta *out);
 int dynset_find(int meta_fd, const char *name, struct tcfw_dynset_meta *meta);
 
 /* Put one element (addr: 16 bytes, plen: 16-byte terms). 0 or -errno (-E2BIG: table full). */
-int dynset_put(int elems_fd, uint32_t set, const __u32 addr[4], uint8_t plen,
-               uint64_t expires_ns, uint32_t flags);
+int dynset_put(int elems_fd, uint32_t set, const __u32 addr[4], uint8_t plen, uint64_t expires_ns,
+               uint32_t flags);
 /* Remove one element written exactly so. 0, -ENOENT, or -errno. */
 int dynset_remove(int elems_fd, uint32_t set, const __u32 addr[4], uint8_t plen);
 

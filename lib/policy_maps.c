@@ -236,8 +236,8 @@ int policy_map_fds_from_object(const struct bpf_object *obj, struct policy_map_f
 	    {&fds->pol_class, TCFW_MAP_POL_CLASS}, {&fds->pol_rules, TCFW_MAP_POL_RULES},
 	    {&fds->pol_limit, TCFW_MAP_POL_LIMIT}, {&fds->pol_hits, TCFW_MAP_POL_HITS},
 	    {&fds->pre_meta, TCFW_MAP_PRE_META},   {&fds->pre_src, TCFW_MAP_PRE_SRC},
-	    {&fds->pol_limited, TCFW_MAP_POL_LIMITED},
 	};
+	const struct bpf_map *limited = bpf_object__find_map_by_name(obj, TCFW_MAP_POL_LIMITED);
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
 		const struct bpf_map *map = bpf_object__find_map_by_name(obj, maps[i].name);
@@ -252,5 +252,7 @@ int policy_map_fds_from_object(const struct bpf_object *obj, struct policy_map_f
 		}
 		*maps[i].fd = fd;
 	}
+	/* Layout version 5: optional, an object without it just has no counts to zero. */
+	fds->pol_limited = limited ? bpf_map__fd(limited) : -1;
 	return 0;
 }

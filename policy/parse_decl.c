@@ -174,8 +174,9 @@ static int parse_set_attrs(struct parser *ps, struct pol_set *s)
 
 		if (ps_is_word(ps, "flags")) {
 			if (s->dynamic_loc.line) {
-				ps_error_at(ps, loc, "'flags' appears twice in this set (first at "
-				                     "column %d)",
+				ps_error_at(ps, loc,
+				            "'flags' appears twice in this set (first at "
+				            "column %d)",
 				            s->dynamic_loc.col);
 				return -1;
 			}
@@ -183,7 +184,8 @@ static int parse_set_attrs(struct parser *ps, struct pol_set *s)
 			ps_next(ps);
 			if (!ps_is_word(ps, "dynamic")) {
 				if (ps->tok.kind == TOK_WORD &&
-				    *did_you_mean(hint, sizeof(hint), ps->tok.text, flags, 1, NULL)) {
+				    *did_you_mean(hint, sizeof(hint), ps->tok.text, flags, 1,
+				                  NULL)) {
 					ps_error_at(ps, ps_loc(ps), "unknown set flag %s%s",
 					            QUOTE(ps->tok.text), hint);
 					return -1;
@@ -196,8 +198,9 @@ static int parse_set_attrs(struct parser *ps, struct pol_set *s)
 		}
 		if (ps_is_word(ps, "timeout")) {
 			if (s->timeout_loc.line) {
-				ps_error_at(ps, loc, "'timeout' appears twice in this set (first at "
-				                     "column %d)",
+				ps_error_at(ps, loc,
+				            "'timeout' appears twice in this set (first at "
+				            "column %d)",
 				            s->timeout_loc.col);
 				return -1;
 			}

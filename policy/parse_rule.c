@@ -23,10 +23,10 @@
 
 #define LIMIT_RATE_MAX 1000000u
 
-static const char *const rule_words[] = {"in",    "out",    "from", "to",    "proto",  "sport",
+static const char *const rule_words[] = {"in",    "out",    "from", "to",    "proto",   "sport",
                                          "dport", "family", "log",  "limit", "comment", "add"};
-#define RULE_WORD_ADD     11
-#define N_RULE_WORDS (sizeof(rule_words) / sizeof(rule_words[0]))
+#define RULE_WORD_ADD 11
+#define N_RULE_WORDS  (sizeof(rule_words) / sizeof(rule_words[0]))
 
 static const char *const limit_words[] = {"burst", "per"};
 
@@ -240,9 +240,10 @@ static int parse_limit_options(struct parser *ps, struct pol_rule *r)
 	for (;;) {
 		if (ps_is_word(ps, "burst")) {
 			if (burst_loc.line) {
-				ps_error_at(ps, ps_loc(ps),
-				            "'burst' appears twice in this limit (first at column %d)",
-				            burst_loc.col);
+				ps_error_at(
+				    ps, ps_loc(ps),
+				    "'burst' appears twice in this limit (first at column %d)",
+				    burst_loc.col);
 				return -1;
 			}
 			burst_loc = ps_loc(ps);
@@ -250,10 +251,11 @@ static int parse_limit_options(struct parser *ps, struct pol_rule *r)
 			if (ps->tok.kind != TOK_WORD)
 				return ps_expected(ps, "a number of connections after 'burst'");
 			if (!parse_uint(ps->tok.text, ~0ul, &v)) {
-				ps_error_at(ps, ps_loc(ps),
-				            "invalid burst %s: expected a number of connections, like "
-				            "burst 20",
-				            QUOTE(ps->tok.text));
+				ps_error_at(
+				    ps, ps_loc(ps),
+				    "invalid burst %s: expected a number of connections, like "
+				    "burst 20",
+				    QUOTE(ps->tok.text));
 				return -1;
 			}
 			if (v == 0 || v > LIMIT_RATE_MAX) {
@@ -267,9 +269,10 @@ static int parse_limit_options(struct parser *ps, struct pol_rule *r)
 		}
 		if (ps_is_word(ps, "per")) {
 			if (per_loc.line) {
-				ps_error_at(ps, ps_loc(ps),
-				            "'per' appears twice in this limit (first at column %d)",
-				            per_loc.col);
+				ps_error_at(
+				    ps, ps_loc(ps),
+				    "'per' appears twice in this limit (first at column %d)",
+				    per_loc.col);
 				return -1;
 			}
 			per_loc = ps_loc(ps);
@@ -279,12 +282,15 @@ static int parse_limit_options(struct parser *ps, struct pol_rule *r)
 				char hint[64];
 
 				if (ps->tok.kind == TOK_WORD &&
-				    *did_you_mean(hint, sizeof(hint), ps->tok.text, source, 1, NULL)) {
-					ps_error_at(ps, ps_loc(ps), "expected 'source' after 'per', got %s%s",
+				    *did_you_mean(hint, sizeof(hint), ps->tok.text, source, 1,
+				                  NULL)) {
+					ps_error_at(ps, ps_loc(ps),
+					            "expected 'source' after 'per', got %s%s",
 					            QUOTE(ps->tok.text), hint);
 					return -1;
 				}
-				return ps_expected(ps, "'source' after 'per' (limit ... per source)");
+				return ps_expected(ps,
+				                   "'source' after 'per' (limit ... per source)");
 			}
 			r->limit_per_source = true;
 			ps_next(ps);
@@ -481,8 +487,7 @@ static int parse_rule_word(struct parser *ps, struct pol_rule *r, unsigned int w
 	const char *kw = rule_words[w];
 	bool nat = r->kind != POL_RULE_FILTER;
 
-	if (nat && (strcmp(kw, "log") == 0 || strcmp(kw, "limit") == 0 ||
-	            strcmp(kw, "add") == 0)) {
+	if (nat && (strcmp(kw, "log") == 0 || strcmp(kw, "limit") == 0 || strcmp(kw, "add") == 0)) {
 		ps_error_at(ps, ps_loc(ps), "'%s' does not apply to nat rules", kw);
 		return -1;
 	}

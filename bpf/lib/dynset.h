@@ -57,10 +57,11 @@ static __always_inline int dynset_has(__u32 set, const __u32 addr[4], __u64 now)
 
 /**
  * dynset_add_src() - 'add @SET': put the address a0..a3 (16 bytes, IPv4-mapped, as in struct
- * tcfw_tuple) into set `set` as a /128 (a /32 for IPv4) that expires after the set's timeout. Nothing when it is already in the set (its element is not
- * refreshed). At most TCFW_DYNSET_ADD_RATE additions a second into one set (a bucket of as
- * many in the set's dynset_meta entry): a flood of new sources costs a bounded number of trie
- * insertions; the excess is counted (TCFW_STAT_DYNSET_ADD_LIMITED) and not added.
+ * tcfw_tuple) into set `set` as a /128 (a /32 for IPv4) that expires after the set's timeout.
+ * Nothing when it is already in the set (its element is not refreshed). At most
+ * TCFW_DYNSET_ADD_RATE additions a second into one set (a bucket of as many in the set's
+ * dynset_meta entry): a flood of new sources costs a bounded number of trie insertions; the excess
+ * is counted (TCFW_STAT_DYNSET_ADD_LIMITED) and not added.
  *
  * A global BPF function (scalars only), with the key in the per-CPU scratch: the program's
  * own stack is nearly all spent.

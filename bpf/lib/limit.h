@@ -8,14 +8,14 @@
  * (a rule of 60/minute lets one connection through per second once its burst of 60 is spent).
  * limit_refill() is the bucket alone, also used for the rate of 'add @SET' (dynset.h).
  *
- * limit_src_take() (classify.h) is 'limit N/second|minute [burst B] per source': one bucket per source
- * address in the LRU hash "limit_src" (TCFW_LIMIT_SRC_MAX entries: when full, the source seen
- * least recently loses its bucket and starts full again). LRU values may hold no spin lock, so
+ * limit_src_take() (classify.h) is 'limit N/second|minute [burst B] per source': one bucket per
+ * source address in the LRU hash "limit_src" (TCFW_LIMIT_SRC_MAX entries: when full, the source
+ * seen least recently loses its bucket and starts full again). LRU values may hold no spin lock, so
  * that bucket is GCRA's one number, the time at which it is full again, moved by
- * compare-and-swap: an arrival at `now` fits when that time is at most (B - 1) intervals ahead. Tokens are counted in
- * thousandths (tcfw_limit_state.tokens_milli) so that slow rates refill smoothly; time that
- * was too short to earn a thousandth is not thrown away (last_ns only moves by the time that
- * the credited tokens are worth).
+ * compare-and-swap: an arrival at `now` fits when that time is at most (B - 1) intervals ahead.
+ * Tokens are counted in thousandths (tcfw_limit_state.tokens_milli) so that slow rates refill
+ * smoothly; time that was too short to earn a thousandth is not thrown away (last_ns only moves by
+ * the time that the credited tokens are worth).
  *
  * A zeroed slot (last_ns == 0) is a full bucket: that is how a policy load leaves the slots of
  * the copy it writes (lib/policy_maps.c zeroes them), so a reload starts every limited rule

@@ -141,7 +141,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, TCFW_RULE_ENTRIES);
-	__type(key, __u32); /* TCFW_RULE_INDEX(copy, chain, pos) */
+	__type(key, __u32);   /* TCFW_RULE_INDEX(copy, chain, pos) */
 	__type(value, __u64); /* new connections the rule's 'limit' refused (fell through) */
 } pol_limited SEC(".maps");
 

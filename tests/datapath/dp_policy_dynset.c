@@ -106,8 +106,8 @@ DP_CASE(policy_dynset_match)
 
 	/* An expired /32 under the live /24: the /24 still matches. */
 	put(t, "add an expired /32", 0, "192.0.2.78", mono_ns() - 1);
-	conn(t, "expired /32 under a live /24: dropped", 4, "192.0.2.78", "198.51.100.20", sp++,
-	     80, TC_SHOT);
+	conn(t, "expired /32 under a live /24: dropped", 4, "192.0.2.78", "198.51.100.20", sp++, 80,
+	     TC_SHOT);
 	del(t, "del the /24", 0, "192.0.2.0/24");
 	conn(t, "expired /32 alone: no match", 4, "192.0.2.78", "198.51.100.20", sp++, 80, TC_OK);
 	put(t, "a /32 that expires in an hour", 0, "192.0.2.79", mono_ns() + 3600000000000ull);
@@ -153,8 +153,7 @@ DP_CASE(policy_dynset_add)
 		return;
 	meta(t, 0, "scan", 3600);
 	conn(t, "to port 80: accepted", 4, "192.0.2.10", "198.51.100.20", 40000, 80, TC_OK);
-	DP_EXPECT_TRUE(t, "to port 80", "source not in @scan",
-	               !elem_of(t, 0, "192.0.2.10", &e));
+	DP_EXPECT_TRUE(t, "to port 80", "source not in @scan", !elem_of(t, 0, "192.0.2.10", &e));
 	before = mono_ns();
 	conn(t, "probe of port 23: dropped", 4, "192.0.2.10", "198.51.100.20", 40001, 23, TC_SHOT);
 	if (!elem_of(t, 0, "192.0.2.10", &e)) {
@@ -169,8 +168,8 @@ DP_CASE(policy_dynset_add)
 	dp_expect_stat(t, "probe of port 23", TCFW_STAT_DYNSET_ADDED, 1);
 	conn(t, "then to port 80: dropped by rule 1", 4, "192.0.2.10", "198.51.100.20", 40002, 80,
 	     TC_SHOT);
-	conn(t, "probe again (rule 1 first): no second addition", 4, "192.0.2.10",
-	     "198.51.100.20", 40003, 23, TC_SHOT);
+	conn(t, "probe again (rule 1 first): no second addition", 4, "192.0.2.10", "198.51.100.20",
+	     40003, 23, TC_SHOT);
 	dp_expect_stat(t, "probe again", TCFW_STAT_DYNSET_ADDED, 1);
 
 	/* The set's rate of additions spent: nothing is added. */
@@ -227,8 +226,7 @@ DP_CASE(policy_limit_per_source)
 	conn(t, "source B, 1: its own bucket", 4, "192.0.2.11", "198.51.100.20", sp++, 80, TC_OK);
 	conn(t, "source B, 2", 4, "192.0.2.11", "198.51.100.20", sp++, 80, TC_OK);
 	conn(t, "IPv6 source C, 1", 6, "2001:db8:1::10", "2001:db8:3::20", sp++, 80, TC_OK);
-	conn(t, "source B, 3: exhausted", 4, "192.0.2.11", "198.51.100.20", sp++, 80,
-	     TC_REDIRECT);
+	conn(t, "source B, 3: exhausted", 4, "192.0.2.11", "198.51.100.20", sp++, 80, TC_REDIRECT);
 	conn(t, "source A, 4: still exhausted", 4, "192.0.2.10", "198.51.100.20", sp++, 80,
 	     TC_REDIRECT);
 	DP_EXPECT_EQ(t, "end", "pol_limited of the rule", limited(t, 0), 3);

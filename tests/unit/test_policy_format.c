@@ -265,16 +265,16 @@ static void round_trip(struct policy *p, const char *label);
  * back to the same policy; the compiler marks the rules for the datapath. */
 static void test_dynamic_sets_normalised(void **state)
 {
-	struct policy *p = parse_ok(
-	    "zone lan { lan0 }\n"
-	    "set scanners { 203.0.113.7, 192.0.2.0/24 } flags dynamic timeout 3600s\n"
-	    "set blocked { } flags dynamic\n"
-	    "set static1 { 198.51.100.1 }\n"
-	    "input drop from @scanners\n"
-	    "input drop proto tcp dport 23 add @scanners log\n"
-	    "input accept proto tcp dport 22 limit 3/minute per source burst 5\n"
-	    "forward drop from !@blocked to @blocked limit 10/second\n",
-	    "dynamic sets");
+	struct policy *p =
+	    parse_ok("zone lan { lan0 }\n"
+	             "set scanners { 203.0.113.7, 192.0.2.0/24 } flags dynamic timeout 3600s\n"
+	             "set blocked { } flags dynamic\n"
+	             "set static1 { 198.51.100.1 }\n"
+	             "input drop from @scanners\n"
+	             "input drop proto tcp dport 23 add @scanners log\n"
+	             "input accept proto tcp dport 22 limit 3/minute per source burst 5\n"
+	             "forward drop from !@blocked to @blocked limit 10/second\n",
+	             "dynamic sets");
 	char *text = policy_format(p, NULL, 0);
 	struct policy_image img;
 	struct policy_diags d = {0};
