@@ -66,24 +66,6 @@ int dynset_assign(const struct dynset_maps *m, struct policy *p, char *err, size
 	return 0;
 }
 
-/* Does policy p write this element of its dynamic set with id k->set? */
-static bool policy_writes(const struct policy *p, const struct tcfw_dynset_key *k)
-{
-	for (size_t i = 0; i < policy_dynset_count(p); i++) {
-		if (policy_dynset_id(p, i) != (int)k->set)
-			continue;
-		for (size_t j = 0; j < policy_dynset_nmembers(p, i); j++) {
-			__u32 addr[4];
-			__u8 plen = 0;
-
-			policy_dynset_member(p, i, j, addr, &plen);
-			if (32u + plen == k->prefixlen && !memcmp(addr, k->addr, sizeof(addr)))
-				return true;
-		}
-	}
-	return false;
-}
-
 int dynset_install(const struct dynset_maps *m, const struct policy *p, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < policy_dynset_count(p); i++) {
@@ -139,14 +121,46 @@ int dynset_install(const struct dynset_maps *m, const struct policy *p, char *er
 	return 0;
 }
 
-/* retire: a policy member that p no longer writes. */
+/* A policy member (of any set) that p no longer writes. */
 static bool stale_member(const struct tcfw_dynset_key *k, const struct tcfw_dynset_elem *e,
                          void *ctx)
 {
-	return (e->flags & TCFW_DSE_POLICY) && !policy_writes(ctx, k);
+	const struct policy *p = ctx;
+
+	if (!(e->flags & TCFW_DSE_POLICY))
+		return false;
+	for (size_t i = 0; i < policy_dynset_count(p); i++)
+		if (policy_dynset_id(p, i) == (int)k->set)
+			return !policy_dynset_has_member(p, i, k->addr, (__u8)(k->prefixlen - 32));
+	return true;
 }
 
-int dynset_retire(const struct dynset_maps *m, const struct policy *p)
+/* The members old wrote and p does not, in the sets both have: removed one by one. */
+static int remove_dropped_members(const struct dynset_maps *m, const struct policy *old,
+                                  const struct policy *p)
+{
+	int first_err = 0;
+
+	for (size_t i = 0; i < policy_dynset_count(p); i++) {
+		int o = policy_dynset_find(old, policy_dynset_name(p, i));
+
+		for (size_t j = 0; o >= 0 && j < policy_dynset_nmembers(old, (size_t)o); j++) {
+			__u32 addr[4];
+			__u8 plen = 0;
+			int err;
+
+			policy_dynset_member(old, (size_t)o, j, addr, &plen);
+			if (policy_dynset_has_member(p, i, addr, plen))
+				continue;
+			err = dynset_remove(m->elems, (uint32_t)policy_dynset_id(p, i), addr, plen);
+			if (err && err != -ENOENT && !first_err)
+				first_err = err;
+		}
+	}
+	return first_err;
+}
+
+int dynset_retire(const struct dynset_maps *m, const struct policy *old, const struct policy *p)
 {
 	int first_err = 0;
 	long n;
@@ -168,7 +182,16 @@ int dynset_retire(const struct dynset_maps *m, const struct policy *p)
 		if (bpf_map_update_elem(m->meta, &id, &meta, BPF_ANY) && !first_err)
 			first_err = -errno;
 	}
-	n = dynset_delete_where(m->elems, -1, stale_member, (void *)p);
+	/* Members the previous policy wrote: known when fwd installed it, else (the first
+	 * install of this fwd, over pinned sets) found by a walk. A rule edit changes no set. */
+	if (old == p)
+		return first_err;
+	if (old) {
+		n = remove_dropped_members(m, old, p);
+	} else {
+		n = dynset_delete_where(m->elems, -1, stale_member, (void *)p);
+		n = n < 0 ? n : 0;
+	}
 	if (n < 0 && !first_err)
 		first_err = (int)n;
 	return first_err;

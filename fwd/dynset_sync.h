@@ -10,7 +10,8 @@
  *     cleared first; the timeout updated) and the members the policy writes;
  *  3. dynset_retire(), after the switch and the grace period: ids the policy no longer names
  *     are cleared and freed; members the old policy wrote and this one does not are removed
- *     (elements added at run time stay).
+ *     (elements added at run time stay): one by one from the old policy's list, or, at the
+ *     first install of a fwd over pinned sets, by a walk of every element.
  */
 #ifndef FWD_DYNSET_SYNC_H
 #define FWD_DYNSET_SYNC_H
@@ -22,6 +23,7 @@ struct policy;
 
 int dynset_assign(const struct dynset_maps *m, struct policy *p, char *err, size_t errlen);
 int dynset_install(const struct dynset_maps *m, const struct policy *p, char *err, size_t errlen);
-int dynset_retire(const struct dynset_maps *m, const struct policy *p);
+/* old: the policy installed before p (NULL: none by this fwd; p itself: a rule edit). */
+int dynset_retire(const struct dynset_maps *m, const struct policy *old, const struct policy *p);
 
 #endif

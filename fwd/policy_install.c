@@ -201,7 +201,7 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
 	}
 	wait_rcu_grace_period();
 	/* No program reads the old policy now: its dynamic sets that p dropped go. */
-	ret = dynset_retire(&dyn, p);
+	ret = dynset_retire(&dyn, pol->p, p);
 	if (ret)
 		pr_warn("cannot remove the dynamic sets (or members) the new policy dropped: %s",
 		        strerror(-ret));

@@ -3,6 +3,7 @@
  * dynset.c - the dynamic sets of a policy, for fwd (which gives them their ids in map "dynset"
  * and writes the members the policy lists) and for the tests.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy_internal.h"
@@ -83,4 +84,21 @@ void policy_dynset_member(const struct policy *p, size_t i, size_t j, __u32 addr
 		return;
 	memcpy(addr, s->v[j].addr, sizeof(s->v[j].addr));
 	*plen = s->v[j].plen;
+}
+
+static int prefix_bsearch_cmp(const void *key, const void *elem)
+{
+	return pol_prefix_cmp(key, elem);
+}
+
+bool policy_dynset_has_member(const struct policy *p, size_t i, const __u32 addr[4], __u8 plen)
+{
+	const struct pol_set *s = dynset_at(p, i);
+	struct pol_prefix k = {.plen = plen};
+
+	if (!s || !s->n)
+		return false;
+	memcpy(k.addr, addr, sizeof(k.addr));
+	/* The parser keeps members sorted by pol_prefix_cmp, duplicates dropped. */
+	return bsearch(&k, s->v, s->n, sizeof(s->v[0]), prefix_bsearch_cmp) != NULL;
 }

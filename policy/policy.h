@@ -128,6 +128,8 @@ int policy_dynset_find(const struct policy *p, const char *name);
  * 16-byte terms: an IPv4 /24 is 120). */
 size_t policy_dynset_nmembers(const struct policy *p, size_t i);
 void policy_dynset_member(const struct policy *p, size_t i, size_t j, __u32 addr[4], __u8 *plen);
+/* Does dynamic set i write this member? (Binary search: members are kept sorted.) */
+bool policy_dynset_has_member(const struct policy *p, size_t i, const __u32 addr[4], __u8 plen);
 
 /* ---- compile -------------------------------------------------------------------------------- */
 struct policy_lpm_entry {

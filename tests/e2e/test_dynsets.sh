@@ -4,7 +4,8 @@
 #     dropped at once (no reload); `set list` shows it; `set del`: allowed again
 #   - an element with `timeout 6s` stops matching after 6 s
 #   - elements survive `fwctl policy load` of a policy that keeps the set, and a restart of fwd
-#     (--keep: the maps stay pinned); a policy without the set removes it
+#     (--keep: the maps stay pinned); a policy without the set removes it; members written in
+#     the policy come and go with the file, elements added by fwctl stay
 #   - `forward drop ... dport 23 add @scanners`: one real SYN (hping3) to port 23 puts the
 #     client into @scanners, and `forward drop from @scanners` then stops its connections to
 #     port 80; the element carries the set's timeout and the origin "rule"
@@ -84,6 +85,18 @@ fwctl set add blocked "$LAN4_CLIENT" || die "fwctl set add failed"
 fwctl policy load "$WORK/policy2.conf" || die "fwctl policy load policy2.conf failed"
 assert_eq "fwctl set list blocked after the load" "[\"$LAN4_CLIENT\"]" "$(elements blocked)"
 assert_probe "client -> server:80 after the load" timeout "$NS_CLIENT" "$WAN4_SERVER" 80 --timeout 1
+
+step "members written in the policy: loaded with it, removed when the file drops them"
+sed "s/^set blocked { }/set blocked { $WAN4_GW, 192.0.2.0\/24 }/" "$WORK/policy2.conf" >"$WORK/members.conf"
+grep -q "^set blocked { $WAN4_GW" "$WORK/members.conf" || die "test bug: members.conf has no members"
+fwctl policy load "$WORK/members.conf" || die "fwctl policy load members.conf failed"
+assert_eq "fwctl set list blocked with members" "[\"$LAN4_CLIENT\",\"192.0.2.0/24\",\"$WAN4_GW\"]" \
+	"$(fwctl -j set list blocked | jq -c '[.elements[].addr] | sort')"
+assert_eq "the members' origin" '["policy","policy"]' \
+	"$(fwctl -j set list blocked | jq -c '[.elements[] | select(.addr != "'"$LAN4_CLIENT"'") | .origin]')"
+fwctl policy load "$WORK/policy2.conf" || die "fwctl policy load policy2.conf failed"
+assert_eq "fwctl set list blocked, members gone, the fwctl element kept" "[\"$LAN4_CLIENT\"]" \
+	"$(elements blocked)"
 
 step "fwd restart (--keep): the element stays"
 stop_fwd TERM
