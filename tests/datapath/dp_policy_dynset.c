@@ -8,7 +8,8 @@
  *    set's timeout, so that a later rule 'from @SET' stops it; over the set's rate of
  *    additions nothing is added (counted);
  *  - 'limit N/minute burst B': B at once, then the rule falls through (counted per rule);
- *  - 'limit ... per source': one source exhausted, another still allowed.
+ *  - 'limit ... per source': one source exhausted, another still allowed;
+ *  - fwd's operations on the element map (lib/dynset.c): expiry in steps, flush of one set.
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -243,4 +244,57 @@ DP_CASE(policy_limit_per_source)
 		return;
 	conn(t, "after the reload, source A: full again", 4, "192.0.2.10", "198.51.100.20", sp++,
 	     80, TC_OK);
+}
+
+static int count_cb(const struct tcfw_dynset_key *k, const struct tcfw_dynset_elem *e, void *ctx)
+{
+	(void)k;
+	(void)e;
+	(*(unsigned int *)ctx)++;
+	return 0;
+}
+
+static unsigned int count_set(struct dp *t, int set)
+{
+	unsigned int n = 0;
+
+	dynset_walk(bpf_map__fd(t->skel->maps.dynset), set, count_cb, &n);
+	return n;
+}
+
+/* fwd's operations on the element map (lib/dynset.c) against the real trie: expiry in small
+ * steps gets every expired element and nothing else, whatever the budget; flush takes one set. */
+DP_CASE(dynset_maps_expire_flush)
+{
+	int fd = bpf_map__fd(t->skel->maps.dynset);
+	struct dynset_cursor cur = {0};
+	uint64_t now = mono_ns();
+	long removed = 0, n;
+	char addr[32];
+
+	for (unsigned int i = 0; i < 1000; i++) {
+		snprintf(addr, sizeof(addr), "10.1.%u.%u", i / 250, i % 250);
+		/* Set 0: every third one expired; set 1: the same addresses, none expired. */
+		put(t, "fill set 0", 0, addr, i % 3 == 0 ? now - 1 : now + 3600000000000ull);
+		put(t, "fill set 1", 1, addr, 0);
+	}
+	DP_EXPECT_EQ(t, "filled", "elements of set 0", count_set(t, 0), 1000);
+	for (int step = 0; step < 100 && cur.rounds == 0; step++) {
+		n = dynset_expire_step(fd, mono_ns(), &cur, 97);
+		if (n < 0) {
+			dp_fail(t, "expiry steps", "dynset_expire_step: %s", strerror((int)-n));
+			return;
+		}
+		removed += n;
+	}
+	DP_EXPECT_EQ(t, "expiry steps of 97", "a whole round", cur.rounds, 1);
+	DP_EXPECT_EQ(t, "expiry steps of 97", "expired removed", removed, 334);
+	DP_EXPECT_EQ(t, "expiry steps of 97", "set 0 left", count_set(t, 0), 666);
+	DP_EXPECT_EQ(t, "expiry steps of 97", "set 1 untouched", count_set(t, 1), 1000);
+	n = dynset_expire(fd, mono_ns());
+	DP_EXPECT_EQ(t, "expire again", "nothing more to remove", n, 0);
+	n = dynset_flush(fd, 0);
+	DP_EXPECT_EQ(t, "flush set 0", "removed", n, 666);
+	DP_EXPECT_EQ(t, "flush set 0", "set 0 left", count_set(t, 0), 0);
+	DP_EXPECT_EQ(t, "flush set 0", "set 1 untouched", count_set(t, 1), 1000);
 }
