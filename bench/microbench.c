@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * microbench.c - the datapath's cost per packet, measured with BPF_PROG_TEST_RUN on the
- * programs a running fwd attached (issue 6), and issue 4's classification requirement.
+ * programs a running fwd attached, and the rule-scaling requirement of classification.
  *
  * Run inside the gateway's network namespace (nsenter --net=/run/netns/NAME) while fwd runs
  * there with the bench's interfaces in its zones. For each policy given (compiled here with
@@ -17,7 +17,7 @@
  *  - when the datapath translates (NAT), a translated packet at WAN egress, per call (the
  *    program rewrites the packet, so a kernel loop would see its own output);
  * and the empty TC program `r0 = TC_ACT_OK; exit` the same two ways, as the floor.
- * Issue 4: new-connection p50 with the large policy <= 2x the small one's; a set of 100,000
+ * Rule scaling: new-connection p50 with the large policy <= 2x the small one's; a set of 100,000
  * prefixes loads and its members match.
  *
  * Policies: the generator bench/gen_rules.py writes them; each ends with
@@ -728,9 +728,9 @@ static struct json_object *measure_fallback(const struct bench_gw *gw, const str
 	return j;
 }
 
-/* ---- issue 4's verdict -------------------------------------------------------------------- */
-static struct json_object *issue4_verdict(const struct policy_result *small,
-                                          const struct policy_result *large)
+/* ---- the rule-scaling verdict ------------------------------------------------------------ */
+static struct json_object *rule_scaling_verdict(const struct policy_result *small,
+                                                const struct policy_result *large)
 {
 	struct json_object *j = json_object_new_object();
 	double ratio = small->new_conn.p50 > 0 ? large->new_conn.p50 / small->new_conn.p50 : 0;
@@ -751,7 +751,8 @@ static struct json_object *issue4_verdict(const struct policy_result *small,
 	}
 	const char *verdict = json_object_get_string(json_object_object_get(j, "verdict"));
 
-	fprintf(stderr, "  issue 4: new connection, large / small policy = %.2fx (limit 2x): %s\n",
+	fprintf(stderr,
+	        "  rule scaling: new connection, large / small policy = %.2fx (limit 2x): %s\n",
 	        ratio, verdict);
 	return j;
 }
@@ -767,8 +768,8 @@ static void usage(FILE *f)
 	    "                  [--fallback FILE] [--repeat N] [--calls N]\n"
 	    "                  [--json FILE]\n"
 	    "Run inside the gateway's network namespace, with fwd running there.\n"
-	    "  --policy NAME=FILE  a policy to install and measure; issue 4 compares the first\n"
-	    "                      (small) with the last (large)\n"
+	    "  --policy NAME=FILE  a policy to install and measure; rule scaling compares\n"
+	    "                      the first (small) with the last (large)\n"
 	    "  --bigset FILE       a policy with a large set; --member addresses must be dropped,\n"
 	    "                      --outsider addresses accepted\n"
 	    "  --fallback FILE     a policy that accepts forward connections by default,\n"
@@ -920,8 +921,8 @@ int main(int argc, char **argv)
 	measure_new_interleaved(&gw, &o, res, o.npolicies, &fl);
 	json_object_object_add(root, "policies", arr);
 	if (o.npolicies >= 2)
-		json_object_object_add(root, "issue4",
-		                       issue4_verdict(&res[0], &res[o.npolicies - 1]));
+		json_object_object_add(root, "rule_scaling",
+		                       rule_scaling_verdict(&res[0], &res[o.npolicies - 1]));
 	if (o.bigset_file)
 		json_object_object_add(root, "bigset", measure_bigset(&gw, &o));
 	bool any_established = false;
