@@ -81,7 +81,7 @@ static __always_inline void classify_query_init(struct classify_query *q, __u32 
                                                 const struct tcfw_tuple *t)
 {
 	/* Only TCP and UDP have ports; every other protocol matches as TCFW_SCALAR_NOPORT. */
-	bool ports = t->proto == IPPROTO_TCP || t->proto == IPPROTO_UDP;
+	bool ports = tcfw_proto_has_ports(t->proto);
 
 	__builtin_memcpy(q->src, t->src, sizeof(q->src));
 	__builtin_memcpy(q->dst, t->dst, sizeof(q->dst));
