@@ -117,7 +117,7 @@ int fwctl_cmd_policy_check(struct fwctl *fw, int argc, char **argv)
 		out_uint("rules", NULL, rules);
 		out_text("%zu zone%s)\n", zones, zones == 1 ? "" : "s");
 		out_uint("zones", NULL, zones);
-		if (!policy_interface_count(p) && !out_is_json())
+		if (!policy_interface_count(p) && !out_is_json()) /* a diagnostic, as above */
 			fprintf(stderr,
 			        "%s: warning: no zone names an interface: loaded, it would detach "
 			        "tcfw from every interface (fwd refuses that without --force)\n",
@@ -131,7 +131,8 @@ int fwctl_cmd_policy_check(struct fwctl *fw, int argc, char **argv)
 	return p ? FWCTL_EXIT_OK : FWCTL_EXIT_FAILURE;
 }
 
-/* fwd's warnings about the policy it loaded, as `policy check` prints them. */
+/* fwd's warnings about the policy it loaded, as `policy check` prints them: diagnostics in the
+ * compiler's "FILE:LINE:COL: warning: ..." form (policy_diags_print()'s), not log lines. */
 static void print_load_warnings(struct json_object *data)
 {
 	struct json_object *arr;
