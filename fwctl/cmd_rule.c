@@ -159,7 +159,6 @@ int fwctl_cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 {
 	static const char *const hooks[] = {"input", "forward", "output"};
 	static const char *const verdicts[] = {"accept", "drop", "reject"};
-	struct daemon d = {0};
 	struct json_object *req, *data;
 	char line[RULE_LINE_MAX];
 	const char *pos_key = NULL;
@@ -196,8 +195,7 @@ int fwctl_cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 	json_object_object_add(req, "line", json_object_new_string(line));
 	if (pos_key)
 		json_object_object_add(req, pos_key, json_object_new_int64((int64_t)ref));
-	ret = daemon_request_once(fw, &d, req, &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, req, &data);
 	if (ret)
 		return ret;
 	id = json_get_int(data, "id", -1);
@@ -218,7 +216,6 @@ int fwctl_cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 
 int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
 	struct json_object *req, *data;
 	unsigned long id;
 	int ret;
@@ -234,8 +231,7 @@ int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 		                         QUOTE(argv[0]));
 	req = daemon_request("rule-del");
 	json_object_object_add(req, "id", json_object_new_int64((int64_t)id));
-	ret = daemon_request_once(fw, &d, req, &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, req, &data);
 	if (ret)
 		return ret;
 	out_open_object(NULL);
@@ -278,15 +274,13 @@ static void print_rule(struct json_object *r)
 
 int fwctl_cmd_rule_list(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
 	struct json_object *data, *rules = NULL;
 	int ret;
 
 	(void)argv;
 	if (argc > 0)
 		return fwctl_usage_error(fw, "'rule list' takes no arguments");
-	ret = daemon_request_once(fw, &d, daemon_request("rule-list"), &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, daemon_request("rule-list"), &data);
 	if (ret)
 		return ret;
 	if (json_object_is_type(data, json_type_array))
