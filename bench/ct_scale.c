@@ -139,7 +139,7 @@ static int spread_calls(int fd, const struct bench_gw *gw, uint32_t opened, uint
 			free(v);
 			return -1;
 		}
-		if (fd == gw->ingress_lan_fd && r.retval != TC_ACT_OK_VALUE) {
+		if (fd == gw->ingress_lan_fd && r.retval != TC_ACT_OK) {
 			fprintf(stderr,
 			        "ct_scale: the ACK of connection %u got TC action %u, "
 			        "expected TC_ACT_OK (evicted from the table?)\n",

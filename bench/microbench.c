@@ -191,13 +191,13 @@ static bool check_classification(const struct bench_gw *gw, uint32_t accept_rule
 	                "sentinel SYN (dport 9999)");
 	rn = bench_send(gw->ingress_lan_fd, &normal, BENCH_TCP_SYN, gw->lan_ifindex,
 	                "ordinary SYN (dport 80)");
-	if (rs == TC_ACT_SHOT_VALUE && rn == TC_ACT_OK_VALUE && bench_ct_lookup(gw, &normal, &e) &&
+	if (rs == TC_ACT_SHOT && rn == TC_ACT_OK && bench_ct_lookup(gw, &normal, &e) &&
 	    e.rule_id == accept_rule_id) {
 		snprintf(note, len, "rules classified: sentinel dropped, SYN accepted by rule %u",
 		         accept_rule_id);
 		return true;
 	}
-	if (rs == TC_ACT_SHOT_VALUE && rn == TC_ACT_SHOT_VALUE)
+	if (rs == TC_ACT_SHOT && rn == TC_ACT_SHOT)
 		snprintf(note, len,
 		         "not classified by this datapath build: every new connection got the "
 		         "forward default (drop); the new-connection figures measure parse + "
@@ -206,7 +206,7 @@ static bool check_classification(const struct bench_gw *gw, uint32_t accept_rule
 		snprintf(note, len,
 		         "classification wrong: sentinel SYN got TC action %d (expected %d), "
 		         "ordinary SYN %d (expected %d, by rule %u)",
-		         rs, TC_ACT_SHOT_VALUE, rn, TC_ACT_OK_VALUE, accept_rule_id);
+		         rs, TC_ACT_SHOT, rn, TC_ACT_OK, accept_rule_id);
 	return false;
 }
 
@@ -225,7 +225,7 @@ static int measure_new(const struct bench_gw *gw, uint32_t n, struct policy_resu
 		if (tcrun_run(gw->ingress_lan_fd, &p, &ctx, 1, &r, NULL, "new-connection SYN"))
 			return -1;
 		res->samples[res->nsamples++] = r.duration;
-		res->accepted += r.retval == TC_ACT_OK_VALUE;
+		res->accepted += r.retval == TC_ACT_OK;
 	}
 	return 0;
 }
@@ -423,7 +423,7 @@ static struct json_object *measure_nat(const struct bench_gw *gw, const struct o
 	src = bench_pkt_saddr(&after);
 	inet_ntop(AF_INET, &f.saddr, from, sizeof(from));
 	inet_ntop(AF_INET, &src, to, sizeof(to));
-	if (r.retval != TC_ACT_OK_VALUE || src != e.reply.dst[3]) {
+	if (r.retval != TC_ACT_OK || src != e.reply.dst[3]) {
 		snprintf(msg, sizeof(msg),
 		         "the connection is stored translated, but WAN egress left source %s "
 		         "(TC action %u): NAT cost not measured",
@@ -477,14 +477,14 @@ static struct json_object *measure_bigset(const struct bench_gw *gw, const struc
 
 		f.saddr = o->bigset_in[i];
 		in_dropped += bench_send(gw->ingress_lan_fd, &f, BENCH_TCP_SYN, gw->lan_ifindex,
-		                         "SYN from a member of the set") == TC_ACT_SHOT_VALUE;
+		                         "SYN from a member of the set") == TC_ACT_SHOT;
 	}
 	for (int i = 0; i < o->nbigset_out; i++) {
 		struct bench_flow4 f = fresh_flow(80);
 
 		f.saddr = o->bigset_out[i];
 		out_accepted += bench_send(gw->ingress_lan_fd, &f, BENCH_TCP_SYN, gw->lan_ifindex,
-		                           "SYN from outside the set") == TC_ACT_OK_VALUE;
+		                           "SYN from outside the set") == TC_ACT_OK;
 	}
 	json_add_i64(j, "members_probed", o->nbigset_in);
 	json_add_i64(j, "members_dropped", in_dropped);
@@ -575,12 +575,12 @@ static bool window_flag_works(const struct bench_gw *gw, int fd, char *why, size
 			snprintf(why, len, "a run or a write of map config failed (see log)");
 			return false;
 		}
-	if (r[0].retval == TC_ACT_SHOT_VALUE && r[1].retval == TC_ACT_OK_VALUE)
+	if (r[0].retval == TC_ACT_SHOT && r[1].retval == TC_ACT_OK)
 		return true;
 	snprintf(why, len,
 	         "an ACK 1 GiB beyond the window got TC action %u tracked (expected %d, dropped "
 	         "as invalid) and %u liberal (expected %d): the flag does not switch the checks",
-	         r[0].retval, TC_ACT_SHOT_VALUE, r[1].retval, TC_ACT_OK_VALUE);
+	         r[0].retval, TC_ACT_SHOT, r[1].retval, TC_ACT_OK);
 	return false;
 }
 
