@@ -54,7 +54,7 @@ static bool needs_quotes(const char *w, bool is_string)
 static int append(char *line, size_t *used, const char *s, size_t n)
 {
 	if (*used + n + 1 > RULE_LINE_MAX)
-		return -1;
+		return -ENOSPC;
 	memcpy(line + *used, s, n);
 	*used += n;
 	line[*used] = '\0';
@@ -69,7 +69,8 @@ static bool is_string_word(char **argv, int i)
 	return i > 1 && strcmp(argv[i - 1], "prefix") == 0 && strcmp(argv[i - 2], "log") == 0;
 }
 
-/* The words as one policy line, e.g. `forward accept proto tcp dport 22 comment "ssh in"`. */
+/* The words as one policy line, e.g. `forward accept proto tcp dport 22 comment "ssh in"`:
+ * 0, or -ENOSPC when it is longer than RULE_LINE_MAX - 1. */
 static int join_rule(int argc, char **argv, char *line)
 {
 	size_t used = 0;
@@ -79,15 +80,15 @@ static int join_rule(int argc, char **argv, char *line)
 		bool quote = needs_quotes(argv[i], is_string_word(argv, i));
 
 		if ((i && append(line, &used, " ", 1)) || (quote && append(line, &used, "\"", 1)))
-			return -1;
+			return -ENOSPC;
 		for (const char *p = argv[i]; *p; p++) {
 			if (quote && (*p == '"' || *p == '\\') && append(line, &used, "\\", 1))
-				return -1;
+				return -ENOSPC;
 			if (append(line, &used, p, 1))
-				return -1;
+				return -ENOSPC;
 		}
 		if (quote && append(line, &used, "\"", 1))
-			return -1;
+			return -ENOSPC;
 	}
 	return 0;
 }
@@ -122,7 +123,7 @@ static void print_edit_note(struct json_object *data)
 }
 
 /* "--before ID", "--after ID" (or "--before=ID") in front of the rule: 1 when found and
- * consumed (*argc, *argv moved past it), 0 when absent, -1 after a usage error. */
+ * consumed (*argc, *argv moved past it), 0 when absent, -EINVAL after a usage error (printed). */
 static int parse_position(struct fwctl *fw, int *argc, char ***argv, const char **key,
                           unsigned long *ref)
 {
@@ -148,7 +149,7 @@ static int parse_position(struct fwctl *fw, int *argc, char ***argv, const char 
 		                  "'--%s' needs the id of a rule of the same chain, as shown "
 		                  "by 'fwctl rule list'",
 		                  *key);
-		return -1;
+		return -EINVAL;
 	}
 	*argc -= used;
 	*argv += used;
