@@ -362,16 +362,8 @@ int main(int argc, char **argv)
 	close(empty_fd);
 	bench_gw_close(&gw);
 
-	FILE *out = o.json_path ? fopen(o.json_path, "w") : stdout;
-
-	if (!out) {
-		fprintf(stderr, "ct_scale: cannot write %s: %s\n", o.json_path, strerror(errno));
+	if (bench_write_json("ct_scale", o.json_path, root))
 		rc = 1;
-	} else {
-		fprintf(out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
-		if (out != stdout)
-			fclose(out);
-	}
 	json_object_put(root);
 	return rc;
 }

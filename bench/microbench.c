@@ -922,17 +922,7 @@ int main(int argc, char **argv)
 		free(res[i].samples);
 	}
 
-	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
-	FILE *out = o.json_path ? fopen(o.json_path, "w") : stdout;
-
-	if (!out) {
-		fprintf(stderr, "microbench: cannot write %s: %s\n", o.json_path, strerror(errno));
-		json_object_put(root);
-		return 1;
-	}
-	fprintf(out, "%s\n", text);
-	if (out != stdout)
-		fclose(out);
+	rc = bench_write_json("microbench", o.json_path, root) ? 1 : 0;
 	json_object_put(root);
-	return 0;
+	return rc;
 }

@@ -47,6 +47,20 @@ char *bench_read_file(const char *path, size_t *len)
 	return buf;
 }
 
+int bench_write_json(const char *prog, const char *path, struct json_object *root)
+{
+	FILE *out = path ? fopen(path, "w") : stdout;
+
+	if (!out) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", prog, path, strerror(errno));
+		return -1;
+	}
+	fprintf(out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+	if (out != stdout)
+		fclose(out);
+	return 0;
+}
+
 int bench_policy_inspect(const char *name, const char *text, size_t len,
                          struct bench_policy_info *info)
 {
