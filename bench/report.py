@@ -37,7 +37,7 @@ SHORT = {"tcp1": "TCP, 1 stream", "tcp8": "TCP, 8 streams", "udp64": "UDP 64 B p
 COLORS = {"plain": "#7f8c8d", "tcfw": "#2e86c1", "tcfw-10k": "#1b4f72", "nftables": "#e67e22",
           "nftables-10k": "#a04000"}
 
-# The issue's targets, as ratios to plain forwarding (measured, not asserted).
+# The performance targets, as ratios to plain forwarding (measured, not asserted).
 NFT_REFERENCE = {"tcp1": "~0.89", "connrate": "~0.78", "udp64": "0.68–0.78"}
 TCFW_TARGET = 0.97
 
@@ -146,7 +146,7 @@ def ratio_markdown(res, configs, workloads, cfginfo):
 
 
 def targets_markdown(res, configs, workloads):
-    out = ["| workload | nftables (issue's reference) | nftables measured | tcfw target | "
+    out = ["| workload | nftables (reference) | nftables measured | tcfw target | "
            "tcfw measured | tcfw, 10,000 rules |",
            "| --- | ---: | ---: | ---: | ---: | ---: |"]
 
@@ -256,9 +256,9 @@ def micro_markdown(m):
     else:
         out.append(f"| NAT-translated packet | not measured | – | {nat.get('note', '')} |")
     out.append("")
-    i4 = m.get("issue4")
+    i4 = m.get("rule_scaling", m.get("issue4"))  # results written before the key was renamed
     if i4:
-        out.append(f"**Issue 4** (new connection with 10,000 rules at most 2x the cost with 10): "
+        out.append(f"**Rule scaling** (new connection with 10,000 rules at most 2x the cost with 10): "
                    f"ratio of p50s {i4.get('ratio_p50', 0):.2f}x — **{i4.get('verdict')}**"
                    + (f" ({i4['why']})" if i4.get("why") else "") + ".")
     for p in m.get("policies", []):
@@ -438,7 +438,7 @@ def main():
         md += [""]
         if ok_png:
             md += [f"![relative to plain forwarding]({a.name}.png)", ""]
-        md += ["### Against the issue's targets", ""]
+        md += ["### Against the targets", ""]
         md += targets_markdown(res, configs, workloads)
         md += [""]
         notes = [(c, i) for c, i in cfginfo.items() if i.get("note") or i.get("failed")]

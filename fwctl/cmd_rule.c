@@ -54,7 +54,7 @@ static bool needs_quotes(const char *w, bool is_string)
 static int append(char *line, size_t *used, const char *s, size_t n)
 {
 	if (*used + n + 1 > RULE_LINE_MAX)
-		return -1;
+		return -ENOSPC;
 	memcpy(line + *used, s, n);
 	*used += n;
 	line[*used] = '\0';
@@ -69,7 +69,8 @@ static bool is_string_word(char **argv, int i)
 	return i > 1 && strcmp(argv[i - 1], "prefix") == 0 && strcmp(argv[i - 2], "log") == 0;
 }
 
-/* The words as one policy line, e.g. `forward accept proto tcp dport 22 comment "ssh in"`. */
+/* The words as one policy line, e.g. `forward accept proto tcp dport 22 comment "ssh in"`:
+ * 0, or -ENOSPC when it is longer than RULE_LINE_MAX - 1. */
 static int join_rule(int argc, char **argv, char *line)
 {
 	size_t used = 0;
@@ -79,15 +80,15 @@ static int join_rule(int argc, char **argv, char *line)
 		bool quote = needs_quotes(argv[i], is_string_word(argv, i));
 
 		if ((i && append(line, &used, " ", 1)) || (quote && append(line, &used, "\"", 1)))
-			return -1;
+			return -ENOSPC;
 		for (const char *p = argv[i]; *p; p++) {
 			if (quote && (*p == '"' || *p == '\\') && append(line, &used, "\\", 1))
-				return -1;
+				return -ENOSPC;
 			if (append(line, &used, p, 1))
-				return -1;
+				return -ENOSPC;
 		}
 		if (quote && append(line, &used, "\"", 1))
-			return -1;
+			return -ENOSPC;
 	}
 	return 0;
 }
@@ -122,7 +123,7 @@ static void print_edit_note(struct json_object *data)
 }
 
 /* "--before ID", "--after ID" (or "--before=ID") in front of the rule: 1 when found and
- * consumed (*argc, *argv moved past it), 0 when absent, -1 after a usage error. */
+ * consumed (*argc, *argv moved past it), 0 when absent, -EINVAL after a usage error (printed). */
 static int parse_position(struct fwctl *fw, int *argc, char ***argv, const char **key,
                           unsigned long *ref)
 {
@@ -148,7 +149,7 @@ static int parse_position(struct fwctl *fw, int *argc, char ***argv, const char 
 		                  "'--%s' needs the id of a rule of the same chain, as shown "
 		                  "by 'fwctl rule list'",
 		                  *key);
-		return -1;
+		return -EINVAL;
 	}
 	*argc -= used;
 	*argv += used;
@@ -159,7 +160,6 @@ int fwctl_cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 {
 	static const char *const hooks[] = {"input", "forward", "output"};
 	static const char *const verdicts[] = {"accept", "drop", "reject"};
-	struct daemon d = {0};
 	struct json_object *req, *data;
 	char line[RULE_LINE_MAX];
 	const char *pos_key = NULL;
@@ -196,8 +196,7 @@ int fwctl_cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 	json_object_object_add(req, "line", json_object_new_string(line));
 	if (pos_key)
 		json_object_object_add(req, pos_key, json_object_new_int64((int64_t)ref));
-	ret = daemon_request_once(fw, &d, req, &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, req, &data);
 	if (ret)
 		return ret;
 	id = json_get_int(data, "id", -1);
@@ -218,7 +217,6 @@ int fwctl_cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 
 int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
 	struct json_object *req, *data;
 	unsigned long id;
 	int ret;
@@ -234,8 +232,7 @@ int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 		                         QUOTE(argv[0]));
 	req = daemon_request("rule-del");
 	json_object_object_add(req, "id", json_object_new_int64((int64_t)id));
-	ret = daemon_request_once(fw, &d, req, &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, req, &data);
 	if (ret)
 		return ret;
 	out_open_object(NULL);
@@ -278,15 +275,13 @@ static void print_rule(struct json_object *r)
 
 int fwctl_cmd_rule_list(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
 	struct json_object *data, *rules = NULL;
 	int ret;
 
 	(void)argv;
 	if (argc > 0)
 		return fwctl_usage_error(fw, "'rule list' takes no arguments");
-	ret = daemon_request_once(fw, &d, daemon_request("rule-list"), &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, daemon_request("rule-list"), &data);
 	if (ret)
 		return ret;
 	if (json_object_is_type(data, json_type_array))

@@ -95,7 +95,7 @@ int fwctl_cmd_stats(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct counters c = {0};
-	char path[PATH_MAX + 16];
+	char path[PATH_MAX + 16], err[1024];
 	int fd, ret;
 
 	(void)argv;
@@ -107,10 +107,12 @@ int fwctl_cmd_stats(struct fwctl *fw, int argc, char **argv)
 		return ret;
 	}
 	snprintf(path, sizeof(path), "%s/%s", d.pin_dir, TCFW_MAP_STATS);
-	fd = maps_open(&d, TCFW_MAP_STATS, sizeof(__u32), sizeof(__u64));
+	fd = maps_open(&d, TCFW_MAP_STATS, sizeof(__u32), sizeof(__u64), err, sizeof(err));
 	daemon_close(&d);
-	if (fd < 0)
+	if (fd < 0) {
+		pr_warn("%s", err);
 		return FWCTL_EXIT_FAILURE;
+	}
 	ret = read_counters(fd, path, &c);
 	close(fd);
 	if (ret == 0)

@@ -177,6 +177,15 @@ int daemon_request_once(struct fwctl *fw, struct daemon *d, struct json_object *
 	return daemon_call(fw, d, req, data);
 }
 
+int daemon_ask(struct fwctl *fw, struct json_object *req, struct json_object **data)
+{
+	struct daemon d = {0};
+	int ret = daemon_request_once(fw, &d, req, data);
+
+	daemon_close(&d);
+	return ret;
+}
+
 int daemon_hello(struct fwctl *fw, struct daemon *d)
 {
 	struct json_object *data;

@@ -216,6 +216,7 @@ int main(int argc, char **argv)
 	memset(&fwd, 0, sizeof(fwd));
 	fwd.loop.epfd = fwd.signals.fd = fwd.expiry_timer.fd = fwd.watch_timer.fd = -1;
 	fwd.dp.lock_fd = -1;
+	log_init("fwd", LOG_LEVEL_NOTICE); /* usage errors say "fwd: " too */
 	ret = options_parse(argc, argv, &fwd.opt);
 	if (ret >= 0)
 		return ret;

@@ -13,6 +13,7 @@
 #include "ctl.h"
 #include "quote.h"
 #include "event_file.h"
+#include "log.h"
 #include "ratelimit.h"
 
 #include "fwd.h"
@@ -87,9 +88,11 @@ static const char usage_tail[] =
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "fwd: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'fwd --help'.\n");
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	pr_warn("%s", msg);
+	fputs("Try 'fwd --help'.\n", stderr); /* usage text, as fwctl's */
 	return FWD_EXIT_USAGE;
 }
 

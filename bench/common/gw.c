@@ -106,7 +106,7 @@ int bench_tcp_open(const struct bench_gw *gw, const struct bench_flow4 *f, char 
 	int rc;
 
 	rc = bench_send(gw->ingress_lan_fd, f, BENCH_TCP_SYN, gw->lan_ifindex, "SYN (LAN ingress)");
-	if (rc != TC_ACT_OK_VALUE) {
+	if (rc != TC_ACT_OK) {
 		snprintf(why, len,
 		         "the SYN opening the connection got TC action %d, expected TC_ACT_OK "
 		         "(does the policy accept it?)",
@@ -120,12 +120,12 @@ int bench_tcp_open(const struct bench_gw *gw, const struct bench_flow4 *f, char 
 	reply = bench_reply_flow(&e);
 	rc = bench_send(gw->ingress_wan_fd, &reply, BENCH_TCP_SYN | BENCH_TCP_ACK, gw->wan_ifindex,
 	                "SYN-ACK (WAN ingress)");
-	if (rc != TC_ACT_OK_VALUE) {
+	if (rc != TC_ACT_OK) {
 		snprintf(why, len, "the SYN-ACK (WAN ingress) got TC action %d", rc);
 		return -1;
 	}
 	rc = bench_send(gw->ingress_lan_fd, f, BENCH_TCP_ACK, gw->lan_ifindex, "ACK (LAN ingress)");
-	if (rc != TC_ACT_OK_VALUE) {
+	if (rc != TC_ACT_OK) {
 		snprintf(why, len, "the handshake's ACK (LAN ingress) got TC action %d", rc);
 		return -1;
 	}

@@ -3,7 +3,7 @@
 #
 #   phase_macro    rounds of every configuration x every workload, interleaved   samples.jsonl
 #   phase_profile  tcfw's own ns per packet under real traffic (bpf_stats)       profile.json
-#   phase_micro    microbench: ns per packet with BPF_PROG_TEST_RUN, issue 4     micro.json
+#   phase_micro    microbench: ns per packet with BPF_PROG_TEST_RUN, rules     micro.json
 #   phase_scale    the table filled to --ct-entries, lookups, memory, expiry     scale.json
 #
 # Progress goes to stderr: "[elapsed / estimated total] what".

@@ -21,6 +21,7 @@
 #include "lib/kernel.h"
 #include "lib/tcp_state.h" /* the TCP flag bits */
 #include "lib/tcp_window.h"
+#include "tcfw_proto.h"
 
 /* Values from uapi headers that vmlinux.h does not carry (they are macros there). */
 #define ETH_HLEN         14
@@ -31,7 +32,7 @@
 #define IPPROTO_HOPOPTS  0
 #define IPPROTO_ROUTING  43
 #define IPPROTO_FRAGMENT 44
-#define IPPROTO_ICMPV6   58
+#define IPPROTO_ICMPV6   TCFW_PROTO_ICMPV6
 #define IPPROTO_DSTOPTS  60
 
 #define ICMP_ECHOREPLY      0
@@ -391,7 +392,7 @@ static __always_inline int parse_quoted(struct __sk_buff *skb, __u32 off, __u32 
 	}
 	in->proto = proto;
 
-	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+	if (tcfw_proto_has_ports(proto)) {
 		struct tcfw_l4_ports *p = hdr_at(skb, l4_off, sizeof(*p));
 
 		if (!p)

@@ -27,6 +27,7 @@
 #include "tcfw_abi.h"
 
 #include "pkt.h"
+#include "tcrun.h"
 
 struct tcfw; /* the skeleton (build/gen/tcfw.skel.h) */
 
@@ -80,9 +81,10 @@ enum dp_hook {
 	DP_EGRESS_FWD_LAN,   /* tcfw_egress on lan0, forwarded from wan0 */
 };
 
-#define TC_OK       0
-#define TC_SHOT     2
-#define TC_REDIRECT 7
+/* The TC actions by short names, for the cases: linux/pkt_cls.h's (through tcrun.h). */
+#define TC_OK       TC_ACT_OK
+#define TC_SHOT     TC_ACT_SHOT
+#define TC_REDIRECT TC_ACT_REDIRECT
 
 /* Run p through the program of hook; returns its TC action, or -1 (and a failure) when the
  * run itself failed. */
