@@ -78,7 +78,7 @@ static const char usage_tail[] =
     "                             the same --pin-dir takes over without losing connections.\n"
     "\n"
     "Files:\n"
-    "  DIR/<map>                  pinned maps (ct, ct_reply, config, ifaces, ...); fwctl\n"
+    "  DIR/<map>                  pinned maps (ct, config, ifaces, ...); fwctl\n"
     "                             reads them for listings.\n"
     "  PATH                       control socket: newline-delimited JSON (docs/fwd.md).\n"
     "\n"

@@ -3,7 +3,7 @@
  * maps.h - every map of the datapath, shared by tcfw_ingress and tcfw_egress.
  *
  * Names, keys and values are the contract of tcfw_abi.h (fwd pins each map as
- * <pin-dir>/<name>). Sizes are defaults: fwd resizes "ct" and "ct_reply" before load
+ * <pin-dir>/<name>). Sizes are defaults: fwd resizes "ct" before load
  * (bpf_map__set_max_entries). The maps internal to the datapath ("frag", "nat_alias",
  * "clock_cache", the scratch maps) are at the end with their key and value types; the one
  * exception is nat.h's "nat_scratch", whose value is built of the NAT steps' own types.
@@ -20,21 +20,15 @@
  * refuses the insert instead (the new connection is dropped and counted in
  * TCFW_STAT_CT_INSERT_FAILED), and fwd makes room by dropping connections that are not
  * ASSURED first (netfilter's early drop; fwd/expiry.c), so established connections survive a
- * flood of unanswered SYNs. Preallocated: an insert never allocates on the packet path.
+ * flood of unanswered SYNs. Preallocated: an insert never allocates on the packet path. A
+ * connection takes one entry, a NAT connection two (ct_table.h).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TCFW_CT_MAX_DEFAULT);
-	__type(key, struct tcfw_tuple);
-	__type(value, struct tcfw_ct_entry);
+	__type(key, struct tcfw_tuple); /* tcfw_ct_key(): either direction's tuple, normalized */
+	__type(value, struct tcfw_ct_entry); /* a connection, or a NAT reply's reference to it */
 } ct SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TCFW_CT_MAX_DEFAULT);
-	__type(key, struct tcfw_tuple);   /* reply-direction tuple */
-	__type(value, struct tcfw_tuple); /* original-direction tuple: the key of "ct" */
-} ct_reply SEC(".maps");
 
 /* ---- counters, configuration, interfaces, addresses, events ------------------------------- */
 struct {
@@ -193,7 +187,7 @@ struct {
  * already rewritten the destination, egress has yet to rewrite the source. This map keys it
  * by that middle form (orig tuple with the DNAT applied, see nat.h) -> the orig tuple, the
  * key of "ct". Entries are checked against the connection on every use, so one left behind
- * by a connection that expired (fwd deletes ct and ct_reply only) is recognised as stale;
+ * by a connection that expired (fwd deletes its ct entries only) is recognised as stale;
  * the LRU reclaims them.
  */
 #define TCFW_NAT_ALIAS_MAX 65536
@@ -254,14 +248,39 @@ struct {
 } pkt_scratch SEC(".maps");
 
 /*
- * conntrack.h's ct_create(): the entry of a connection being created is built here, not on the
- * stack: at 150 bytes it would take too much of the 512 bytes the programs and every function they
- * call share. Per-CPU, and used within one program run only (a program is not re-entered on its
- * CPU).
+ * conntrack.h's ct_create(): the entry of a connection being created is built here (index 0),
+ * and a NAT connection's reference entry (index 1, nat_alloc.h), not on the stack: at 208 bytes
+ * each would take too much of the 512 bytes the programs and every function they call share.
+ * Per-CPU, and used within one program run only (a program is not re-entered on its CPU).
  */
+/*
+ * Keys of map "ct" being worked out (ct_table.h, nat_alloc.h), kept off the stack for the same
+ * reason: two 40-byte tuples in the program's own frame leave too little of the 512 bytes for
+ * the global functions it calls. Per-CPU, used within one function at a time.
+ */
+struct ct_keys {
+	struct tcfw_tuple k[2];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ct_keys);
+} ct_keys SEC(".maps");
+
+static __always_inline struct ct_keys *ct_keys_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ct_keys, &zero);
+}
+
+#define CT_NEW_MAIN 0
+#define CT_NEW_REF  1
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct tcfw_ct_entry);
 } ct_new SEC(".maps");

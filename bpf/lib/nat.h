@@ -62,9 +62,9 @@
  * in the high byte tells our hints from any other value the field might carry.
  */
 enum nat_hint {
-	NAT_HINT_SNAT = 1 << 0,   /* orig direction, source to translate: key "ct" */
-	NAT_HINT_UNDNAT = 1 << 1, /* reply direction, source back to the public address:
-	                           * key "ct_reply" */
+	NAT_HINT_SNAT = 1 << 0,   /* orig direction, source to translate: its orig tuple */
+	NAT_HINT_UNDNAT = 1 << 1, /* reply direction, source back to the public address: its
+	                           * reply tuple */
 	NAT_HINT_ALIAS = 1 << 2,  /* the connection has DNAT and SNAT: key "nat_alias" */
 	NAT_HINT_ICMP = 1 << 3,   /* an ICMP error whose outer source is to translate */
 	NAT_HINT_ORPHAN = 1 << 4, /* a later fragment whose first fragment was not seen */
@@ -95,6 +95,7 @@ struct nat_scratch {
 	struct tcfw_tuple middle; /* a connection's key in nat_alias */
 	struct tcfw_tuple other;  /* what another alias entry points to */
 	struct tcfw_tuple orig;   /* egress: the connection's orig tuple */
+	struct tcfw_tuple key;    /* ingress, new connection: its main key in "ct" */
 	struct chain_info ci;     /* the dnat chain's zones */
 	__u32 dir;                /* egress: the packet's direction in it */
 	__u32 dnat;               /* view has a DNAT applied */

@@ -145,10 +145,7 @@ static __always_inline struct nat_scratch *nat_plan(struct __sk_buff *skb,
 /* Undo a connection nat_create() stored, when its first packet cannot be sent after all. */
 static __always_inline void nat_create_undo(const struct tcfw_tuple *orig)
 {
-	struct tcfw_ct_entry *live = bpf_map_lookup_elem(&ct, orig);
-
-	if (live)
-		ct_forget(orig, live);
+	ct_forget(orig);
 }
 
 /**
@@ -229,7 +226,8 @@ __noinline int nat_create(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
 	if (snat)
 		r->dst[3] = snat;
 
-	err = nat_reserve_reply(r, &pkt->tuple, port_lo, port_hi,
+	n->orig_swapped = tcfw_ct_key(&s->key, &pkt->tuple);
+	err = nat_reserve_reply(r, &s->key, port_lo, port_hi,
 	                        snat && tcfw_proto_nat_rewrites_ids(pkt->tuple.proto));
 	if (err == NAT_ALLOC_EXHAUSTED)
 		return -1;
@@ -237,15 +235,12 @@ __noinline int nat_create(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
 		stat_inc(TCFW_STAT_CT_INSERT_FAILED);
 		return CT_CREATE_FAILED;
 	}
-	/* What the entry names as the translation: the source's for SNAT, else the destination. */
-	__builtin_memcpy(n->nat_addr, snat ? r->dst : r->src, sizeof(n->nat_addr));
-	n->nat_port = snat ? r->dport : r->sport;
 
-	err = bpf_map_update_elem(&ct, &pkt->tuple, n, BPF_NOEXIST);
+	err = bpf_map_update_elem(&ct, &s->key, n, BPF_NOEXIST);
 	if (err) {
-		bpf_map_delete_elem(&ct_reply, r);
+		nat_release_reply(r, &s->key);
 		if (err == -EEXIST)
-			return CT_CREATE_RACED; /* another CPU created it: track as existing */
+			return ct_create_exists(&pkt->tuple);
 		stat_inc(TCFW_STAT_CT_INSERT_FAILED);
 		return CT_CREATE_FAILED;
 	}
