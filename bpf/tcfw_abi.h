@@ -129,6 +129,10 @@ enum tcfw_stat {
 	TCFW_STAT_PREFILTER_BLOCKED,   /* dropped: source in a 'drop from @set' of its zone */
 	TCFW_STAT_PREFILTER_UNTRACKED, /* dropped: TCP without SYN of no connection ('drop
 	                                * untracked'), which TC would drop as invalid */
+	/* Layout version 5: new connections NAT refused for another cause than a port. */
+	TCFW_STAT_NAT_NO_ADDRESS,  /* masquerade out an interface without IPv4 address */
+	TCFW_STAT_NAT_ALIAS_TAKEN, /* DNAT+SNAT: another connection has the same half-translated
+	                            * tuple (map nat_alias) */
 	TCFW_STAT_MAX,
 };
 

@@ -154,8 +154,9 @@ static __always_inline void nat_create_undo(const struct tcfw_tuple *orig)
  * rule)) and store its connection: the reply tuple made unique (nat_alloc.h), the entry, for
  * DNAT+SNAT the alias. Then translate the packet's destination (DNAT: ingress is the place)
  * and leave the egress hint for its source. Returns enum ct_create_result, NAT_CREATE_PLAIN
- * when no translation applies, or -1 when the connection is refused for NAT's sake (no free
- * port, no masquerade address; counted in TCFW_STAT_NAT_PORT_EXHAUSTED).
+ * when no translation applies, or -1 when the connection is refused for NAT's sake, each
+ * cause counted apart: no free port (TCFW_STAT_NAT_PORT_EXHAUSTED), no masquerade address
+ * (TCFW_STAT_NAT_NO_ADDRESS), its half-translated tuple taken (TCFW_STAT_NAT_ALIAS_TAKEN).
  *
  * Source translation is for the forward chain only: the gateway's own connections keep the
  * source its stack chose. A hairpin connection no snat rule matches is masqueraded behind its
@@ -207,7 +208,7 @@ __noinline int nat_create(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
 			snat = nat_masq_addr(ci->ifindex_out);
 			if (!snat) {
 				/* Masquerade behind an interface without IPv4 address. */
-				stat_inc(TCFW_STAT_NAT_PORT_EXHAUSTED);
+				stat_inc(TCFW_STAT_NAT_NO_ADDRESS);
 				return -1;
 			}
 		}
@@ -255,7 +256,7 @@ __noinline int nat_create(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
 			/* A live connection has the same middle tuple (the same client port to
 			 * two public addresses forwarded to one server port): refuse this one. */
 			nat_create_undo(&pkt->tuple);
-			stat_inc(TCFW_STAT_NAT_PORT_EXHAUSTED);
+			stat_inc(TCFW_STAT_NAT_ALIAS_TAKEN);
 			return -1;
 		}
 	}

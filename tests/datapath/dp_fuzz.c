@@ -1039,7 +1039,9 @@ static void run_checked(struct fuzz *z, const struct fz_pkt *f, bool clash)
 		want_rule = model_packet(z, f, &chain);
 		z->model_new++;
 		fail_before = stat_of(z, TCFW_STAT_CT_INSERT_FAILED) +
-		              stat_of(z, TCFW_STAT_NAT_PORT_EXHAUSTED);
+		              stat_of(z, TCFW_STAT_NAT_PORT_EXHAUSTED) +
+		              stat_of(z, TCFW_STAT_NAT_NO_ADDRESS) +
+		              stat_of(z, TCFW_STAT_NAT_ALIAS_TAKEN);
 		new_before = stat_of(z, TCFW_STAT_CT_NEW);
 	}
 	if (clash) {
@@ -1077,7 +1079,9 @@ static void run_checked(struct fuzz *z, const struct fz_pkt *f, bool clash)
 	} else if (want_rule > 0) {
 		struct tcfw_ct_entry e;
 		uint64_t fails = stat_of(z, TCFW_STAT_CT_INSERT_FAILED) +
-		                 stat_of(z, TCFW_STAT_NAT_PORT_EXHAUSTED);
+		                 stat_of(z, TCFW_STAT_NAT_PORT_EXHAUSTED) +
+		                 stat_of(z, TCFW_STAT_NAT_NO_ADDRESS) +
+		                 stat_of(z, TCFW_STAT_NAT_ALIAS_TAKEN);
 		uint64_t news = stat_of(z, TCFW_STAT_CT_NEW) - new_before;
 
 		z->model_accept++;

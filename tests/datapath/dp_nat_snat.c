@@ -328,6 +328,8 @@ DP_CASE(nat_masquerade_no_address)
 	dpn_expect(t, "SYN at lan0 ingress: dropped, wan0 has no address to masquerade with",
 	           DP_INGRESS_LAN, &in, TC_SHOT, NULL);
 	dp_expect_no_conn(t, "connection", &f);
+	dp_expect_stat(t, "counters", TCFW_STAT_NAT_NO_ADDRESS, 1);
+	dp_expect_stat(t, "counters", TCFW_STAT_NAT_PORT_EXHAUSTED, 0);
 }
 
 /*
