@@ -5,8 +5,7 @@
  * Names, keys and values are the contract of tcfw_abi.h (fwd pins each map as
  * <pin-dir>/<name>). Sizes are defaults: fwd resizes "ct" before load
  * (bpf_map__set_max_entries). The maps internal to the datapath ("frag", "nat_alias",
- * "clock_cache", the scratch maps) are at the end with their key and value types; the one
- * exception is nat.h's "nat_scratch", whose value is built of the NAT steps' own types.
+ * "clock_cache", the scratch maps) are at the end with their key and value types.
  */
 #ifndef TCFW_BPF_MAPS_H
 #define TCFW_BPF_MAPS_H
@@ -198,6 +197,59 @@ struct {
 	__type(key, struct tcfw_tuple);   /* orig tuple after DNAT, before SNAT */
 	__type(value, struct tcfw_tuple); /* orig tuple */
 } nat_alias SEC(".maps");
+
+/* Where a new connection is decided (chain.h: chain_at_ingress() and the others fill it). */
+struct chain_info {
+	__u32 ifindex_in;  /* 0: the gateway itself */
+	__u32 ifindex_out; /* 0: the gateway itself, or unknown (no route) */
+	__u8 chain;        /* enum tcfw_chain */
+	__u8 in_zone;
+	__u8 out_zone;
+};
+
+/* Everything classify() (classify.h) matches on, as pol_scalar slot values. */
+struct classify_query {
+	__u32 src[4]; /* IPv4-mapped, network order, as in struct tcfw_tuple */
+	__u32 dst[4];
+	__u32 copy;    /* policy copy, 0/1 */
+	__u32 chain;   /* enum tcfw_chain */
+	__u32 nwords;  /* pol_meta.nwords[chain]: bitmap words in use */
+	__u32 in_zone; /* zone slot, 0..63 */
+	__u32 out_zone;
+	__u32 proto;
+	__u32 family; /* 0 = ip, 1 = ip6 */
+	__u32 sport;  /* host order, or TCFW_SCALAR_NOPORT */
+	__u32 dport;
+};
+
+/* ---- NAT's working memory (nat.h; internal to the datapath) --------------------------------- */
+/*
+ * Per-CPU, kept off the 512-byte BPF stack that the programs share with every function they
+ * call (classify() alone takes 224 bytes of it). Programs are not re-entered on a CPU, and
+ * nothing here outlives one program run. The connection entry being created lives in ct_new,
+ * below.
+ */
+struct nat_scratch {
+	struct tcfw_pkt view;     /* ingress, new connection: its first packet as routing, the
+	                           * filter chain and the snat chain see it (after DNAT);
+	                           * egress: the packet being translated */
+	struct classify_query q;  /* for the dnat and snat chains */
+	struct tcfw_tuple middle; /* a connection's key in nat_alias */
+	struct tcfw_tuple other;  /* what another alias entry points to */
+	struct tcfw_tuple orig;   /* egress: the connection's orig tuple */
+	struct tcfw_tuple key;    /* ingress, new connection: its main key in "ct" */
+	struct chain_info ci;     /* the dnat chain's zones */
+	__u32 dir;                /* egress: the packet's direction in it */
+	__u32 dnat;               /* view has a DNAT applied */
+	__u32 hairpin;            /* ... by the NAT loopback of another zone's rule */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nat_scratch);
+} nat_scratch SEC(".maps");
 
 /* ---- the coarse clock, read once per CPU per tick (clock.h; internal to the datapath) ------ */
 struct clock_cache {

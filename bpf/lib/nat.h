@@ -81,34 +81,6 @@ enum nat_hint {
  */
 const volatile __u32 nat_egress_ignore_hint = 0;
 
-/*
- * Per-CPU working memory of NAT, kept off the 512-byte BPF stack that the programs share with
- * every function they call (classify() alone takes 224 bytes of it). Programs are not
- * re-entered on a CPU, and nothing here outlives one program run. The connection entry being
- * created lives in conntrack.h's ct_new.
- */
-struct nat_scratch {
-	struct tcfw_pkt view;     /* ingress, new connection: its first packet as routing, the
-	                           * filter chain and the snat chain see it (after DNAT);
-	                           * egress: the packet being translated */
-	struct classify_query q;  /* for the dnat and snat chains */
-	struct tcfw_tuple middle; /* a connection's key in nat_alias */
-	struct tcfw_tuple other;  /* what another alias entry points to */
-	struct tcfw_tuple orig;   /* egress: the connection's orig tuple */
-	struct tcfw_tuple key;    /* ingress, new connection: its main key in "ct" */
-	struct chain_info ci;     /* the dnat chain's zones */
-	__u32 dir;                /* egress: the packet's direction in it */
-	__u32 dnat;               /* view has a DNAT applied */
-	__u32 hairpin;            /* ... by the NAT loopback of another zone's rule */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct nat_scratch);
-} nat_scratch SEC(".maps");
-
 static __always_inline struct nat_scratch *nat_scratch_get(void)
 {
 	__u32 zero = 0;
