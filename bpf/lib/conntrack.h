@@ -502,6 +502,10 @@ enum ct_create_result {
 	CT_CREATED = 0,
 	CT_CREATE_RACED,  /* another CPU created it first: track the packet as existing */
 	CT_CREATE_FAILED, /* counted in TCFW_STAT_CT_INSERT_FAILED */
+	/* NAT (nat_decide.h) only: */
+	CT_CREATE_REFUSED, /* refused for NAT's sake, counted by cause: nat_port_exhausted,
+	                    * nat_no_address, nat_alias_taken */
+	CT_CREATE_PLAIN,   /* nat_create(): no translation applies, store it as ct_create() does */
 };
 
 /* The zeroed scratch entry for a new connection; NULL only if the map read fails. */
