@@ -18,8 +18,9 @@
  *  - spread: K connections picked at random among all opened, one call each: lookups that
  *    miss the caches as a big table's do;
  *  - the empty TC program the same two ways, as the floor.
- * Memory: memlock of maps ct and ct_reply (/proc/self/fdinfo, what bpftool shows) divided by
- * their size; both are preallocated, so this is the cost of a connection at any fill.
+ * Memory: memlock of map ct (/proc/self/fdinfo, what bpftool shows) divided by its size: it is
+ * preallocated, so this is the cost of an entry at any fill; a connection without NAT takes one
+ * entry, a translated one two.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -85,34 +86,30 @@ static int map_memlock(int fd, uint64_t *memlock, uint64_t *max_entries)
 	return *memlock && *max_entries ? 0 : -1;
 }
 
-static struct json_object *memory_json(const struct bench_gw *gw, const char *pin_dir)
+static struct json_object *memory_json(const struct bench_gw *gw)
 {
 	struct json_object *j = json_object_new_object();
-	uint64_t ct_mem, ct_max, rep_mem, rep_max;
-	char err[512];
-	int rep_fd = pins_open_map(pin_dir, TCFW_MAP_CT_REPLY, err, sizeof(err));
+	uint64_t ct_mem, ct_max;
+	double per_entry;
 
-	if (rep_fd < 0 || map_memlock(gw->ct_fd, &ct_mem, &ct_max) ||
-	    map_memlock(rep_fd, &rep_mem, &rep_max)) {
-		fprintf(stderr, "ct_scale: cannot read the memlock of maps ct/ct_reply%s%s\n",
-		        rep_fd < 0 ? ": " : "", rep_fd < 0 ? err : "");
-		if (rep_fd >= 0)
-			close(rep_fd);
+	if (map_memlock(gw->ct_fd, &ct_mem, &ct_max)) {
+		fprintf(stderr, "ct_scale: cannot read the memlock of map ct\n");
 		json_object_object_add(j, "error",
 		                       json_object_new_string("memlock not readable (see log)"));
 		return j;
 	}
-	close(rep_fd);
+	/* One table for both directions: a connection without NAT is one entry, a translated
+	 * one two (its reply tuple's reference entry, bpf/lib/ct_table.h). */
+	per_entry = (double)ct_mem / (double)ct_max;
 	json_add_i64(j, "ct_max_entries", (int64_t)ct_max);
 	json_add_i64(j, "ct_memlock_bytes", (int64_t)ct_mem);
-	json_add_i64(j, "ct_reply_memlock_bytes", (int64_t)rep_mem);
-	json_add_double(j, "bytes_per_connection",
-	                (double)ct_mem / (double)ct_max + (double)rep_mem / (double)rep_max);
+	json_add_double(j, "bytes_per_entry", per_entry);
+	json_add_double(j, "bytes_per_connection", per_entry);
+	json_add_double(j, "bytes_per_nat_connection", 2 * per_entry);
 	fprintf(stderr,
-	        "  memory: ct %.1f MiB + ct_reply %.1f MiB for %llu connections = %.0f bytes per "
-	        "connection\n",
-	        (double)ct_mem / (1 << 20), (double)rep_mem / (1 << 20), (unsigned long long)ct_max,
-	        (double)ct_mem / (double)ct_max + (double)rep_mem / (double)rep_max);
+	        "  memory: ct %.1f MiB for %llu entries = %.0f bytes per connection without NAT, "
+	        "%.0f with NAT (two entries)\n",
+	        (double)ct_mem / (1 << 20), (unsigned long long)ct_max, per_entry, 2 * per_entry);
 	return j;
 }
 
@@ -358,7 +355,7 @@ int main(int argc, char **argv)
 	json_object_object_add(root, "checkpoints", arr);
 	json_add_i64(root, "opened", opened);
 	json_add_double(root, "fill_s", fill_ms / 1e3);
-	json_object_object_add(root, "memory", memory_json(&gw, o.pin_dir));
+	json_object_object_add(root, "memory", memory_json(&gw));
 	close(empty_fd);
 	bench_gw_close(&gw);
 

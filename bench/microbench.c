@@ -257,16 +257,33 @@ static struct json_object *measure_established(const struct bench_gw *gw, const 
 	double in_loop = time_loop(gw->ingress_lan_fd, &p, &in, o->repeat, "established, LAN in");
 	double out_loop = time_loop(gw->egress_wan_fd, &p, &out, o->repeat, "established, WAN out");
 
+	/* The same connection's reply (the server's ACK) at WAN ingress: conntrack finds it by
+	 * the reply tuple (without NAT the same key as the orig tuple, with NAT a reference). */
+	double reply_loop = -1;
+	struct tcfw_ct_entry e;
+
+	if (bench_ct_lookup(gw, &f, &e)) {
+		struct bench_flow4 rf = bench_reply_flow(&e);
+		struct __sk_buff rin;
+		struct bench_pkt rp;
+
+		bench_pkt_build(&rp, &rf, BENCH_TCP_ACK, 0);
+		tcrun_ctx_ingress(&rin, gw->wan_ifindex);
+		reply_loop = time_loop(gw->ingress_wan_fd, &rp, &rin, o->repeat,
+		                       "established, WAN in (reply)");
+	}
+
 	memset(&s, 0, sizeof(s));
 	json_add_double(j, "ingress_loop_ns", in_loop);
 	json_add_double(j, "egress_loop_ns", out_loop);
+	json_add_double(j, "reply_ingress_loop_ns", reply_loop);
 	if (!time_calls(gw->ingress_lan_fd, &p, &in, o->calls, &s, "established ACK, LAN ingress"))
 		json_object_object_add(j, "ingress_per_call", summary_json(&s));
 	fprintf(
 	    stderr,
 	    "    established flow: LAN ingress %.0f ns (loop), %.0f ns p50 per call; WAN egress "
-	    "%.0f ns (loop)\n",
-	    in_loop, s.p50, out_loop);
+	    "%.0f ns (loop); reply at WAN ingress %.0f ns (loop)\n",
+	    in_loop, s.p50, out_loop, reply_loop);
 	return j;
 }
 

@@ -298,12 +298,11 @@ def scale_markdown(s):
     out = [f"- {fill.get('opened', 0):,} connections opened through the datapath (SYN, SYN-ACK, "
            f"ACK each) in {fill.get('fill_s', 0):.1f} s into a table of {s.get('ct_max'):,} "
            f"(fwd --ct-max); fwd counted {s.get('ct_entries_after')} after its pass.",
-           f"- Memory: {mem.get('bytes_per_connection', 0):.0f} bytes per connection "
-           f"(ct {mem.get('ct_memlock_bytes', 0) / 2**20:.0f} MiB + ct_reply "
-           f"{mem.get('ct_reply_memlock_bytes', 0) / 2**20:.0f} MiB memlock for "
+           f"- Memory: {mem.get('bytes_per_connection', 0):.0f} bytes per connection without "
+           f"NAT, {mem.get('bytes_per_nat_connection', 0):.0f} with NAT (two entries) "
+           f"(ct {mem.get('ct_memlock_bytes', 0) / 2**20:.0f} MiB memlock for "
            f"{mem.get('ct_max_entries', 0):,} entries, preallocated; bpftool shows "
-           f"{(s.get('bpftool_memlock', {}).get('ct') or 0) / 2**20:.0f} + "
-           f"{(s.get('bpftool_memlock', {}).get('ct_reply') or 0) / 2**20:.0f} MiB).",
+           f"{(s.get('bpftool_memlock', {}).get('ct') or 0) / 2**20:.0f} MiB).",
            "",
            "| connections in the table | established packet, hot (loop) | random connection, "
            "per call p50 (p99) | empty program per call |",

@@ -79,7 +79,9 @@ for v in ROUNDS DURATION CT_ENTRIES BUDGET_MIN; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --${v,,} wants a positive integer, got '${!v}'" >&2; exit 2; }
 done
 if [ -z "$CT_MAX" ]; then
-	CT_MAX=$(((CT_ENTRIES + CT_ENTRIES / 32 + 65535) / 65536 * 65536))
+	# Two table entries per connection: the tcfw configuration masquerades, and a translated
+	# connection keeps a reference entry for its reply tuple (bpf/lib/ct_table.h).
+	CT_MAX=$(((2 * CT_ENTRIES + CT_ENTRIES / 16 + 65535) / 65536 * 65536))
 fi
 [ "$CT_MAX" -ge "$CT_ENTRIES" ] || { echo "run.sh: --ct-max ($CT_MAX) is below --ct-entries ($CT_ENTRIES)" >&2; exit 2; }
 for c in $CONFIGS; do [[ " $CONFIGS_ALL " == *" $c "* ]] || { echo "run.sh: unknown configuration '$c' (known: $CONFIGS_ALL)" >&2; exit 2; }; done

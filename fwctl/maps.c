@@ -115,7 +115,6 @@ int ct_view_open(struct fwctl *fw, struct ct_view *v)
 
 	memset(v, 0, sizeof(*v));
 	v->m.ct_fd = -1;
-	v->m.reply_fd = -1; /* listings never delete: fwd does that for `ct del` */
 	ret = daemon_maps(fw, &v->d);
 	if (ret)
 		return ret;

@@ -39,13 +39,9 @@ static int readable_map_fd(struct fwd *fwd, const char *name)
 		const char *name;
 		int fd;
 	} maps[] = {
-	    {TCFW_MAP_CT, fwd->dp.ct_fd},
-	    {TCFW_MAP_CT_REPLY, fwd->dp.ct_reply_fd},
-	    {TCFW_MAP_STATS, fwd->dp.stats_fd},
-	    {TCFW_MAP_CONFIG, fwd->dp.config_fd},
-	    {TCFW_MAP_POL_META, fwd->dp.pol_meta_fd},
-	    {TCFW_MAP_IFACES, fwd->dp.ifaces_fd},
-	    {TCFW_MAP_POL_HITS, fwd->dp.pol_hits_fd},
+	    {TCFW_MAP_CT, fwd->dp.ct_fd},         {TCFW_MAP_STATS, fwd->dp.stats_fd},
+	    {TCFW_MAP_CONFIG, fwd->dp.config_fd}, {TCFW_MAP_POL_META, fwd->dp.pol_meta_fd},
+	    {TCFW_MAP_IFACES, fwd->dp.ifaces_fd}, {TCFW_MAP_POL_HITS, fwd->dp.pol_hits_fd},
 	};
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)

@@ -82,7 +82,9 @@ struct fwd_expiry_stats {
 	uint64_t runs;
 	uint64_t expired; /* connections deleted by expiry since start */
 	uint64_t last_expired;
-	uint64_t last_seen; /* connections walked in the last pass */
+	uint64_t last_seen;    /* connections walked in the last pass */
+	uint64_t last_entries; /* entries of map ct they took (a NAT connection takes two), less
+	                        * what the pass deleted: what fills the table */
 	double last_pass_ms;
 	int last_error; /* -errno of the last failed pass, 0 when it worked */
 	/* Early drop (expiry.c): unassured connections deleted to make room in a full table. */

@@ -328,6 +328,8 @@ static const struct {
     {"malformed", TCFW_STAT_MALFORMED},
     {"insert_failed", TCFW_STAT_CT_INSERT_FAILED},
     {"nat_port_exhausted", TCFW_STAT_NAT_PORT_EXHAUSTED},
+    {"nat_no_address", TCFW_STAT_NAT_NO_ADDRESS},
+    {"nat_alias_taken", TCFW_STAT_NAT_ALIAS_TAKEN},
     /* The XDP pre-filter's: these packets never reached TC. */
     {"prefilter_blocked", TCFW_STAT_PREFILTER_BLOCKED},
     {"prefilter_untracked", TCFW_STAT_PREFILTER_UNTRACKED},
@@ -457,6 +459,13 @@ int metrics_render(const struct metrics_snapshot *s, struct metrics_buf *b)
 	stat_counter(b, s, "tcfw_nat_port_exhausted_total",
 	             "New connections dropped: no free NAT port in the range.",
 	             TCFW_STAT_NAT_PORT_EXHAUSTED);
+	stat_counter(b, s, "tcfw_nat_no_address_total",
+	             "New connections dropped: masquerade out an interface without IPv4 address.",
+	             TCFW_STAT_NAT_NO_ADDRESS);
+	stat_counter(b, s, "tcfw_nat_alias_taken_total",
+	             "New connections dropped: DNAT+SNAT, another connection has the same "
+	             "half-translated tuple.",
+	             TCFW_STAT_NAT_ALIAS_TAKEN);
 	stat_counter(b, s, "tcfw_events_lost_total",
 	             "Events dropped because the ring buffer was full.", TCFW_STAT_EVENTS_LOST);
 	gauge(b, "tcfw_policy_generation",

@@ -79,7 +79,7 @@ static const char usage_tail[] =
     "                             the same --pin-dir takes over without losing connections.\n"
     "\n"
     "Files:\n"
-    "  DIR/<map>                  pinned maps (ct, ct_reply, config, ifaces, ...); fwctl\n"
+    "  DIR/<map>                  pinned maps (ct, config, ifaces, ...); fwctl\n"
     "                             reads them for listings.\n"
     "  PATH                       control socket: newline-delimited JSON (docs/fwd.md).\n"
     "\n"
@@ -332,9 +332,10 @@ static const struct fwd_option options[] = {
      "the gateway sees one direction of some connections.",
      .apply = set_flag, FLAG(tcp_liberal)},
     {"ct-max", 0, "N",
-     "connections tracked at most (default " STR(
-	 TCFW_CT_MAX_DEFAULT) "). Only applies when\n"
-                              "the maps are created; pinned maps keep their size.",
+     "entries of the connection table (default " STR(
+	 TCFW_CT_MAX_DEFAULT) "): a connection takes one,\n"
+                              "a translated one two. Only applies when the table is\n"
+                              "created; a pinned table keeps its size.",
      .apply = set_uint, UINT(ct_max), 1, CT_MAX_LIMIT,
      "a number of connections from 1 to 67108864"},
     {"expire-interval", 0, "S",

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 
 #include "addr.h"
+#include "ctmap.h"
 #include "names.h"
 #include "pins.h"
 
@@ -67,10 +68,12 @@ void bench_flow_tuple(const struct bench_flow4 *f, struct tcfw_tuple *t)
 bool bench_ct_lookup(const struct bench_gw *gw, const struct bench_flow4 *f,
                      struct tcfw_ct_entry *e)
 {
-	struct tcfw_tuple key;
+	struct ctmap m = {.ct_fd = gw->ct_fd};
+	struct tcfw_tuple orig, found;
 
-	bench_flow_tuple(f, &key);
-	return bpf_map_lookup_elem(gw->ct_fd, &key, e) == 0;
+	/* The connection whose orig tuple is f's (map ct is keyed by the normalized tuple). */
+	bench_flow_tuple(f, &orig);
+	return ctmap_lookup(&m, &orig, &found, e) == 0 && !memcmp(&found, &orig, sizeof(orig));
 }
 
 struct bench_flow4 bench_reply_flow(const struct tcfw_ct_entry *e)

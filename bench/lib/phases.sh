@@ -300,7 +300,6 @@ phase_scale() {
 	fi
 	# bpftool's view of the same maps, to cross-check the memory figure.
 	bpftool -j map show pinned "$FWD_PIN_DIR/ct" >"$WORK/bpftool-ct.json" 2>/dev/null || echo '{}' >"$WORK/bpftool-ct.json"
-	bpftool -j map show pinned "$FWD_PIN_DIR/ct_reply" >"$WORK/bpftool-ct_reply.json" 2>/dev/null || echo '{}' >"$WORK/bpftool-ct_reply.json"
 	# Wait for a pass that walked the whole table, then ping through two more passes.
 	deadline=$((SECONDS + 4 * EXPIRE_INTERVAL + 30))
 	until walked=$(fwd_status_field .expiry.last_walked) && [ "${walked:-0}" -ge $((CT_ENTRIES * 99 / 100)) ]; do
@@ -314,14 +313,14 @@ phase_scale() {
 	fwctl -j status >"$WORK/status-scale.json" 2>/dev/null || echo '{}' >"$WORK/status-scale.json"
 	jq -n --slurpfile fill "$WORK/ct_scale.json" --slurpfile st "$WORK/status-scale.json" \
 		--slurpfile idle "$WORK/ping-idle.json" --slurpfile busy "$WORK/ping-passes.json" \
-		--slurpfile bct "$WORK/bpftool-ct.json" --slurpfile brep "$WORK/bpftool-ct_reply.json" \
+		--slurpfile bct "$WORK/bpftool-ct.json" \
 		--argjson rb "${runs_before:-0}" --argjson ra "${runs_after:-0}" \
 		--argjson entries "$CT_ENTRIES" --argjson ctmax "$ct_max" --argjson iv "$EXPIRE_INTERVAL" \
 		--arg mode "${CFG_MODE[tcfw]}" \
 		'{mode: $mode, entries_requested: $entries, ct_max: $ctmax, expire_interval_s: $iv,
 		  fill: $fill[0], ct_entries_after: $st[0].ct.entries, expiry: $st[0].expiry,
 		  passes_during_ping: ($ra - $rb), ping_idle: $idle[0], ping_during_passes: $busy[0],
-		  bpftool_memlock: {ct: $bct[0].bytes_memlock, ct_reply: $brep[0].bytes_memlock}}' \
+		  bpftool_memlock: {ct: $bct[0].bytes_memlock}}' \
 		>"$WORK/scale.json"
 	jq -r '"    expiry pass over \(.expiry.last_walked) connections: \(.expiry.last_pass_ms) ms; during \(.passes_during_ping) passes \(.ping_during_passes.received)/\(.ping_during_passes.sent) pings answered, rtt max \(.ping_during_passes.rtt_max_ms) ms (idle: \(.ping_idle.rtt_max_ms) ms)"' \
 		"$WORK/scale.json" >&2

@@ -60,21 +60,6 @@ static __always_inline __u32 zone_slot(__u8 zone)
 	return zone < TCFW_MAX_ZONES - 1 ? zone : TCFW_MAX_ZONES - 1;
 }
 
-/* Everything classify() matches on, as pol_scalar slot values. */
-struct classify_query {
-	__u32 src[4]; /* IPv4-mapped, network order, as in struct tcfw_tuple */
-	__u32 dst[4];
-	__u32 copy;    /* policy copy, 0/1 */
-	__u32 chain;   /* enum tcfw_chain */
-	__u32 nwords;  /* pol_meta.nwords[chain]: bitmap words in use */
-	__u32 in_zone; /* zone slot, 0..63 */
-	__u32 out_zone;
-	__u32 proto;
-	__u32 family; /* 0 = ip, 1 = ip6 */
-	__u32 sport;  /* host order, or TCFW_SCALAR_NOPORT */
-	__u32 dport;
-};
-
 /* The query for tuple t opening a connection on chain, in the zones of ci. */
 static __always_inline void classify_query_init(struct classify_query *q, __u32 copy, __u32 chain,
                                                 __u32 nwords, const struct chain_info *ci,
