@@ -153,10 +153,18 @@ static void put_addr_match(FILE *f, const char *kw, const struct pol_addr_match 
 	if (m->kind == POL_ADDR_ANY)
 		return;
 	fprintf(f, " %s %s", kw, m->neg ? "!" : "");
-	if (m->kind == POL_ADDR_SET)
+	if (m->kind == POL_ADDR_SET) {
 		fprintf(f, "@%s", m->set_name);
-	else
+	} else if (m->kind == POL_ADDR_LIST) {
+		fputs("{ ", f);
+		for (size_t i = 0; i < m->nlist; i++) {
+			fputs(i ? ", " : "", f);
+			put_prefix(f, &m->list[i]);
+		}
+		fputs(" }", f);
+	} else {
 		put_prefix(f, &m->pfx);
+	}
 }
 
 static void put_ports(FILE *f, const char *kw, const struct pol_ports *pp)
@@ -172,16 +180,59 @@ static void put_ports(FILE *f, const char *kw, const struct pol_ports *pp)
 	fputs(pp->n > 1 ? " }" : "", f);
 }
 
-static void put_proto(FILE *f, int proto)
+static void put_proto_word(FILE *f, int proto)
 {
 	const char *name = proto >= 0 && proto <= 255 ? proto_name((uint8_t)proto) : NULL;
 
-	if (proto < 0)
-		return;
 	if (name)
-		fprintf(f, " proto %s", name);
+		fputs(name, f);
 	else
-		fprintf(f, " proto %d", proto);
+		fprintf(f, "%d", proto);
+}
+
+/* 'proto P', 'proto { P, ... }' (in number order), 'proto icmp type T' / 'type { T, ... }'. */
+static void put_proto(FILE *f, const struct pol_rule *r)
+{
+	const struct pol_ports *t = &r->itype;
+	bool first = true;
+
+	if (r->proto_list) {
+		fputs(" proto { ", f);
+		for (int i = 0; i < 256; i++) {
+			if (!(r->proto_bits[i / 64] & (1ull << (i % 64))))
+				continue;
+			fputs(first ? "" : ", ", f);
+			put_proto_word(f, i);
+			first = false;
+		}
+		fputs(" }", f);
+		return;
+	}
+	if (r->proto < 0)
+		return;
+	fputs(" proto ", f);
+	put_proto_word(f, r->proto);
+	if (!t->n)
+		return;
+	fprintf(f, " type %s", t->n > 1 || t->v[0].lo != t->v[0].hi ? "{ " : "");
+	for (size_t i = 0; i < t->n; i++) {
+		bool named = true;
+
+		for (unsigned int v = t->v[i].lo; v <= t->v[i].hi && named; v++)
+			named = pol_icmp_type_name(r->proto, v) != NULL;
+		fputs(i ? ", " : "", f);
+		/* Types by name when each has one ({ echo-request, echo-reply }), else numbers. */
+		if (named) {
+			for (unsigned int v = t->v[i].lo; v <= t->v[i].hi; v++)
+				fprintf(f, "%s%s", v > t->v[i].lo ? ", " : "",
+				        pol_icmp_type_name(r->proto, v));
+		} else if (t->v[i].lo == t->v[i].hi) {
+			fprintf(f, "%u", t->v[i].lo);
+		} else {
+			fprintf(f, "%u-%u", t->v[i].lo, t->v[i].hi);
+		}
+	}
+	fputs(t->n > 1 || t->v[0].lo != t->v[0].hi ? " }" : "", f);
 }
 
 /* An address of a NAT target; IPv6 in brackets when a port follows. */
@@ -231,7 +282,7 @@ static void format_rule(FILE *f, const struct pol_rule *r, const uint64_t *hits,
 		fprintf(f, " out %s", r->out_zone);
 	put_addr_match(f, "from", &r->src);
 	put_addr_match(f, "to", &r->dst);
-	put_proto(f, r->proto);
+	put_proto(f, r);
 	put_ports(f, "sport", &r->sport);
 	put_ports(f, "dport", &r->dport);
 	if (r->family)
