@@ -115,6 +115,12 @@ policy_decide(const struct policy_view *pv, const struct chain_info *ci, const s
 		return policy_default(pv, ci, pkt, r, chain); /* no rules in this chain */
 
 	classify_query_init(&q, pv->copy, chain, nwords, ci, &pkt->tuple);
+	/* ICMP and ICMPv6: the type where TCP and UDP have the destination port ('proto icmp
+	 * type echo-request' is compiled into the dport slots): no lookup more. A later fragment
+	 * carries no ICMP header and stays TCFW_SCALAR_NOPORT, which type rules do not match. */
+	if ((pkt->tuple.proto == IPPROTO_ICMP || pkt->tuple.proto == IPPROTO_ICMPV6) &&
+	    pkt->frag != PKT_FRAG_LATER)
+		q.dport = pkt->icmp_type;
 	pos = classify(&q);
 	if (pos == CLASSIFY_NO_MATCH)
 		return policy_default(pv, ci, pkt, r, chain);
