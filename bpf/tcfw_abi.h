@@ -257,7 +257,7 @@ struct tcfw_ct_entry {
  * found through the programs attached to its interfaces) whose owner record names another
  * version, instead of reading them as garbage.
  */
-#define TCFW_ABI_VERSION 4
+#define TCFW_ABI_VERSION 5
 
 /*
  * Who runs a datapath: written by fwd into map "config" when it starts. Another fwd that
@@ -410,6 +410,11 @@ struct tcfw_rule {
 	__u16 nat_port_lo; /* host order; 0 = keep ports */
 	__u16 nat_port_hi;
 	__u32 nat_flags;
+	/* For fwd only (the datapath does not read them): FNV-1a of the rule's normal form
+	 * without its id, and of its comment (0: none). A new policy, or a new fwd finding this
+	 * copy pinned, gives an unchanged rule the hit counts of its old slot. */
+	__u32 content_hash;
+	__u32 comment_hash;
 };
 enum tcfw_nat_flags {
 	TCFW_NATF_MASQ = 1 << 0,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * cmd_rule.c - `fwctl rule add|del|list`: edits of the running policy, one rule at a time
- * (add may place the rule before or after another of its chain).
+ * cmd_rule.c - `fwctl rule add|del|list|reset`: edits of the running policy, one rule at a
+ * time (add may place the rule before or after another of its chain), and rule counters.
  * fwd parses the rule with the policy library against the installed zones and sets and
  * installs the result atomically; fwctl checks only the hook and verdict words so the
  * commonest typos are usage errors with a hint.
@@ -243,6 +243,44 @@ int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 	out_text("rule %lu deleted\n", id);
 	out_close_object();
 	print_edit_note(data);
+	json_object_put(data);
+	return FWCTL_EXIT_OK;
+}
+
+int fwctl_cmd_rule_reset(struct fwctl *fw, int argc, char **argv)
+{
+	struct daemon d = {0};
+	struct json_object *req, *data;
+	unsigned long id = 0;
+	int ret;
+
+	if (argc > 1)
+		return fwctl_usage_error(fw, "'rule reset' takes at most one rule id (see 'fwctl "
+		                             "rule list'); without one it resets every rule");
+	if (argc == 1) {
+		id = parse_rule_id(argv[0]);
+		if (id == 0)
+			return fwctl_usage_error(fw,
+			                         "bad rule id %s (a number from 1, as shown by "
+			                         "'fwctl rule list')",
+			                         QUOTE(argv[0]));
+	}
+	req = daemon_request("rule-reset");
+	if (id)
+		json_object_object_add(req, "id", json_object_new_int64((int64_t)id));
+	ret = daemon_request_once(fw, &d, req, &data);
+	daemon_close(&d);
+	if (ret)
+		return ret;
+	out_open_object(NULL);
+	if (id) {
+		out_uint("reset", NULL, id);
+		out_text("hit counter of rule %lu reset\n", id);
+	} else {
+		out_str("reset", NULL, "all");
+		out_text("hit counters of every rule reset\n");
+	}
+	out_close_object();
 	json_object_put(data);
 	return FWCTL_EXIT_OK;
 }

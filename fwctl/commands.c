@@ -119,7 +119,15 @@ static const struct command rule_commands[] = {
      .run = fwctl_cmd_rule_list,
      .args = "",
      .summary = "list the rules of the running policy with their ids and hits",
-     .help = NULL},
+     .help = "A rule's hits count the new connections (first packets) it decided. They\n"
+             "survive rule edits, and `policy load` / SIGHUP / a restart of fwd for every\n"
+             "rule that is unchanged (same normal form as `policy show` prints it, or else\n"
+             "the same comment, in the same chain)."},
+    {.name = "reset",
+     .run = fwctl_cmd_rule_reset,
+     .args = "[ID]",
+     .summary = "set the hit counter of rule ID, or of every rule, to zero",
+     .help = "Ids are shown by `fwctl rule list`. Without ID every rule's counter is reset."},
     {0},
 };
 

@@ -99,17 +99,220 @@ uint64_t *policy_hits(struct fwd *fwd, size_t *n)
 	return hits;
 }
 
-/* After the switch: the old copy's counts survive a rule edit, by rule id. */
-static void carry_hits(struct fwd *fwd, enum policy_hits_mode mode)
-{
-	uint64_t *hits = NULL;
-	size_t n = 0;
+/*
+ * Hit counts across installs. The counts live in the pol_hits slots of the active copy (plus,
+ * in hits_base, what arrived in an earlier copy during its last grace period). Before the
+ * switch each rule of the new policy is matched with a rule of the active copy - by id for a
+ * rule edit; for a new policy text by the hash of its normal form, else of its comment, in
+ * the same chain - and its standby slot starts at that rule's count. The old copy's rules are
+ * read from the maps, not from this fwd's memory, so a fwd that finds the maps pinned by an
+ * earlier one carries their counts over the same way.
+ */
+struct old_rule {
+	__u32 chain, slot, id;
+	__u32 content, comment; /* tcfw_rule's hashes */
+	__u64 hits;             /* at the time of the match */
+	bool used;
+};
 
-	if (mode == POLICY_HITS_KEEP && fwd->pol.p)
-		hits = policy_hits(fwd, &n); /* still indexes the old copy */
+struct hits_carry {
+	struct old_rule *old;
+	size_t nold;
+	long *match[TCFW_CHAIN_MAX]; /* new position -> index in old, -1: none */
+};
+
+static __u64 base_hits(const struct fwd *fwd, __u32 id)
+{
+	return id < fwd->pol.nhits_base ? fwd->pol.hits_base[id] : 0;
+}
+
+/* The rules of the active copy as the maps hold them, with their counts. */
+static int read_old_rules(struct fwd *fwd, struct hits_carry *hc)
+{
+	const struct datapath *dp = &fwd->dp;
+	__u32 key = fwd->pol.active;
+	struct tcfw_policy_meta meta;
+	size_t total = 0;
+
+	if (bpf_map_lookup_elem(dp->pol_meta_fd, &key, &meta))
+		return 0; /* nothing to carry */
+	for (unsigned int c = 0; c < TCFW_CHAIN_MAX; c++)
+		total +=
+		    meta.nrules[c] < TCFW_POLICY_MAX_RULES ? meta.nrules[c] : TCFW_POLICY_MAX_RULES;
+	hc->old = calloc(total ? total : 1, sizeof(*hc->old));
+	if (!hc->old)
+		return -ENOMEM;
+	for (unsigned int c = 0; c < TCFW_CHAIN_MAX; c++) {
+		__u32 n =
+		    meta.nrules[c] < TCFW_POLICY_MAX_RULES ? meta.nrules[c] : TCFW_POLICY_MAX_RULES;
+		__u64 *sums = n ? calloc(n, sizeof(*sums)) : NULL;
+		bool batched =
+		    sums && percpu_sum_range(dp->pol_hits_fd,
+		                             TCFW_RULE_INDEX(fwd->pol.active, c, 0), n, sums) == 0;
+
+		for (__u32 pos = 0; pos < n; pos++) {
+			struct old_rule *o = &hc->old[hc->nold];
+			struct tcfw_rule rule;
+			__u64 slot_hits = 0;
+
+			o->slot = TCFW_RULE_INDEX(fwd->pol.active, c, pos);
+			if (bpf_map_lookup_elem(dp->pol_rules_fd, &o->slot, &rule) || !rule.id)
+				continue;
+			if (batched)
+				slot_hits = sums[pos];
+			else if (percpu_sum(dp->pol_hits_fd, o->slot, &slot_hits))
+				slot_hits = 0;
+			o->chain = c;
+			o->id = rule.id;
+			o->content = rule.content_hash;
+			o->comment = rule.comment_hash;
+			o->hits = slot_hits + base_hits(fwd, rule.id);
+			hc->nold++;
+		}
+		free(sums);
+	}
+	return 0;
+}
+
+/* The first unused old rule of chain c for which same() holds, or -1. */
+static long find_old(struct hits_carry *hc, unsigned int c, const struct tcfw_rule *r,
+                     bool (*same)(const struct old_rule *o, const struct tcfw_rule *r))
+{
+	for (size_t i = 0; i < hc->nold; i++)
+		if (!hc->old[i].used && hc->old[i].chain == c && same(&hc->old[i], r))
+			return (long)i;
+	return -1;
+}
+
+static bool same_id(const struct old_rule *o, const struct tcfw_rule *r)
+{
+	return o->id == r->id;
+}
+
+static bool same_content(const struct old_rule *o, const struct tcfw_rule *r)
+{
+	return o->content && o->content == r->content_hash;
+}
+
+static bool same_comment(const struct old_rule *o, const struct tcfw_rule *r)
+{
+	return o->comment && o->comment == r->comment_hash;
+}
+
+static void carry_free(struct hits_carry *hc)
+{
+	free(hc->old);
+	for (unsigned int c = 0; c < TCFW_CHAIN_MAX; c++)
+		free(hc->match[c]);
+	memset(hc, 0, sizeof(*hc));
+}
+
+/* Match img's rules with the active copy's (see above). Out of memory: nothing carried. */
+static void carry_match(struct fwd *fwd, const struct policy_image *img, enum policy_hits_mode mode,
+                        struct hits_carry *hc)
+{
+	memset(hc, 0, sizeof(*hc));
+	if (read_old_rules(fwd, hc) < 0) {
+		pr_warn("policy install: out of memory: rule hit counts start again at 0");
+		carry_free(hc);
+		return;
+	}
+	/* Exact matches first, over the whole chain: an unchanged rule is not taken by an
+	 * edited one of the same comment that comes before it. */
+	for (unsigned int c = 0; c < TCFW_CHAIN_MAX; c++) {
+		hc->match[c] = img->nrules[c] ? malloc(img->nrules[c] * sizeof(long)) : NULL;
+		for (size_t pos = 0; hc->match[c] && pos < img->nrules[c]; pos++) {
+			const struct tcfw_rule *r = &img->rules[c][pos];
+			long i =
+			    find_old(hc, c, r, mode == POLICY_HITS_KEEP ? same_id : same_content);
+
+			hc->match[c][pos] = i;
+			if (i >= 0)
+				hc->old[i].used = true;
+		}
+	}
+	for (unsigned int c = 0; mode == POLICY_HITS_MATCH && c < TCFW_CHAIN_MAX; c++) {
+		for (size_t pos = 0; hc->match[c] && pos < img->nrules[c]; pos++) {
+			long i;
+
+			if (hc->match[c][pos] >= 0)
+				continue;
+			i = find_old(hc, c, &img->rules[c][pos], same_comment);
+			hc->match[c][pos] = i;
+			if (i >= 0)
+				hc->old[i].used = true;
+		}
+	}
+}
+
+/* Start the standby slots of matched rules at their old counts (written before the switch,
+ * while no program reads the standby copy). */
+static int carry_write(struct fwd *fwd, const struct policy_image *img, const struct hits_carry *hc)
+{
+	for (unsigned int c = 0; c < TCFW_CHAIN_MAX; c++) {
+		for (size_t pos = 0; hc->match[c] && pos < img->nrules[c]; pos++) {
+			long i = hc->match[c][pos];
+			int err;
+
+			if (i < 0 || !hc->old[i].hits)
+				continue;
+			err =
+			    percpu_set(fwd->dp.pol_hits_fd,
+			               TCFW_RULE_INDEX(img->copy, c, (__u32)pos), hc->old[i].hits);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* After the grace period: what the old copy counted since carry_match() read it goes to
+ * hits_base, by new rule id. */
+static void carry_finish(struct fwd *fwd, const struct policy_image *img,
+                         const struct hits_carry *hc, uint32_t max_id)
+{
+	uint64_t *base = calloc((size_t)max_id + 1, sizeof(*base));
+
+	for (unsigned int c = 0; base && c < TCFW_CHAIN_MAX; c++) {
+		for (size_t pos = 0; hc->match[c] && pos < img->nrules[c]; pos++) {
+			long i = hc->match[c][pos];
+			const struct old_rule *o;
+			__u64 now = 0;
+
+			if (i < 0)
+				continue;
+			o = &hc->old[i];
+			if (percpu_sum(fwd->dp.pol_hits_fd, o->slot, &now))
+				continue;
+			now += base_hits(fwd, o->id);
+			if (now > o->hits && img->rules[c][pos].id <= max_id)
+				base[img->rules[c][pos].id] += now - o->hits;
+		}
+	}
 	free(fwd->pol.hits_base);
-	fwd->pol.hits_base = hits;
-	fwd->pol.nhits_base = hits ? n : 0;
+	fwd->pol.hits_base = base;
+	fwd->pol.nhits_base = base ? (size_t)max_id + 1 : 0;
+}
+
+int policy_hits_reset(struct fwd *fwd, uint32_t id)
+{
+	struct fwd_policy *pol = &fwd->pol;
+	bool found = false;
+
+	for (unsigned int c = 0; pol->have_img && c < TCFW_CHAIN_MAX; c++) {
+		for (size_t pos = 0; pos < pol->img.nrules[c]; pos++) {
+			if (id && pol->img.rules[c][pos].id != id)
+				continue;
+			found = true;
+			if (percpu_set(fwd->dp.pol_hits_fd, TCFW_RULE_INDEX(pol->active, c, pos),
+			               0))
+				pr_warn("rule-reset: cannot zero the counter of rule %u",
+				        pol->img.rules[c][pos].id);
+			if (pol->img.rules[c][pos].id < pol->nhits_base)
+				pol->hits_base[pol->img.rules[c][pos].id] = 0;
+		}
+	}
+	return found || !id ? 0 : -1;
 }
 
 int policy_install(struct fwd *fwd, struct policy *p, const char *name,
@@ -118,6 +321,7 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
 	struct fwd_policy *pol = &fwd->pol;
 	__u8 standby = (__u8)(1 - pol->active);
 	struct policy_diags diags = {0};
+	struct hits_carry hc;
 	struct policy_image img;
 	char *name_copy = strdup(name);
 	int ret;
@@ -141,7 +345,15 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
 	/* The documented source of the timeouts (netfilter's defaults + the policy's block). */
 	policy_timeouts(p, img.meta.timeouts);
 
+	carry_match(fwd, &img, hits_mode, &hc);
 	ret = write_standby(fwd, &img, err, errlen);
+	if (!ret) {
+		ret = carry_write(fwd, &img, &hc);
+		if (ret)
+			snprintf(err, errlen,
+			         "cannot write the rule counters into map pol_hits: %s",
+			         strerror(-ret));
+	}
 	if (!ret) {
 		ret = ifaces_write_zones(fwd, p, standby);
 		if (ret)
@@ -157,13 +369,15 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
 	}
 	if (ret) {
 		fwd->dp.config.policy_active = pol->active;
+		carry_free(&hc);
 		policy_image_free(&img);
 		free(name_copy);
 		return -1;
 	}
 	wait_rcu_grace_period();
 
-	carry_hits(fwd, hits_mode);
+	carry_finish(fwd, &img, &hc, policy_rule_max_id(p));
+	carry_free(&hc);
 	if (pol->have_img)
 		policy_image_free(&pol->img);
 	if (pol->p && pol->p != p)

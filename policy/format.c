@@ -262,11 +262,11 @@ static void put_nat_target(FILE *f, const struct pol_rule *r)
 		fprintf(f, "-%u", t->port_hi);
 }
 
-static void format_rule(FILE *f, const struct pol_rule *r, const uint64_t *hits, size_t nhits)
+/* The rule as a policy line, without its id and newline. */
+static void format_rule_body(FILE *f, const struct pol_rule *r)
 {
 	static const char *const nat_names[] = {"", "masquerade", "snat", "dnat"};
 
-	fprintf(f, "[%u] ", r->id);
 	if (r->kind == POL_RULE_FILTER)
 		fprintf(f, "%s %s", hook_names[r->chain], verdict_names[r->verdict]);
 	else
@@ -297,6 +297,12 @@ static void format_rule(FILE *f, const struct pol_rule *r, const uint64_t *hits,
 	}
 	if (r->kind == POL_RULE_SNAT || r->kind == POL_RULE_DNAT)
 		put_nat_target(f, r);
+}
+
+static void format_rule(FILE *f, const struct pol_rule *r, const uint64_t *hits, size_t nhits)
+{
+	fprintf(f, "[%u] ", r->id);
+	format_rule_body(f, r);
 	if (hits && r->id < nhits)
 		fprintf(f, " # hits %llu", (unsigned long long)hits[r->id]);
 	fputc('\n', f);
@@ -316,6 +322,37 @@ static void format_rules(FILE *f, const struct policy *p, const uint64_t *hits, 
 			format_rule(f, p->rules[i], hits, nhits);
 		}
 	}
+}
+
+static uint32_t fnv1a(const void *data, size_t len)
+{
+	const unsigned char *c = data;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= c[i];
+		h *= 16777619u;
+	}
+	return h ? h : 1; /* 0 means "none" */
+}
+
+int pol_rule_hashes(const struct pol_rule *r, uint32_t *content, uint32_t *comment)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return -1;
+	format_rule_body(f, r);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -1;
+	}
+	*content = fnv1a(buf, len);
+	*comment = r->comment ? fnv1a(r->comment, strlen(r->comment)) : 0;
+	free(buf);
+	return 0;
 }
 
 char *policy_format(const struct policy *p, const uint64_t *hits, size_t nhits)

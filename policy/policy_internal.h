@@ -272,6 +272,11 @@ int pol_range_to_prefixes(const __u32 lo[4], const __u32 hi[4], struct pol_prefi
 const struct pol_prefix *pol_addr_prefixes(const struct policy *p, const struct pol_addr_match *m,
                                            size_t *n);
 
+/* ---- format.c ----------------------------------------------------------------------------- */
+/* FNV-1a of the rule's normal form without its id (what 'fwctl policy show' prints after
+ * "[ID] "), and of its comment (0: none). Never 0 otherwise. 0, or -1 when out of memory. */
+int pol_rule_hashes(const struct pol_rule *r, uint32_t *content, uint32_t *comment);
+
 /* ---- check.c ------------------------------------------------------------------------------- */
 /* Resolve and check one rule against p's zones and sets; sets r->families. Errors go to d.
  * Returns the number of errors. */
