@@ -78,7 +78,7 @@ static int out_zone_of(const struct pol_rule *r)
 static int proto_fill(struct compiler *c, const struct chain_rules *cr)
 {
 	size_t nw = cr->nwords ? cr->nwords : 1;
-	uint64_t *bits = calloc(256 * nw, sizeof(*bits));
+	uint64_t *bits = calloc(257 * nw, sizeof(*bits)), *wild = bits + 256 * nw;
 	int rc = 0;
 
 	if (!bits) {
@@ -86,16 +86,30 @@ static int proto_fill(struct compiler *c, const struct chain_rules *cr)
 		return -1;
 	}
 	for (size_t i = 0; i < cr->n; i++) {
+		const struct pol_rule *r = cr->v[i];
 		uint64_t protos[4];
 
-		pol_rule_protos(cr->v[i], protos);
-		for (unsigned int v = 0; v < 256; v++)
-			if (protos[v / 64] & (1ull << (v % 64)))
-				bit_set(bits + (size_t)v * nw, i);
+		if (r->proto >= 0) { /* the common cases first: one protocol, or none */
+			bit_set(bits + (size_t)r->proto * nw, i);
+			continue;
+		}
+		if (!r->proto_list && !r->sport.n && !r->dport.n) {
+			bit_set(wild, i);
+			continue;
+		}
+		pol_rule_protos(r, protos);
+		for (unsigned int w = 0; w < 4; w++)
+			for (uint64_t m = protos[w]; m; m &= m - 1)
+				bit_set(bits + (size_t)(w * 64 + (unsigned int)__builtin_ctzll(m)) * nw,
+				        i);
 	}
 	for (unsigned int v = 0; v < 256 && rc == 0; v++) {
-		int64_t key = class_key(c, cs_intern(&c->cs, bits + (size_t)v * nw, cr->nwords));
+		uint64_t *w = bits + (size_t)v * nw;
+		int64_t key;
 
+		for (size_t k = 0; k < cr->nwords; k++)
+			w[k] |= wild[k];
+		key = class_key(c, cs_intern(&c->cs, w, cr->nwords));
 		if (key < 0)
 			rc = -1;
 		else

@@ -324,34 +324,47 @@ static void format_rules(FILE *f, const struct policy *p, const uint64_t *hits, 
 	}
 }
 
-static uint32_t fnv1a(const void *data, size_t len)
+#define FNV_BASIS 2166136261u
+
+static uint32_t fnv1a(uint32_t h, const void *data, size_t len)
 {
 	const unsigned char *c = data;
-	uint32_t h = 2166136261u;
 
 	for (size_t i = 0; i < len; i++) {
 		h ^= c[i];
 		h *= 16777619u;
 	}
-	return h ? h : 1; /* 0 means "none" */
+	return h;
+}
+
+/* The formatter writes into a stream that hashes what it is given: nothing is kept. */
+static ssize_t hash_write(void *cookie, const char *buf, size_t n)
+{
+	uint32_t *h = cookie;
+
+	*h = fnv1a(*h, buf, n);
+	return (ssize_t)n;
 }
 
 int pol_rule_hashes(const struct pol_rule *r, uint32_t *content, uint32_t *comment)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	cookie_io_functions_t io = {.write = hash_write};
+	uint32_t h = FNV_BASIS;
+	char vbuf[1024];
+	FILE *f = fopencookie(&h, "w", io);
 
 	if (!f)
 		return -1;
+	setvbuf(f, vbuf, _IOFBF, sizeof(vbuf));
 	format_rule_body(f, r);
-	if (fclose(f) != 0) {
-		free(buf);
+	if (fclose(f) != 0)
 		return -1;
+	*content = h ? h : 1; /* 0 means "none" */
+	*comment = 0;
+	if (r->comment) {
+		h = fnv1a(FNV_BASIS, r->comment, strlen(r->comment));
+		*comment = h ? h : 1;
 	}
-	*content = fnv1a(buf, len);
-	*comment = r->comment ? fnv1a(r->comment, strlen(r->comment)) : 0;
-	free(buf);
 	return 0;
 }
 
