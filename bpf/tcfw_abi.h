@@ -475,10 +475,13 @@ struct tcfw_event {
 #define TCFW_MAP_POL_CLASS   "pol_class"
 #define TCFW_MAP_POL_RULES   "pol_rules"
 #define TCFW_MAP_POL_LIMIT   "pol_limit"
-#define TCFW_MAP_POL_HITS    "pol_hits"  /* per-CPU __u64 per TCFW_RULE_INDEX slot */
-#define TCFW_MAP_NAT_ALIAS   "nat_alias" /* NAT: post-DNAT orig tuple -> orig tuple (see nat.h) */
-#define TCFW_MAP_PRE_META    "pre_meta"  /* XDP pre-filter: struct tcfw_prefilter_meta per copy */
-#define TCFW_MAP_PRE_SRC     "pre_src"   /* XDP pre-filter: source prefix -> zone mask */
+#define TCFW_MAP_POL_HITS    "pol_hits" /* per-CPU __u64 per TCFW_RULE_INDEX slot */
+/* per-CPU __u64 per TCFW_RULE_INDEX slot: the bytes (IP length) of the packets a filter rule
+ * decided, beside its hits */
+#define TCFW_MAP_POL_BYTES "pol_bytes"
+#define TCFW_MAP_NAT_ALIAS "nat_alias" /* NAT: post-DNAT orig tuple -> orig tuple (see nat.h) */
+#define TCFW_MAP_PRE_META  "pre_meta"  /* XDP pre-filter: struct tcfw_prefilter_meta per copy */
+#define TCFW_MAP_PRE_SRC   "pre_src"   /* XDP pre-filter: source prefix -> zone mask */
 
 /* ---- drops by reason and chain (map "drops") --------------------------------------------- */
 /*

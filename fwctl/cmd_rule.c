@@ -285,12 +285,13 @@ int fwctl_cmd_rule_reset(struct fwctl *fw, int argc, char **argv)
 	return FWCTL_EXIT_OK;
 }
 
-/* One rule: "  ID  TEXT  # hits N" when fwd gives the text, else every field as key=value. */
+/* One rule: "  ID  TEXT  # hits N bytes B" when fwd gives the text, else every field as key=value.
+ */
 static void print_rule(struct json_object *r)
 {
-	static const char *const shown[] = {"id", "text", "hits", "chain", NULL};
+	static const char *const shown[] = {"id", "text", "hits", "bytes", "chain", NULL};
 	const char *text = json_get_str(r, "text", json_get_str(r, "line", NULL));
-	long long hits = json_get_int(r, "hits", -1);
+	long long hits = json_get_int(r, "hits", -1), bytes = json_get_int(r, "bytes", -1);
 
 	if (!text) {
 		jsontext_pairs(r, NULL);
@@ -300,6 +301,8 @@ static void print_rule(struct json_object *r)
 	out_text("%5lld  %s", json_get_int(r, "id", 0), text);
 	if (hits >= 0)
 		out_text("  # hits %lld", hits);
+	if (hits >= 0 && bytes >= 0)
+		out_text(" bytes %lld", bytes);
 	/* Anything else fwd says about the rule (chain, position, ...), after the text. */
 	json_object_object_foreach(r, key, v)
 	{

@@ -374,8 +374,8 @@ static const char *rule_chain(const char *text)
 void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *req,
                        struct cmd_reply *r)
 {
-	size_t n = 0;
-	uint64_t *hits = policy_hits(fwd, &n);
+	size_t n = 0, nb = 0;
+	uint64_t *hits = policy_hits(fwd, &n), *bytes = policy_bytes(fwd, &nb);
 	/* The formatter writes each rule on one line as "[ID] text"; it is the one place that
 	 * knows how a rule is written. */
 	char *text = policy_format(fwd->pol.p, NULL, 0), *save = NULL;
@@ -387,6 +387,7 @@ void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *re
 		cmd_fail(r, 1, "cannot format the policy (out of memory)");
 		json_object_put(rules);
 		free(hits);
+		free(bytes);
 		return;
 	}
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -405,10 +406,13 @@ void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *re
 		json_object_object_add(o, "text", json_object_new_string(end + 2));
 		json_object_object_add(
 		    o, "hits", json_object_new_int64(hits && id < n ? (int64_t)hits[id] : 0));
+		json_object_object_add(
+		    o, "bytes", json_object_new_int64(bytes && id < nb ? (int64_t)bytes[id] : 0));
 		json_object_array_add(rules, o);
 	}
 	free(text);
 	free(hits);
+	free(bytes);
 	r->data = json_object_new_object();
 	json_object_object_add(r->data, "generation",
 	                       json_object_new_int64((int64_t)fwd->pol.generation));

@@ -40,6 +40,7 @@ static int write_standby(struct fwd *fwd, const struct policy_image *img, char *
 	    .pol_rules = dp->pol_rules_fd,
 	    .pol_limit = dp->pol_limit_fd,
 	    .pol_hits = dp->pol_hits_fd,
+	    .pol_bytes = dp->pol_bytes_fd,
 	    .pre_meta = dp->pre_meta_fd,
 	    .pre_src = dp->pre_src_fd,
 	};
@@ -62,23 +63,47 @@ static void wait_rcu_grace_period(void)
 	usleep(50 * 1000);
 }
 
-uint64_t *policy_hits(struct fwd *fwd, size_t *n)
+/* The two per-rule counters: hits (pol_hits) and bytes (pol_bytes), each with the counts of
+ * earlier copies by rule id (base). */
+enum { CNT_HITS, CNT_BYTES, CNT_MAX };
+
+static int cnt_fd(const struct fwd *fwd, int k)
+{
+	return k == CNT_HITS ? fwd->dp.pol_hits_fd : fwd->dp.pol_bytes_fd;
+}
+
+static uint64_t **cnt_base(struct fwd *fwd, int k, size_t **n)
+{
+	*n = k == CNT_HITS ? &fwd->pol.nhits_base : &fwd->pol.nbytes_base;
+	return k == CNT_HITS ? &fwd->pol.hits_base : &fwd->pol.bytes_base;
+}
+
+static __u64 base_of(struct fwd *fwd, int k, __u32 id)
+{
+	size_t *n;
+	uint64_t **base = cnt_base(fwd, k, &n);
+
+	return id < *n ? (*base)[id] : 0;
+}
+
+/* Counter k by rule id: base + the active copy's slots. */
+static uint64_t *policy_counter(struct fwd *fwd, int k, size_t *n)
 {
 	const struct fwd_policy *pol = &fwd->pol;
 	size_t size = (size_t)policy_rule_max_id(pol->p) + 1;
-	uint64_t *hits = calloc(size, sizeof(*hits));
+	uint64_t *v = calloc(size, sizeof(*v));
 
-	if (!hits)
+	if (!v)
 		return NULL;
-	for (size_t id = 0; id < size && id < pol->nhits_base; id++)
-		hits[id] = pol->hits_base[id];
+	for (size_t id = 0; id < size; id++)
+		v[id] = base_of(fwd, k, (__u32)id);
 	for (unsigned int c = 0; pol->have_img && c < TCFW_CHAIN_MAX; c++) {
 		size_t nrules = pol->img.nrules[c];
 		__u64 *sums = nrules ? calloc(nrules, sizeof(*sums)) : NULL;
 		/* One batch read; should the kernel refuse it, one lookup per slot. */
-		bool batched = sums && percpu_sum_range(fwd->dp.pol_hits_fd,
-		                                        TCFW_RULE_INDEX(pol->active, c, 0),
-		                                        (__u32)nrules, sums) == 0;
+		bool batched =
+		    sums && percpu_sum_range(cnt_fd(fwd, k), TCFW_RULE_INDEX(pol->active, c, 0),
+		                             (__u32)nrules, sums) == 0;
 
 		for (size_t pos = 0; pos < nrules; pos++) {
 			__u32 id = pol->img.rules[c][pos].id;
@@ -88,30 +113,40 @@ uint64_t *policy_hits(struct fwd *fwd, size_t *n)
 				continue;
 			if (batched)
 				slot = sums[pos];
-			else if (percpu_sum(fwd->dp.pol_hits_fd,
-			                    TCFW_RULE_INDEX(pol->active, c, pos), &slot))
-				slot = 0; /* an unreadable slot counts no hits, as before */
-			hits[id] += slot;
+			else if (percpu_sum(cnt_fd(fwd, k), TCFW_RULE_INDEX(pol->active, c, pos),
+			                    &slot))
+				slot = 0; /* an unreadable slot counts nothing, as before */
+			v[id] += slot;
 		}
 		free(sums);
 	}
 	*n = size;
-	return hits;
+	return v;
+}
+
+uint64_t *policy_hits(struct fwd *fwd, size_t *n)
+{
+	return policy_counter(fwd, CNT_HITS, n);
+}
+
+uint64_t *policy_bytes(struct fwd *fwd, size_t *n)
+{
+	return policy_counter(fwd, CNT_BYTES, n);
 }
 
 /*
- * Hit counts across installs. The counts live in the pol_hits slots of the active copy (plus,
- * in hits_base, what arrived in an earlier copy during its last grace period). Before the
- * switch each rule of the new policy is matched with a rule of the active copy - by id for a
- * rule edit; for a new policy text by the hash of its normal form, else of its comment, in
- * the same chain - and its standby slot starts at that rule's count. The old copy's rules are
- * read from the maps, not from this fwd's memory, so a fwd that finds the maps pinned by an
- * earlier one carries their counts over the same way.
+ * Counts across installs. The counts live in the pol_hits / pol_bytes slots of the active copy
+ * (plus, in hits_base / bytes_base, what arrived in an earlier copy during its last grace
+ * period). Before the switch each rule of the new policy is matched with a rule of the active
+ * copy - by id for a rule edit; for a new policy text by the hash of its normal form, else of
+ * its comment, in the same chain - and its standby slots start at that rule's counts. The old
+ * copy's rules are read from the maps, not from this fwd's memory, so a fwd that finds the
+ * maps pinned by an earlier one carries their counts over the same way.
  */
 struct old_rule {
 	__u32 chain, slot, id;
 	__u32 content, comment; /* tcfw_rule's hashes */
-	__u64 hits;             /* at the time of the match */
+	__u64 count[CNT_MAX];   /* at the time of the match */
 	bool used;
 };
 
@@ -120,11 +155,6 @@ struct hits_carry {
 	size_t nold;
 	long *match[TCFW_CHAIN_MAX]; /* new position -> index in old, -1: none */
 };
-
-static __u64 base_hits(const struct fwd *fwd, __u32 id)
-{
-	return id < fwd->pol.nhits_base ? fwd->pol.hits_base[id] : 0;
-}
 
 /* The rules of the active copy as the maps hold them, with their counts. */
 static int read_old_rules(struct fwd *fwd, struct hits_carry *hc)
@@ -145,31 +175,40 @@ static int read_old_rules(struct fwd *fwd, struct hits_carry *hc)
 	for (unsigned int c = 0; c < TCFW_CHAIN_MAX; c++) {
 		__u32 n =
 		    meta.nrules[c] < TCFW_POLICY_MAX_RULES ? meta.nrules[c] : TCFW_POLICY_MAX_RULES;
-		__u64 *sums = n ? calloc(n, sizeof(*sums)) : NULL;
-		bool batched =
-		    sums && percpu_sum_range(dp->pol_hits_fd,
-		                             TCFW_RULE_INDEX(fwd->pol.active, c, 0), n, sums) == 0;
+		__u64 *sums[CNT_MAX] = {0};
+		bool batched[CNT_MAX] = {0};
 
+		for (int k = 0; k < CNT_MAX && n; k++) {
+			sums[k] = calloc(n, sizeof(__u64));
+			batched[k] =
+			    sums[k] &&
+			    percpu_sum_range(cnt_fd(fwd, k), TCFW_RULE_INDEX(fwd->pol.active, c, 0),
+			                     n, sums[k]) == 0;
+		}
 		for (__u32 pos = 0; pos < n; pos++) {
 			struct old_rule *o = &hc->old[hc->nold];
 			struct tcfw_rule rule;
-			__u64 slot_hits = 0;
 
 			o->slot = TCFW_RULE_INDEX(fwd->pol.active, c, pos);
 			if (bpf_map_lookup_elem(dp->pol_rules_fd, &o->slot, &rule) || !rule.id)
 				continue;
-			if (batched)
-				slot_hits = sums[pos];
-			else if (percpu_sum(dp->pol_hits_fd, o->slot, &slot_hits))
-				slot_hits = 0;
+			for (int k = 0; k < CNT_MAX; k++) {
+				__u64 slot = 0;
+
+				if (batched[k])
+					slot = sums[k][pos];
+				else if (percpu_sum(cnt_fd(fwd, k), o->slot, &slot))
+					slot = 0;
+				o->count[k] = slot + base_of(fwd, k, rule.id);
+			}
 			o->chain = c;
 			o->id = rule.id;
 			o->content = rule.content_hash;
 			o->comment = rule.comment_hash;
-			o->hits = slot_hits + base_hits(fwd, rule.id);
 			hc->nold++;
 		}
-		free(sums);
+		for (int k = 0; k < CNT_MAX; k++)
+			free(sums[k]);
 	}
 	return 0;
 }
@@ -252,46 +291,59 @@ static int carry_write(struct fwd *fwd, const struct policy_image *img, const st
 	for (unsigned int c = 0; c < TCFW_CHAIN_MAX; c++) {
 		for (size_t pos = 0; hc->match[c] && pos < img->nrules[c]; pos++) {
 			long i = hc->match[c][pos];
-			int err;
 
-			if (i < 0 || !hc->old[i].hits)
-				continue;
-			err =
-			    percpu_set(fwd->dp.pol_hits_fd,
-			               TCFW_RULE_INDEX(img->copy, c, (__u32)pos), hc->old[i].hits);
-			if (err)
-				return err;
+			for (int k = 0; i >= 0 && k < CNT_MAX; k++) {
+				int err;
+
+				if (!hc->old[i].count[k])
+					continue;
+				err = percpu_set(cnt_fd(fwd, k),
+				                 TCFW_RULE_INDEX(img->copy, c, (__u32)pos),
+				                 hc->old[i].count[k]);
+				if (err)
+					return err;
+			}
 		}
 	}
 	return 0;
 }
 
-/* After the grace period: what the old copy counted since carry_match() read it goes to
- * hits_base, by new rule id. */
+/* After the grace period: what the old copy counted since carry_match() read it goes to the
+ * bases, by new rule id. */
 static void carry_finish(struct fwd *fwd, const struct policy_image *img,
                          const struct hits_carry *hc, uint32_t max_id)
 {
-	uint64_t *base = calloc((size_t)max_id + 1, sizeof(*base));
+	uint64_t *base[CNT_MAX];
 
-	for (unsigned int c = 0; base && c < TCFW_CHAIN_MAX; c++) {
+	for (int k = 0; k < CNT_MAX; k++)
+		base[k] = calloc((size_t)max_id + 1, sizeof(uint64_t));
+	for (unsigned int c = 0; base[0] && base[1] && c < TCFW_CHAIN_MAX; c++) {
 		for (size_t pos = 0; hc->match[c] && pos < img->nrules[c]; pos++) {
 			long i = hc->match[c][pos];
-			const struct old_rule *o;
-			__u64 now = 0;
+			__u32 id = img->rules[c][pos].id;
 
-			if (i < 0)
-				continue;
-			o = &hc->old[i];
-			if (percpu_sum(fwd->dp.pol_hits_fd, o->slot, &now))
-				continue;
-			now += base_hits(fwd, o->id);
-			if (now > o->hits && img->rules[c][pos].id <= max_id)
-				base[img->rules[c][pos].id] += now - o->hits;
+			for (int k = 0; i >= 0 && id <= max_id && k < CNT_MAX; k++) {
+				const struct old_rule *o = &hc->old[i];
+				__u64 now = 0;
+
+				if (percpu_sum(cnt_fd(fwd, k), o->slot, &now))
+					continue;
+				now += base_of(fwd, k, o->id);
+				if (now > o->count[k])
+					base[k][id] += now - o->count[k];
+			}
 		}
 	}
-	free(fwd->pol.hits_base);
-	fwd->pol.hits_base = base;
-	fwd->pol.nhits_base = base ? (size_t)max_id + 1 : 0;
+	for (int k = 0; k < CNT_MAX; k++) {
+		size_t *n;
+		uint64_t **b = cnt_base(fwd, k, &n);
+
+		free(*b);
+		*b = base[0] && base[1] ? base[k] : NULL;
+		*n = *b ? (size_t)max_id + 1 : 0;
+		if (!*b)
+			free(base[k]);
+	}
 }
 
 int policy_hits_reset(struct fwd *fwd, uint32_t id)
@@ -301,15 +353,22 @@ int policy_hits_reset(struct fwd *fwd, uint32_t id)
 
 	for (unsigned int c = 0; pol->have_img && c < TCFW_CHAIN_MAX; c++) {
 		for (size_t pos = 0; pos < pol->img.nrules[c]; pos++) {
-			if (id && pol->img.rules[c][pos].id != id)
+			__u32 rid = pol->img.rules[c][pos].id;
+
+			if (id && rid != id)
 				continue;
 			found = true;
-			if (percpu_set(fwd->dp.pol_hits_fd, TCFW_RULE_INDEX(pol->active, c, pos),
-			               0))
-				pr_warn("rule-reset: cannot zero the counter of rule %u",
-				        pol->img.rules[c][pos].id);
-			if (pol->img.rules[c][pos].id < pol->nhits_base)
-				pol->hits_base[pol->img.rules[c][pos].id] = 0;
+			for (int k = 0; k < CNT_MAX; k++) {
+				size_t *n;
+				uint64_t **b = cnt_base(fwd, k, &n);
+
+				if (percpu_set(cnt_fd(fwd, k), TCFW_RULE_INDEX(pol->active, c, pos),
+				               0))
+					pr_warn("rule-reset: cannot zero the counters of rule %u",
+					        rid);
+				if (rid < *n)
+					(*b)[rid] = 0;
+			}
 		}
 	}
 	return found || !id ? 0 : -1;
@@ -408,5 +467,6 @@ void policy_state_free(struct fwd *fwd)
 	policy_free(pol->p);
 	free(pol->name);
 	free(pol->hits_base);
+	free(pol->bytes_base);
 	memset(pol, 0, sizeof(*pol));
 }

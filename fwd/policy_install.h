@@ -29,8 +29,10 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
 /* Rule hits by rule id (index 0 unused), summed over CPUs and over earlier copies.
  * malloc'd array of *n entries, or NULL. */
 uint64_t *policy_hits(struct fwd *fwd, size_t *n);
+/* The same for the bytes of the packets each rule decided. */
+uint64_t *policy_bytes(struct fwd *fwd, size_t *n);
 
-/* Set the hit counts of rule id (0: of every rule) to zero. 0, or -1 when there is no such
+/* Set the hit and byte counts of rule id (0: of every rule) to zero. 0, or -1 when there is no such
  * rule. */
 int policy_hits_reset(struct fwd *fwd, uint32_t id);
 

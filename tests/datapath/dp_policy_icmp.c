@@ -91,6 +91,16 @@ DP_CASE(policy_icmp_types)
 	           "2001:db8:3::7", 128, 107, 0);
 	dp_expect_hits(t, "end", TCFW_CHAIN_INPUT, 0, 1);
 	dp_expect_hits(t, "end", TCFW_CHAIN_FORWARD, 0, 1);
+	/* Beside hits, the bytes of the packets decided (IP length: 20 + 8 + 16 for IPv4, 40 +
+	 * 8 + 16 for IPv6), in the live copy (0). */
+	DP_EXPECT_EQ(t, "end", "bytes of the echo-request rule",
+	             dp_percpu_sum(bpf_map__fd(t->skel->maps.pol_bytes),
+	                           TCFW_RULE_INDEX(0, TCFW_CHAIN_INPUT, 0)),
+	             44);
+	DP_EXPECT_EQ(t, "end", "bytes of the icmpv6 echo-request rule",
+	             dp_percpu_sum(bpf_map__fd(t->skel->maps.pol_bytes),
+	                           TCFW_RULE_INDEX(0, TCFW_CHAIN_INPUT, 1)),
+	             64);
 }
 
 DP_CASE(policy_proto_lists_and_ranges)

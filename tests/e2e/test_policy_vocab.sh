@@ -6,7 +6,7 @@
 #   - NAT66 is refused by 'policy check' and 'policy load' with file:line:col
 #   - rule hit counts survive 'policy load' of the same policy with one rule added in front
 #     (the ids move), 'fwctl rule reset ID' and 'fwctl rule reset' zero them, and a restart of
-#     fwd over its pinned maps (--keep) keeps them
+#     fwd over its pinned maps (--keep) keeps them; bytes beside hits
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init policy_vocab
@@ -31,6 +31,9 @@ policy "forward accept in lan out wan proto udp dport domain" >"$WORK/policy2.co
 # hits ID-OR-COMMENT: the hits of the rule with that comment in `fwctl rule list -j`.
 hits_of() {
 	fwctl -j rule list | jq -r --arg c "$1" '.[] | select(.text | contains("comment \"" + $c + "\"")) | .hits'
+}
+bytes_of() {
+	fwctl -j rule list | jq -r --arg c "$1" '.[] | select(.text | contains("comment \"" + $c + "\"")) | .bytes'
 }
 id_of() {
 	fwctl -j rule list | jq -r --arg c "$1" '.[] | select(.text | contains("comment \"" + $c + "\"")) | .id'
@@ -79,6 +82,10 @@ ping_hits=$(hits_of "ping out")
 assert_ge "hits of the ssh rule" 1 "$ssh_hits"
 assert_eq "hits of the ping rule (one ping run: one connection)" 1 "$ping_hits"
 ssh_id=$(id_of "ssh out")
+ping_bytes=$(bytes_of "ping out")
+# ping's first echo request: 20 (IPv4) + 8 (ICMP) + 56 (data) bytes
+assert_eq "bytes of the ping rule (one echo request decided)" 84 "$ping_bytes"
+assert_match "fwctl rule list shows hits and bytes" '# hits 1 bytes 84' "$(fwctl rule list)"
 
 step "policy load of the same policy with one rule in front: unchanged rules keep their hits"
 fwctl policy load "$WORK/policy2.conf" || die "fwctl policy load policy2.conf failed"
@@ -86,6 +93,7 @@ new_ssh_id=$(id_of "ssh out")
 assert_ne "the ssh rule's id after the load (a rule came in front)" "$ssh_id" "$new_ssh_id"
 assert_eq "hits of the ssh rule after the load" "$ssh_hits" "$(hits_of "ssh out")"
 assert_eq "hits of the ping rule after the load" "$ping_hits" "$(hits_of "ping out")"
+assert_eq "bytes of the ping rule after the load" "$ping_bytes" "$(bytes_of "ping out")"
 assert_eq "hits of the new rule" 0 "$(fwctl -j rule list | jq -r '.[] | select(.text | contains("dport 53")) | .hits')"
 in_client ping -n -c 1 -W 2 "$WAN4_SERVER" >/dev/null || die "ping after the load failed"
 assert_eq "hits of the ping rule after one more ping" $((ping_hits + 1)) "$(hits_of "ping out")"
@@ -95,15 +103,18 @@ stop_fwd TERM
 start_fwd "$WORK/policy2.conf" --keep
 assert_eq "hits of the ssh rule after the restart" "$ssh_hits" "$(hits_of "ssh out")"
 assert_eq "hits of the ping rule after the restart" $((ping_hits + 1)) "$(hits_of "ping out")"
+assert_eq "bytes of the ping rule after the restart" $((2 * ping_bytes)) "$(bytes_of "ping out")"
 
 step "fwctl rule reset ID, then fwctl rule reset"
 fwctl rule reset "$new_ssh_id" >/dev/null || die "fwctl rule reset $new_ssh_id failed"
 assert_eq "hits of the ssh rule after its reset" 0 "$(hits_of "ssh out")"
+assert_eq "bytes of the ssh rule after its reset" 0 "$(bytes_of "ssh out")"
 assert_eq "hits of the ping rule (not reset)" $((ping_hits + 1)) "$(hits_of "ping out")"
 run_expect "fwctl rule reset of a rule that does not exist" 1 fwctl rule reset 999
 run_expect "fwctl rule reset with a bad id" 2 fwctl rule reset x
 fwctl rule reset >/dev/null || die "fwctl rule reset failed"
 assert_eq "hits of the ping rule after reset of all" 0 "$(hits_of "ping out")"
+assert_eq "bytes of the ping rule after reset of all" 0 "$(bytes_of "ping out")"
 in_client nc -n -z -w 3 "$WAN4_SERVER" 22 || die "nc to port 22 after the resets failed"
 assert_eq "hits of the ssh rule count again" 1 "$(hits_of "ssh out")"
 
