@@ -275,10 +275,10 @@ int fwctl_cmd_rule_reset(struct fwctl *fw, int argc, char **argv)
 	out_open_object(NULL);
 	if (id) {
 		out_uint("reset", NULL, id);
-		out_text("hit counter of rule %lu reset\n", id);
+		out_text("counters of rule %lu reset\n", id);
 	} else {
 		out_str("reset", NULL, "all");
-		out_text("hit counters of every rule reset\n");
+		out_text("counters of every rule reset\n");
 	}
 	out_close_object();
 	json_object_put(data);
