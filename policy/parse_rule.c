@@ -143,6 +143,8 @@ static void addr_list_normalise(struct pol_addr_match *m)
 {
 	size_t out = 0;
 
+	if (!m->nlist)
+		return;
 	qsort(m->list, m->nlist, sizeof(m->list[0]), pfx_cmp);
 	for (size_t i = 1; i < m->nlist; i++)
 		if (pol_prefix_cmp(&m->list[i], &m->list[out]) != 0)
@@ -403,6 +405,8 @@ static void ports_normalise(struct pol_ports *pp)
 {
 	size_t out = 0;
 
+	if (!pp->n) /* a list the file ended in: reported, nothing to sort */
+		return;
 	qsort(pp->v, pp->n, sizeof(pp->v[0]), range_cmp);
 	for (size_t i = 1; i < pp->n; i++) {
 		if ((unsigned int)pp->v[i].lo <= (unsigned int)pp->v[out].hi + 1) {

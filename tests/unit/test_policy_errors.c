@@ -404,6 +404,12 @@ static const struct error_case cases[] = {
      "and would translate nothing; tcfw translates IPv4 only: match IPv4 (an IPv4 'from', or "
      "'family ip'), and let IPv6 through with forward rules\n"},
     /* ---- vocabulary: lists, ranges, protocol lists, ICMP types ---- */
+    {"address list the file ends in", "input accept from {",
+     "policy.conf:1:20: missing '}' for the block opened at 1:19: the file ends inside it\n"},
+    {"port list the file ends in", "input accept dport {",
+     "policy.conf:1:21: missing '}' for the block opened at 1:20: the file ends inside it\n"},
+    {"icmp type list the file ends in", "input accept proto icmp type {",
+     "policy.conf:1:31: missing '}' for the block opened at 1:30: the file ends inside it\n"},
     {"address range reversed", HEAD "forward accept from 192.0.2.9-192.0.2.1\n",
      "policy.conf:4:21: address range '192.0.2.9-192.0.2.1' is reversed (did you mean "
      "192.0.2.1-192.0.2.9?)\n"},
