@@ -351,7 +351,7 @@ TCFW_ABI_INLINE void tcfw_ct_nat(const struct tcfw_ct_entry *e, __u32 addr[4], _
  * found through the programs attached to its interfaces) whose owner record names another
  * version, instead of reading them as garbage.
  */
-#define TCFW_ABI_VERSION 5
+#define TCFW_ABI_VERSION 6
 
 /*
  * Who runs a datapath: written by fwd into map "config" when it starts. Another fwd that
@@ -504,6 +504,11 @@ struct tcfw_rule {
 	__u16 nat_port_lo; /* host order; 0 = keep ports */
 	__u16 nat_port_hi;
 	__u32 nat_flags;
+	/* For fwd only (the datapath does not read them): FNV-1a of the rule's normal form
+	 * without its id, and of its comment (0: none). A new policy, or a new fwd finding this
+	 * copy pinned, gives an unchanged rule the hit counts of its old slot. */
+	__u32 content_hash;
+	__u32 comment_hash;
 };
 enum tcfw_nat_flags {
 	TCFW_NATF_MASQ = 1 << 0,
@@ -563,10 +568,13 @@ struct tcfw_event {
 #define TCFW_MAP_POL_CLASS   "pol_class"
 #define TCFW_MAP_POL_RULES   "pol_rules"
 #define TCFW_MAP_POL_LIMIT   "pol_limit"
-#define TCFW_MAP_POL_HITS    "pol_hits"  /* per-CPU __u64 per TCFW_RULE_INDEX slot */
-#define TCFW_MAP_NAT_ALIAS   "nat_alias" /* NAT: post-DNAT orig tuple -> orig tuple (see nat.h) */
-#define TCFW_MAP_PRE_META    "pre_meta"  /* XDP pre-filter: struct tcfw_prefilter_meta per copy */
-#define TCFW_MAP_PRE_SRC     "pre_src"   /* XDP pre-filter: source prefix -> zone mask */
+#define TCFW_MAP_POL_HITS    "pol_hits" /* per-CPU __u64 per TCFW_RULE_INDEX slot */
+/* per-CPU __u64 per TCFW_RULE_INDEX slot: the bytes (IP length) of the packets a filter rule
+ * decided, beside its hits */
+#define TCFW_MAP_POL_BYTES "pol_bytes"
+#define TCFW_MAP_NAT_ALIAS "nat_alias" /* NAT: post-DNAT orig tuple -> orig tuple (see nat.h) */
+#define TCFW_MAP_PRE_META  "pre_meta"  /* XDP pre-filter: struct tcfw_prefilter_meta per copy */
+#define TCFW_MAP_PRE_SRC   "pre_src"   /* XDP pre-filter: source prefix -> zone mask */
 
 /* ---- drops by reason and chain (map "drops") --------------------------------------------- */
 /*

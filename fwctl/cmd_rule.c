@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * cmd_rule.c - `fwctl rule add|del|list`: edits of the running policy, one rule at a time
- * (add may place the rule before or after another of its chain).
+ * cmd_rule.c - `fwctl rule add|del|list|reset`: edits of the running policy, one rule at a
+ * time (add may place the rule before or after another of its chain), and rule counters.
  * fwd parses the rule with the policy library against the installed zones and sets and
  * installs the result atomically; fwctl checks only the hook and verdict words so the
  * commonest typos are usage errors with a hint.
@@ -244,12 +244,51 @@ int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 	return FWCTL_EXIT_OK;
 }
 
-/* One rule: "  ID  TEXT  # hits N" when fwd gives the text, else every field as key=value. */
+int fwctl_cmd_rule_reset(struct fwctl *fw, int argc, char **argv)
+{
+	struct daemon d = {0};
+	struct json_object *req, *data;
+	unsigned long id = 0;
+	int ret;
+
+	if (argc > 1)
+		return fwctl_usage_error(fw, "'rule reset' takes at most one rule id (see 'fwctl "
+		                             "rule list'); without one it resets every rule");
+	if (argc == 1) {
+		id = parse_rule_id(argv[0]);
+		if (id == 0)
+			return fwctl_usage_error(fw,
+			                         "bad rule id %s (a number from 1, as shown by "
+			                         "'fwctl rule list')",
+			                         QUOTE(argv[0]));
+	}
+	req = daemon_request("rule-reset");
+	if (id)
+		json_object_object_add(req, "id", json_object_new_int64((int64_t)id));
+	ret = daemon_request_once(fw, &d, req, &data);
+	daemon_close(&d);
+	if (ret)
+		return ret;
+	out_open_object(NULL);
+	if (id) {
+		out_uint("reset", NULL, id);
+		out_text("counters of rule %lu reset\n", id);
+	} else {
+		out_str("reset", NULL, "all");
+		out_text("counters of every rule reset\n");
+	}
+	out_close_object();
+	json_object_put(data);
+	return FWCTL_EXIT_OK;
+}
+
+/* One rule: "  ID  TEXT  # hits N bytes B" when fwd gives the text, else every field as key=value.
+ */
 static void print_rule(struct json_object *r)
 {
-	static const char *const shown[] = {"id", "text", "hits", "chain", NULL};
+	static const char *const shown[] = {"id", "text", "hits", "bytes", "chain", NULL};
 	const char *text = json_get_str(r, "text", json_get_str(r, "line", NULL));
-	long long hits = json_get_int(r, "hits", -1);
+	long long hits = json_get_int(r, "hits", -1), bytes = json_get_int(r, "bytes", -1);
 
 	if (!text) {
 		jsontext_pairs(r, NULL);
@@ -259,6 +298,8 @@ static void print_rule(struct json_object *r)
 	out_text("%5lld  %s", json_get_int(r, "id", 0), text);
 	if (hits >= 0)
 		out_text("  # hits %lld", hits);
+	if (hits >= 0 && bytes >= 0)
+		out_text(" bytes %lld", bytes);
 	/* Anything else fwd says about the rule (chain, position, ...), after the text. */
 	json_object_object_foreach(r, key, v)
 	{

@@ -118,8 +118,16 @@ static const struct command rule_commands[] = {
     {.name = "list",
      .run = fwctl_cmd_rule_list,
      .args = "",
-     .summary = "list the rules of the running policy with their ids and hits",
-     .help = NULL},
+     .summary = "list the rules of the running policy with their ids, hits and bytes",
+     .help = "A rule's hits count the new connections (first packets) it decided, its bytes\n"
+             "their IP length (filter rules). Both survive rule edits, and `policy load` /\n"
+             "SIGHUP / a restart of fwd for every rule that is unchanged (same normal form as\n"
+             "`policy show` prints it, or else the same comment, in the same chain)."},
+    {.name = "reset",
+     .run = fwctl_cmd_rule_reset,
+     .args = "[ID]",
+     .summary = "set the hit and byte counters of rule ID, or of every rule, to zero",
+     .help = "Ids are shown by `fwctl rule list`. Without ID every rule's counters are reset."},
     {0},
 };
 

@@ -76,6 +76,7 @@ int fwctl_cmd_policy_save(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_rule_add(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_rule_list(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_rule_reset(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_nat_list(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_monitor(struct fwctl *fw, int argc, char **argv);
 

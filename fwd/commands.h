@@ -49,6 +49,8 @@ void fwd_cmd_rule_del(struct fwd *fwd, struct client *c, struct json_object *req
                       struct cmd_reply *r);
 void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *req,
                        struct cmd_reply *r);
+void fwd_cmd_rule_reset(struct fwd *fwd, struct client *c, struct json_object *req,
+                        struct cmd_reply *r);
 void fwd_cmd_monitor(struct fwd *fwd, struct client *c, struct json_object *req,
                      struct cmd_reply *r);
 

@@ -78,6 +78,7 @@ static const struct {
     {"rule-add", fwd_cmd_rule_add},
     {"rule-del", fwd_cmd_rule_del},
     {"rule-list", fwd_cmd_rule_list},
+    {"rule-reset", fwd_cmd_rule_reset},
     {"monitor", fwd_cmd_monitor},
 };
 

@@ -139,6 +139,7 @@ static int collect_fds(struct datapath *dp)
 	    {&dp->pol_rules_fd, TCFW_MAP_POL_RULES},
 	    {&dp->pol_limit_fd, TCFW_MAP_POL_LIMIT},
 	    {&dp->pol_hits_fd, TCFW_MAP_POL_HITS},
+	    {&dp->pol_bytes_fd, TCFW_MAP_POL_BYTES},
 	    {&dp->drops_fd, TCFW_MAP_DROPS},
 	    {&dp->pre_meta_fd, TCFW_MAP_PRE_META},
 	    {&dp->pre_src_fd, TCFW_MAP_PRE_SRC},

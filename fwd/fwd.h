@@ -75,6 +75,8 @@ struct fwd_policy {
 	/* Hits counted by copies no longer active, by rule id (rule edits keep the counts). */
 	uint64_t *hits_base;
 	size_t nhits_base;
+	uint64_t *bytes_base; /* the same for pol_bytes */
+	size_t nbytes_base;
 	uint64_t change_failures; /* policy-load, SIGHUP reloads, rule edits refused (metrics) */
 };
 

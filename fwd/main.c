@@ -156,7 +156,7 @@ static int start(struct fwd *fwd, struct policy *p)
 	else
 		fwd->dp.config.flags &= ~(__u32)TCFW_CFG_NO_FAST_PATH;
 	fwd->dp.config.nexthop_cache_us = TCFW_NEXTHOP_CACHE_US_DEFAULT;
-	if (policy_install(fwd, p, fwd->opt.policy_path, POLICY_HITS_RESET, err, sizeof(err))) {
+	if (policy_install(fwd, p, fwd->opt.policy_path, POLICY_HITS_MATCH, err, sizeof(err))) {
 		pr_warn("cannot install %s: %s", fwd->opt.policy_path, err);
 		return -EINVAL;
 	}

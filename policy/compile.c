@@ -18,10 +18,12 @@
 static const char *const chain_names[] = {"input", "forward", "output", "nat dnat",
                                           "nat snat/masquerade"};
 
-static void fill_rule(struct tcfw_rule *out, const struct pol_rule *r)
+static int fill_rule(struct tcfw_rule *out, const struct pol_rule *r)
 {
 	memset(out, 0, sizeof(*out));
 	out->id = r->id;
+	if (pol_rule_hashes(r, &out->content_hash, &out->comment_hash) < 0)
+		return -1;
 	switch (r->kind) {
 	case POL_RULE_FILTER:
 		out->verdict = (__u8)r->verdict;
@@ -46,6 +48,7 @@ static void fill_rule(struct tcfw_rule *out, const struct pol_rule *r)
 		out->limit_rate = r->limit_rate;
 		out->limit_period_s = r->limit_period_s;
 	}
+	return 0;
 }
 
 /* The rules of each chain in order; an error when one has more than the datapath holds. */
@@ -95,7 +98,8 @@ static int fill_rules(struct compiler *c, const struct chain_rules *cr)
 		return -1;
 	img->nrules[cr->chain] = cr->n;
 	for (size_t i = 0; i < cr->n; i++)
-		fill_rule(&img->rules[cr->chain][i], cr->v[i]);
+		if (fill_rule(&img->rules[cr->chain][i], cr->v[i]) < 0)
+			return -1;
 	img->meta.nrules[cr->chain] = (__u32)cr->n;
 	img->meta.nwords[cr->chain] = (__u32)cr->nwords;
 	return 0;

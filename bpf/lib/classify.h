@@ -8,7 +8,9 @@
  *     and pol_scalar at TCFW_SCALAR_INDEX(C, H, field, value) for the input zone, output
  *     zone (TCFW_ZONE_NONE -> slot 63, as policy/compile_scalar.c fills it: only rules
  *     without that zone constraint match there), protocol, family (0 ip, 1 ip6), source and
- *     destination port (TCFW_SCALAR_NOPORT for protocols other than TCP and UDP);
+ *     destination port (TCFW_SCALAR_NOPORT for protocols other than TCP and UDP; policy.h
+ *     puts an ICMP / ICMPv6 packet's type in dport for the filter chains, where the compiler
+ *     puts 'proto icmp type' rules);
  *  2. the eight pol_class bitmaps of those ids. ANDing their summary words gives the words
  *     where all eight can have a common bit; those words are visited lowest first, and in
  *     each the AND of the eight words gives the matching rules, lowest position first;

@@ -131,6 +131,13 @@ struct {
 	__type(value, __u64);
 } pol_hits SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TCFW_RULE_ENTRIES);
+	__type(key, __u32); /* TCFW_RULE_INDEX(copy, chain, pos) */
+	__type(value, __u64);
+} pol_bytes SEC(".maps");
+
 /* ---- the XDP pre-filter (prefilter.h; filled by fwd with the policy, both copies) ---------- */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -107,7 +107,9 @@ struct tcfw_pkt {
 	__u8 frag;               /* enum pkt_frag */
 	__u8 tcp_flags;          /* TCP: the flags byte (FIN SYN RST PSH ACK URG ECE CWR) */
 	__u8 l2_multicast;       /* destination MAC is broadcast or multicast */
-	struct tcp_seg tcp;      /* TCP: what window tracking needs (tcp_window.h) */
+	__u8 icmp_type;          /* ICMP / ICMPv6 request or reply: its type ('proto icmp type') */
+	__u8 pad[3];
+	struct tcp_seg tcp; /* TCP: what window tracking needs (tcp_window.h) */
 };
 
 struct tcfw_ipv6_walk {
@@ -541,6 +543,7 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u32 off, __u32 limi
 		switch (cls) {
 		case ICMP_CLASS_REQUEST:
 		case ICMP_CLASS_REPLY:
+			pkt->icmp_type = ih->type;
 			icmp_set_ports(&pkt->tuple, cls, ih->id);
 			pkt->kind = cls == ICMP_CLASS_REPLY ? PKT_ICMP_REPLY : PKT_FLOW;
 			return PARSE_OK;
