@@ -173,7 +173,6 @@ def targets(summ, macro_res):
                      f" + redirect) ≤ {TCFW_OWN_MAX_NS} ns",
                      "not measured" if own is None else f"{own:.0f} ns ({w})",
                      None if own is None else own <= TCFW_OWN_MAX_NS))
-        ipf = get(w, "plain", "by") if False else None
         pm = summ.get(w, {}).get("plain", {}).get("by", {}).get("ip_forwarding") if w else None
         ipf = pm[0] if pm else None
         rows.append((f"{c}: own cost below the kernel IP path plain forwarding spends (which the"
