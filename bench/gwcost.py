@@ -304,7 +304,7 @@ def main():
     elif load_bench >= SATURATED:
         out["bottleneck"] = "load CPU (senders, router, receivers)"
     elif load_bench + load_other >= SATURATED:
-        out["bottleneck"] = f"load CPU, shared with other work ({load_other:.0f}% of it)"
+        out["bottleneck"] = "load CPU, shared with other work"
     else:
         out["bottleneck"] = "neither CPU saturated (round trips, the tool's pacing)"
     json.dump(out, sys.stdout)

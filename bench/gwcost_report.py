@@ -2,6 +2,7 @@
 report.py: summary() gives medians per configuration and workload, markdown() the tables and
 the targets, each with met / not met and the figures (a bench evaluation, never a test).
 """
+import re
 import statistics
 
 TITLES = {"udp64rate": "UDP 64 B, fixed rate", "udp64": "UDP 64 B, unlimited",
@@ -52,7 +53,8 @@ def summary(runs, configs):
                  "load_bench_pct": med([r.get("load_bench_pct") for r in rs]),
                  "load_other_pct": med([r.get("load_other_pct") for r in rs]),
                  "sample_coverage": med([r.get("sample_coverage") for r in rs]),
-                 "bottlenecks": sorted({r.get("bottleneck", "?") for r in rs}),
+                 "bottlenecks": sorted({re.sub(r" \(\d+% of it\)$", "", r.get("bottleneck", "?"))
+                                        for r in rs}),
                  "by": {k: med([(r.get("gw_ns_per_packet_by") or {}).get(k) for r in rs])
                         for k, _ in CATEGORY_TITLES}}
             ratios = [r["value"] / plain[r["round"]] for r in rs
