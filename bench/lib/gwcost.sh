@@ -8,23 +8,28 @@
 #
 #   - RPS on the gateway's two ingress veths (lan0, wan0: rps_cpus = GW_CPU's mask) moves
 #     everything the gateway does with a packet - tc ingress, the IP stack or tcfw's fast
-#     path, netfilter, tc egress, the transmit to the next veth - into GW_CPU's NET_RX
-#     softirq. Without it, veth hands a packet to the backlog of the CPU that sent it, and the
-#     forwarding runs in the sender's softirq (the other phases).
-#   - RPS on the neighbours' ingress veths (c0, r0, r1, s0: rps_cpus = LOAD_CPU's mask) sends
-#     what comes out of the gateway back to LOAD_CPU, so the router and the receivers do not
-#     run on GW_CPU after the gateway's transmit.
-#   - Every process of the bench's namespaces (iperf3, wrk, nginx, tcp_rr, fwd) is pinned to
-#     LOAD_CPU for the phase.
+#     path, netfilter, tc egress, the transmit - into GW_CPU's NET_RX softirq. Without it,
+#     veth hands a packet to the backlog of the CPU that sent it, and the forwarding runs in
+#     the sender's softirq (the other phases).
+#   - The veths the gateway transmits into (c0, r0) run threaded NAPI (GRO on, threaded = 1,
+#     their NAPI threads pinned to GW_CPU): the transmit puts the packet in the peer's ring and
+#     wakes a thread on the same CPU, outside the gateway's softirq and without an IPI. (RPS
+#     on them instead made GW_CPU send an IPI per softirq, which in a paravirtualized guest
+#     cost more than the forwarding.) veth uses the peer's NAPI only for senders without TSO,
+#     so TSO is off on lan0, wan0, c0 and r0: every packet forwarded is one wire packet.
+#   - RPS on r1 and s0 to LOAD_CPU, and every process of the bench's namespaces (iperf3, wrk,
+#     nginx, tcp_rr, fwd) pinned to LOAD_CPU for the phase.
 #
-# Then for each run: perf samples GW_CPU (cpu-clock, with call stacks); the samples whose stack
-# is in the NET_RX softirq (net_rx_action) or the RPS wake-up are the gateway's work, split by
-# stack into tcfw (programs, helpers, hook), netfilter, the kernel's IP forwarding path, the
-# transmit, and the rest of the receive path (bench/gwcost.py). Divided by what the gateway
-# forwarded (its interfaces' packet counters) -> ns per forwarded packet; by wrk's requests
-# (each a new connection) -> ns per new connection. /proc/stat per CPU over the same window
-# says how busy each CPU was, so each run names its bottleneck. Without perf the gateway's
-# time is /proc/stat's softirq + irq of GW_CPU (tick-sampled at CONFIG_HZ: coarser).
+# Then for each run: the NET_RX softirqs on GW_CPU are traced (irq:softirq_entry/exit): their
+# time, less the rate of other users' NET_RX on that CPU in the second before the run, is the
+# gateway's time, exactly. perf samples both CPUs (cpu-clock, with call stacks): on GW_CPU the
+# samples in net_rx_action split that time by stack into tcfw (programs, helpers, hook,
+# redirect), netfilter, the kernel's IP forwarding path, the transmit and the rest of the
+# receive path; on LOAD_CPU they tell the bench's work from other users' (bench/gwcost.py).
+# Divided by what the gateway received (lan0 + wan0 packet counters) -> ns per forwarded
+# packet; by wrk's requests (each a new connection) -> ns per new connection. Each run names
+# its bottleneck. Without perf the gateway's time is /proc/stat's softirq + irq of GW_CPU
+# (tick-sampled at CONFIG_HZ: coarser, other users' included).
 
 GW_CPU=$(($(nproc) > 1 ? 1 : 0))
 LOAD_CPU=0
