@@ -41,6 +41,7 @@ estimate_total() {
 	local total=5
 	# The first round also finds what the tcfw build can do (a few fwd starts).
 	has_phase macro && total=$((total + ROUNDS * $(round_secs) + 8))
+	has_phase gwcost && total=$((total + $(gwcost_secs)))
 	has_phase profile && total=$((total + $(profile_secs)))
 	has_phase micro && total=$((total + $(micro_secs)))
 	has_phase scale && total=$((total + $(scale_secs)))
@@ -112,6 +113,7 @@ phase_macro() {
 		# phases still to come) is skipped, and the results say so.
 		rest=$(round_secs)
 		later=0
+		has_phase gwcost && later=$((later + $(gwcost_secs)))
 		has_phase profile && later=$((later + $(profile_secs)))
 		has_phase micro && later=$((later + $(micro_secs)))
 		has_phase scale && later=$((later + $(scale_secs)))
