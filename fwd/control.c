@@ -79,6 +79,8 @@ static const struct {
     {"rule-del", fwd_cmd_rule_del},
     {"rule-list", fwd_cmd_rule_list},
     {"monitor", fwd_cmd_monitor},
+    {"ha-status", fwd_cmd_ha_status},
+    {"ha-role", fwd_cmd_ha_role},
 };
 
 /* ---- replies helpers (commands.h) ----------------------------------------------------------- */
