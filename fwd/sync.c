@@ -92,6 +92,8 @@ struct sync {
 	uint32_t rs_cookie;   /* the boot cookie of the peer the resync being served is for */
 
 	/* The peer as its last message described it. */
+	bool peer_seen;
+	uint32_t peer_cookie;
 	uint32_t peer_node, peer_gen;
 	uint8_t peer_flags;
 
@@ -543,6 +545,13 @@ static void on_msg(struct sync *s, const struct sync_hdr *h, const struct sync_r
 	uint64_t now = now_ns();
 	size_t missing;
 
+	if (s->peer_seen && h->boot_cookie != s->peer_cookie && s->tx.count) {
+		/* The peer started over: what we queued for its previous life is moot (it asks
+		 * for a bulk resync), and its first ACK would hand all of it back as lost. */
+		s->tx.head = s->tx.count = 0;
+	}
+	s->peer_seen = true;
+	s->peer_cookie = h->boot_cookie;
 	s->peer_node = h->node_id;
 	s->peer_gen = h->policy_gen;
 	s->peer_flags = h->flags;

@@ -95,18 +95,20 @@ void sync_ct_from_rec(const struct sync_rec *r, const struct tcfw_ct_entry *old,
 	sync_ct_tuple_from_wire(&r->orig, orig);
 	sync_ct_tuple_from_wire(&r->reply, &e->reply);
 	if (old && !memcmp(&old->reply, &e->reply, sizeof(e->reply))) {
-		/* The same connection: what this node learnt of it stays (counters, windows,
-		 * next hops). */
+		/* The same connection: its counters and age stay. Not its TCP windows nor its
+		 * next hops: whatever this node learnt of them is older than the peer's news. */
 		memcpy(e->ctr, old->ctr, sizeof(e->ctr));
-		memcpy(e->tcp_win, old->tcp_win, sizeof(e->tcp_win));
-		memcpy(e->tcp_wscale, old->tcp_wscale, sizeof(e->tcp_wscale));
-		memcpy(e->tcp_wflags, old->tcp_wflags, sizeof(e->tcp_wflags));
-		memcpy(e->nexthop, old->nexthop, sizeof(e->nexthop));
-		e->tcp_last_dir = old->tcp_last_dir;
-		e->tcp_last_index = old->tcp_last_index;
 		e->created_ns = old->created_ns;
 	} else {
 		e->created_ns = now_ns;
+	}
+	if (r->orig.proto == 6 /* TCP */) {
+		/* Windows unknown (picked up from each direction's next segment) and liberal, as
+		 * netfilter treats a connection picked up mid-stream: after a failover the first
+		 * segments seen may be retransmissions of old data, and the ACKs for data this
+		 * node never saw; only RSTs are held to the window. */
+		e->tcp_wflags[TCFW_DIR_ORIG] = TCFW_TCPW_LIBERAL;
+		e->tcp_wflags[TCFW_DIR_REPLY] = TCFW_TCPW_LIBERAL;
 	}
 	e->state = r->state;
 	e->chain = r->chain;

@@ -50,10 +50,11 @@ void sync_ct_to_rec(const struct tcfw_tuple *orig, const struct tcfw_ct_entry *e
  * The map entry for received record r (UPDATE). old: this node's entry for the same
  * connection, or NULL. Node-local facts are made here: interfaces from the zones, last_seen so
  * that the entry expires after r->timeout_left on this clock, no next hop (the first packet
- * looks the route up), and the TCP windows left unknown (all zero) so that the datapath picks
- * the connection up mid-stream: it learns each direction from its next segment and checks
- * nothing until both directions have been seen (bpf/lib/tcp_window.h). Counters, windows and
- * next hops of old are kept when old is the same connection (same reply tuple).
+ * looks the route up), and the TCP windows left unknown (all zero) and liberal: the datapath
+ * picks the connection up mid-stream, learning each direction from its next segment, and only
+ * RSTs are held to the window (bpf/lib/tcp_window.h; netfilter marks a connection it picks up
+ * mid-stream the same way). Counters and age of old are kept when old is the same connection
+ * (same reply tuple).
  */
 void sync_ct_from_rec(const struct sync_rec *r, const struct tcfw_ct_entry *old,
                       const struct sync_zone_map *zm, const __u32 timeouts[TCFW_CT_STATE_MAX],
