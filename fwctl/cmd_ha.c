@@ -70,9 +70,12 @@ void fwctl_stats_ha(struct fwctl *fw, int name_w)
 	struct {
 		const char *name, *obj, *key;
 	} rows[] = {
-	    {"sync_sent", "sent", "records"},       {"sync_received", "received", "records"},
-	    {"sync_lost", NULL, "lost"},            {"sync_dropped", "sent", "dropped"},
-	    {"sync_resyncs_sent", "resyncs", "sent"}, {"sync_resyncs_received", "resyncs", "received"},
+	    {"sync_sent", "sent", "records"},
+	    {"sync_received", "received", "records"},
+	    {"sync_lost", NULL, "lost"},
+	    {"sync_dropped", "sent", "dropped"},
+	    {"sync_resyncs_sent", "resyncs", "sent"},
+	    {"sync_resyncs_received", "resyncs", "received"},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct json_object *o = data;

@@ -408,9 +408,10 @@ static void write_ha(struct metrics_buf *b, const struct metrics_snapshot *s)
 	struct metrics_label l[2];
 
 	if (s->ha_role) {
-		metrics_family(b, "tcfw_ha_role", "gauge",
-		               "1 for this node's role in the gateway pair, as keepalived last set it "
-		               "(fwctl ha master|backup|fault), 0 for the others.");
+		metrics_family(
+		    b, "tcfw_ha_role", "gauge",
+		    "1 for this node's role in the gateway pair, as keepalived last set it "
+		    "(fwctl ha master|backup|fault), 0 for the others.");
 		for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
 			l[0] = (struct metrics_label){"role", roles[i]};
 			metrics_sample_u64(b, "tcfw_ha_role", l, 1, !strcmp(roles[i], s->ha_role));

@@ -87,7 +87,7 @@ struct sync {
 	/* A bulk resync asked of the peer. */
 	bool want_resync;
 	uint64_t resync_asked_ns, resync_first_ask_ns;
-	uint64_t resync_recs;  /* records received since the first ask */
+	uint64_t resync_recs; /* records received since the first ask */
 	uint64_t recs_at_ask; /* resync_recs at the last ask: none since, ask again */
 	uint32_t rs_cookie;   /* the boot cookie of the peer the resync being served is for */
 
@@ -521,8 +521,8 @@ static void apply_recs(struct sync *s, const struct sync_hdr *h, const struct sy
 	s->st.recv_msgs++;
 }
 
-static void on_data_or_alive(struct sync *s, const struct sync_hdr *h,
-                             const struct sync_rec *recs, uint64_t now)
+static void on_data_or_alive(struct sync *s, const struct sync_hdr *h, const struct sync_rec *recs,
+                             uint64_t now)
 {
 	struct sync_rx_action act;
 	uint32_t from, to;
@@ -623,7 +623,8 @@ static void sock_ready(struct loop_source *src, uint32_t events)
 	for (int i = 0; i < SYNC_RX_BUDGET; i++) {
 		struct sockaddr_storage srcaddr;
 		socklen_t alen = sizeof(srcaddr);
-		ssize_t n = recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&srcaddr, &alen);
+		ssize_t n =
+		    recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&srcaddr, &alen);
 		struct sync_hdr h;
 		char why[128];
 
@@ -655,7 +656,8 @@ static void zones_refresh(struct sync *s)
 
 	s->zm.n = 0;
 	for (size_t i = 0; i < ifs->n && s->zm.n < TCFW_MAX_IFACES; i++) {
-		if (ifs->v[i].zone < 0 || ifs->v[i].zone >= TCFW_MAX_ZONES || ifs->v[i].ifindex <= 0)
+		if (ifs->v[i].zone < 0 || ifs->v[i].zone >= TCFW_MAX_ZONES ||
+		    ifs->v[i].ifindex <= 0)
 			continue;
 		s->zm.v[s->zm.n].ifindex = (uint32_t)ifs->v[i].ifindex;
 		s->zm.v[s->zm.n].zone = (uint8_t)ifs->v[i].zone;
@@ -885,8 +887,7 @@ struct json_object *sync_status_json(struct fwd *fwd)
 	struct json_object *o = json_object_new_object(), *peer, *sent, *recv, *rs;
 	uint64_t now = now_ns();
 
-	json_object_object_add(o, "role",
-	                       json_object_new_string(sync_role_name(s ? s->role : 0)));
+	json_object_object_add(o, "role", json_object_new_string(sync_role_name(s ? s->role : 0)));
 	json_object_object_add(o, "sync", json_object_new_boolean(s && s->enabled));
 	add_u64(o, "policy_generation", fwd->pol.generation);
 	if (!s || !s->enabled)
@@ -899,9 +900,10 @@ struct json_object *sync_status_json(struct fwd *fwd)
 	                       json_object_new_boolean(sync_rx_peer_alive(&s->rx, now)));
 	if (s->rx.known) {
 		add_u64(peer, "node_id", s->peer_node);
-		json_object_object_add(
-		    peer, "role",
-		    json_object_new_string(s->peer_flags & SYNC_F_MASTER ? "master" : "not master"));
+		json_object_object_add(peer, "role",
+		                       json_object_new_string(s->peer_flags & SYNC_F_MASTER
+		                                                  ? "master"
+		                                                  : "not master"));
 		json_object_object_add(
 		    peer, "last_message_age_s",
 		    json_object_new_double((double)(now - s->rx.last_heard_ns) / 1e9));

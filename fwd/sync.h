@@ -44,10 +44,10 @@ struct sync_counters {
 	bool enabled; /* --sync-peer given */
 	enum sync_role role;
 	bool peer_alive;
-	uint64_t sent_msgs, sent_recs;   /* DATA messages and records sent (first time) */
-	uint64_t recv_msgs, recv_recs;   /* DATA messages and records received and applied */
-	uint64_t lost;                   /* sequence numbers the peer's messages were missing */
-	uint64_t dropped;                /* messages dropped from a full queue before their ACK */
+	uint64_t sent_msgs, sent_recs; /* DATA messages and records sent (first time) */
+	uint64_t recv_msgs, recv_recs; /* DATA messages and records received and applied */
+	uint64_t lost;                 /* sequence numbers the peer's messages were missing */
+	uint64_t dropped;              /* messages dropped from a full queue before their ACK */
 	uint64_t resyncs_sent, resyncs_received; /* bulk resyncs served, and completed from peer */
 	uint64_t queue;                          /* messages waiting for an ACK */
 };

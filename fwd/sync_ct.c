@@ -173,8 +173,8 @@ static int walk_one(const struct tcfw_tuple *orig, const struct tcfw_ct_entry *e
 int sync_ct_walk(const struct ctmap *map, const struct sync_zone_map *zm,
                  const __u32 timeouts[TCFW_CT_STATE_MAX], sync_ct_walk_cb cb, void *ctx)
 {
-	struct walk_ctx w = {.zm = zm, .timeouts = timeouts, .now_ns = ctmap_now_ns(), .cb = cb,
-	                     .ctx = ctx};
+	struct walk_ctx w = {
+	    .zm = zm, .timeouts = timeouts, .now_ns = ctmap_now_ns(), .cb = cb, .ctx = ctx};
 
 	return ctmap_walk(map, 0, walk_one, &w);
 }
