@@ -324,6 +324,8 @@ in_client "$PYTHON" "$WORK/flows.py"
 fwd_use gw1
 wait_for 10 "the $FLOWS flows in gw1's table" sh -c \
 	"[ \"\$('$FWCTL' --socket /run/tcfw/e2e-ha_failover-$$-gw1.sock -j ct count proto udp dport $FLOW_PORT | jq .count)\" -ge $FLOWS ]"
+printf '  gw1 scans a table of %s connections in %s ms\n' "$(ha_field 1 .connections_known)" \
+	"$(ha_field 1 .last_scan_ms)"
 start_gw 2
 wait_for 20 "gw2's bulk resync" resynced 2
 fwd_use gw2
