@@ -21,6 +21,9 @@
 source "$(dirname "$0")/lib.sh"
 e2e_init ha_failover
 
+# HA_DEBUG=DIR: keep the logs (fwd, keepalived) there.
+topo_cleanup_hook() { [ -z "${HA_DEBUG:-}" ] || cp "$WORK"/*.log "$HA_DEBUG"/ 2>/dev/null || true; }
+
 command -v keepalived >/dev/null || die "keepalived is missing (scripts/install-deps.sh installs it)"
 
 LAN_VIP=10.77.1.1
@@ -246,12 +249,8 @@ for dev in lan0 wan0; do ip -n "$NS_GW1" link set "$dev" down; done
 wait_for 5 "gw2 to become master" role_is 2 master
 wait_for 5 "the WAN VIP on gw2" has_vip "$NS_GW2"
 T_MASTER=$(date +%s.%N)
-printf '  gw2 master %.2f s after the failure\n' "$(awk -v a="$T_FAIL" -v b="$T_MASTER" 'BEGIN { print b - a }')"
+printf '  gw2 master with the VIPs %.2f s after the failure (as polled)\n' "$(awk -v a="$T_FAIL" -v b="$T_MASTER" 'BEGIN { print b - a }')"
 sleep 3
-if [ -n "${HA_DEBUG:-}" ]; then
-	in_client ip neigh; in_server ip neigh; ip -n "$NS_GW2" neigh; grep -i "garp\|gratuitous\|MASTER" "$WORK/ka2.log" | tail -5
-	ip -n "$NS_GW2" -s link show lan0; ip -n "$NS_GW2" -s link show wan0
-fi
 same_bindings "$WORK/bindings-gw1" 2 || die "after the failover, gw2's NAT bindings differ from gw1's"
 ok "every connection kept its NAT binding on gw2"
 pid_running "$IPERF_PID" || die "iperf3 ended at the failover: $(jq -r .error "$WORK/iperf.json" 2>/dev/null)"
@@ -298,16 +297,23 @@ f0=$(rel "$T_FAIL")
 b0=$(rel "$T_BACK")
 STALL_TCP_FAIL=$(stall_tcp "$f0" "$(awk -v x="$f0" 'BEGIN { print x + 8 }')")
 STALL_TCP_BACK=$(stall_tcp "$b0" "$(awk -v x="$b0" 'BEGIN { print x + 8 }')")
+T_END=$(awk -v a="$T0" -v d="$TRAFFIC_S" 'BEGIN { printf "%.3f", a + d }')
+plus() { awk -v x="$1" -v d="$2" 'BEGIN { printf "%.3f", x + d }'; }
 "$PYTHON" "$E2E_DIR/udp_seq.py" report "$WORK/udp-send.json" "$WORK/udp-recv.json" \
-	"failover:$T_FAIL:$(awk -v x="$T_FAIL" 'BEGIN { printf "%.3f", x + 8 }')" \
-	"failback:$T_BACK:$(awk -v x="$T_BACK" 'BEGIN { printf "%.3f", x + 8 }')" >"$WORK/udp-report"
+	"failover:$T_FAIL:$(plus "$T_FAIL" 8)" "failback:$T_BACK:$(plus "$T_BACK" 8)" \
+	"on-gw2:$(plus "$T_MASTER" 1):$T_BACK" "end:$(plus "$T_END" -5):$T_END" >"$WORK/udp-report"
 gap() { jq -r --arg w "$1" 'select(.window == $w) | .longest_gap_ms' "$WORK/udp-report" | head -n 1; }
 retrans=$(jq '.end.sum_sent.retransmits // 0' "$WORK/iperf.json")
 printf '  failover: TCP stall %s s, UDP longest gap %s ms\n' "$STALL_TCP_FAIL" "$(gap failover)"
 printf '  fail-back: TCP stall %s s, UDP longest gap %s ms\n' "$STALL_TCP_BACK" "$(gap failback)"
 printf '  iperf3: %s retransmits; UDP: %s\n' "$retrans" "$(jq -c 'select(.window == "all")' "$WORK/udp-report")"
-assert_eq "UDP datagrams never answered over the whole stream, within reason (< 5%)" 1 \
-	"$(jq -r 'select(.window == "all") | if .lost + .lost_back < .sent / 20 then 1 else 0 end' "$WORK/udp-report")"
+# The stream goes on through the new master, and after the fail-back (what is lost while the
+# VIPs move depends on how fast VRRP and the neighbours react: printed above, not asserted).
+for w in on-gw2 end; do
+	assert_eq "UDP datagrams sent in window $w that came back (at most 1% lost)" 1 \
+		"$(jq -r --arg w "$w" 'select(.window == $w) |
+			if .sent > 0 and (.lost + .lost_back) * 100 <= .sent then 1 else 0 end' "$WORK/udp-report")"
+done
 
 step "bulk resync: gw2's fwd restarted fresh after $FLOWS UDP flows exist"
 fwd_use gw2
