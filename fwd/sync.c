@@ -101,6 +101,7 @@ struct sync {
 	struct {
 		uint64_t datagrams_sent, datagrams_received;
 		uint64_t recv_msgs, recv_recs, apply_errors, decode_errors, foreign, send_errors;
+		uint64_t overruled; /* records of a non-master peer about our connections, ignored */
 		uint64_t resyncs_sent, resyncs_received, resyncs_asked, refreshes, destroys_sent;
 		uint64_t last_resync_recs;
 		double last_resync_s;
@@ -488,9 +489,24 @@ static void apply_recs(struct sync *s, const struct sync_hdr *h, const struct sy
 {
 	uint64_t now = now_ns();
 
+	/* A master is the authority on the connections it forwards: what a peer that is not
+	 * master says of one it has (a backup that restarted and sends its whole, older, table)
+	 * is not applied, and the master's own state goes back to it at the next scan. */
+	bool authority = s->role == SYNC_ROLE_MASTER && !(h->flags & SYNC_F_MASTER);
+
 	for (uint16_t i = 0; i < h->nrec; i++) {
 		const struct sync_rec *r = &recs[i];
-		int err = sync_ct_apply(&s->map, &s->zm, s->fwd->pol.timeouts, r);
+		int err;
+
+		if (authority && sync_ct_exists(&s->map, &r->orig)) {
+			struct shadow_ent *e = shadow_find(&s->sh, &r->orig);
+
+			if (e)
+				e->hash = 0; /* differs from any record: sent again */
+			s->st.overruled++;
+			continue;
+		}
+		err = sync_ct_apply(&s->map, &s->zm, s->fwd->pol.timeouts, r);
 
 		if (err) {
 			s->st.apply_errors++;
@@ -934,6 +950,7 @@ struct json_object *sync_status_json(struct fwd *fwd)
 	add_u64(recv, "old", s->rx.st.old);
 	add_u64(recv, "peer_restarts", s->rx.st.restarts);
 	add_u64(recv, "apply_errors", s->st.apply_errors);
+	add_u64(recv, "overruled", s->st.overruled);
 	add_u64(recv, "refused", s->st.decode_errors);
 	add_u64(recv, "foreign", s->st.foreign);
 	json_object_object_add(o, "received", recv);

@@ -349,3 +349,12 @@ assert_eq "ha_role in fwctl stats" master "$(fwctl -j stats | jq -r .ha_role)"
 assert_gt "sync_sent in fwctl stats" 0 "$(fwctl -j stats | jq .sync_sent)"
 fwd_use gw2
 assert_gt "sync_received in fwctl stats of gw2" "$FLOWS" "$(fwctl -j stats | jq .sync_received)"
+
+step "the backup's fwd killed and restarted on its pins: the master overrules its older table"
+fwd_use gw2
+stop_fwd KILL
+start_gw 2 # takes the pinned table over: its first scan sends every connection it holds
+wait_for 10 "gw1 to overrule what gw2 sends of gw1's connections" sh -c \
+	"[ \"\$('$FWCTL' --socket /run/tcfw/e2e-ha_failover-$$-gw1.sock -j ha status | jq .received.overruled)\" -ge $FLOWS ]"
+assert_eq "records gw1 applied from the restarted backup" 0 "$(ha_field 1 .received.records)"
+ok "gw1 kept its own state of the $FLOWS flows ($(ha_field 1 .received.overruled) records overruled)"
