@@ -101,7 +101,8 @@ struct sync {
 	struct {
 		uint64_t datagrams_sent, datagrams_received;
 		uint64_t recv_msgs, recv_recs, apply_errors, decode_errors, foreign, send_errors;
-		uint64_t overruled; /* records of a non-master peer about our connections, ignored */
+		uint64_t
+		    overruled; /* records of a non-master peer about our connections, ignored */
 		uint64_t resyncs_sent, resyncs_received, resyncs_asked, refreshes, destroys_sent;
 		uint64_t last_resync_recs;
 		double last_resync_s;
@@ -489,21 +490,24 @@ static void apply_recs(struct sync *s, const struct sync_hdr *h, const struct sy
 {
 	uint64_t now = now_ns();
 
-	/* A master is the authority on the connections it forwards: what a peer that is not
-	 * master says of one it has (a backup that restarted and sends its whole, older, table)
-	 * is not applied, and the master's own state goes back to it at the next scan. */
+	/* A master is the authority on the connections it forwards: nothing a peer that is not
+	 * master says is applied (a backup restarted on its pins sends its whole table, older
+	 * than the master's). What it has wrong is put right: the master's own state of a
+	 * connection it has goes back at the next scan, a DESTROY for one it does not have. */
 	bool authority = s->role == SYNC_ROLE_MASTER && !(h->flags & SYNC_F_MASTER);
 
 	for (uint16_t i = 0; i < h->nrec; i++) {
 		const struct sync_rec *r = &recs[i];
 		int err;
 
-		if (authority && sync_ct_exists(&s->map, &r->orig)) {
+		if (authority) {
 			struct shadow_ent *e = shadow_find(&s->sh, &r->orig);
 
+			s->st.overruled++;
 			if (e)
 				e->hash = 0; /* differs from any record: sent again */
-			s->st.overruled++;
+			else if (r->kind == SYNC_REC_UPDATE && !sync_ct_exists(&s->map, &r->orig))
+				queue_destroy(s, &r->orig);
 			continue;
 		}
 		err = sync_ct_apply(&s->map, &s->zm, s->fwd->pol.timeouts, r);

@@ -5,6 +5,7 @@
  * original tuple), both through lib/ctmap where it offers the operation.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <string.h>
 
@@ -102,7 +103,7 @@ void sync_ct_from_rec(const struct sync_rec *r, const struct tcfw_ct_entry *old,
 	} else {
 		e->created_ns = now_ns;
 	}
-	if (r->orig.proto == 6 /* TCP */) {
+	if (r->orig.proto == IPPROTO_TCP) {
 		/* Windows unknown (picked up from each direction's next segment) and liberal, as
 		 * netfilter treats a connection picked up mid-stream: after a failover the first
 		 * segments seen may be retransmissions of old data, and the ACKs for data this
