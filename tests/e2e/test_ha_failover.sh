@@ -196,7 +196,7 @@ assert_eq "gw2's view of its peer's role" master "$(ha_field 2 .peer.role)"
 assert_eq "policy mismatch seen by gw2" false "$(ha_field 2 .peer.policy_mismatch)"
 
 step "traffic through gw1: iperf3, a UDP stream, an idle TCP connection"
-bg_in_ns "$NS_SERVER" iperf3 -s -B "$SERVER" -p "$IPERF_PORT" --logfile "$WORK/iperf-server.log"
+bg_in_ns "$NS_SERVER" iperf3 -s -J -i 0.1 -B "$SERVER" -p "$IPERF_PORT" --logfile "$WORK/iperf-server.log"
 bg_in_ns "$NS_SERVER" "$PYTHON" "$E2E_DIR/udp_seq.py" recv "$SERVER" "$UDP_PORT" \
 	"$WORK/udp-recv.json" --idle 5 --max $((TRAFFIC_S + 30))
 UDP_RECV_PID=$BG_PID
@@ -206,7 +206,7 @@ wait_for 5 "heartbeat server listening" tcp_listening "$NS_SERVER" "$SERVER" "$H
 wait_for 5 "UDP receiver bound" udp_bound "$NS_SERVER" "$SERVER" "$UDP_PORT"
 T0=$(date +%s.%N)
 bg_in_ns "$NS_CLIENT" iperf3 -c "$SERVER" -p "$IPERF_PORT" -t "$TRAFFIC_S" -b 200M -i 0.1 -J \
-	--logfile "$WORK/iperf.json"
+	--get-server-output --logfile "$WORK/iperf.json"
 IPERF_PID=$BG_PID
 bg_in_ns "$NS_CLIENT" "$PYTHON" "$E2E_DIR/udp_seq.py" send "$SERVER" "$UDP_PORT" \
 	"$WORK/udp-send.json" --rate 500 --seconds "$TRAFFIC_S"
@@ -286,9 +286,11 @@ wait "$HB_PID" || die "the idle TCP connection did not survive: $(cat "$WORK/hb.
 ok "idle TCP connection answered after both transitions: $(cat "$WORK/hb.json")"
 wait_for 10 "the UDP receiver to write its counts" test -s "$WORK/udp-recv.json"
 wait "$UDP_RECV_PID" 2>/dev/null || true
-# iperf3's longest run of 0.1 s intervals without data, around each transition.
+# The longest run of 0.1 s intervals in which the iperf3 server received nothing, around each
+# transition.
 stall_tcp() { # FROM TO (seconds since the transfer started)
-	jq --argjson a "$1" --argjson b "$2" '[.intervals[].sum | select(.start >= $a and .end <= $b)]
+	jq --argjson a "$1" --argjson b "$2" '[(.server_output_json.intervals // .intervals)[].sum |
+		select(.start >= $a and .end <= $b)]
 		| reduce .[] as $i ({run: 0, max: 0};
 			if $i.bytes == 0 then .run += ($i.end - $i.start) | .max = ([.max, .run] | max)
 			else .run = 0 end) | .max * 100 | round / 100' "$WORK/iperf.json"
@@ -331,6 +333,9 @@ in_client "$PYTHON" "$WORK/flows.py"
 fwd_use gw1
 wait_for 10 "the $FLOWS flows in gw1's table" sh -c \
 	"[ \"\$('$FWCTL' --socket /run/tcfw/e2e-ha_failover-$$-gw1.sock -j ct count proto udp dport $FLOW_PORT | jq .count)\" -ge $FLOWS ]"
+known_ge() { [ "$(ha_field "$1" .connections_known)" -ge "$2" ]; } # N COUNT
+wait_for 5 "gw1's scan to know the $FLOWS flows" known_ge 1 "$FLOWS"
+sleep 0.3 # a whole scan of the full table
 printf '  gw1 scans a table of %s connections in %s ms\n' "$(ha_field 1 .connections_known)" \
 	"$(ha_field 1 .last_scan_ms)"
 start_gw 2
