@@ -70,6 +70,7 @@ struct sync {
 	struct ctmap map;
 	struct sync_zone_map zm;
 	uint64_t ticks;
+	uint64_t next_scan_ns;
 
 	struct sync_rec out[SYNC_MAX_RECS]; /* the DATA message being filled */
 	uint16_t nout;
@@ -713,8 +714,17 @@ static void tick(struct loop_source *src, uint32_t events)
 		s->st.resyncs_asked++;
 		send_control(s, SYNC_RESYNC_REQ, 0, 0);
 	}
-	if (s->ticks % (SYNC_SCAN_MS / SYNC_TICK_MS) == 0 && !s->rs_active)
+	/* Every SYNC_SCAN_MS, or, when a scan takes longer than a fifth of that (a big table),
+	 * four times its duration after it: the scan never takes more than a fifth of fwd. */
+	if (now >= s->next_scan_ns && !s->rs_active) {
+		uint64_t took;
+
 		scan(s);
+		took = (uint64_t)(s->st.last_scan_ms * 1e6);
+		s->next_scan_ns = now_ns() + (took * 4 > SYNC_SCAN_MS * NSEC_PER_MSEC - took
+		                                  ? took * 4
+		                                  : SYNC_SCAN_MS * NSEC_PER_MSEC - took);
+	}
 	resync_continue(s);
 	if (sync_tx_alive_due(&s->tx, now))
 		send_control(s, SYNC_ALIVE, 0, 0);
@@ -969,6 +979,10 @@ struct json_object *sync_status_json(struct fwd *fwd)
 	json_object_object_add(rs, "last_seconds", json_object_new_double(s->st.last_resync_s));
 	json_object_object_add(o, "resyncs", rs);
 	add_u64(o, "scans", s->st.scans);
+	json_object_object_add(o, "next_scan_in_ms",
+	                       json_object_new_double(s->next_scan_ns > now
+	                                                  ? (double)(s->next_scan_ns - now) / 1e6
+	                                                  : 0));
 	json_object_object_add(o, "last_scan_ms", json_object_new_double(s->st.last_scan_ms));
 	return o;
 }
