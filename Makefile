@@ -162,6 +162,13 @@ $(OUT)/tests/unit/test_fwd_options: $(OUT)/obj/tests/unit/test_fwd_options.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
+# The gateway pair's entry <-> record translation (pure: no maps touched).
+$(OUT)/tests/unit/test_sync_ct: $(OUT)/obj/tests/unit/test_sync_ct.o \
+		$(OUT)/obj/fwd/sync_ct.o $(LIBPOLICY) $(LIBTCFW)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
 # The cases include the harness's headers (dp.h) and the kit's (pkt.h) by name.
 # -Wmissing-declarations: a case defined as a plain function (not DP_CASE) would never run;
 # without a declaration anywhere it fails the build instead.

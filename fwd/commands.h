@@ -53,6 +53,10 @@ void fwd_cmd_rule_reset(struct fwd *fwd, struct client *c, struct json_object *r
                         struct cmd_reply *r);
 void fwd_cmd_monitor(struct fwd *fwd, struct client *c, struct json_object *req,
                      struct cmd_reply *r);
+void fwd_cmd_ha_status(struct fwd *fwd, struct client *c, struct json_object *req,
+                       struct cmd_reply *r);
+void fwd_cmd_ha_role(struct fwd *fwd, struct client *c, struct json_object *req,
+                     struct cmd_reply *r);
 
 /* SIGHUP: re-read and install the -c file; on error log the diagnostics and keep the running
  * policy. 0 or -1. */

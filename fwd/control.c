@@ -80,6 +80,8 @@ static const struct {
     {"rule-list", fwd_cmd_rule_list},
     {"rule-reset", fwd_cmd_rule_reset},
     {"monitor", fwd_cmd_monitor},
+    {"ha-status", fwd_cmd_ha_status},
+    {"ha-role", fwd_cmd_ha_role},
 };
 
 /* ---- replies helpers (commands.h) ----------------------------------------------------------- */

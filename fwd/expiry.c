@@ -17,6 +17,7 @@
 #include "fwd.h"
 #include "monitor.h"
 #include "notify.h"
+#include "sync.h"
 
 /*
  * Early drop (netfilter's early_drop, done by fwd): the connection table never evicts
@@ -105,6 +106,8 @@ static int expire_one(const struct tcfw_tuple *orig, const struct tcfw_ct_entry 
 	x->entries += ctmap_entries_of(orig, e);
 	/* Counted as it stands in the walk, taken back when this pass deletes it. */
 	metrics_census_count(&x->census, orig, e, +1);
+	if (sync_keeps(x->fwd, orig)) /* the peer (master) refreshes and destroys it */
+		return 0;
 	if (!ctmap_is_expired(e, x->fwd->pol.timeouts, x->now_ns)) {
 		if (!x->pressure || !early_droppable(e))
 			return 0;

@@ -61,6 +61,13 @@ struct fwd_options {
 	struct sockaddr_storage metrics_addr; /* what it resolved to */
 	socklen_t metrics_addrlen;
 	struct fwd_eventlog_options evlog;
+	/* State replication with the other gateway of a pair (sync.c; NULL: none). */
+	const char *sync_peer;   /* --sync-peer ADDR[:PORT] as given */
+	const char *sync_listen; /* --sync-listen ADDR[:PORT] as given */
+	struct sockaddr_storage sync_peer_addr, sync_listen_addr;
+	socklen_t sync_peer_len, sync_listen_len;
+	uint32_t sync_node_id; /* --sync-node-id */
+	bool have_sync_node_id;
 };
 
 /* The installed policy (policy_install.c). */

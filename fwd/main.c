@@ -36,6 +36,7 @@
 #include "options.h"
 #include "policy_install.h"
 #include "signals.h"
+#include "sync.h"
 #include "watch.h"
 
 static struct policy *load_policy_file(const char *path)
@@ -169,6 +170,8 @@ static int start(struct fwd *fwd, struct policy *p)
 	if (!ret)
 		ret = expiry_start(fwd);
 	if (!ret)
+		ret = sync_open(fwd);
+	if (!ret)
 		ret = watch_start(fwd);
 	if (!ret)
 		ret = signals_open(fwd);
@@ -179,6 +182,7 @@ static void stop(struct fwd *fwd, bool release)
 {
 	signals_close(fwd);
 	watch_stop(fwd);
+	sync_close(fwd);
 	expiry_stop(fwd);
 	monitor_close(fwd);
 	eventlog_close(fwd);

@@ -13,6 +13,8 @@ PACKAGES=(
 	# tests (shellcheck: tests/run-all.sh lint)
 	shellcheck libcmocka-dev libclang-rt-14-dev iproute2 iperf3 netcat-openbsd iputils-ping iputils-tracepath curl
 	python3 python3-prometheus-client jq procps ethtool hping3 nmap passwd util-linux
+	# the gateway pair's failover test (tests/e2e/test_ha_failover.sh)
+	keepalived
 	# bench
 	nftables wrk nginx-light gnuplot-nox
 )
