@@ -345,6 +345,29 @@ TCFW_ABI_INLINE void tcfw_ct_nat(const struct tcfw_ct_entry *e, __u32 addr[4], _
 	*port = !e->nat_kind ? 0 : (e->nat_kind & TCFW_NAT_SNAT) ? e->reply.dport : e->reply.sport;
 }
 
+/*
+ * The orig tuple of a connection with DNAT as it crosses the gateway between ingress (which
+ * rewrote the destination) and egress (which has yet to rewrite the source): the key of map
+ * "nat_alias". From the orig tuple and the reply tuple alone, so the datapath and fwd's state
+ * replication (which writes the alias of a connection it receives) agree.
+ */
+TCFW_ABI_INLINE void tcfw_ct_nat_middle(struct tcfw_tuple *m, const struct tcfw_tuple *orig,
+                                        const struct tcfw_tuple *reply)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		m->src[i] = orig->src[i];
+		m->dst[i] = reply->src[i];
+	}
+	m->sport = orig->sport;
+	m->dport = reply->sport;
+	m->proto = orig->proto;
+	m->family = orig->family;
+	m->pad[0] = 0;
+	m->pad[1] = 0;
+}
+
 /* ---- configuration and policy ----------------------------------------------------------- */
 /*
  * The layout of every map and struct in this file. A fwd refuses to take over maps (pinned, or

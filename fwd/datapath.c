@@ -143,6 +143,7 @@ static int collect_fds(struct datapath *dp)
 	    {&dp->drops_fd, TCFW_MAP_DROPS},
 	    {&dp->pre_meta_fd, TCFW_MAP_PRE_META},
 	    {&dp->pre_src_fd, TCFW_MAP_PRE_SRC},
+	    {&dp->nat_alias_fd, TCFW_MAP_NAT_ALIAS},
 	};
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {

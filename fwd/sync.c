@@ -511,7 +511,8 @@ static void apply_recs(struct sync *s, const struct sync_hdr *h, const struct sy
 				queue_destroy(s, &r->orig);
 			continue;
 		}
-		err = sync_ct_apply(&s->map, &s->zm, s->fwd->pol.timeouts, r);
+		err = sync_ct_apply(&s->map, s->fwd->dp.nat_alias_fd, &s->zm, s->fwd->pol.timeouts,
+		                    r);
 
 		if (err) {
 			s->st.apply_errors++;

@@ -247,7 +247,7 @@ static void forget_ref(const struct ctmap *map, const struct tcfw_tuple *rt,
 		bpf_map_delete_elem(map->ct_fd, &rk);
 }
 
-int sync_ct_apply(const struct ctmap *map, const struct sync_zone_map *zm,
+int sync_ct_apply(const struct ctmap *map, int alias_fd, const struct sync_zone_map *zm,
                   const __u32 timeouts[TCFW_CT_STATE_MAX], const struct sync_rec *r)
 {
 	struct tcfw_ct_entry old, e;
@@ -284,6 +284,17 @@ int sync_ct_apply(const struct ctmap *map, const struct sync_zone_map *zm,
 	}
 	if (bpf_map_update_elem(map->ct_fd, &k, &e, BPF_ANY))
 		return -errno;
+	/* A port forward that is also masqueraded (hairpin): its packets cross the gateway half
+	 * translated, and the datapath finds them through "nat_alias". A stale alias left by an
+	 * older connection is harmless: the datapath checks it against the connection it names. */
+	if ((e.nat_kind & (TCFW_NAT_SNAT | TCFW_NAT_DNAT)) == (TCFW_NAT_SNAT | TCFW_NAT_DNAT) &&
+	    alias_fd >= 0) {
+		struct tcfw_tuple mid;
+
+		tcfw_ct_nat_middle(&mid, &orig, &e.reply);
+		if (bpf_map_update_elem(alias_fd, &mid, &orig, BPF_ANY))
+			return -errno;
+	}
 	/* The binding changed: the old reference goes, if it still leads here. */
 	if (have_old && memcmp(&old.reply, &e.reply, sizeof(e.reply)))
 		forget_ref(map, &old.reply, &k);

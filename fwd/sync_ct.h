@@ -75,8 +75,10 @@ int sync_ct_lookup(const struct ctmap *map, const struct sync_zone_map *zm,
                    struct sync_rec *r, struct sync_ct_meta *m);
 /* Does the connection still exist? */
 bool sync_ct_exists(const struct ctmap *map, const struct sync_tuple *orig);
-/* Write a received UPDATE into the table (both halves), or apply a DESTROY. 0 or -errno. */
-int sync_ct_apply(const struct ctmap *map, const struct sync_zone_map *zm,
+/* Write a received UPDATE into the table (the main entry; with NAT its reference entry; with
+ * DNAT and SNAT both, its half-translated tuple into map "nat_alias", alias_fd), or apply a
+ * DESTROY. 0 or -errno. */
+int sync_ct_apply(const struct ctmap *map, int alias_fd, const struct sync_zone_map *zm,
                   const __u32 timeouts[TCFW_CT_STATE_MAX], const struct sync_rec *r);
 
 #endif

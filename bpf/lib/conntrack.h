@@ -102,23 +102,6 @@ static __always_inline struct tcfw_ct_entry *ct_lookup(const struct tcfw_tuple *
 	return e;
 }
 
-/*
- * The orig tuple of a connection with DNAT as it crosses the gateway between ingress (which
- * rewrote the destination) and egress (which has yet to rewrite the source): the key of map
- * "nat_alias". From the orig tuple and the reply tuple alone.
- */
-static __always_inline void ct_nat_middle(struct tcfw_tuple *m, const struct tcfw_tuple *orig,
-                                          const struct tcfw_tuple *reply)
-{
-	__builtin_memcpy(m->src, orig->src, sizeof(m->src));
-	__builtin_memcpy(m->dst, reply->src, sizeof(m->dst));
-	m->sport = orig->sport;
-	m->dport = reply->sport;
-	m->proto = orig->proto;
-	m->family = orig->family;
-	m->pad[0] = 0;
-	m->pad[1] = 0;
-}
 
 /* Map "nat_alias" at middle tuple m, checked against the connection it names: NULL when
  * there is none or it is stale (its connection expired, or m is not its middle tuple). */
@@ -135,7 +118,7 @@ static __always_inline struct tcfw_ct_entry *ct_alias_lookup(const struct tcfw_t
 	e = ct_main_of(orig);
 	if (!e)
 		return NULL;
-	ct_nat_middle(&check, orig, &e->reply);
+	tcfw_ct_nat_middle(&check, orig, &e->reply); /* the key it must have */
 	return tuple_eq(&check, m) ? e : NULL;
 }
 

@@ -50,7 +50,7 @@ static __always_inline int nat_apply_dnat(struct nat_scratch *s, __u32 copy, __u
 	if (!rule || rule->verdict != TCFW_NAT_DNAT || !nat_is_v4_mapped(rule->nat_addr_lo))
 		return 0;
 	s->view.tuple.dst[3] = rule->nat_addr_lo[3];
-	if (rule->nat_port_lo && (proto == IPPROTO_TCP || proto == IPPROTO_UDP))
+	if (rule->nat_port_lo && tcfw_proto_has_ports(proto))
 		s->view.tuple.dport = bpf_htons(rule->nat_port_lo);
 	s->dnat = 1;
 	return 1;

@@ -249,10 +249,40 @@ static void test_hash_follows_what_matters(void **state)
 	assert_true(sync_ct_rec_hash(&r2) != h);
 }
 
+/* A port forward that is also masqueraded (hairpin): the receiver writes the connection's
+ * "nat_alias" key, its orig tuple half translated: client source, forwarded destination. */
+static void test_alias_key_of_hairpin(void **state)
+{
+	struct tcfw_tuple orig, reply, mid, want;
+
+	(void)state;
+	memset(&orig, 0, sizeof(orig));
+	memset(&reply, 0, sizeof(reply));
+	v4(orig.src, "10.77.1.3");   /* a LAN client ... */
+	v4(orig.dst, "203.0.113.1"); /* ... to the gateway's public address, port 8080 */
+	orig.sport = htons(41000);
+	orig.dport = htons(8080);
+	orig.proto = 6;
+	orig.family = TCFW_AF_INET;
+	v4(reply.src, "10.77.1.2"); /* forwarded to the LAN server's port 80 */
+	v4(reply.dst, "10.77.1.1"); /* and masqueraded behind the gateway's LAN address */
+	reply.sport = htons(80);
+	reply.dport = htons(62000);
+	reply.proto = 6;
+	reply.family = TCFW_AF_INET;
+	want = orig;
+	v4(want.dst, "10.77.1.2");
+	want.dport = htons(80);
+	memset(&mid, 0xee, sizeof(mid));
+	tcfw_ct_nat_middle(&mid, &orig, &reply);
+	assert_memory_equal(&mid, &want, sizeof(want));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_entry_to_record),
+	    cmocka_unit_test(test_alias_key_of_hairpin),
 	    cmocka_unit_test(test_new_connection_waits),
 	    cmocka_unit_test(test_record_to_entry_on_another_node),
 	    cmocka_unit_test(test_update_keeps_counters_not_windows),
