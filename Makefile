@@ -116,13 +116,22 @@ $(OUT)/obj/%.o: %.c | $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(LIBTCFW): $(call obj,$(LIB_SRCS))
-	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+# Each archive depends on the list of its sources, rewritten only when it changes: a .c file
+# added or removed rebuilds the archive (else a removed file's object would stay in it).
+.PHONY: FORCE
+$(OUT)/%.members: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(MEMBERS)' | cmp -s - $@ || echo '$(MEMBERS)' > $@
+$(OUT)/libtcfw.members: MEMBERS = $(LIB_SRCS)
+$(OUT)/libtcfwpolicy.members: MEMBERS = $(POLICY_SRCS)
 
-$(LIBPOLICY): $(call obj,$(POLICY_SRCS))
+$(LIBTCFW): $(call obj,$(LIB_SRCS)) $(OUT)/libtcfw.members
 	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $(filter %.o,$^)
+
+$(LIBPOLICY): $(call obj,$(POLICY_SRCS)) $(OUT)/libtcfwpolicy.members
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $(filter %.o,$^)
 
 $(FWD): $(call obj,$(FWD_SRCS)) $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)
@@ -149,6 +158,13 @@ $(OUT)/tests/unit/test_metrics_format: $(OUT)/obj/tests/unit/test_metrics_format
 # fwd's command line (the options table), with metrics_http.c's listen parser stubbed out.
 $(OUT)/tests/unit/test_fwd_options: $(OUT)/obj/tests/unit/test_fwd_options.o \
 		$(OUT)/obj/fwd/options.o $(LIBPOLICY) $(LIBTCFW)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# The gateway pair's entry <-> record translation (pure: no maps touched).
+$(OUT)/tests/unit/test_sync_ct: $(OUT)/obj/tests/unit/test_sync_ct.o \
+		$(OUT)/obj/fwd/sync_ct.o $(LIBPOLICY) $(LIBTCFW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@

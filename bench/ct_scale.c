@@ -18,8 +18,9 @@
  *  - spread: K connections picked at random among all opened, one call each: lookups that
  *    miss the caches as a big table's do;
  *  - the empty TC program the same two ways, as the floor.
- * Memory: memlock of maps ct and ct_reply (/proc/self/fdinfo, what bpftool shows) divided by
- * their size; both are preallocated, so this is the cost of a connection at any fill.
+ * Memory: memlock of map ct (/proc/self/fdinfo, what bpftool shows) divided by its size: it is
+ * preallocated, so this is the cost of an entry at any fill; a connection without NAT takes one
+ * entry, a translated one two.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +33,7 @@
 
 #include <json-c/json.h>
 
+#include "json_add.h"
 #include "pins.h"
 
 #include "common/fwdclient.h"
@@ -60,16 +62,6 @@ static struct bench_flow4 flow_of(uint32_t i)
 	return f;
 }
 
-static void jadd_double(struct json_object *o, const char *k, double v)
-{
-	json_object_object_add(o, k, json_object_new_double(v));
-}
-
-static void jadd_int(struct json_object *o, const char *k, int64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64(v));
-}
-
 /* ---- memory ------------------------------------------------------------------------------- */
 /* "memlock:" and "max_entries:" of a map fd, from /proc/self/fdinfo. 0, or -1. */
 static int map_memlock(int fd, uint64_t *memlock, uint64_t *max_entries)
@@ -94,34 +86,30 @@ static int map_memlock(int fd, uint64_t *memlock, uint64_t *max_entries)
 	return *memlock && *max_entries ? 0 : -1;
 }
 
-static struct json_object *memory_json(const struct bench_gw *gw, const char *pin_dir)
+static struct json_object *memory_json(const struct bench_gw *gw)
 {
 	struct json_object *j = json_object_new_object();
-	uint64_t ct_mem, ct_max, rep_mem, rep_max;
-	char err[512];
-	int rep_fd = pins_open_map(pin_dir, TCFW_MAP_CT_REPLY, err, sizeof(err));
+	uint64_t ct_mem, ct_max;
+	double per_entry;
 
-	if (rep_fd < 0 || map_memlock(gw->ct_fd, &ct_mem, &ct_max) ||
-	    map_memlock(rep_fd, &rep_mem, &rep_max)) {
-		fprintf(stderr, "ct_scale: cannot read the memlock of maps ct/ct_reply%s%s\n",
-		        rep_fd < 0 ? ": " : "", rep_fd < 0 ? err : "");
-		if (rep_fd >= 0)
-			close(rep_fd);
+	if (map_memlock(gw->ct_fd, &ct_mem, &ct_max)) {
+		fprintf(stderr, "ct_scale: cannot read the memlock of map ct\n");
 		json_object_object_add(j, "error",
 		                       json_object_new_string("memlock not readable (see log)"));
 		return j;
 	}
-	close(rep_fd);
-	jadd_int(j, "ct_max_entries", (int64_t)ct_max);
-	jadd_int(j, "ct_memlock_bytes", (int64_t)ct_mem);
-	jadd_int(j, "ct_reply_memlock_bytes", (int64_t)rep_mem);
-	jadd_double(j, "bytes_per_connection",
-	            (double)ct_mem / (double)ct_max + (double)rep_mem / (double)rep_max);
+	/* One table for both directions: a connection without NAT is one entry, a translated
+	 * one two (its reply tuple's reference entry, bpf/lib/ct_table.h). */
+	per_entry = (double)ct_mem / (double)ct_max;
+	json_add_i64(j, "ct_max_entries", (int64_t)ct_max);
+	json_add_i64(j, "ct_memlock_bytes", (int64_t)ct_mem);
+	json_add_double(j, "bytes_per_entry", per_entry);
+	json_add_double(j, "bytes_per_connection", per_entry);
+	json_add_double(j, "bytes_per_nat_connection", 2 * per_entry);
 	fprintf(stderr,
-	        "  memory: ct %.1f MiB + ct_reply %.1f MiB for %llu connections = %.0f bytes per "
-	        "connection\n",
-	        (double)ct_mem / (1 << 20), (double)rep_mem / (1 << 20), (unsigned long long)ct_max,
-	        (double)ct_mem / (double)ct_max + (double)rep_mem / (double)rep_max);
+	        "  memory: ct %.1f MiB for %llu entries = %.0f bytes per connection without NAT, "
+	        "%.0f with NAT (two entries)\n",
+	        (double)ct_mem / (1 << 20), (unsigned long long)ct_max, per_entry, 2 * per_entry);
 	return j;
 }
 
@@ -148,7 +136,7 @@ static int spread_calls(int fd, const struct bench_gw *gw, uint32_t opened, uint
 			free(v);
 			return -1;
 		}
-		if (fd == gw->ingress_lan_fd && r.retval != TC_ACT_OK_VALUE) {
+		if (fd == gw->ingress_lan_fd && r.retval != TC_ACT_OK) {
 			fprintf(stderr,
 			        "ct_scale: the ACK of connection %u got TC action %u, "
 			        "expected TC_ACT_OK (evicted from the table?)\n",
@@ -174,7 +162,7 @@ static struct json_object *checkpoint(const struct bench_gw *gw, int empty_fd,
 	struct __sk_buff ctx;
 	struct bench_pkt p;
 
-	jadd_int(j, "connections", opened);
+	json_add_i64(j, "connections", opened);
 	bench_pkt_build(&p, &f0, BENCH_TCP_ACK, 0);
 	tcrun_ctx_ingress(&ctx, gw->lan_ifindex);
 	if (tcrun_run(gw->ingress_lan_fd, &p, &ctx, o->repeat, &r_hot, NULL, "hot ACK loop") ||
@@ -184,13 +172,13 @@ static struct json_object *checkpoint(const struct bench_gw *gw, int empty_fd,
 		json_object_object_add(j, "error", json_object_new_string("measurement failed"));
 		return j;
 	}
-	jadd_double(j, "hot_loop_ns", r_hot.duration);
-	jadd_double(j, "empty_loop_ns", r_empty.duration);
-	jadd_double(j, "spread_p50_ns", spread.p50);
-	jadd_double(j, "spread_p90_ns", spread.p90);
-	jadd_double(j, "spread_p99_ns", spread.p99);
-	jadd_double(j, "spread_mean_ns", spread.mean);
-	jadd_double(j, "empty_per_call_p50_ns", empty_spread.p50);
+	json_add_double(j, "hot_loop_ns", r_hot.duration);
+	json_add_double(j, "empty_loop_ns", r_empty.duration);
+	json_add_double(j, "spread_p50_ns", spread.p50);
+	json_add_double(j, "spread_p90_ns", spread.p90);
+	json_add_double(j, "spread_p99_ns", spread.p99);
+	json_add_double(j, "spread_mean_ns", spread.mean);
+	json_add_double(j, "empty_per_call_p50_ns", empty_spread.p50);
 	fprintf(stderr,
 	        "  %u connections: established ACK %u ns (hot loop; empty program %u), random "
 	        "connections %.0f ns p50 / %.0f p99 per call (empty program %.0f)\n",
@@ -365,22 +353,14 @@ int main(int argc, char **argv)
 		json_object_array_add(arr, checkpoint(&gw, empty_fd, &o, opened));
 	}
 	json_object_object_add(root, "checkpoints", arr);
-	jadd_int(root, "opened", opened);
-	jadd_double(root, "fill_s", fill_ms / 1e3);
-	json_object_object_add(root, "memory", memory_json(&gw, o.pin_dir));
+	json_add_i64(root, "opened", opened);
+	json_add_double(root, "fill_s", fill_ms / 1e3);
+	json_object_object_add(root, "memory", memory_json(&gw));
 	close(empty_fd);
 	bench_gw_close(&gw);
 
-	FILE *out = o.json_path ? fopen(o.json_path, "w") : stdout;
-
-	if (!out) {
-		fprintf(stderr, "ct_scale: cannot write %s: %s\n", o.json_path, strerror(errno));
+	if (bench_write_json("ct_scale", o.json_path, root))
 		rc = 1;
-	} else {
-		fprintf(out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
-		if (out != stdout)
-			fclose(out);
-	}
 	json_object_put(root);
 	return rc;
 }

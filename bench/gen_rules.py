@@ -5,7 +5,7 @@ nftables, the micro-benchmark's policies, and a policy with a very large set.
 Filler rules never match the benchmark's traffic (every one requires a source in 172.16.0.0/12,
 the benchmark's clients are in 10.10.0.0/16), so a packet that opens a connection is compared
 against all of them before the rule that accepts it: the worst case for a linear ruleset, and
-what issue 4 asks tcfw to make cheap. They mix what rules really contain: single addresses,
+what classification must make cheap. They mix what rules really contain: single addresses,
 prefixes of several lengths, named sets of prefixes, port ranges, port lists, zones.
 
   gen_rules.py gateway-tcfw N OUT     bench/policies/gateway.conf + N filler rules

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * microbench.c - the datapath's cost per packet, measured with BPF_PROG_TEST_RUN on the
- * programs a running fwd attached (issue 6), and issue 4's classification requirement.
+ * programs a running fwd attached, and the rule-scaling requirement of classification.
  *
  * Run inside the gateway's network namespace (nsenter --net=/run/netns/NAME) while fwd runs
  * there with the bench's interfaces in its zones. For each policy given (compiled here with
@@ -17,7 +17,7 @@
  *  - when the datapath translates (NAT), a translated packet at WAN egress, per call (the
  *    program rewrites the packet, so a kernel loop would see its own output);
  * and the empty TC program `r0 = TC_ACT_OK; exit` the same two ways, as the floor.
- * Issue 4: new-connection p50 with the large policy <= 2x the small one's; a set of 100,000
+ * Rule scaling: new-connection p50 with the large policy <= 2x the small one's; a set of 100,000
  * prefixes loads and its members match.
  *
  * Policies: the generator bench/gen_rules.py writes them; each ends with
@@ -40,6 +40,7 @@
 #include <bpf/bpf.h>
 #include <json-c/json.h>
 
+#include "json_add.h"
 #include "pins.h"
 
 #include "common/fwdclient.h"
@@ -81,37 +82,17 @@ static struct bench_flow4 fresh_flow(uint16_t dport)
 }
 
 /* ---- JSON helpers ------------------------------------------------------------------------ */
-static void jadd_double(struct json_object *o, const char *k, double v)
-{
-	json_object_object_add(o, k, json_object_new_double(v));
-}
-
-static void jadd_int(struct json_object *o, const char *k, int64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64(v));
-}
-
-static void jadd_str(struct json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v));
-}
-
-static void jadd_bool(struct json_object *o, const char *k, bool v)
-{
-	json_object_object_add(o, k, json_object_new_boolean(v));
-}
-
 static struct json_object *summary_json(const struct tcrun_summary *s)
 {
 	struct json_object *o = json_object_new_object();
 
-	jadd_int(o, "n", (int64_t)s->n);
-	jadd_double(o, "min_ns", s->min);
-	jadd_double(o, "p50_ns", s->p50);
-	jadd_double(o, "p90_ns", s->p90);
-	jadd_double(o, "p99_ns", s->p99);
-	jadd_double(o, "max_ns", s->max);
-	jadd_double(o, "mean_ns", s->mean);
+	json_add_i64(o, "n", (int64_t)s->n);
+	json_add_double(o, "min_ns", s->min);
+	json_add_double(o, "p50_ns", s->p50);
+	json_add_double(o, "p90_ns", s->p90);
+	json_add_double(o, "p99_ns", s->p99);
+	json_add_double(o, "max_ns", s->max);
+	json_add_double(o, "mean_ns", s->mean);
 	return o;
 }
 
@@ -174,7 +155,7 @@ static struct json_object *measure_empty(const struct bench_gw *gw, const struct
 		return NULL;
 	}
 	close(fd);
-	jadd_double(j, "loop_ns", fl->loop_ns);
+	json_add_double(j, "loop_ns", fl->loop_ns);
 	json_object_object_add(j, "per_call", summary_json(&fl->per_call));
 	fprintf(stderr, "  empty TC program: %.1f ns/packet (loop of %u), %.0f ns p50 per call\n",
 	        fl->loop_ns, o->repeat, fl->per_call.p50);
@@ -210,13 +191,13 @@ static bool check_classification(const struct bench_gw *gw, uint32_t accept_rule
 	                "sentinel SYN (dport 9999)");
 	rn = bench_send(gw->ingress_lan_fd, &normal, BENCH_TCP_SYN, gw->lan_ifindex,
 	                "ordinary SYN (dport 80)");
-	if (rs == TC_ACT_SHOT_VALUE && rn == TC_ACT_OK_VALUE && bench_ct_lookup(gw, &normal, &e) &&
+	if (rs == TC_ACT_SHOT && rn == TC_ACT_OK && bench_ct_lookup(gw, &normal, &e) &&
 	    e.rule_id == accept_rule_id) {
 		snprintf(note, len, "rules classified: sentinel dropped, SYN accepted by rule %u",
 		         accept_rule_id);
 		return true;
 	}
-	if (rs == TC_ACT_SHOT_VALUE && rn == TC_ACT_SHOT_VALUE)
+	if (rs == TC_ACT_SHOT && rn == TC_ACT_SHOT)
 		snprintf(note, len,
 		         "not classified by this datapath build: every new connection got the "
 		         "forward default (drop); the new-connection figures measure parse + "
@@ -225,7 +206,7 @@ static bool check_classification(const struct bench_gw *gw, uint32_t accept_rule
 		snprintf(note, len,
 		         "classification wrong: sentinel SYN got TC action %d (expected %d), "
 		         "ordinary SYN %d (expected %d, by rule %u)",
-		         rs, TC_ACT_SHOT_VALUE, rn, TC_ACT_OK_VALUE, accept_rule_id);
+		         rs, TC_ACT_SHOT, rn, TC_ACT_OK, accept_rule_id);
 	return false;
 }
 
@@ -244,7 +225,7 @@ static int measure_new(const struct bench_gw *gw, uint32_t n, struct policy_resu
 		if (tcrun_run(gw->ingress_lan_fd, &p, &ctx, 1, &r, NULL, "new-connection SYN"))
 			return -1;
 		res->samples[res->nsamples++] = r.duration;
-		res->accepted += r.retval == TC_ACT_OK_VALUE;
+		res->accepted += r.retval == TC_ACT_OK;
 	}
 	return 0;
 }
@@ -265,7 +246,7 @@ static struct json_object *measure_established(const struct bench_gw *gw, const 
 		char msg[400];
 
 		snprintf(msg, sizeof(msg), "not measured with this policy: %s", why);
-		jadd_str(j, "error", msg);
+		json_add_str(j, "error", msg);
 		*opened = false;
 		return j;
 	}
@@ -276,16 +257,33 @@ static struct json_object *measure_established(const struct bench_gw *gw, const 
 	double in_loop = time_loop(gw->ingress_lan_fd, &p, &in, o->repeat, "established, LAN in");
 	double out_loop = time_loop(gw->egress_wan_fd, &p, &out, o->repeat, "established, WAN out");
 
+	/* The same connection's reply (the server's ACK) at WAN ingress: conntrack finds it by
+	 * the reply tuple (without NAT the same key as the orig tuple, with NAT a reference). */
+	double reply_loop = -1;
+	struct tcfw_ct_entry e;
+
+	if (bench_ct_lookup(gw, &f, &e)) {
+		struct bench_flow4 rf = bench_reply_flow(&e);
+		struct __sk_buff rin;
+		struct bench_pkt rp;
+
+		bench_pkt_build(&rp, &rf, BENCH_TCP_ACK, 0);
+		tcrun_ctx_ingress(&rin, gw->wan_ifindex);
+		reply_loop = time_loop(gw->ingress_wan_fd, &rp, &rin, o->repeat,
+		                       "established, WAN in (reply)");
+	}
+
 	memset(&s, 0, sizeof(s));
-	jadd_double(j, "ingress_loop_ns", in_loop);
-	jadd_double(j, "egress_loop_ns", out_loop);
+	json_add_double(j, "ingress_loop_ns", in_loop);
+	json_add_double(j, "egress_loop_ns", out_loop);
+	json_add_double(j, "reply_ingress_loop_ns", reply_loop);
 	if (!time_calls(gw->ingress_lan_fd, &p, &in, o->calls, &s, "established ACK, LAN ingress"))
 		json_object_object_add(j, "ingress_per_call", summary_json(&s));
 	fprintf(
 	    stderr,
 	    "    established flow: LAN ingress %.0f ns (loop), %.0f ns p50 per call; WAN egress "
-	    "%.0f ns (loop)\n",
-	    in_loop, s.p50, out_loop);
+	    "%.0f ns (loop); reply at WAN ingress %.0f ns (loop)\n",
+	    in_loop, s.p50, out_loop, reply_loop);
 	return j;
 }
 
@@ -311,25 +309,25 @@ static void measure_policy(const struct bench_gw *gw, const struct options *o,
 	double install_ms;
 
 	res->j = j;
-	jadd_str(j, "name", res->name);
-	jadd_str(j, "file", res->file);
+	json_add_str(j, "name", res->name);
+	json_add_str(j, "file", res->file);
 	res->text = bench_read_file(res->file, &len);
 	if (!res->text || bench_policy_inspect(res->file, res->text, len, &info) ||
 	    install(o, res, &install_ms)) {
-		jadd_str(j, "error",
-		         "the policy did not parse, compile or install, or the table "
-		         "could not be flushed (see log)");
+		json_add_str(j, "error",
+		             "the policy did not parse, compile or install, or the table "
+		             "could not be flushed (see log)");
 		return;
 	}
 	res->installed = true;
-	jadd_int(j, "rules", (int64_t)info.rules);
-	jadd_int(j, "forward_rules", (int64_t)info.chain_rules[TCFW_CHAIN_FORWARD]);
-	jadd_int(j, "classes", (int64_t)info.classes);
-	jadd_int(j, "src_prefixes", (int64_t)info.src_prefixes);
-	jadd_int(j, "dst_prefixes", (int64_t)info.dst_prefixes);
-	jadd_double(j, "parse_ms", info.parse_ms);
-	jadd_double(j, "compile_ms", info.compile_ms);
-	jadd_double(j, "install_ms", install_ms);
+	json_add_i64(j, "rules", (int64_t)info.rules);
+	json_add_i64(j, "forward_rules", (int64_t)info.chain_rules[TCFW_CHAIN_FORWARD]);
+	json_add_i64(j, "classes", (int64_t)info.classes);
+	json_add_i64(j, "src_prefixes", (int64_t)info.src_prefixes);
+	json_add_i64(j, "dst_prefixes", (int64_t)info.dst_prefixes);
+	json_add_double(j, "parse_ms", info.parse_ms);
+	json_add_double(j, "compile_ms", info.compile_ms);
+	json_add_double(j, "install_ms", install_ms);
 	fprintf(
 	    stderr,
 	    "  %s: %zu rules (%zu forward), %zu classes, %zu+%zu prefixes; compiled in %.0f ms, "
@@ -338,8 +336,8 @@ static void measure_policy(const struct bench_gw *gw, const struct options *o,
 	    info.src_prefixes, info.dst_prefixes, info.compile_ms, install_ms);
 
 	res->classified = check_classification(gw, info.last_forward_rule_id, note, sizeof(note));
-	jadd_bool(j, "classified", res->classified);
-	jadd_str(j, "classification", note);
+	json_add_bool(j, "classified", res->classified);
+	json_add_str(j, "classification", note);
 	fprintf(stderr, "    %s\n", note);
 	json_object_object_add(j, "established", measure_established(gw, o, &res->established));
 }
@@ -377,9 +375,9 @@ static void measure_new_interleaved(const struct bench_gw *gw, const struct opti
 			continue;
 		tcrun_summarize(res[i].samples, res[i].nsamples, &res[i].new_conn);
 		nj = summary_json(&res[i].new_conn);
-		jadd_int(nj, "accepted", res[i].accepted);
-		jadd_int(nj, "blocks", NEW_BLOCKS);
-		jadd_double(nj, "net_p50_ns", res[i].new_conn.p50 - fl->per_call.p50);
+		json_add_i64(nj, "accepted", res[i].accepted);
+		json_add_i64(nj, "blocks", NEW_BLOCKS);
+		json_add_double(nj, "net_p50_ns", res[i].new_conn.p50 - fl->per_call.p50);
 		json_object_object_add(res[i].j, "new_connection", nj);
 		fprintf(stderr,
 		        "  new connection, %s: %.0f ns p50 per call (%.0f net of the empty "
@@ -392,8 +390,8 @@ static void measure_new_interleaved(const struct bench_gw *gw, const struct opti
 /* ---- NAT ---------------------------------------------------------------------------------- */
 static struct json_object *nat_not_measured(struct json_object *j, const char *why)
 {
-	jadd_bool(j, "executed", false);
-	jadd_str(j, "note", why);
+	json_add_bool(j, "executed", false);
+	json_add_str(j, "note", why);
 	fprintf(stderr, "  NAT: %s\n", why);
 	return j;
 }
@@ -442,7 +440,7 @@ static struct json_object *measure_nat(const struct bench_gw *gw, const struct o
 	src = bench_pkt_saddr(&after);
 	inet_ntop(AF_INET, &f.saddr, from, sizeof(from));
 	inet_ntop(AF_INET, &src, to, sizeof(to));
-	if (r.retval != TC_ACT_OK_VALUE || src != e.reply.dst[3]) {
+	if (r.retval != TC_ACT_OK || src != e.reply.dst[3]) {
 		snprintf(msg, sizeof(msg),
 		         "the connection is stored translated, but WAN egress left source %s "
 		         "(TC action %u): NAT cost not measured",
@@ -450,12 +448,12 @@ static struct json_object *measure_nat(const struct bench_gw *gw, const struct o
 		bench_nat_egress_close(skel);
 		return nat_not_measured(j, msg);
 	}
-	jadd_bool(j, "executed", true);
-	jadd_str(j, "translated_from", from);
-	jadd_str(j, "translated_to", to);
-	jadd_str(j, "how",
-	         "per call, by a copy of the programs that finds NAT work by lookups "
-	         "(no ingress hint in a test run): an upper bound for a hinted packet");
+	json_add_bool(j, "executed", true);
+	json_add_str(j, "translated_from", from);
+	json_add_str(j, "translated_to", to);
+	json_add_str(j, "how",
+	             "per call, by a copy of the programs that finds NAT work by lookups "
+	             "(no ingress hint in a test run): an upper bound for a hinted packet");
 	if (time_calls(fd, &p, &out, o->calls, &s, "NAT egress") == 0) {
 		json_object_object_add(j, "egress_per_call", summary_json(&s));
 		fprintf(stderr, "  NAT: %s -> %s at WAN egress, %.0f ns p50 per call\n", from, to,
@@ -475,46 +473,46 @@ static struct json_object *measure_bigset(const struct bench_gw *gw, const struc
 	double install_ms;
 	int in_dropped = 0, out_accepted = 0;
 
-	jadd_str(j, "file", o->bigset_file);
+	json_add_str(j, "file", o->bigset_file);
 	text = bench_read_file(o->bigset_file, &len);
 	if (!text || bench_policy_inspect(o->bigset_file, text, len, &info) ||
 	    bench_fwd_policy_load(o->socket, o->bigset_file, text, &install_ms)) {
-		jadd_bool(j, "loaded", false);
-		jadd_str(j, "error",
-		         "the policy with the large set did not parse, compile or "
-		         "install (see log)");
+		json_add_bool(j, "loaded", false);
+		json_add_str(j, "error",
+		             "the policy with the large set did not parse, compile or "
+		             "install (see log)");
 		free(text);
 		return j;
 	}
 	free(text);
-	jadd_bool(j, "loaded", true);
-	jadd_int(j, "src_prefixes", (int64_t)info.src_prefixes);
-	jadd_double(j, "compile_ms", info.compile_ms);
-	jadd_double(j, "install_ms", install_ms);
+	json_add_bool(j, "loaded", true);
+	json_add_i64(j, "src_prefixes", (int64_t)info.src_prefixes);
+	json_add_double(j, "compile_ms", info.compile_ms);
+	json_add_double(j, "install_ms", install_ms);
 	for (int i = 0; i < o->nbigset_in; i++) {
 		struct bench_flow4 f = fresh_flow(80);
 
 		f.saddr = o->bigset_in[i];
 		in_dropped += bench_send(gw->ingress_lan_fd, &f, BENCH_TCP_SYN, gw->lan_ifindex,
-		                         "SYN from a member of the set") == TC_ACT_SHOT_VALUE;
+		                         "SYN from a member of the set") == TC_ACT_SHOT;
 	}
 	for (int i = 0; i < o->nbigset_out; i++) {
 		struct bench_flow4 f = fresh_flow(80);
 
 		f.saddr = o->bigset_out[i];
 		out_accepted += bench_send(gw->ingress_lan_fd, &f, BENCH_TCP_SYN, gw->lan_ifindex,
-		                           "SYN from outside the set") == TC_ACT_OK_VALUE;
+		                           "SYN from outside the set") == TC_ACT_OK;
 	}
-	jadd_int(j, "members_probed", o->nbigset_in);
-	jadd_int(j, "members_dropped", in_dropped);
-	jadd_int(j, "outsiders_probed", o->nbigset_out);
-	jadd_int(j, "outsiders_accepted", out_accepted);
-	jadd_bool(j, "matched", in_dropped == o->nbigset_in && out_accepted == o->nbigset_out);
+	json_add_i64(j, "members_probed", o->nbigset_in);
+	json_add_i64(j, "members_dropped", in_dropped);
+	json_add_i64(j, "outsiders_probed", o->nbigset_out);
+	json_add_i64(j, "outsiders_accepted", out_accepted);
+	json_add_bool(j, "matched", in_dropped == o->nbigset_in && out_accepted == o->nbigset_out);
 	if (out_accepted == 0 && in_dropped == o->nbigset_in)
-		jadd_str(j, "note",
-		         "not classified by this datapath build: members and outsiders "
-		         "alike got the forward default (drop), so 'members dropped' "
-		         "proves nothing");
+		json_add_str(j, "note",
+		             "not classified by this datapath build: members and outsiders "
+		             "alike got the forward default (drop), so 'members dropped' "
+		             "proves nothing");
 	fprintf(stderr,
 	        "  set of %zu prefixes: compiled in %.0f ms, installed in %.0f ms; members "
 	        "dropped %d/%d, outsiders accepted %d/%d\n",
@@ -594,12 +592,12 @@ static bool window_flag_works(const struct bench_gw *gw, int fd, char *why, size
 			snprintf(why, len, "a run or a write of map config failed (see log)");
 			return false;
 		}
-	if (r[0].retval == TC_ACT_SHOT_VALUE && r[1].retval == TC_ACT_OK_VALUE)
+	if (r[0].retval == TC_ACT_SHOT && r[1].retval == TC_ACT_OK)
 		return true;
 	snprintf(why, len,
 	         "an ACK 1 GiB beyond the window got TC action %u tracked (expected %d, dropped "
 	         "as invalid) and %u liberal (expected %d): the flag does not switch the checks",
-	         r[0].retval, TC_ACT_SHOT_VALUE, r[1].retval, TC_ACT_OK_VALUE);
+	         r[0].retval, TC_ACT_SHOT, r[1].retval, TC_ACT_OK);
 	return false;
 }
 
@@ -629,7 +627,7 @@ static struct json_object *measure_window_cost(const struct bench_gw *gw, const 
 	if (fd < 0 || bpf_map_lookup_elem(fd, &zero, &orig)) {
 		snprintf(why, sizeof(why), "not measured: %s",
 		         fd < 0 ? err : "cannot read map config");
-		jadd_str(j, "error", why);
+		json_add_str(j, "error", why);
 		fprintf(stderr, "  TCP window tracking: %s\n", why);
 		if (fd >= 0)
 			close(fd);
@@ -637,7 +635,7 @@ static struct json_object *measure_window_cost(const struct bench_gw *gw, const 
 	}
 	if (bench_tcp_open(gw, &f, err, sizeof(err))) {
 		snprintf(why, sizeof(why), "not measured: no connection opened (%s)", err);
-		jadd_str(j, "error", why);
+		json_add_str(j, "error", why);
 		fprintf(stderr, "  TCP window tracking: %s\n", why);
 		close(fd);
 		return j;
@@ -663,21 +661,21 @@ static struct json_object *measure_window_cost(const struct bench_gw *gw, const 
 		med_loop[md] = median_of(loop[md], WINDOW_ROUNDS);
 		med_call[md] = median_of(call[md], WINDOW_ROUNDS);
 		mj = json_object_new_object();
-		jadd_double(mj, "ingress_loop_ns", med_loop[md]);
-		jadd_double(mj, "ingress_per_call_p50_ns", med_call[md]);
+		json_add_double(mj, "ingress_loop_ns", med_loop[md]);
+		json_add_double(mj, "ingress_per_call_p50_ns", med_call[md]);
 		json_object_object_add(j, mode[md], mj);
 	}
 	if (!window_flag_works(gw, fd, err, sizeof(err))) {
 		snprintf(why, sizeof(why), "figures meaningless: %s", err);
-		jadd_str(j, "error", why);
+		json_add_str(j, "error", why);
 		fprintf(stderr, "  TCP window tracking: %s\n", why);
 		ok = true; /* said why */
 		goto restore;
 	}
-	jadd_bool(j, "checked", true);
-	jadd_int(j, "rounds", WINDOW_ROUNDS);
-	jadd_double(j, "cost_loop_ns", med_loop[0] - med_loop[1]);
-	jadd_double(j, "cost_per_call_ns", med_call[0] - med_call[1]);
+	json_add_bool(j, "checked", true);
+	json_add_i64(j, "rounds", WINDOW_ROUNDS);
+	json_add_double(j, "cost_loop_ns", med_loop[0] - med_loop[1]);
+	json_add_double(j, "cost_per_call_ns", med_call[0] - med_call[1]);
 	fprintf(stderr,
 	        "  TCP window tracking, established ACK at LAN ingress (median of %d rounds): "
 	        "tracked %.1f ns, liberal %.1f ns (loop): %+.1f ns; per call p50 %.0f vs %.0f "
@@ -687,8 +685,8 @@ static struct json_object *measure_window_cost(const struct bench_gw *gw, const 
 	ok = true;
 restore:
 	if (!ok)
-		jadd_str(j, "error",
-		         "not measured: a run or a write of map config failed (see log)");
+		json_add_str(j, "error",
+		             "not measured: a run or a write of map config failed (see log)");
 	/* The flag as fwd had it, whatever happened. */
 	config_liberal(fd, orig.flags & TCFW_CFG_TCP_LIBERAL);
 	close(fd);
@@ -709,13 +707,13 @@ static struct json_object *measure_fallback(const struct bench_gw *gw, const str
 	bool opened;
 	char *text = bench_read_file(o->fallback_file, &len);
 
-	jadd_str(j, "file", o->fallback_file);
-	jadd_str(j, "why",
-	         "no measured policy let a connection through (no rule classification "
-	         "in this datapath build): established packets measured under a policy "
-	         "whose forward default accepts");
+	json_add_str(j, "file", o->fallback_file);
+	json_add_str(j, "why",
+	             "no measured policy let a connection through (no rule classification "
+	             "in this datapath build): established packets measured under a policy "
+	             "whose forward default accepts");
 	if (!text || bench_fwd_policy_load(o->socket, o->fallback_file, text, &install_ms)) {
-		jadd_str(j, "error", "the fallback policy did not install (see log)");
+		json_add_str(j, "error", "the fallback policy did not install (see log)");
 		free(text);
 		return j;
 	}
@@ -728,30 +726,31 @@ static struct json_object *measure_fallback(const struct bench_gw *gw, const str
 	return j;
 }
 
-/* ---- issue 4's verdict -------------------------------------------------------------------- */
-static struct json_object *issue4_verdict(const struct policy_result *small,
-                                          const struct policy_result *large)
+/* ---- the rule-scaling verdict ------------------------------------------------------------ */
+static struct json_object *rule_scaling_verdict(const struct policy_result *small,
+                                                const struct policy_result *large)
 {
 	struct json_object *j = json_object_new_object();
 	double ratio = small->new_conn.p50 > 0 ? large->new_conn.p50 / small->new_conn.p50 : 0;
 
-	jadd_double(j, "limit", 2.0);
-	jadd_double(j, "ratio_p50", ratio);
+	json_add_double(j, "limit", 2.0);
+	json_add_double(j, "ratio_p50", ratio);
 	if (!small->new_conn.n || !large->new_conn.n) {
-		jadd_str(j, "verdict", "not evaluable");
-		jadd_str(j, "why",
-		         "new connections were not measured under both policies (see log)");
+		json_add_str(j, "verdict", "not evaluable");
+		json_add_str(j, "why",
+		             "new connections were not measured under both policies (see log)");
 	} else if (!small->classified || !large->classified) {
-		jadd_str(j, "verdict", "not evaluable");
-		jadd_str(j, "why",
-		         "the datapath did not classify rules (see the policies' "
-		         "classification notes): the ratio compares default verdicts");
+		json_add_str(j, "verdict", "not evaluable");
+		json_add_str(j, "why",
+		             "the datapath did not classify rules (see the policies' "
+		             "classification notes): the ratio compares default verdicts");
 	} else {
-		jadd_str(j, "verdict", ratio <= 2.0 ? "pass" : "fail");
+		json_add_str(j, "verdict", ratio <= 2.0 ? "pass" : "fail");
 	}
 	const char *verdict = json_object_get_string(json_object_object_get(j, "verdict"));
 
-	fprintf(stderr, "  issue 4: new connection, large / small policy = %.2fx (limit 2x): %s\n",
+	fprintf(stderr,
+	        "  rule scaling: new connection, large / small policy = %.2fx (limit 2x): %s\n",
 	        ratio, verdict);
 	return j;
 }
@@ -767,8 +766,8 @@ static void usage(FILE *f)
 	    "                  [--fallback FILE] [--repeat N] [--calls N]\n"
 	    "                  [--json FILE]\n"
 	    "Run inside the gateway's network namespace, with fwd running there.\n"
-	    "  --policy NAME=FILE  a policy to install and measure; issue 4 compares the first\n"
-	    "                      (small) with the last (large)\n"
+	    "  --policy NAME=FILE  a policy to install and measure; rule scaling compares\n"
+	    "                      the first (small) with the last (large)\n"
 	    "  --bigset FILE       a policy with a large set; --member addresses must be dropped,\n"
 	    "                      --outsider addresses accepted\n"
 	    "  --fallback FILE     a policy that accepts forward connections by default,\n"
@@ -890,8 +889,8 @@ int main(int argc, char **argv)
 	if (bench_gw_open(&gw, o.lan, o.wan, o.pin_dir))
 		return 1;
 	root = json_object_new_object();
-	jadd_int(root, "repeat", o.repeat);
-	jadd_int(root, "calls", o.calls);
+	json_add_i64(root, "repeat", o.repeat);
+	json_add_i64(root, "calls", o.calls);
 	fprintf(stderr, "microbench: %u-run kernel loops, %u calls per per-call figure\n", o.repeat,
 	        o.calls);
 	j = measure_empty(&gw, &o, &fl);
@@ -920,8 +919,8 @@ int main(int argc, char **argv)
 	measure_new_interleaved(&gw, &o, res, o.npolicies, &fl);
 	json_object_object_add(root, "policies", arr);
 	if (o.npolicies >= 2)
-		json_object_object_add(root, "issue4",
-		                       issue4_verdict(&res[0], &res[o.npolicies - 1]));
+		json_object_object_add(root, "rule_scaling",
+		                       rule_scaling_verdict(&res[0], &res[o.npolicies - 1]));
 	if (o.bigset_file)
 		json_object_object_add(root, "bigset", measure_bigset(&gw, &o));
 	bool any_established = false;
@@ -940,17 +939,7 @@ int main(int argc, char **argv)
 		free(res[i].samples);
 	}
 
-	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
-	FILE *out = o.json_path ? fopen(o.json_path, "w") : stdout;
-
-	if (!out) {
-		fprintf(stderr, "microbench: cannot write %s: %s\n", o.json_path, strerror(errno));
-		json_object_put(root);
-		return 1;
-	}
-	fprintf(out, "%s\n", text);
-	if (out != stdout)
-		fclose(out);
+	rc = bench_write_json("microbench", o.json_path, root) ? 1 : 0;
 	json_object_put(root);
-	return 0;
+	return rc;
 }

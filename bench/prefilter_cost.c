@@ -113,9 +113,9 @@ int main(int argc, char **argv)
 		printf("%-26s XDP %4u ns/pkt (XDP_%s) | TC %4u ns/pkt (%s) | %u runs each\n",
 		       cases[i].what, x.duration, x.retval < 5 ? verdict_xdp[x.retval] : "?",
 		       t.duration,
-		       t.retval == TC_ACT_SHOT_VALUE ? "TC_ACT_SHOT"
-		       : t.retval == TC_ACT_OK_VALUE ? "TC_ACT_OK"
-		                                     : "?",
+		       t.retval == TC_ACT_SHOT ? "TC_ACT_SHOT"
+		       : t.retval == TC_ACT_OK ? "TC_ACT_OK"
+		                               : "?",
 		       repeat);
 	}
 	close(xdp_fd);

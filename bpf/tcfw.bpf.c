@@ -92,7 +92,7 @@ static __always_inline int open_connection(struct __sk_buff *skb, const struct t
 		return TC_ACT_OK;
 	case CT_CREATE_RACED:
 		return OPEN_RACED;
-	default:
+	default: /* CT_CREATE_FAILED, CT_CREATE_REFUSED: counted where they happened */
 		return TC_ACT_SHOT;
 	}
 }

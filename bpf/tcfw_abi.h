@@ -137,7 +137,11 @@ enum tcfw_stat {
 	TCFW_STAT_PREFILTER_BLOCKED,   /* dropped: source in a 'drop from @set' of its zone */
 	TCFW_STAT_PREFILTER_UNTRACKED, /* dropped: TCP without SYN of no connection ('drop
 	                                * untracked'), which TC would drop as invalid */
-	/* Layout version 5: dynamic sets ('add @SET') and per-source limits. */
+	/* Layout version 5: new connections NAT refused for another cause than a port. */
+	TCFW_STAT_NAT_NO_ADDRESS,  /* masquerade out an interface without IPv4 address */
+	TCFW_STAT_NAT_ALIAS_TAKEN, /* DNAT+SNAT: another connection has the same half-translated
+	                            * tuple (map nat_alias) */
+	/* Layout version 7: dynamic sets ('add @SET') and per-source limits. */
 	TCFW_STAT_DYNSET_ADDED,        /* sources a rule's 'add @SET' put into a dynamic set */
 	TCFW_STAT_DYNSET_ADD_LIMITED,  /* additions refused: the set's rate of additions */
 	TCFW_STAT_DYNSET_ADD_FAILED,   /* additions refused: the element table is full */
@@ -222,10 +226,23 @@ enum tcfw_tcp_window_flags {
 	                                   * so data and ACKs are not checked (RSTs still are) */
 };
 
+/* tcfw_ct_entry.kind */
+enum tcfw_ct_kind {
+	TCFW_CTK_MAIN = 0, /* a connection */
+	TCFW_CTK_REF = 1,  /* the key of a NAT connection's reply tuple: points to its main key */
+};
+
 /*
- * Value of map "ct", keyed by the original-direction tuple. The reply-direction tuple is
- * stored here and also keys map "ct_reply" (value: the original tuple), so that a packet of
- * either direction finds the one connection. With NAT the reply tuple is the translated one.
+ * Map "ct": one table for both directions, keyed by the normalized tuple (tcfw_ct_key(), the
+ * lower endpoint first), so that a packet of either direction of a connection without NAT
+ * finds it with one lookup and a new one costs one insert.
+ *
+ * A connection's entry (kind TCFW_CTK_MAIN) is stored under the key of its orig tuple;
+ * orig_swapped says whether the orig tuple is the key reversed. With NAT the reply tuple
+ * normalizes to another key: a reference entry (kind TCFW_CTK_REF) there holds the main key
+ * in main_key, so a reply costs two lookups. The reference entry is also the NAT binding: a
+ * translated port is taken exactly when its key exists (bpf/lib/nat_alloc.h). Its other
+ * fields are zero.
  */
 struct tcfw_ct_entry {
 	/*
@@ -243,26 +260,126 @@ struct tcfw_ct_entry {
 	};
 	__u8 tcp_last_dir;   /* direction of the last packet that changed state */
 	__u8 tcp_last_index; /* netfilter's packet class of that packet */
-	__u8 pad[2];
-	__u32 ifindex_in;   /* interface the first packet arrived on (0: local) */
-	__u32 ifindex_out;  /* interface the first packet left by (0: local / unknown) */
-	__u32 rule_id;      /* policy rule that admitted it, 0 = the chain's default */
-	__u8 tcp_wscale[2]; /* [enum tcfw_dir] TCP: the shift of that direction's windows */
-	__u8 tcp_wflags[2]; /* [enum tcfw_dir] TCP: enum tcfw_tcp_window_flags */
-	__u64 created_ns;   /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-	__u64 last_seen_ns; /* refreshed at most once per TCFW_LAST_SEEN_GRANULARITY_NS */
+	__u8 kind;           /* enum tcfw_ct_kind */
+	__u8 orig_swapped;   /* 1: the orig tuple is the key reversed (its src is the higher
+	                      * endpoint) */
+	__u32 ifindex_in;    /* interface the first packet arrived on (0: local) */
+	__u32 ifindex_out;   /* interface the first packet left by (0: local / unknown) */
+	__u32 rule_id;       /* policy rule that admitted it, 0 = the chain's default */
+	__u8 tcp_wscale[2];  /* [enum tcfw_dir] TCP: the shift of that direction's windows */
+	__u8 tcp_wflags[2];  /* [enum tcfw_dir] TCP: enum tcfw_tcp_window_flags */
+	__u64 created_ns;    /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 last_seen_ns;  /* refreshed at most once per TCFW_LAST_SEEN_GRANULARITY_NS */
 	struct tcfw_ct_counters ctr[2]; /* [enum tcfw_dir] */
-	struct tcfw_tuple reply;
-	/* NAT: the address/port a translated packet's src (SNAT) or dst (DNAT) gets in
-	 * the original direction; the reply tuple above already holds the translated view. */
-	__u32 nat_addr[4];
-	__u16 nat_port;
-	__u16 nat_pad[3];
+	union {
+		/* Main entry: the reply-direction tuple (with NAT, the translated one; the NAT
+		 * address and port are its dst (SNAT) or src (DNAT only), see tcfw_ct_nat()). */
+		struct tcfw_tuple reply;
+		/* Reference entry: the key of the connection's main entry. */
+		struct tcfw_tuple main_key;
+	};
 	struct tcfw_ct_nexthop nexthop[2]; /* [enum tcfw_dir], the fast path's only */
 	struct tcfw_tcp_window tcp_win[2]; /* [enum tcfw_dir] TCP only (bpf/lib/tcp_window.h) */
 };
 
 #define TCFW_LAST_SEEN_GRANULARITY_NS 1000000000ULL
+
+#define TCFW_ABI_INLINE static inline __attribute__((always_inline))
+
+/*
+ * tcfw_ct_key() - the key of map "ct" for tuple t (either direction): its two endpoints
+ * (address, port) in ascending order, as Calico does, so that a tuple and its reverse share
+ * one key. The order compares the address words as stored, then the ports as stored: any
+ * total order serves, as long as the datapath and user space use this one function. Returns
+ * 1 when t's src is the higher endpoint (the key is t reversed), else 0 (the key is t; also
+ * when both endpoints are equal). k may not be t.
+ */
+TCFW_ABI_INLINE int tcfw_ct_key(struct tcfw_tuple *k, const struct tcfw_tuple *t)
+{
+	int swap = t->sport > t->dport, i;
+
+	for (i = 0; i < 4; i++) {
+		if (t->src[i] != t->dst[i]) {
+			swap = t->src[i] > t->dst[i];
+			break;
+		}
+	}
+	/* Two plain copies rather than a choice per field: fewer live values, which the BPF
+	 * compiler would otherwise spill to the stack. */
+	if (swap) {
+		for (i = 0; i < 4; i++) {
+			k->src[i] = t->dst[i];
+			k->dst[i] = t->src[i];
+		}
+		k->sport = t->dport;
+		k->dport = t->sport;
+	} else {
+		for (i = 0; i < 4; i++) {
+			k->src[i] = t->src[i];
+			k->dst[i] = t->dst[i];
+		}
+		k->sport = t->sport;
+		k->dport = t->dport;
+	}
+	k->proto = t->proto;
+	k->family = t->family;
+	k->pad[0] = 0;
+	k->pad[1] = 0;
+	return swap;
+}
+
+/* The orig tuple of the connection whose main entry e is stored under key k. */
+TCFW_ABI_INLINE void tcfw_ct_orig(struct tcfw_tuple *orig, const struct tcfw_tuple *k,
+                                  const struct tcfw_ct_entry *e)
+{
+	int swap = e->orig_swapped, i;
+
+	for (i = 0; i < 4; i++) {
+		orig->src[i] = swap ? k->dst[i] : k->src[i];
+		orig->dst[i] = swap ? k->src[i] : k->dst[i];
+	}
+	orig->sport = swap ? k->dport : k->sport;
+	orig->dport = swap ? k->sport : k->dport;
+	orig->proto = k->proto;
+	orig->family = k->family;
+	orig->pad[0] = 0;
+	orig->pad[1] = 0;
+}
+
+/* The address and port a NAT connection translates to, from its reply tuple: the source's
+ * (SNAT, masquerade) or else the destination's (DNAT). Zero when not translated. */
+TCFW_ABI_INLINE void tcfw_ct_nat(const struct tcfw_ct_entry *e, __u32 addr[4], __u16 *port)
+{
+	const __u32 *a = (e->nat_kind & TCFW_NAT_SNAT) ? e->reply.dst : e->reply.src;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		addr[i] = e->nat_kind ? a[i] : 0;
+	*port = !e->nat_kind ? 0 : (e->nat_kind & TCFW_NAT_SNAT) ? e->reply.dport : e->reply.sport;
+}
+
+/*
+ * The orig tuple of a connection with DNAT as it crosses the gateway between ingress (which
+ * rewrote the destination) and egress (which has yet to rewrite the source): the key of map
+ * "nat_alias". From the orig tuple and the reply tuple alone, so the datapath and fwd's state
+ * replication (which writes the alias of a connection it receives) agree.
+ */
+TCFW_ABI_INLINE void tcfw_ct_nat_middle(struct tcfw_tuple *m, const struct tcfw_tuple *orig,
+                                        const struct tcfw_tuple *reply)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		m->src[i] = orig->src[i];
+		m->dst[i] = reply->src[i];
+	}
+	m->sport = orig->sport;
+	m->dport = reply->sport;
+	m->proto = orig->proto;
+	m->family = orig->family;
+	m->pad[0] = 0;
+	m->pad[1] = 0;
+}
 
 /* ---- configuration and policy ----------------------------------------------------------- */
 /*
@@ -270,7 +387,7 @@ struct tcfw_ct_entry {
  * found through the programs attached to its interfaces) whose owner record names another
  * version, instead of reading them as garbage.
  */
-#define TCFW_ABI_VERSION 5
+#define TCFW_ABI_VERSION 7
 
 /*
  * Who runs a datapath: written by fwd into map "config" when it starts. Another fwd that
@@ -431,7 +548,12 @@ struct tcfw_rule {
 	__u16 nat_port_lo; /* host order; 0 = keep ports */
 	__u16 nat_port_hi;
 	__u32 nat_flags;
-	/* Appended (layout version 5). */
+	/* For fwd only (the datapath does not read them): FNV-1a of the rule's normal form
+	 * without its id, and of its comment (0: none). A new policy, or a new fwd finding this
+	 * copy pinned, gives an unchanged rule the hit counts of its old slot. */
+	__u32 content_hash;
+	__u32 comment_hash;
+	/* Appended (layout version 7). */
 	__u32 limit_burst; /* tokens the bucket holds ('burst N'); the compiler writes limit_rate
 	                    * when the rule has none */
 	__u8 dyn_src;      /* 'from @SET' of a dynamic set: its id + 1 (0: none); classified as
@@ -537,7 +659,6 @@ struct tcfw_event {
 
 /* ---- pinned map names ------------------------------------------------------------------- */
 #define TCFW_MAP_CT          "ct"
-#define TCFW_MAP_CT_REPLY    "ct_reply"
 #define TCFW_MAP_STATS       "stats"
 #define TCFW_MAP_CONFIG      "config"
 #define TCFW_MAP_POL_META    "pol_meta"
@@ -550,12 +671,15 @@ struct tcfw_event {
 #define TCFW_MAP_POL_CLASS   "pol_class"
 #define TCFW_MAP_POL_RULES   "pol_rules"
 #define TCFW_MAP_POL_LIMIT   "pol_limit"
-#define TCFW_MAP_POL_HITS    "pol_hits"  /* per-CPU __u64 per TCFW_RULE_INDEX slot */
-#define TCFW_MAP_NAT_ALIAS   "nat_alias" /* NAT: post-DNAT orig tuple -> orig tuple (see nat.h) */
-#define TCFW_MAP_PRE_META    "pre_meta"  /* XDP pre-filter: struct tcfw_prefilter_meta per copy */
-#define TCFW_MAP_PRE_SRC     "pre_src"   /* XDP pre-filter: source prefix -> zone mask */
+#define TCFW_MAP_POL_HITS    "pol_hits" /* per-CPU __u64 per TCFW_RULE_INDEX slot */
+/* per-CPU __u64 per TCFW_RULE_INDEX slot: the bytes (IP length) of the packets a filter rule
+ * decided, beside its hits */
+#define TCFW_MAP_POL_BYTES "pol_bytes"
+#define TCFW_MAP_NAT_ALIAS "nat_alias" /* NAT: post-DNAT orig tuple -> orig tuple (see nat.h) */
+#define TCFW_MAP_PRE_META  "pre_meta"  /* XDP pre-filter: struct tcfw_prefilter_meta per copy */
+#define TCFW_MAP_PRE_SRC   "pre_src"   /* XDP pre-filter: source prefix -> zone mask */
 
-/* Layout version 5. */
+/* Layout version 7. */
 #define TCFW_MAP_POL_LIMITED "pol_limited" /* per-CPU __u64 per rule slot: what 'limit' refused */
 #define TCFW_MAP_LIMIT_SRC   "limit_src"   /* 'limit ... per source' buckets (LRU) */
 #define TCFW_MAP_DYNSET      "dynset"      /* dynamic set elements (LPM) */

@@ -110,14 +110,12 @@ static int print_deleted(struct json_object *data)
 
 static int ask_delete(struct fwctl *fw, struct json_object *req)
 {
-	struct daemon d = {0};
 	struct json_object *data;
-	int ret = daemon_request_once(fw, &d, req, &data);
+	int ret = daemon_ask(fw, req, &data);
 
 	if (ret == 0)
 		ret = print_deleted(data);
 	json_object_put(data);
-	daemon_close(&d);
 	return ret;
 }
 

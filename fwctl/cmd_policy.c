@@ -117,7 +117,7 @@ int fwctl_cmd_policy_check(struct fwctl *fw, int argc, char **argv)
 		out_uint("rules", NULL, rules);
 		out_text("%zu zone%s)\n", zones, zones == 1 ? "" : "s");
 		out_uint("zones", NULL, zones);
-		if (!policy_interface_count(p) && !out_is_json())
+		if (!policy_interface_count(p) && !out_is_json()) /* a diagnostic, as above */
 			fprintf(stderr,
 			        "%s: warning: no zone names an interface: loaded, it would detach "
 			        "tcfw from every interface (fwd refuses that without --force)\n",
@@ -131,7 +131,8 @@ int fwctl_cmd_policy_check(struct fwctl *fw, int argc, char **argv)
 	return p ? FWCTL_EXIT_OK : FWCTL_EXIT_FAILURE;
 }
 
-/* fwd's warnings about the policy it loaded, as `policy check` prints them. */
+/* fwd's warnings about the policy it loaded, as `policy check` prints them: diagnostics in the
+ * compiler's "FILE:LINE:COL: warning: ..." form (policy_diags_print()'s), not log lines. */
 static void print_load_warnings(struct json_object *data)
 {
 	struct json_object *arr;
@@ -154,7 +155,6 @@ static void print_load_warnings(struct json_object *data)
 
 int fwctl_cmd_policy_load(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
 	struct json_object *req, *data;
 	char *text;
 	size_t len;
@@ -178,8 +178,7 @@ int fwctl_cmd_policy_load(struct fwctl *fw, int argc, char **argv)
 	if (force)
 		json_object_object_add(req, "force", json_object_new_boolean(1));
 	free(text);
-	ret = daemon_request_once(fw, &d, req, &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, req, &data);
 	if (ret)
 		return ret;
 	if (out_is_json()) {
@@ -206,7 +205,6 @@ int fwctl_cmd_policy_load(struct fwctl *fw, int argc, char **argv)
 
 int fwctl_cmd_policy_show(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
 	struct json_object *data;
 	const char *text;
 	int ret;
@@ -214,8 +212,7 @@ int fwctl_cmd_policy_show(struct fwctl *fw, int argc, char **argv)
 	(void)argv;
 	if (argc > 0)
 		return fwctl_usage_error(fw, "'policy show' takes no arguments");
-	ret = daemon_request_once(fw, &d, daemon_request("policy-show"), &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, daemon_request("policy-show"), &data);
 	if (ret)
 		return ret;
 	text = json_get_str(data, "text", NULL);
@@ -265,7 +262,6 @@ static int write_file(const char *path, const char *header, const char *text)
 int fwctl_cmd_policy_save(struct fwctl *fw, int argc, char **argv)
 {
 	struct policy_diags diags = {0};
-	struct daemon d = {0};
 	struct json_object *req, *data;
 	struct policy *check;
 	const char *text, *name;
@@ -278,8 +274,7 @@ int fwctl_cmd_policy_save(struct fwctl *fw, int argc, char **argv)
 		return ret;
 	req = daemon_request("policy-show");
 	json_object_object_add(req, "hits", json_object_new_boolean(0)); /* no "# hits N" */
-	ret = daemon_request_once(fw, &d, req, &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, req, &data);
 	if (ret)
 		return ret;
 	text = json_get_str(data, "text", NULL);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * cmd_rule.c - `fwctl rule add|del|list`: edits of the running policy, one rule at a time
- * (add may place the rule before or after another of its chain).
+ * cmd_rule.c - `fwctl rule add|del|list|reset`: edits of the running policy, one rule at a
+ * time (add may place the rule before or after another of its chain), and rule counters.
  * fwd parses the rule with the policy library against the installed zones and sets and
  * installs the result atomically; fwctl checks only the hook and verdict words so the
  * commonest typos are usage errors with a hint.
@@ -54,7 +54,7 @@ static bool needs_quotes(const char *w, bool is_string)
 static int append(char *line, size_t *used, const char *s, size_t n)
 {
 	if (*used + n + 1 > RULE_LINE_MAX)
-		return -1;
+		return -ENOSPC;
 	memcpy(line + *used, s, n);
 	*used += n;
 	line[*used] = '\0';
@@ -69,7 +69,8 @@ static bool is_string_word(char **argv, int i)
 	return i > 1 && strcmp(argv[i - 1], "prefix") == 0 && strcmp(argv[i - 2], "log") == 0;
 }
 
-/* The words as one policy line, e.g. `forward accept proto tcp dport 22 comment "ssh in"`. */
+/* The words as one policy line, e.g. `forward accept proto tcp dport 22 comment "ssh in"`:
+ * 0, or -ENOSPC when it is longer than RULE_LINE_MAX - 1. */
 static int join_rule(int argc, char **argv, char *line)
 {
 	size_t used = 0;
@@ -79,15 +80,15 @@ static int join_rule(int argc, char **argv, char *line)
 		bool quote = needs_quotes(argv[i], is_string_word(argv, i));
 
 		if ((i && append(line, &used, " ", 1)) || (quote && append(line, &used, "\"", 1)))
-			return -1;
+			return -ENOSPC;
 		for (const char *p = argv[i]; *p; p++) {
 			if (quote && (*p == '"' || *p == '\\') && append(line, &used, "\\", 1))
-				return -1;
+				return -ENOSPC;
 			if (append(line, &used, p, 1))
-				return -1;
+				return -ENOSPC;
 		}
 		if (quote && append(line, &used, "\"", 1))
-			return -1;
+			return -ENOSPC;
 	}
 	return 0;
 }
@@ -122,7 +123,7 @@ static void print_edit_note(struct json_object *data)
 }
 
 /* "--before ID", "--after ID" (or "--before=ID") in front of the rule: 1 when found and
- * consumed (*argc, *argv moved past it), 0 when absent, -1 after a usage error. */
+ * consumed (*argc, *argv moved past it), 0 when absent, -EINVAL after a usage error (printed). */
 static int parse_position(struct fwctl *fw, int *argc, char ***argv, const char **key,
                           unsigned long *ref)
 {
@@ -148,7 +149,7 @@ static int parse_position(struct fwctl *fw, int *argc, char ***argv, const char 
 		                  "'--%s' needs the id of a rule of the same chain, as shown "
 		                  "by 'fwctl rule list'",
 		                  *key);
-		return -1;
+		return -EINVAL;
 	}
 	*argc -= used;
 	*argv += used;
@@ -159,7 +160,6 @@ int fwctl_cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 {
 	static const char *const hooks[] = {"input", "forward", "output"};
 	static const char *const verdicts[] = {"accept", "drop", "reject"};
-	struct daemon d = {0};
 	struct json_object *req, *data;
 	char line[RULE_LINE_MAX];
 	const char *pos_key = NULL;
@@ -196,8 +196,7 @@ int fwctl_cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 	json_object_object_add(req, "line", json_object_new_string(line));
 	if (pos_key)
 		json_object_object_add(req, pos_key, json_object_new_int64((int64_t)ref));
-	ret = daemon_request_once(fw, &d, req, &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, req, &data);
 	if (ret)
 		return ret;
 	id = json_get_int(data, "id", -1);
@@ -218,7 +217,6 @@ int fwctl_cmd_rule_add(struct fwctl *fw, int argc, char **argv)
 
 int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
 	struct json_object *req, *data;
 	unsigned long id;
 	int ret;
@@ -234,8 +232,7 @@ int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 		                         QUOTE(argv[0]));
 	req = daemon_request("rule-del");
 	json_object_object_add(req, "id", json_object_new_int64((int64_t)id));
-	ret = daemon_request_once(fw, &d, req, &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, req, &data);
 	if (ret)
 		return ret;
 	out_open_object(NULL);
@@ -247,12 +244,51 @@ int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 	return FWCTL_EXIT_OK;
 }
 
-/* One rule: "  ID  TEXT  # hits N" when fwd gives the text, else every field as key=value. */
+int fwctl_cmd_rule_reset(struct fwctl *fw, int argc, char **argv)
+{
+	struct daemon d = {0};
+	struct json_object *req, *data;
+	unsigned long id = 0;
+	int ret;
+
+	if (argc > 1)
+		return fwctl_usage_error(fw, "'rule reset' takes at most one rule id (see 'fwctl "
+		                             "rule list'); without one it resets every rule");
+	if (argc == 1) {
+		id = parse_rule_id(argv[0]);
+		if (id == 0)
+			return fwctl_usage_error(fw,
+			                         "bad rule id %s (a number from 1, as shown by "
+			                         "'fwctl rule list')",
+			                         QUOTE(argv[0]));
+	}
+	req = daemon_request("rule-reset");
+	if (id)
+		json_object_object_add(req, "id", json_object_new_int64((int64_t)id));
+	ret = daemon_request_once(fw, &d, req, &data);
+	daemon_close(&d);
+	if (ret)
+		return ret;
+	out_open_object(NULL);
+	if (id) {
+		out_uint("reset", NULL, id);
+		out_text("counters of rule %lu reset\n", id);
+	} else {
+		out_str("reset", NULL, "all");
+		out_text("counters of every rule reset\n");
+	}
+	out_close_object();
+	json_object_put(data);
+	return FWCTL_EXIT_OK;
+}
+
+/* One rule: "  ID  TEXT  # hits N bytes B" when fwd gives the text, else every field as key=value.
+ */
 static void print_rule(struct json_object *r)
 {
-	static const char *const shown[] = {"id", "text", "hits", "chain", NULL};
+	static const char *const shown[] = {"id", "text", "hits", "bytes", "chain", NULL};
 	const char *text = json_get_str(r, "text", json_get_str(r, "line", NULL));
-	long long hits = json_get_int(r, "hits", -1);
+	long long hits = json_get_int(r, "hits", -1), bytes = json_get_int(r, "bytes", -1);
 
 	if (!text) {
 		jsontext_pairs(r, NULL);
@@ -262,6 +298,8 @@ static void print_rule(struct json_object *r)
 	out_text("%5lld  %s", json_get_int(r, "id", 0), text);
 	if (hits >= 0)
 		out_text("  # hits %lld", hits);
+	if (hits >= 0 && bytes >= 0)
+		out_text(" bytes %lld", bytes);
 	/* Anything else fwd says about the rule (chain, position, ...), after the text. */
 	json_object_object_foreach(r, key, v)
 	{
@@ -278,15 +316,13 @@ static void print_rule(struct json_object *r)
 
 int fwctl_cmd_rule_list(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
 	struct json_object *data, *rules = NULL;
 	int ret;
 
 	(void)argv;
 	if (argc > 0)
 		return fwctl_usage_error(fw, "'rule list' takes no arguments");
-	ret = daemon_request_once(fw, &d, daemon_request("rule-list"), &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, daemon_request("rule-list"), &data);
 	if (ret)
 		return ret;
 	if (json_object_is_type(data, json_type_array))

@@ -203,6 +203,7 @@ int fwctl_cmd_set_list(struct fwctl *fw, int argc, char **argv)
 	struct list_ctx l = {0};
 	struct tcfw_dynset_meta meta;
 	struct timespec ts;
+	char err[1024];
 	int elems, metafd, id, ret;
 
 	if (argc != 1)
@@ -213,9 +214,13 @@ int fwctl_cmd_set_list(struct fwctl *fw, int argc, char **argv)
 		return ret;
 	}
 	elems = maps_open(&d, TCFW_MAP_DYNSET, sizeof(struct tcfw_dynset_key),
-	                  sizeof(struct tcfw_dynset_elem));
-	metafd =
-	    maps_open(&d, TCFW_MAP_DYNSET_META, sizeof(__u32), sizeof(struct tcfw_dynset_meta));
+	                  sizeof(struct tcfw_dynset_elem), err, sizeof(err));
+	if (elems < 0)
+		pr_warn("%s", err);
+	metafd = maps_open(&d, TCFW_MAP_DYNSET_META, sizeof(__u32), sizeof(struct tcfw_dynset_meta),
+	                   err, sizeof(err));
+	if (metafd < 0)
+		pr_warn("%s", err);
 	daemon_close(&d);
 	if (elems < 0 || metafd < 0) {
 		if (elems >= 0)

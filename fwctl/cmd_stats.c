@@ -61,7 +61,7 @@ static unsigned int digits(uint64_t v)
 	return d;
 }
 
-static void print_counters(const struct fwctl *fw, const struct counters *c)
+static void print_counters(struct fwctl *fw, const struct counters *c, bool from_fwd)
 {
 	int name_w = 0, value_w = 1;
 	char other[32], value_fmt[16];
@@ -88,6 +88,10 @@ static void print_counters(const struct fwctl *fw, const struct counters *c)
 			                     : "(a counter this fwctl has no name for)");
 		out_text("\n");
 	}
+	/* The gateway pair's replication counters are fwd's, not the datapath's: asked for
+	 * only when fwd answered (not with --pin-dir, nor from a datapath without its fwd). */
+	if (from_fwd)
+		fwctl_stats_ha(fw, name_w > 21 ? name_w : 21);
 	out_close_object();
 }
 
@@ -95,7 +99,8 @@ int fwctl_cmd_stats(struct fwctl *fw, int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct counters c = {0};
-	char path[PATH_MAX + 16];
+	char path[PATH_MAX + 16], err[1024];
+	bool from_fwd;
 	int fd, ret;
 
 	(void)argv;
@@ -107,14 +112,17 @@ int fwctl_cmd_stats(struct fwctl *fw, int argc, char **argv)
 		return ret;
 	}
 	snprintf(path, sizeof(path), "%s/%s", d.pin_dir, TCFW_MAP_STATS);
-	fd = maps_open(&d, TCFW_MAP_STATS, sizeof(__u32), sizeof(__u64));
+	fd = maps_open(&d, TCFW_MAP_STATS, sizeof(__u32), sizeof(__u64), err, sizeof(err));
+	from_fwd = d.connected && !fw->pin_dir;
 	daemon_close(&d);
-	if (fd < 0)
+	if (fd < 0) {
+		pr_warn("%s", err);
 		return FWCTL_EXIT_FAILURE;
+	}
 	ret = read_counters(fd, path, &c);
 	close(fd);
 	if (ret == 0)
-		print_counters(fw, &c);
+		print_counters(fw, &c, from_fwd);
 	free(c.sum);
 	return ret;
 }

@@ -10,15 +10,13 @@
 
 int fwctl_cmd_status(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
 	struct json_object *data;
 	int ret;
 
 	(void)argv;
 	if (argc > 0)
 		return fwctl_usage_error(fw, "'status' takes no arguments");
-	ret = daemon_request_once(fw, &d, daemon_request("status"), &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, daemon_request("status"), &data);
 	if (ret)
 		return ret;
 	if (out_is_json())

@@ -118,10 +118,19 @@ static const struct command rule_commands[] = {
     {.name = "list",
      .run = fwctl_cmd_rule_list,
      .args = "",
-     .summary = "list the rules of the running policy with their ids and hits",
-     .help = "One rule a line: id, text, '# hits N'; a rule with 'limit' also limited=N, the\n"
-             "new connections its limit refused (they fell through). With -j: an array of\n"
-             "{\"id\", \"chain\", \"text\", \"hits\"[, \"limited\"]}."},
+     .summary = "list the rules of the running policy with their ids, hits and bytes",
+     .help = "A rule's hits count the new connections (first packets) it decided, its bytes\n"
+             "their IP length (filter rules). Both survive rule edits, and `policy load` /\n"
+             "SIGHUP / a restart of fwd for every rule that is unchanged (same normal form as\n"
+             "`policy show` prints it, or else the same comment, in the same chain). A rule\n"
+             "with 'limit' also shows limited=N, the new connections its limit refused (they\n"
+             "fell through). With -j: an array of {\"id\", \"chain\", \"text\", \"hits\",\n"
+             "\"bytes\"[, \"limited\"]}."},
+    {.name = "reset",
+     .run = fwctl_cmd_rule_reset,
+     .args = "[ID]",
+     .summary = "set the hit and byte counters of rule ID, or of every rule, to zero",
+     .help = "Ids are shown by `fwctl rule list`. Without ID every rule's counters are reset."},
     {0},
 };
 
@@ -169,6 +178,39 @@ static const struct command nat_commands[] = {
      .help = "One line per connection that SNAT, masquerade or DNAT rewrote: protocol,\n"
              "state, kind (snat, dnat), the tuple as the client sent it, then '->' and the\n"
              "tuple as it left the gateway. FILTER as for `ct list`."},
+    {0},
+};
+
+static const struct command ha_commands[] = {
+    {.name = "status",
+     .run = fwctl_cmd_ha_status,
+     .args = "",
+     .summary = "the gateway pair: role, peer, replication counters",
+     .help = "This node's role (as keepalived last set it), the peer (address, node id, alive,\n"
+             "its role, seconds since its last message, its policy generation and whether it\n"
+             "differs from ours: policies are loaded on each node apart), the queue of\n"
+             "messages waiting for the peer's ACK, what was sent, received, lost (sequence\n"
+             "numbers missing from the peer's messages, each asked for again) and dropped\n"
+             "(a full queue), and the bulk resyncs. With -j, fwd's object unchanged.\n"
+             "sync is false when fwd runs without --sync-peer (docs/ha.md)."},
+    {.name = "master",
+     .run = fwctl_cmd_ha_role,
+     .args = "",
+     .summary = "tell fwd this node is the pair's master (keepalived notify)",
+     .help = "Called by keepalived's notify script (contrib/keepalived/tcfw-notify.sh) when\n"
+             "this node takes the virtual addresses. The master expires connections by its\n"
+             "own clock; its peer leaves the connections it replicated to it."},
+    {.name = "backup",
+     .run = fwctl_cmd_ha_role,
+     .args = "",
+     .summary = "tell fwd this node is the pair's backup (keepalived notify)",
+     .help = "A backup keeps the connections the master replicates and does not expire them\n"
+             "by its own clock while the master is alive: they are ready when it takes over."},
+    {.name = "fault",
+     .run = fwctl_cmd_ha_role,
+     .args = "",
+     .summary = "tell fwd this node is in fault (keepalived notify)",
+     .help = "As backup, for a node keepalived found unfit (a tracked interface down)."},
     {0},
 };
 
@@ -227,6 +269,11 @@ static const struct command top_commands[] = {
              "                                 state holds for destroy events only\n"
              "e.g. fwctl monitor type log proto tcp port 22 addr 192.0.2.1\n"
              "Lost events (fwd's queue was full) are always shown."},
+    {.name = "ha",
+     .args = "COMMAND",
+     .summary = "the gateway pair: state replication and the node's role",
+     .children = ha_commands,
+     .default_child = "status"},
     {.name = "help",
      .run = fwctl_cmd_help,
      .args = "[COMMAND...]",

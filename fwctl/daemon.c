@@ -43,9 +43,9 @@ void daemon_close(struct daemon *d)
  * not an error here: maps_open() falls back to the pins and says what is wrong there. */
 static void daemon_get_maps(struct daemon *d)
 {
-	static const char *const wanted[] = {
-	    TCFW_MAP_CT,       TCFW_MAP_CT_REPLY, TCFW_MAP_STATS,      TCFW_MAP_CONFIG,
-	    TCFW_MAP_POL_META, TCFW_MAP_DYNSET,   TCFW_MAP_DYNSET_META};
+	static const char *const wanted[] = {TCFW_MAP_CT,     TCFW_MAP_STATS,
+	                                     TCFW_MAP_CONFIG, TCFW_MAP_POL_META,
+	                                     TCFW_MAP_DYNSET, TCFW_MAP_DYNSET_META};
 	struct json_object *req = daemon_request("maps"), *names = json_object_new_array();
 	struct json_object *resp = NULL, *got = NULL;
 	struct ctl_reply r = {.error = "no maps"};
@@ -178,6 +178,15 @@ int daemon_request_once(struct fwctl *fw, struct daemon *d, struct json_object *
 	return daemon_call(fw, d, req, data);
 }
 
+int daemon_ask(struct fwctl *fw, struct json_object *req, struct json_object **data)
+{
+	struct daemon d = {0};
+	int ret = daemon_request_once(fw, &d, req, data);
+
+	daemon_close(&d);
+	return ret;
+}
+
 int daemon_hello(struct fwctl *fw, struct daemon *d)
 {
 	struct json_object *data;
@@ -206,9 +215,9 @@ int daemon_hello(struct fwctl *fw, struct daemon *d)
 /* No fwd answers: the maps of a datapath attached here, if there is one. */
 static int maps_of_attached(struct fwctl *fw, struct daemon *d, const char *why)
 {
-	static const char *const wanted[] = {
-	    TCFW_MAP_CT,       TCFW_MAP_CT_REPLY, TCFW_MAP_STATS,      TCFW_MAP_CONFIG,
-	    TCFW_MAP_POL_META, TCFW_MAP_DYNSET,   TCFW_MAP_DYNSET_META};
+	static const char *const wanted[] = {TCFW_MAP_CT,     TCFW_MAP_STATS,
+	                                     TCFW_MAP_CONFIG, TCFW_MAP_POL_META,
+	                                     TCFW_MAP_DYNSET, TCFW_MAP_DYNSET_META};
 	struct attached_dp a;
 	char who[512];
 	int ret = attached_find_any(&a);

@@ -37,6 +37,9 @@ struct json_object *daemon_request(const char *cmd);
  * why: fwd's own error with its status (1, or 2 for a usage error), or 1 for a lost link. */
 int daemon_call(struct fwctl *fw, struct daemon *d, struct json_object *req,
                 struct json_object **data);
+/* Connect, send one request and close: what a command that asks fwd once does. As
+ * daemon_call(). */
+int daemon_ask(struct fwctl *fw, struct json_object *req, struct json_object **data);
 /* Connect (if needed) and send one request: daemon_connect + daemon_call. */
 int daemon_request_once(struct fwctl *fw, struct daemon *d, struct json_object *req,
                         struct json_object **data);

@@ -80,7 +80,12 @@ int fwctl_cmd_set_add(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_set_del(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_set_list(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_set_flush(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_rule_reset(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_nat_list(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_monitor(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_ha_status(struct fwctl *fw, int argc, char **argv);
+int fwctl_cmd_ha_role(struct fwctl *fw, int argc, char **argv);
+/* `fwctl stats`' rows of the gateway pair (asks fwd; nothing when it does not answer). */
+void fwctl_stats_ha(struct fwctl *fw, int name_w);
 
 #endif

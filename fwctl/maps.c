@@ -19,41 +19,47 @@
 #include "pins.h"
 
 int maps_open(const struct daemon *d, const char *name, unsigned int key_size,
-              unsigned int value_size)
+              unsigned int value_size, char *err, size_t errlen)
 {
 	struct bpf_map_info info = {0};
 	__u32 len = sizeof(info);
-	char err[512];
+	char why[512];
 	int fd = -1;
 
 	for (size_t i = 0; i < d->nmaps && fd < 0; i++)
 		if (!strcmp(d->map_name[i], name))
 			fd = fcntl(d->map_fd[i], F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
-		fd = pins_open_map(d->pin_dir, name, err, sizeof(err));
+		fd = pins_open_map(d->pin_dir, name, why, sizeof(why));
 	if (fd == -ENOENT) {
-		pr_warn("%s: fwd pins its maps there, but this fwctl does not see them (run "
-		        "from another mount namespace, as `ip netns exec` does?) and fwd passed no "
-		        "fds of them: is fwd older than fwctl " TCFW_VERSION "?",
-		        err);
-		return -1;
+		snprintf(
+		    err, errlen,
+		    "%s: fwd pins its maps there, but this fwctl does not see them (run "
+		    "from another mount namespace, as `ip netns exec` does?) and fwd passed no "
+		    "fds of them: is fwd older than fwctl " TCFW_VERSION "?",
+		    why);
+		return fd;
 	}
 	if (fd < 0) {
-		pr_warn("%s", err);
-		return -1;
+		snprintf(err, errlen, "%s", why);
+		return fd;
 	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
-		pr_warn("cannot inspect map %s/%s: %s", d->pin_dir, name, strerror(errno));
+		int e = errno;
+
+		snprintf(err, errlen, "cannot inspect map %s/%s: %s", d->pin_dir, name,
+		         strerror(e));
 		close(fd);
-		return -1;
+		return -e;
 	}
 	if (info.key_size != key_size || (value_size && info.value_size != value_size)) {
-		pr_warn("map %s/%s has key/value sizes %u/%u, this fwctl expects %u/%u: "
-		        "fwd and fwctl come from different tcfw versions; use the fwctl built "
-		        "with this fwd",
-		        d->pin_dir, name, info.key_size, info.value_size, key_size, value_size);
+		snprintf(err, errlen,
+		         "map %s/%s has key/value sizes %u/%u, this fwctl expects %u/%u: "
+		         "fwd and fwctl come from different tcfw versions; use the fwctl built "
+		         "with this fwd",
+		         d->pin_dir, name, info.key_size, info.value_size, key_size, value_size);
 		close(fd);
-		return -1;
+		return -EPROTO;
 	}
 	return fd;
 }
@@ -66,12 +72,18 @@ static void read_active_timeouts(struct ct_view *v)
 	struct tcfw_policy_meta meta;
 	__u32 key = 0;
 	bool any = false;
+	char err[1024];
 	int cfg_fd, meta_fd;
 
 	ctmap_default_timeouts(v->timeouts);
-	cfg_fd = maps_open(&v->d, TCFW_MAP_CONFIG, sizeof(__u32), sizeof(struct tcfw_config));
-	meta_fd =
-	    maps_open(&v->d, TCFW_MAP_POL_META, sizeof(__u32), sizeof(struct tcfw_policy_meta));
+	cfg_fd = maps_open(&v->d, TCFW_MAP_CONFIG, sizeof(__u32), sizeof(struct tcfw_config), err,
+	                   sizeof(err));
+	if (cfg_fd < 0)
+		pr_warn("%s", err);
+	meta_fd = maps_open(&v->d, TCFW_MAP_POL_META, sizeof(__u32),
+	                    sizeof(struct tcfw_policy_meta), err, sizeof(err));
+	if (meta_fd < 0)
+		pr_warn("%s", err);
 	if (cfg_fd < 0 || meta_fd < 0 || bpf_map_lookup_elem(cfg_fd, &key, &cfg) < 0) {
 		pr_warn("timeouts shown are netfilter's defaults, not the policy's");
 		goto out;
@@ -98,18 +110,20 @@ out:
 
 int ct_view_open(struct fwctl *fw, struct ct_view *v)
 {
+	char err[1024];
 	int ret;
 
 	memset(v, 0, sizeof(*v));
 	v->m.ct_fd = -1;
-	v->m.reply_fd = -1; /* listings never delete: fwd does that for `ct del` */
 	ret = daemon_maps(fw, &v->d);
 	if (ret)
 		return ret;
-	v->m.ct_fd =
-	    maps_open(&v->d, TCFW_MAP_CT, sizeof(struct tcfw_tuple), sizeof(struct tcfw_ct_entry));
+	v->m.ct_fd = maps_open(&v->d, TCFW_MAP_CT, sizeof(struct tcfw_tuple),
+	                       sizeof(struct tcfw_ct_entry), err, sizeof(err));
 	if (v->m.ct_fd >= 0)
 		read_active_timeouts(v);
+	else
+		pr_warn("%s", err);
 	/* Asked once, the daemon has nothing more to say to a listing. */
 	daemon_close(&v->d);
 	return v->m.ct_fd < 0 ? FWCTL_EXIT_FAILURE : FWCTL_EXIT_OK;

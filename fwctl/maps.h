@@ -13,10 +13,11 @@
 #include "daemon.h"
 #include "tcfw_abi.h"
 
-/* Open map `name` under d->pin_dir and check its key and value sizes against this build's
- * ABI (value_size 0: do not check). fd, or -1 after printing why. */
+/* Open map `name` (fwd's fd, else under d->pin_dir) and check its key and value sizes against
+ * this build's ABI (value_size 0: do not check). fd, or -errno with err saying what failed and
+ * what to do (-EPROTO: sizes of another tcfw version). */
 int maps_open(const struct daemon *d, const char *name, unsigned int key_size,
-              unsigned int value_size);
+              unsigned int value_size, char *err, size_t errlen);
 
 struct ct_view {
 	struct daemon d;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * cmd_ct.c - control commands that delete connections: ct-del (by filter), ct-flush (all).
- * Both halves of each connection go (ctmap_delete), and monitors see a destroy event.
+ * Each connection goes with its NAT reference entry (ctmap_delete), and monitors see a destroy
+ * event.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,7 +49,7 @@ static void ct_delete_where(struct fwd *fwd, const struct ct_filter *f, const ch
 {
 	struct ct_del_ctx x = {
 	    .fwd = fwd,
-	    .m = {.ct_fd = fwd->dp.ct_fd, .reply_fd = fwd->dp.ct_reply_fd},
+	    .m = {.ct_fd = fwd->dp.ct_fd},
 	    .filter = f,
 	    .reason = reason,
 	};

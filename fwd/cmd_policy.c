@@ -136,7 +136,7 @@ void fwd_cmd_policy_load(struct fwd *fwd, struct client *c, struct json_object *
 	}
 	/* A reload to systemd as well (`systemctl reload` runs `fwctl policy load`). */
 	notify_reloading();
-	if (policy_install(fwd, p, name, POLICY_HITS_RESET, err, sizeof(err))) {
+	if (policy_install(fwd, p, name, POLICY_HITS_MATCH, err, sizeof(err))) {
 		policy_free(p);
 		policy_diags_free(&diags);
 		change_failed(fwd);
@@ -178,7 +178,7 @@ int fwd_reload_policy_file(struct fwd *fwd)
 		change_failed(fwd);
 		return -1;
 	}
-	if (policy_install(fwd, p, fwd->opt.policy_path, POLICY_HITS_RESET, err, sizeof(err))) {
+	if (policy_install(fwd, p, fwd->opt.policy_path, POLICY_HITS_MATCH, err, sizeof(err))) {
 		pr_warn("reload of %s failed, the running policy stays: %s", fwd->opt.policy_path,
 		        err);
 		policy_free(p);
@@ -332,6 +332,31 @@ void fwd_cmd_rule_del(struct fwd *fwd, struct client *c, struct json_object *req
 	add_policy_file(fwd, r->data);
 }
 
+/* "id": one rule's counters to zero; without it, every rule's. */
+void fwd_cmd_rule_reset(struct fwd *fwd, struct client *c, struct json_object *req,
+                        struct cmd_reply *r)
+{
+	struct json_object *id_obj;
+	long long id = 0;
+
+	(void)c;
+	if (json_object_object_get_ex(req, "id", &id_obj)) {
+		if (cmd_arg_int64(req, "id", &id, r))
+			return;
+		if (id <= 0 || id > UINT32_MAX) {
+			cmd_fail(r, 2, "bad rule id %lld (ids start at 1; see rule-list)", id);
+			return;
+		}
+	}
+	if (policy_hits_reset(fwd, (uint32_t)id)) {
+		cmd_fail(r, 1, "no rule with id %lld (see rule-list)", id);
+		return;
+	}
+	r->data = json_object_new_object();
+	json_object_object_add(r->data, "reset",
+	                       id ? json_object_new_int64(id) : json_object_new_string("all"));
+}
+
 /* The chain of a formatted rule from its first words: input, forward, output, dnat, snat. */
 static const char *rule_chain(const char *text)
 {
@@ -349,8 +374,8 @@ static const char *rule_chain(const char *text)
 void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *req,
                        struct cmd_reply *r)
 {
-	size_t n = 0, nlim = 0;
-	uint64_t *hits = policy_hits(fwd, &n);
+	size_t n = 0, nb = 0, nlim = 0;
+	uint64_t *hits = policy_hits(fwd, &n), *bytes = policy_bytes(fwd, &nb);
 	uint64_t *limited = policy_limited(fwd, &nlim);
 	/* The formatter writes each rule on one line as "[ID] text"; it is the one place that
 	 * knows how a rule is written. */
@@ -363,6 +388,7 @@ void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *re
 		cmd_fail(r, 1, "cannot format the policy (out of memory)");
 		json_object_put(rules);
 		free(hits);
+		free(bytes);
 		free(limited);
 		return;
 	}
@@ -382,6 +408,8 @@ void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *re
 		json_object_object_add(o, "text", json_object_new_string(end + 2));
 		json_object_object_add(
 		    o, "hits", json_object_new_int64(hits && id < n ? (int64_t)hits[id] : 0));
+		json_object_object_add(
+		    o, "bytes", json_object_new_int64(bytes && id < nb ? (int64_t)bytes[id] : 0));
 		/* Rules with 'limit': what it refused (they fell through to later rules). */
 		if (strstr(end + 2, " limit "))
 			json_object_object_add(
@@ -391,6 +419,7 @@ void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *re
 	}
 	free(text);
 	free(hits);
+	free(bytes);
 	free(limited);
 	r->data = json_object_new_object();
 	json_object_object_add(r->data, "generation",

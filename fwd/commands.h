@@ -58,7 +58,13 @@ void fwd_cmd_set_flush(struct fwd *fwd, struct client *c, struct json_object *re
 /* cmd_set.c: the periodic removal of expired dynamic set elements. 0 or -errno. */
 int dynset_expiry_start(struct fwd *fwd);
 void dynset_expiry_stop(struct fwd *fwd);
+void fwd_cmd_rule_reset(struct fwd *fwd, struct client *c, struct json_object *req,
+                        struct cmd_reply *r);
 void fwd_cmd_monitor(struct fwd *fwd, struct client *c, struct json_object *req,
+                     struct cmd_reply *r);
+void fwd_cmd_ha_status(struct fwd *fwd, struct client *c, struct json_object *req,
+                       struct cmd_reply *r);
+void fwd_cmd_ha_role(struct fwd *fwd, struct client *c, struct json_object *req,
                      struct cmd_reply *r);
 
 /* SIGHUP: re-read and install the -c file; on error log the diagnostics and keep the running

@@ -81,7 +81,10 @@ static const struct {
     {"set-add", fwd_cmd_set_add},
     {"set-del", fwd_cmd_set_del},
     {"set-flush", fwd_cmd_set_flush},
+    {"rule-reset", fwd_cmd_rule_reset},
     {"monitor", fwd_cmd_monitor},
+    {"ha-status", fwd_cmd_ha_status},
+    {"ha-role", fwd_cmd_ha_role},
 };
 
 /* ---- replies helpers (commands.h) ----------------------------------------------------------- */

@@ -36,7 +36,7 @@ static bool map_is_pinned_by_us(const struct bpf_map *map)
 
 static bool is_ct_map(const char *name)
 {
-	return !strcmp(name, TCFW_MAP_CT) || !strcmp(name, TCFW_MAP_CT_REPLY);
+	return !strcmp(name, TCFW_MAP_CT);
 }
 
 static void incompatible_hint(const char *pin_dir)
@@ -75,14 +75,11 @@ static int check_map_fd(struct bpf_map *map, int fd, const char *where, const ch
 		what = "flags", theirs = info.map_flags, ours = bpf_map__map_flags(map);
 	} else if (info.max_entries != bpf_map__max_entries(map)) {
 		if (is_ct_map(name)) {
-			/* One message for the pair: ct_reply always has the size of ct. */
-			if (!strcmp(name, TCFW_MAP_CT))
-				pr_warn(
-				    "connection table size %u ignored: the running map %s holds "
-				    "%u entries and keeps the tracked connections (to resize, "
-				    "stop fwd and run `fwd --cleanup --pin-dir %s`, which drops "
-				    "them)",
-				    bpf_map__max_entries(map), where, info.max_entries, pin_dir);
+			pr_warn(
+			    "connection table size %u ignored: the running map %s holds %u "
+			    "entries and keeps the tracked connections (to resize, stop fwd and "
+			    "run `fwd --cleanup --pin-dir %s`, which drops them)",
+			    bpf_map__max_entries(map), where, info.max_entries, pin_dir);
 			bpf_map__set_max_entries(map, info.max_entries);
 		} else {
 			what = "max entries", theirs = info.max_entries,
@@ -129,7 +126,6 @@ static int collect_fds(struct datapath *dp)
 		const char *name;
 	} maps[] = {
 	    {&dp->ct_fd, TCFW_MAP_CT},
-	    {&dp->ct_reply_fd, TCFW_MAP_CT_REPLY},
 	    {&dp->config_fd, TCFW_MAP_CONFIG},
 	    {&dp->pol_meta_fd, TCFW_MAP_POL_META},
 	    {&dp->ifaces_fd, TCFW_MAP_IFACES},
@@ -143,9 +139,11 @@ static int collect_fds(struct datapath *dp)
 	    {&dp->pol_rules_fd, TCFW_MAP_POL_RULES},
 	    {&dp->pol_limit_fd, TCFW_MAP_POL_LIMIT},
 	    {&dp->pol_hits_fd, TCFW_MAP_POL_HITS},
+	    {&dp->pol_bytes_fd, TCFW_MAP_POL_BYTES},
 	    {&dp->drops_fd, TCFW_MAP_DROPS},
 	    {&dp->pre_meta_fd, TCFW_MAP_PRE_META},
 	    {&dp->pre_src_fd, TCFW_MAP_PRE_SRC},
+	    {&dp->nat_alias_fd, TCFW_MAP_NAT_ALIAS},
 	    {&dp->pol_limited_fd, TCFW_MAP_POL_LIMITED},
 	    {&dp->limit_src_fd, TCFW_MAP_LIMIT_SRC},
 	    {&dp->dynset_fd, TCFW_MAP_DYNSET},
@@ -188,6 +186,14 @@ static int check_pinned_layout(const struct datapath *dp)
 		return 0;
 	pr_warn("the datapath pinned in %s has layout version %u (this fwd: %d)", dp->pin_dir,
 	        owner.abi_version, TCFW_ABI_VERSION);
+	if (owner.abi_version < 5 && TCFW_ABI_VERSION >= 5)
+		/* Layout 5 keeps both directions in one table ("ct" keyed by the normalized
+		 * tuple, no "ct_reply"): the old entries cannot be read as new ones. */
+		pr_warn("layout %u kept connections in two maps (ct and ct_reply), this fwd in one "
+		        "keyed differently: to upgrade, stop the old fwd, run `fwd --cleanup "
+		        "--pin-dir %s`, then start this one; the tracked connections are lost "
+		        "(established TCP connections through the gateway must reconnect)",
+		        owner.abi_version, dp->pin_dir);
 	incompatible_hint(dp->pin_dir);
 	return -EPROTO;
 }
@@ -375,7 +381,6 @@ int datapath_open(struct datapath *dp, const struct datapath_opts *o)
 		goto fail;
 	}
 	bpf_map__set_max_entries(dp->skel->maps.ct, o->ct_max);
-	bpf_map__set_max_entries(dp->skel->maps.ct_reply, o->ct_max);
 	if (!pins_present(dp)) {
 		err = adopt_attached(dp, o->ifnames, o->nifnames);
 		if (err)
@@ -466,6 +471,11 @@ int datapath_write_config(struct datapath *dp)
 	return 0;
 }
 
+/* Maps earlier layouts pinned that this build no longer has: --cleanup removes them too. */
+static const char *const retired_maps[] = {
+    "ct_reply", /* layout 4 and before: reply tuple -> orig tuple */
+};
+
 int datapath_unpin(const char *pin_dir)
 {
 	/* The object (not loaded) lists the names this fwd pins; only those are removed. */
@@ -497,6 +507,13 @@ int datapath_unpin(const char *pin_dir)
 		}
 	}
 	tcfw__destroy(skel);
+	for (size_t i = 0; i < sizeof(retired_maps) / sizeof(retired_maps[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, retired_maps[i]);
+		if (unlink(path) && errno != ENOENT) {
+			err = -errno;
+			pr_warn("cannot remove pin %s: %s", path, strerror(errno));
+		}
+	}
 	if (rmdir(pin_dir) && errno != ENOENT) {
 		if (errno == ENOTEMPTY)
 			pr_warn("left %s in place: it holds files fwd did not create", pin_dir);

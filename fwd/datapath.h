@@ -18,12 +18,13 @@ struct datapath {
 	char pin_dir[PATH_MAX];
 	bool reused; /* pinned maps from an earlier fwd were reused: this run took over */
 	bool created_pin_dir;
-	__u32 ct_max; /* entries of "ct" and "ct_reply" as loaded */
+	__u32 ct_max; /* entries of "ct" as loaded (a NAT connection takes two) */
 	int prog_ingress_fd, prog_egress_fd;
-	int ct_fd, ct_reply_fd, config_fd, pol_meta_fd, ifaces_fd, local_addrs_fd, events_fd;
+	int ct_fd, config_fd, pol_meta_fd, ifaces_fd, local_addrs_fd, events_fd;
 	int stats_fd, pol_scalar_fd, pol_src_fd, pol_dst_fd, pol_class_fd, pol_rules_fd;
-	int pol_limit_fd, pol_hits_fd, drops_fd, pre_meta_fd, pre_src_fd;
-	int pol_limited_fd, limit_src_fd, dynset_fd, dynset_meta_fd; /* layout version 5 */
+	int pol_limit_fd, pol_hits_fd, pol_bytes_fd, drops_fd, pre_meta_fd, pre_src_fd;
+	int nat_alias_fd; /* written by state replication only (fwd/sync_ct.c) */
+	int pol_limited_fd, limit_src_fd, dynset_fd, dynset_meta_fd; /* layout version 7 */
 	int prog_xdp_fd;                       /* the XDP pre-filter (fwd/xdp_attach.c) */
 	__u32 ct_id;                           /* map "ct"'s id: which datapath a program uses */
 	__u32 prog_ingress_id, prog_egress_id; /* what our filters must run */

@@ -21,6 +21,7 @@
 #include <systemd/sd-journal.h>
 
 #include "ctmap.h"
+#include "json_add.h"
 #include "event_file.h"
 #include "event_journal.h"
 #include "log.h"
@@ -325,11 +326,6 @@ bool eventlog_connections(struct fwd *fwd)
 	return fwd->evlog && fwd->opt.evlog.connections;
 }
 
-static void add_u64(struct json_object *o, const char *key, uint64_t v)
-{
-	json_object_object_add(o, key, json_object_new_int64((int64_t)v));
-}
-
 struct json_object *eventlog_status(struct fwd *fwd)
 {
 	const struct fwd_eventlog_options *opt = &fwd->opt.evlog;
@@ -342,21 +338,21 @@ struct json_object *eventlog_status(struct fwd *fwd)
 	if (!el)
 		return o;
 	json_object_object_add(o, "connections", json_object_new_boolean(opt->connections));
-	add_u64(o, "rate", opt->rate);
-	add_u64(o, "burst", opt->burst);
-	add_u64(o, "logged", el->admitted);
-	add_u64(o, "dropped_rate_limited", el->rate_limited);
+	json_add_u64(o, "rate", opt->rate);
+	json_add_u64(o, "burst", opt->burst);
+	json_add_u64(o, "logged", el->admitted);
+	json_add_u64(o, "dropped_rate_limited", el->rate_limited);
 	if (el->have_file) {
 		const struct evfile *f = &el->file;
 
-		add_u64(o, "max_size", f->max_size);
-		add_u64(o, "keep", f->keep);
-		add_u64(o, "written", f->written);
-		add_u64(o, "queued_bytes", f->len);
-		add_u64(o, "dropped_write_errors", f->dropped);
-		add_u64(o, "write_errors", f->write_errors);
-		add_u64(o, "rotations", f->rotations);
-		add_u64(o, "reopens", f->reopens);
+		json_add_u64(o, "max_size", f->max_size);
+		json_add_u64(o, "keep", f->keep);
+		json_add_u64(o, "written", f->written);
+		json_add_u64(o, "queued_bytes", f->len);
+		json_add_u64(o, "dropped_write_errors", f->dropped);
+		json_add_u64(o, "write_errors", f->write_errors);
+		json_add_u64(o, "rotations", f->rotations);
+		json_add_u64(o, "reopens", f->reopens);
 		if (f->err) {
 			char msg[160];
 
@@ -365,8 +361,8 @@ struct json_object *eventlog_status(struct fwd *fwd)
 		}
 	}
 	if (el->journal) {
-		add_u64(o, "journal_sent", el->journal_sent);
-		add_u64(o, "journal_errors", el->journal_errors);
+		json_add_u64(o, "journal_sent", el->journal_sent);
+		json_add_u64(o, "journal_errors", el->journal_errors);
 		if (el->journal_err)
 			json_object_object_add(o, "journal_error",
 			                       json_object_new_string(strerror(-el->journal_err)));

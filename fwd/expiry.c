@@ -17,6 +17,7 @@
 #include "fwd.h"
 #include "monitor.h"
 #include "notify.h"
+#include "sync.h"
 
 /*
  * Early drop (netfilter's early_drop, done by fwd): the connection table never evicts
@@ -41,6 +42,7 @@ struct expiry_pass {
 	struct ctmap m;
 	uint64_t now_ns;
 	uint64_t seen, expired, dropped;
+	uint64_t entries; /* map entries of the connections seen and not deleted */
 	bool pressure;
 	struct metrics_ct_census census; /* what stays in the table, for the metrics */
 	struct young_conn *young;        /* unassured and younger than EARLY_DROP_MIN_AGE_NS */
@@ -62,7 +64,7 @@ static bool delete_conn(struct expiry_pass *x, const struct tcfw_tuple *orig, bo
 	/* The batch copy may be milliseconds old: a packet may have refreshed the connection
 	 * (or completed its handshake) since. Look again right before deleting, so only the tiny
 	 * window between this read and the delete remains. */
-	if (bpf_map_lookup_elem(x->m.ct_fd, orig, &fresh))
+	if (ctmap_lookup(&x->m, orig, NULL, &fresh))
 		return false; /* gone meanwhile */
 	if (early ? !early_droppable(&fresh)
 	          : !ctmap_is_expired(&fresh, x->fwd->pol.timeouts, ctmap_now_ns()))
@@ -101,8 +103,11 @@ static int expire_one(const struct tcfw_tuple *orig, const struct tcfw_ct_entry 
 	struct expiry_pass *x = ctx;
 
 	x->seen++;
+	x->entries += ctmap_entries_of(orig, e);
 	/* Counted as it stands in the walk, taken back when this pass deletes it. */
 	metrics_census_count(&x->census, orig, e, +1);
+	if (sync_keeps(x->fwd, orig)) /* the peer (master) refreshes and destroys it */
+		return 0;
 	if (!ctmap_is_expired(e, x->fwd->pol.timeouts, x->now_ns)) {
 		if (!x->pressure || !early_droppable(e))
 			return 0;
@@ -110,12 +115,14 @@ static int expire_one(const struct tcfw_tuple *orig, const struct tcfw_ct_entry 
 			remember_young(x, orig, e);
 		else if (delete_conn(x, orig, true)) {
 			x->dropped++;
+			x->entries -= ctmap_entries_of(orig, e);
 			metrics_census_count(&x->census, orig, e, -1);
 		}
 		return 0;
 	}
 	if (delete_conn(x, orig, false)) {
 		x->expired++;
+		x->entries -= ctmap_entries_of(orig, e);
 		metrics_census_count(&x->census, orig, e, -1);
 	}
 	return 0;
@@ -126,7 +133,7 @@ static int expire_one(const struct tcfw_tuple *orig, const struct tcfw_ct_entry 
 static bool under_pressure(struct fwd *fwd)
 {
 	struct fwd_expiry_stats *st = &fwd->expiry;
-	uint64_t live = st->last_seen - st->last_expired - st->last_early_dropped;
+	uint64_t live = st->last_entries;
 	__u64 failed = 0;
 	bool more_failed;
 
@@ -139,13 +146,12 @@ static bool under_pressure(struct fwd *fwd)
 /* The table is still nearly full after the old ones went: the young ones go too. */
 static void drop_young(struct expiry_pass *x)
 {
-	uint64_t live = x->seen - x->expired - x->dropped;
-
-	if (live * 100 < (uint64_t)x->fwd->dp.ct_max * EARLY_DROP_HIGH_PCT)
+	if (x->entries * 100 < (uint64_t)x->fwd->dp.ct_max * EARLY_DROP_HIGH_PCT)
 		return;
 	for (size_t i = 0; i < x->nyoung; i++)
 		if (delete_conn(x, &x->young[i].orig, true)) {
 			x->dropped++;
+			x->entries -= ctmap_entries_of(&x->young[i].orig, &x->young[i].e);
 			metrics_census_count(&x->census, &x->young[i].orig, &x->young[i].e, -1);
 		}
 }
@@ -164,17 +170,18 @@ static void report_early_drop(struct fwd *fwd, const struct expiry_pass *x)
 	if (st->last_full_warning_s && now_s - st->last_full_warning_s < EARLY_DROP_WARN_EVERY)
 		return;
 	st->last_full_warning_s = now_s ? now_s : 1;
-	pr_warn("connection table nearly full (%llu of %u): dropped %llu connections that were "
-	        "not established (ct_early_drop; established ones are kept); new connections "
-	        "are refused while it is full (ct_insert_failed): consider a larger --ct-max",
-	        (unsigned long long)x->seen, fwd->dp.ct_max, (unsigned long long)x->dropped);
+	pr_warn(
+	    "connection table nearly full (%llu entries of %u): dropped %llu connections that were "
+	    "not established (ct_early_drop; established ones are kept); new connections "
+	    "are refused while it is full (ct_insert_failed): consider a larger --ct-max",
+	    (unsigned long long)x->entries, fwd->dp.ct_max, (unsigned long long)x->dropped);
 }
 
 void expiry_run(struct fwd *fwd)
 {
 	struct expiry_pass x = {
 	    .fwd = fwd,
-	    .m = {.ct_fd = fwd->dp.ct_fd, .reply_fd = fwd->dp.ct_reply_fd},
+	    .m = {.ct_fd = fwd->dp.ct_fd},
 	    .now_ns = ctmap_now_ns(),
 	};
 	struct fwd_expiry_stats *st = &fwd->expiry;
@@ -192,6 +199,7 @@ void expiry_run(struct fwd *fwd)
 	st->last_expired = x.expired;
 	st->last_early_dropped = x.dropped;
 	st->last_seen = x.seen;
+	st->last_entries = x.entries;
 	if (x.dropped)
 		report_early_drop(fwd, &x);
 	st->last_pass_ms = (double)(ctmap_now_ns() - x.now_ns) / 1e6;

@@ -62,6 +62,13 @@ struct fwd_options {
 	struct sockaddr_storage metrics_addr; /* what it resolved to */
 	socklen_t metrics_addrlen;
 	struct fwd_eventlog_options evlog;
+	/* State replication with the other gateway of a pair (sync.c; NULL: none). */
+	const char *sync_peer;   /* --sync-peer ADDR[:PORT] as given */
+	const char *sync_listen; /* --sync-listen ADDR[:PORT] as given */
+	struct sockaddr_storage sync_peer_addr, sync_listen_addr;
+	socklen_t sync_peer_len, sync_listen_len;
+	uint32_t sync_node_id; /* --sync-node-id */
+	bool have_sync_node_id;
 };
 
 /* The installed policy (policy_install.c). */
@@ -76,6 +83,8 @@ struct fwd_policy {
 	/* Hits counted by copies no longer active, by rule id (rule edits keep the counts). */
 	uint64_t *hits_base;
 	size_t nhits_base;
+	uint64_t *bytes_base; /* the same for pol_bytes */
+	size_t nbytes_base;
 	uint64_t change_failures; /* policy-load, SIGHUP reloads, rule edits refused (metrics) */
 };
 
@@ -83,7 +92,9 @@ struct fwd_expiry_stats {
 	uint64_t runs;
 	uint64_t expired; /* connections deleted by expiry since start */
 	uint64_t last_expired;
-	uint64_t last_seen; /* connections walked in the last pass */
+	uint64_t last_seen;    /* connections walked in the last pass */
+	uint64_t last_entries; /* entries of map ct they took (a NAT connection takes two), less
+	                        * what the pass deleted: what fills the table */
 	double last_pass_ms;
 	int last_error; /* -errno of the last failed pass, 0 when it worked */
 	/* Early drop (expiry.c): unassured connections deleted to make room in a full table. */

@@ -36,6 +36,7 @@
 #include "options.h"
 #include "policy_install.h"
 #include "signals.h"
+#include "sync.h"
 #include "watch.h"
 
 static struct policy *load_policy_file(const char *path)
@@ -156,7 +157,7 @@ static int start(struct fwd *fwd, struct policy *p)
 	else
 		fwd->dp.config.flags &= ~(__u32)TCFW_CFG_NO_FAST_PATH;
 	fwd->dp.config.nexthop_cache_us = TCFW_NEXTHOP_CACHE_US_DEFAULT;
-	if (policy_install(fwd, p, fwd->opt.policy_path, POLICY_HITS_RESET, err, sizeof(err))) {
+	if (policy_install(fwd, p, fwd->opt.policy_path, POLICY_HITS_MATCH, err, sizeof(err))) {
 		pr_warn("cannot install %s: %s", fwd->opt.policy_path, err);
 		return -EINVAL;
 	}
@@ -168,6 +169,8 @@ static int start(struct fwd *fwd, struct policy *p)
 		ret = monitor_open(fwd);
 	if (!ret)
 		ret = expiry_start(fwd);
+	if (!ret)
+		ret = sync_open(fwd);
 	if (!ret)
 		ret = watch_start(fwd);
 	if (!ret)
@@ -181,6 +184,7 @@ static void stop(struct fwd *fwd, bool release)
 {
 	signals_close(fwd);
 	watch_stop(fwd);
+	sync_close(fwd);
 	expiry_stop(fwd);
 	dynset_expiry_stop(fwd);
 	monitor_close(fwd);
@@ -219,6 +223,7 @@ int main(int argc, char **argv)
 	memset(&fwd, 0, sizeof(fwd));
 	fwd.loop.epfd = fwd.signals.fd = fwd.expiry_timer.fd = fwd.watch_timer.fd = -1;
 	fwd.dp.lock_fd = -1;
+	log_init("fwd", LOG_LEVEL_NOTICE); /* usage errors say "fwd: " too */
 	ret = options_parse(argc, argv, &fwd.opt);
 	if (ret >= 0)
 		return ret;

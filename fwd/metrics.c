@@ -328,6 +328,8 @@ static const struct {
     {"malformed", TCFW_STAT_MALFORMED},
     {"insert_failed", TCFW_STAT_CT_INSERT_FAILED},
     {"nat_port_exhausted", TCFW_STAT_NAT_PORT_EXHAUSTED},
+    {"nat_no_address", TCFW_STAT_NAT_NO_ADDRESS},
+    {"nat_alias_taken", TCFW_STAT_NAT_ALIAS_TAKEN},
     /* The XDP pre-filter's: these packets never reached TC. */
     {"prefilter_blocked", TCFW_STAT_PREFILTER_BLOCKED},
     {"prefilter_untracked", TCFW_STAT_PREFILTER_UNTRACKED},
@@ -416,6 +418,55 @@ static void write_rule_hits(struct metrics_buf *b, const struct metrics_snapshot
 	}
 }
 
+static void write_ha(struct metrics_buf *b, const struct metrics_snapshot *s)
+{
+	static const char *const roles[] = {"none", "master", "backup", "fault"};
+	struct metrics_label l[2];
+
+	if (s->ha_role) {
+		metrics_family(
+		    b, "tcfw_ha_role", "gauge",
+		    "1 for this node's role in the gateway pair, as keepalived last set it "
+		    "(fwctl ha master|backup|fault), 0 for the others.");
+		for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+			l[0] = (struct metrics_label){"role", roles[i]};
+			metrics_sample_u64(b, "tcfw_ha_role", l, 1, !strcmp(roles[i], s->ha_role));
+		}
+	}
+	if (!s->have_sync)
+		return;
+	gauge(b, "tcfw_sync_peer_up", "1 while the peer gateway was heard from in the last 3 s.",
+	      s->sync_peer_alive);
+	metrics_family(b, "tcfw_sync_sent_total", "counter",
+	               "State replication: DATA messages and connection records sent to the peer "
+	               "(first sending; resends not counted).");
+	l[0] = (struct metrics_label){"what", "messages"};
+	metrics_sample_u64(b, "tcfw_sync_sent_total", l, 1, s->sync_sent_msgs);
+	l[0] = (struct metrics_label){"what", "records"};
+	metrics_sample_u64(b, "tcfw_sync_sent_total", l, 1, s->sync_sent_recs);
+	metrics_family(b, "tcfw_sync_received_total", "counter",
+	               "State replication: DATA messages and connection records received from "
+	               "the peer and applied.");
+	l[0] = (struct metrics_label){"what", "messages"};
+	metrics_sample_u64(b, "tcfw_sync_received_total", l, 1, s->sync_recv_msgs);
+	l[0] = (struct metrics_label){"what", "records"};
+	metrics_sample_u64(b, "tcfw_sync_received_total", l, 1, s->sync_recv_recs);
+	counter(b, "tcfw_sync_lost_total",
+	        "Messages of the peer found missing (by sequence number) and asked for again.",
+	        s->sync_lost);
+	counter(b, "tcfw_sync_dropped_total",
+	        "Messages dropped from a full send queue before the peer acknowledged them.",
+	        s->sync_dropped);
+	metrics_family(b, "tcfw_sync_resyncs_total", "counter",
+	               "Bulk resyncs: sent to the peer, and received from it in full.");
+	l[0] = (struct metrics_label){"direction", "sent"};
+	metrics_sample_u64(b, "tcfw_sync_resyncs_total", l, 1, s->sync_resyncs_sent);
+	l[0] = (struct metrics_label){"direction", "received"};
+	metrics_sample_u64(b, "tcfw_sync_resyncs_total", l, 1, s->sync_resyncs_received);
+	gauge(b, "tcfw_sync_queue", "Messages sent to the peer and not acknowledged yet.",
+	      s->sync_queue);
+}
+
 static void write_ifaces(struct metrics_buf *b, const struct metrics_snapshot *s)
 {
 	static const char *const names[] = {"tcfw_interface_packets_total",
@@ -471,6 +522,13 @@ int metrics_render(const struct metrics_snapshot *s, struct metrics_buf *b)
 	stat_counter(b, s, "tcfw_nat_port_exhausted_total",
 	             "New connections dropped: no free NAT port in the range.",
 	             TCFW_STAT_NAT_PORT_EXHAUSTED);
+	stat_counter(b, s, "tcfw_nat_no_address_total",
+	             "New connections dropped: masquerade out an interface without IPv4 address.",
+	             TCFW_STAT_NAT_NO_ADDRESS);
+	stat_counter(b, s, "tcfw_nat_alias_taken_total",
+	             "New connections dropped: DNAT+SNAT, another connection has the same "
+	             "half-translated tuple.",
+	             TCFW_STAT_NAT_ALIAS_TAKEN);
 	stat_counter(b, s, "tcfw_events_lost_total",
 	             "Events dropped because the ring buffer was full.", TCFW_STAT_EVENTS_LOST);
 	stat_counter(b, s, "tcfw_dynset_added_total",
@@ -492,5 +550,6 @@ int metrics_render(const struct metrics_snapshot *s, struct metrics_buf *b)
 		                        "Time one expiry pass took to walk the connection table.",
 		                        s->expiry_pass);
 	write_ifaces(b, s);
+	write_ha(b, s);
 	return b->failed ? -ENOMEM : 0;
 }

@@ -109,6 +109,12 @@ struct metrics_snapshot {
 	const struct metrics_iface *ifaces;
 	size_t nifaces;
 	const struct metrics_histogram *expiry_pass; /* NULL: not written */
+	/* The gateway pair (fwd/sync.c). role: "none", "master", "backup", "fault". */
+	const char *ha_role;
+	bool have_sync; /* --sync-peer given: the counters below are written */
+	bool sync_peer_alive;
+	uint64_t sync_sent_msgs, sync_sent_recs, sync_recv_msgs, sync_recv_recs;
+	uint64_t sync_lost, sync_dropped, sync_resyncs_sent, sync_resyncs_received, sync_queue;
 };
 
 /* The whole exposition of s into b (appended). 0, or -ENOMEM (b->failed). */

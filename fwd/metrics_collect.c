@@ -16,6 +16,7 @@
 #include "metrics_collect.h"
 #include "netlink.h"
 #include "policy_install.h"
+#include "sync.h"
 
 static void collect_stats(struct fwd *fwd, struct metrics_snapshot *s)
 {
@@ -119,6 +120,25 @@ static void collect_ifaces(struct fwd *fwd, struct metrics_snapshot *s)
 	s->nifaces = n;
 }
 
+static void collect_sync(struct fwd *fwd, struct metrics_snapshot *s)
+{
+	struct sync_counters c;
+
+	sync_counters(fwd, &c);
+	s->ha_role = sync_role_name(c.role);
+	s->have_sync = c.enabled;
+	s->sync_peer_alive = c.peer_alive;
+	s->sync_sent_msgs = c.sent_msgs;
+	s->sync_sent_recs = c.sent_recs;
+	s->sync_recv_msgs = c.recv_msgs;
+	s->sync_recv_recs = c.recv_recs;
+	s->sync_lost = c.lost;
+	s->sync_dropped = c.dropped;
+	s->sync_resyncs_sent = c.resyncs_sent;
+	s->sync_resyncs_received = c.resyncs_received;
+	s->sync_queue = c.queue;
+}
+
 void metrics_collect(struct fwd *fwd, struct metrics_snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -135,6 +155,7 @@ void metrics_collect(struct fwd *fwd, struct metrics_snapshot *s)
 	collect_ifaces(fwd, s);
 	if (fwd->expiry.pass_seconds.bounds)
 		s->expiry_pass = &fwd->expiry.pass_seconds;
+	collect_sync(fwd, s);
 }
 
 void metrics_snapshot_free(struct metrics_snapshot *s)

@@ -9,15 +9,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "ctl.h"
 #include "quote.h"
 #include "event_file.h"
+#include "log.h"
 #include "ratelimit.h"
 
 #include "fwd.h"
 #include "metrics_http.h"
 #include "options.h"
+#include "sync.h"
 
 /* Where `make install` puts the example policy and tcfw.service points -c. */
 #define DEFAULT_POLICY      "/etc/tcfw/policy.conf"
@@ -78,7 +82,7 @@ static const char usage_tail[] =
     "                             the same --pin-dir takes over without losing connections.\n"
     "\n"
     "Files:\n"
-    "  DIR/<map>                  pinned maps (ct, ct_reply, config, ifaces, ...); fwctl\n"
+    "  DIR/<map>                  pinned maps (ct, config, ifaces, ...); fwctl\n"
     "                             reads them for listings.\n"
     "  PATH                       control socket: newline-delimited JSON (docs/fwd.md).\n"
     "\n"
@@ -87,9 +91,11 @@ static const char usage_tail[] =
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "fwd: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'fwd --help'.\n");
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	pr_warn("%s", msg);
+	fputs("Try 'fwd --help'.\n", stderr); /* usage text, as fwctl's */
 	return FWD_EXIT_USAGE;
 }
 
@@ -213,6 +219,92 @@ static int opt_version(const struct fwd_option *opt, const char *arg, struct fwd
 
 static int opt_help(const struct fwd_option *opt, const char *arg, struct fwd_options *o);
 
+/* ---- state replication's options ------------------------------------------------------- */
+/* ADDR[:PORT] with a numeric address: A.B.C.D, A.B.C.D:PORT, an IPv6 address alone, or
+ * [IPV6]:PORT. 0, or -1 with err set. */
+static int parse_sync_addr(const char *arg, struct sockaddr_storage *ss, socklen_t *len, char *err,
+                           size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *port = NULL, *colon = strchr(arg, ':');
+	unsigned long p = SYNC_PORT_DEFAULT;
+	size_t hl;
+
+	memset(ss, 0, sizeof(*ss));
+	if (arg[0] == '[') {
+		const char *close = strchr(arg, ']');
+
+		if (!close || (close[1] && close[1] != ':')) {
+			snprintf(err, errlen, "expected [IPV6] or [IPV6]:PORT");
+			return -1;
+		}
+		hl = (size_t)(close - arg - 1);
+		if (hl >= sizeof(host)) {
+			snprintf(err, errlen, "not an IPv6 address between the brackets");
+			return -1;
+		}
+		memcpy(host, arg + 1, hl);
+		host[hl] = '\0';
+		port = close[1] ? close + 2 : NULL;
+	} else if (colon && strchr(colon + 1, ':')) {
+		snprintf(host, sizeof(host), "%s", arg); /* IPv6 without a port */
+	} else {
+		hl = colon ? (size_t)(colon - arg) : strlen(arg);
+		if (hl >= sizeof(host)) {
+			snprintf(err, errlen, "not an IP address");
+			return -1;
+		}
+		memcpy(host, arg, hl);
+		host[hl] = '\0';
+		port = colon ? colon + 1 : NULL;
+	}
+	if (port && !parse_uint(port, 1, 65535, &p)) {
+		snprintf(err, errlen, "the port must be a number from 1 to 65535");
+		return -1;
+	}
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)p);
+		*len = sizeof(struct sockaddr_in);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)p);
+		*len = sizeof(struct sockaddr_in6);
+		return 0;
+	}
+	snprintf(err, errlen, "not a numeric IPv4 or IPv6 address");
+	return -1;
+}
+
+static int opt_sync_addr(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	bool listen = !strcmp(opt->name, "sync-listen");
+	char err[128], msg[256];
+
+	if (parse_sync_addr(arg, listen ? &o->sync_listen_addr : &o->sync_peer_addr,
+	                    listen ? &o->sync_listen_len : &o->sync_peer_len, err, sizeof(err))) {
+		snprintf(msg, sizeof(msg), "--%s %s: %s (e.g. 10.255.0.1 or 10.255.0.1:%d)",
+		         opt->name, arg, err, SYNC_PORT_DEFAULT);
+		return usage_error("%s", msg);
+	}
+	if (listen)
+		o->sync_listen = arg;
+	else
+		o->sync_peer = arg;
+	return GO_ON;
+}
+
+static int opt_sync_node_id(const struct fwd_option *opt, const char *arg, struct fwd_options *o)
+{
+	int ret = set_uint(opt, arg, o);
+
+	if (ret == GO_ON)
+		o->have_sync_node_id = true;
+	return ret;
+}
+
 /* ---- the event log's options --------------------------------------------------------------- */
 #define EVENT_LOG_SIZE_DEFAULT (16ull << 20)
 #define EVENT_LOG_SIZE_MIN     1024ull
@@ -329,9 +421,10 @@ static const struct fwd_option options[] = {
      "the gateway sees one direction of some connections.",
      .apply = set_flag, FLAG(tcp_liberal)},
     {"ct-max", 0, "N",
-     "connections tracked at most (default " STR(
-	 TCFW_CT_MAX_DEFAULT) "). Only applies when\n"
-                              "the maps are created; pinned maps keep their size.",
+     "entries of the connection table (default " STR(
+	 TCFW_CT_MAX_DEFAULT) "): a connection takes one,\n"
+                              "a translated one two. Only applies when the table is\n"
+                              "created; a pinned table keeps its size.",
      .apply = set_uint, UINT(ct_max), 1, CT_MAX_LIMIT,
      "a number of connections from 1 to 67108864"},
     {"expire-interval", 0, "S",
@@ -377,6 +470,21 @@ static const struct fwd_option options[] = {
     {"event-log-burst", 0, "N", "events logged at once above the rate (default: the rate).",
      .apply = set_uint, UINT(evlog.burst), 1, RATELIMIT_BURST_MAX,
      "a number of events from 1 to 10000000"},
+    {"sync-peer", 0, "ADDR[:PORT]",
+     "replicate connection state with the other gateway of a\n"
+     "pair, which listens at ADDR:PORT (UDP, default port 3780;\n"
+     "[IPV6]:PORT). Needs --sync-listen. keepalived sets the\n"
+     "roles with `fwctl ha master|backup|fault` (docs/ha.md).",
+     .apply = opt_sync_addr},
+    {"sync-listen", 0, "ADDR[:PORT]",
+     "this node's address on the sync link, where the peer\n"
+     "sends (default port 3780). Messages from any other\n"
+     "address than the peer's are ignored.",
+     .apply = opt_sync_addr},
+    {"sync-node-id", 0, "N",
+     "this node's id in the pair, shown by the peer's `fwctl ha\n"
+     "status` (default: random at each start).",
+     .apply = opt_sync_node_id, UINT(sync_node_id), 1, UINT32_MAX, "a number from 1 to 4294967295"},
     {"verbose", 'v', NULL,
      "more output: -v info (libbpf warnings included), -vv debug,\n"
      "-vvv libbpf debug.",
@@ -484,6 +592,13 @@ int options_parse(int argc, char **argv, struct fwd_options *o)
 		                   QUOTE(argv[optind]));
 	if (!o->policy_path && !o->cleanup)
 		o->policy_path = DEFAULT_POLICY;
+	if (!o->sync_peer != !o->sync_listen)
+		return usage_error("%s: state replication needs both --sync-peer and --sync-listen",
+		                   o->sync_peer ? "--sync-peer" : "--sync-listen");
+	if (o->sync_peer && o->sync_peer_addr.ss_family != o->sync_listen_addr.ss_family)
+		return usage_error("%s: --sync-peer and --sync-listen must be of the same family "
+		                   "(both IPv4 or both IPv6)",
+		                   o->sync_peer);
 	if (!o->evlog.burst) /* one second's worth */
 		o->evlog.burst = o->evlog.rate ? o->evlog.rate : 1;
 	return -1;

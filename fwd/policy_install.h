@@ -15,8 +15,10 @@ struct fwd;
 struct policy;
 
 enum policy_hits_mode {
-	POLICY_HITS_RESET, /* a new policy text: rule ids mean new rules */
-	POLICY_HITS_KEEP,  /* a rule edit: ids are stable, counts carry over */
+	/* A new policy text: ids may mean other rules. A rule keeps the counts of an old rule
+	 * of its chain with the same normal form, else of one with the same comment. */
+	POLICY_HITS_MATCH,
+	POLICY_HITS_KEEP, /* a rule edit: ids are stable, counts carry over by id */
 };
 
 /* Install p (fwd takes it over on success; the old one is freed). name: shown by status and
@@ -27,6 +29,12 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
 /* Rule hits by rule id (index 0 unused), summed over CPUs and over earlier copies.
  * malloc'd array of *n entries, or NULL. */
 uint64_t *policy_hits(struct fwd *fwd, size_t *n);
+/* The same for the bytes of the packets each rule decided. */
+uint64_t *policy_bytes(struct fwd *fwd, size_t *n);
+
+/* Set the hit and byte counts of rule id (0: of every rule) to zero. 0, or -1 when there is no such
+ * rule. */
+int policy_hits_reset(struct fwd *fwd, uint32_t id);
 
 /* What each rule's 'limit' refused (fell through) since the policy was installed, by rule id
  * (rules without 'limit': 0). malloc'd array of *n entries, or NULL. */

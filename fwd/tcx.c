@@ -191,22 +191,6 @@ int tcx_open_pinned(const char *pin_dir, int ifindex, struct tcx_links *l)
 	return found;
 }
 
-/* Does program id carry one of our names (tcfw_ingress, tcfw_egress)? */
-static bool prog_is_tcfw(__u32 id)
-{
-	struct bpf_prog_info info = {0};
-	__u32 len = sizeof(info);
-	int fd = bpf_prog_get_fd_by_id(id);
-	bool ours;
-
-	if (fd < 0)
-		return false;
-	ours = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
-	       !strncmp(info.name, "tcfw_", strlen("tcfw_"));
-	close(fd);
-	return ours;
-}
-
 int tcx_find_attached(int ifindex, struct tcx_links *l)
 {
 	__u32 id = 0;
@@ -224,7 +208,8 @@ int tcx_find_attached(int ifindex, struct tcx_links *l)
 		 * only when its program is on this namespace's hook of that ifindex (another
 		 * namespace's fwd runs programs of its own). */
 		dir = link_info(fd, &info) == 0 && info.type == BPF_LINK_TYPE_TCX &&
-		              info.ifindex == (__u32)ifindex && prog_is_tcfw(info.prog_id) &&
+		              info.ifindex == (__u32)ifindex &&
+		              attached_prog_is_tcfw(info.prog_id) &&
 		              attached_tcx_has(ifindex, info.attach_type == BPF_TCX_INGRESS,
 		                               info.prog_id) == 1
 		          ? (info.attach_type == BPF_TCX_EGRESS)

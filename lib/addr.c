@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,29 +69,29 @@ int addr_parse(const char *s, __u32 a[4], unsigned int *plen)
 	struct in6_addr v6;
 
 	if (!s)
-		return -1;
+		return -EINVAL;
 	slash = strchr(s, '/');
 	len = slash ? (size_t)(slash - s) : strlen(s);
 	if (len == 0 || len >= sizeof(text))
-		return -1;
+		return -EINVAL;
 	memcpy(text, s, len);
 	text[len] = '\0';
 
 	if (inet_pton(AF_INET, text, &v4) == 1) {
 		if (slash && parse_prefix_len(slash + 1, 32, &p) < 0)
-			return -1;
+			return -EINVAL;
 		addr_from_v4(a, v4.s_addr);
 		*plen = slash ? V4_PREFIX_OFFSET + p : 128;
 		return 0;
 	}
 	if (inet_pton(AF_INET6, text, &v6) == 1) {
 		if (slash && parse_prefix_len(slash + 1, 128, &p) < 0)
-			return -1;
+			return -EINVAL;
 		addr_from_v6(a, &v6);
 		*plen = slash ? p : 128;
 		return 0;
 	}
-	return -1;
+	return -EINVAL;
 }
 
 bool addr_in_prefix(const __u32 a[4], const __u32 p[4], unsigned int plen)

@@ -20,7 +20,8 @@ void addr_from_v6(__u32 a[4], const void *in6);
 /* Text form: dotted quad for mapped IPv4, RFC 5952 IPv6 otherwise. Returns buf. */
 const char *addr_format(const __u32 a[4], char buf[ADDR_STRLEN]);
 /* "192.0.2.1", "2001:db8::1", "10.0.0.0/8", "2001:db8::/32". plen is the 16-byte prefix length
- * (an IPv4 /24 gives 120); a bare address gives 32 / 128 (i.e. 128). -1 on bad input. */
+ * (an IPv4 /24 gives 120); a bare address gives 32 / 128 (i.e. 128). 0, or -EINVAL on bad
+ * input. */
 int addr_parse(const char *s, __u32 a[4], unsigned int *plen);
 /* True when a is inside prefix p/plen (plen in 16-byte terms). */
 bool addr_in_prefix(const __u32 a[4], const __u32 p[4], unsigned int plen);

@@ -34,9 +34,7 @@ int attached_cls_prog_id(int ifindex, bool ingress, __u32 *prog_id)
 	return 0;
 }
 
-/* Is program id one of ours by its name (tcfw_ingress, tcfw_egress)? A tcx hook is shared:
- * other tools' programs may sit next to ours, and are none of our business. */
-static bool prog_is_tcfw(__u32 id)
+bool attached_prog_is_tcfw(__u32 id)
 {
 	struct bpf_prog_info info = {0};
 	__u32 len = sizeof(info);
@@ -89,7 +87,7 @@ int attached_hook_progs(int ifindex, bool ingress, __u32 *ids, size_t max)
 	if (ntcx < 0)
 		return ntcx;
 	for (int i = 0; i < ntcx && n < max; i++)
-		if (prog_is_tcfw(tcx[i]))
+		if (attached_prog_is_tcfw(tcx[i]))
 			ids[n++] = tcx[i];
 	return (int)n;
 }

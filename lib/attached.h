@@ -44,6 +44,9 @@ struct attached_dp {
 /* The program id of our cls_bpf filter at ifindex's ingress (or egress): 0 when there is none,
  * or -errno. */
 int attached_cls_prog_id(int ifindex, bool ingress, __u32 *prog_id);
+/* Is program id one of ours by its name (tcfw_*)? A tcx hook is shared: other tools' programs
+ * may sit next to ours, and are none of our business. False also when it is gone. */
+bool attached_prog_is_tcfw(__u32 id);
 /* Is prog_id on ifindex's tcx ingress (or egress) hook? 1, 0 (also without tcx), -errno. */
 int attached_tcx_has(int ifindex, bool ingress, __u32 prog_id);
 /* The tcfw programs on ifindex's ingress (or egress): our cls_bpf filter's first, then those

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -114,7 +115,7 @@ static int parse_proto(const char *v, struct ct_filter *f, char *err, size_t err
 	else
 		snprintf(err, errlen, "unknown protocol %s (expected %s)", QUOTE(v),
 		         value_help[FV_PROTO]);
-	return -1;
+	return -EINVAL;
 }
 
 static int parse_addr(const struct filter_word *w, const char *v, struct ct_filter *f, char *err,
@@ -128,7 +129,7 @@ static int parse_addr(const struct filter_word *w, const char *v, struct ct_filt
 	if (addr_parse(v, a, plen) < 0) {
 		snprintf(err, errlen, "bad address %s for '%s' (expected %s)", QUOTE(v), w->name,
 		         value_help[FV_ADDR]);
-		return -1;
+		return -EINVAL;
 	}
 	addr_mask(a, *plen);
 	return 0;
@@ -148,7 +149,7 @@ static int parse_port(const struct filter_word *w, const char *v, struct ct_filt
 	if (!ok || port > 65535) {
 		snprintf(err, errlen, "bad port %s for '%s' (expected %s)", QUOTE(v), w->name,
 		         value_help[FV_PORT]);
-		return -1;
+		return -EINVAL;
 	}
 	if (w->bit == CT_FILTER_SPORT)
 		f->sport = (uint16_t)port;
@@ -185,7 +186,7 @@ static int parse_state(const char *v, struct ct_filter *f, char *err, size_t err
 			else
 				snprintf(err, errlen, "unknown state %s (expected %s)", QUOTE(name),
 				         value_help[FV_STATE]);
-			return -1;
+			return -EINVAL;
 		}
 		if (!f->state_mask)
 			f->state = (uint8_t)__builtin_ctz(mask);
@@ -214,7 +215,7 @@ static int parse_family(const char *v, struct ct_filter *f, char *err, size_t er
 	else
 		snprintf(err, errlen, "unknown family %s (expected %s)", QUOTE(v),
 		         value_help[FV_FAMILY]);
-	return -1;
+	return -EINVAL;
 }
 
 int ct_filter_parse(int argc, char **argv, struct ct_filter *f, char *err, size_t errlen)
@@ -227,19 +228,19 @@ int ct_filter_parse(int argc, char **argv, struct ct_filter *f, char *err, size_
 
 		if (!w) {
 			unknown_word(argv[i], err, errlen);
-			return -1;
+			return -EINVAL;
 		}
 		if (i + 1 >= argc) {
 			snprintf(err, errlen, "'%s' needs a value: %s", w->name,
 			         value_help[w->kind]);
-			return -1;
+			return -EINVAL;
 		}
 		if (f->have & w->bit) {
 			snprintf(
 			    err, errlen,
 			    "'%s' given twice (each filter word may appear once; all must hold)",
 			    w->name);
-			return -1;
+			return -EINVAL;
 		}
 		v = argv[i + 1];
 		switch (w->kind) {
@@ -264,7 +265,7 @@ int ct_filter_parse(int argc, char **argv, struct ct_filter *f, char *err, size_
 			         w->name);
 		}
 		if (ret < 0)
-			return -1;
+			return -EINVAL;
 		f->have |= w->bit;
 	}
 	return 0;

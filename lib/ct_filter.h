@@ -46,7 +46,7 @@ enum {
 	CT_FILTER_FAMILY = 1 << 8,
 };
 
-/* Parse argv[0..argc). 0 on success; -1 with a one-line message in err (e.g.
+/* Parse argv[0..argc). 0 on success; -EINVAL with a one-line message in err (e.g.
  * "unknown state 'establshed' (did you mean 'established'?)"). */
 int ct_filter_parse(int argc, char **argv, struct ct_filter *f, char *err, size_t errlen);
 /* One line per filter word after prefix, then the values it takes when they are names:

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * ctmap.c - the connection table from user space (see ctmap.h): batched walk of "ct",
- * deletion of both halves of a connection, timeouts.
+ * lookup and deletion of a connection, timeouts.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -90,7 +90,13 @@ int ctmap_walk(const struct ctmap *m, unsigned int batch, ctmap_walk_cb cb, void
 			goto out;
 		}
 		for (__u32 i = 0; i < count; i++) {
-			ret = cb(&b.keys[i], &b.vals[i], ctx);
+			struct tcfw_tuple orig;
+
+			if (b.vals[i].kind != TCFW_CTK_MAIN)
+				continue; /* a NAT reply's reference: its connection is walked once
+				           */
+			tcfw_ct_orig(&orig, &b.keys[i], &b.vals[i]);
+			ret = cb(&orig, &b.vals[i], ctx);
 			if (ret != 0)
 				goto out;
 		}
@@ -104,29 +110,67 @@ out:
 	return ret;
 }
 
+int ctmap_lookup(const struct ctmap *m, const struct tcfw_tuple *t, struct tcfw_tuple *orig,
+                 struct tcfw_ct_entry *e)
+{
+	struct tcfw_tuple k, o;
+
+	tcfw_ct_key(&k, t);
+	if (bpf_map_lookup_elem(m->ct_fd, &k, e))
+		return -errno;
+	if (e->kind == TCFW_CTK_REF) {
+		k = e->main_key;
+		if (bpf_map_lookup_elem(m->ct_fd, &k, e))
+			return -errno;
+		if (e->kind != TCFW_CTK_MAIN)
+			return -ENOENT;
+	}
+	tcfw_ct_orig(&o, &k, e);
+	if (memcmp(&o, t, sizeof(o)) && memcmp(&e->reply, t, sizeof(*t)))
+		return -ENOENT; /* the same key, but another connection's tuple */
+	if (orig)
+		*orig = o;
+	return 0;
+}
+
 int ctmap_delete(const struct ctmap *m, const struct tcfw_tuple *orig,
                  const struct tcfw_ct_entry *e)
 {
-	struct tcfw_tuple back;
-	int err_orig = 0, err_reply = -ENOENT;
+	struct tcfw_tuple k, rk;
+	struct tcfw_ct_entry ref;
+	int err_main = 0, err_ref = -ENOENT;
 
-	/* The orig half first: the reply half is also the NAT binding, and freeing it last keeps
+	tcfw_ct_key(&k, orig);
+	tcfw_ct_key(&rk, &e->reply);
+	/* The main entry first: the reference is also the NAT binding, and freeing it last keeps
 	 * the port allocator from handing out a binding that a live entry still uses. */
-	if (bpf_map_delete_elem(m->ct_fd, orig))
-		err_orig = -errno;
-	/* The reply key may already belong to a newer connection (its half of this one was
-	 * evicted and the tuple reused): only delete it when it still points back to orig. */
-	if (m->reply_fd >= 0 && bpf_map_lookup_elem(m->reply_fd, &e->reply, &back) == 0 &&
-	    memcmp(&back, orig, sizeof(back)) == 0) {
-		err_reply = 0;
-		if (bpf_map_delete_elem(m->reply_fd, &e->reply))
-			err_reply = -errno;
+	if (bpf_map_delete_elem(m->ct_fd, &k))
+		err_main = -errno;
+	/* The reference key may already belong to a newer connection: only delete it when it
+	 * still names this one's main key. */
+	if (e->nat_kind && memcmp(&k, &rk, sizeof(k)) &&
+	    bpf_map_lookup_elem(m->ct_fd, &rk, &ref) == 0 && ref.kind == TCFW_CTK_REF &&
+	    memcmp(&ref.main_key, &k, sizeof(k)) == 0) {
+		err_ref = 0;
+		if (bpf_map_delete_elem(m->ct_fd, &rk))
+			err_ref = -errno;
 	}
-	if (err_orig && err_orig != -ENOENT)
-		return err_orig;
-	if (err_reply && err_reply != -ENOENT)
-		return err_reply;
-	return err_orig == 0 || err_reply == 0 ? 0 : -ENOENT;
+	if (err_main && err_main != -ENOENT)
+		return err_main;
+	if (err_ref && err_ref != -ENOENT)
+		return err_ref;
+	return err_main == 0 || err_ref == 0 ? 0 : -ENOENT;
+}
+
+unsigned int ctmap_entries_of(const struct tcfw_tuple *orig, const struct tcfw_ct_entry *e)
+{
+	struct tcfw_tuple k, rk;
+
+	if (!e->nat_kind)
+		return 1;
+	tcfw_ct_key(&k, orig);
+	tcfw_ct_key(&rk, &e->reply);
+	return memcmp(&k, &rk, sizeof(k)) ? 2 : 1;
 }
 
 uint64_t ctmap_now_ns(void)

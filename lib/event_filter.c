@@ -5,6 +5,7 @@
  * rebuilt from the event, so monitor and `ct list` can never read the same words differently.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -56,7 +57,7 @@ static int parse_types(const char *v, uint32_t *out, char *err, size_t errlen)
 				         "unknown event type '%s' (expected new, destroy, log or "
 				         "invalid, or several joined by commas)",
 				         word);
-			return -1;
+			return -EINVAL;
 		}
 		*out |= bit;
 		p = comma ? comma + 1 : NULL;
@@ -77,21 +78,21 @@ int event_filter_parse(int argc, char **argv, struct event_filter *f, char *err,
 				snprintf(err, errlen,
 				         "'type' needs a value: new, destroy, log or invalid (or "
 				         "several joined by commas)");
-				return -1;
+				return -EINVAL;
 			}
 			if (f->types) {
 				snprintf(err, errlen,
 				         "'type' given twice (write several types as one word: "
 				         "type new,destroy)");
-				return -1;
+				return -EINVAL;
 			}
 			if (parse_types(argv[++i], &f->types, err, errlen) < 0)
-				return -1;
+				return -EINVAL;
 			continue;
 		}
 		if (n == (int)ARRAY_SIZE(rest)) {
 			snprintf(err, errlen, "too many filter words");
-			return -1;
+			return -EINVAL;
 		}
 		rest[n++] = argv[i];
 		if (i + 1 < argc)

@@ -35,7 +35,7 @@ struct event_filter {
 	struct ct_filter ct;
 };
 
-/* Parse argv[0..argc). 0, or -1 with a one-line message in err. */
+/* Parse argv[0..argc). 0, or -EINVAL with a one-line message in err. */
 int event_filter_parse(int argc, char **argv, struct event_filter *f, char *err, size_t errlen);
 /* Does the event (one "event" object from fwd) pass? */
 bool event_filter_match(const struct event_filter *f, struct json_object *ev);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * file_read.h - the whole of an open file (a policy, stdin) into one NUL-terminated buffer:
- * the one reader for fwd's policy file (policy_parse_file) and fwctl's `policy check|load`.
+ * the one reader for fwd's policy file (policy_parse_file), fwctl's `policy check|load` and the
+ * bench's policies (bench_read_file).
  */
 #ifndef TCFW_FILE_READ_H
 #define TCFW_FILE_READ_H

@@ -114,6 +114,12 @@ static const struct stat_names stats[] = {
     [TCFW_STAT_PREFILTER_UNTRACKED] = {"prefilter_untracked",
                                        "TCP segments without SYN of no connection the XDP "
                                        "pre-filter dropped (TC would drop them as invalid)"},
+    [TCFW_STAT_NAT_NO_ADDRESS] = {"nat_no_address",
+                                  "new connections dropped: masquerade out an interface "
+                                  "without IPv4 address"},
+    [TCFW_STAT_NAT_ALIAS_TAKEN] = {"nat_alias_taken",
+                                   "new connections dropped: DNAT+SNAT, another connection "
+                                   "has the same half-translated tuple"},
     [TCFW_STAT_DYNSET_ADDED] = {"dynset_added",
                                 "sources a rule's 'add @SET' put into a dynamic set"},
     [TCFW_STAT_DYNSET_ADD_LIMITED] = {"dynset_add_limited",

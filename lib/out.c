@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "log.h"
 #include "out.h"
 
 #define OUT_MAX_DEPTH 16
@@ -70,7 +71,7 @@ bool out_is_json(void)
  * print JSON that does not parse. */
 static void out_bug(const char *what)
 {
-	fprintf(stderr, "out: internal error: %s\n", what);
+	pr_warn("out: internal error: %s", what);
 	abort();
 }
 

@@ -95,3 +95,17 @@ int percpu_add(int map_fd, __u32 key, __u64 n)
 	free(v);
 	return err;
 }
+
+int percpu_set(int map_fd, __u32 key, __u64 n)
+{
+	int ncpus, err = 0;
+	__u64 *v = percpu_buf(&ncpus);
+
+	if (!v)
+		return -ENOMEM;
+	v[0] = n;
+	if (bpf_map_update_elem(map_fd, &key, v, BPF_ANY))
+		err = -errno;
+	free(v);
+	return err;
+}

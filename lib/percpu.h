@@ -22,4 +22,9 @@ int percpu_sum_range(int map_fd, __u32 first, __u32 n, __u64 *sums);
  * slots no BPF program writes (a program's increment in between would be lost). 0 or -errno. */
 int percpu_add(int map_fd, __u32 key, __u64 n);
 
+/* Set slot key to n: n on CPU 0, zero on every other CPU. A BPF program's increment on
+ * another CPU at the same moment is lost: for slots being reset or not in use yet. 0 or
+ * -errno. */
+int percpu_set(int map_fd, __u32 key, __u64 n);
+
 #endif

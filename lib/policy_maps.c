@@ -209,6 +209,8 @@ int policy_maps_write(const struct policy_map_fds *fds, const struct policy_imag
 		      "map pol_limit");
 		CHECK(map_zero_range(fds->pol_hits, first, hits_size, img->nrules[c]),
 		      "map pol_hits");
+		CHECK(map_zero_range(fds->pol_bytes, first, hits_size, img->nrules[c]),
+		      "map pol_bytes");
 		/* And nothing refused by their limits yet. */
 		if (fds->pol_limited > 0)
 			CHECK(map_zero_range(fds->pol_limited, first, hits_size, img->nrules[c]),
@@ -235,7 +237,8 @@ int policy_map_fds_from_object(const struct bpf_object *obj, struct policy_map_f
 	    {&fds->pol_src, TCFW_MAP_POL_SRC},     {&fds->pol_dst, TCFW_MAP_POL_DST},
 	    {&fds->pol_class, TCFW_MAP_POL_CLASS}, {&fds->pol_rules, TCFW_MAP_POL_RULES},
 	    {&fds->pol_limit, TCFW_MAP_POL_LIMIT}, {&fds->pol_hits, TCFW_MAP_POL_HITS},
-	    {&fds->pre_meta, TCFW_MAP_PRE_META},   {&fds->pre_src, TCFW_MAP_PRE_SRC},
+	    {&fds->pol_bytes, TCFW_MAP_POL_BYTES}, {&fds->pre_meta, TCFW_MAP_PRE_META},
+	    {&fds->pre_src, TCFW_MAP_PRE_SRC},
 	};
 	const struct bpf_map *limited = bpf_object__find_map_by_name(obj, TCFW_MAP_POL_LIMITED);
 

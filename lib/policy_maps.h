@@ -30,6 +30,7 @@ struct policy_map_fds {
 	int pol_rules;
 	int pol_limit;
 	int pol_hits;
+	int pol_bytes;
 	int pre_meta; /* the XDP pre-filter's (TCFW_MAP_PRE_*) */
 	int pre_src;
 	int pol_limited; /* per rule slot: what 'limit' refused; zeroed with the hits (<= 0: none)
@@ -49,10 +50,10 @@ int policy_map_fds_from_object(const struct bpf_object *obj, struct policy_map_f
  *  - write the copy's whole pol_scalar block, the LPM entries, the classes, the rules of
  *    every chain and pol_meta[copy] (last, so a reader of meta never sees rules counts that
  *    the other maps do not hold yet);
- *  - zero the copy's pol_limit and pol_hits slots of every rule: a new policy starts with full
- *    token buckets (the datapath treats a zeroed bucket as full) and no hits.
- * 0, or -errno with "cannot write the policy into map X: reason" in err; the copy is then
- * half-written and must not be made live.
+ *  - zero the copy's pol_limit, pol_hits and pol_bytes slots of every rule: a new policy starts
+ * with full token buckets (the datapath treats a zeroed bucket as full) and no hits. 0, or -errno
+ * with "cannot write the policy into map X: reason" in err; the copy is then half-written and must
+ * not be made live.
  */
 int policy_maps_write(const struct policy_map_fds *fds, const struct policy_image *img, char *err,
                       size_t errlen);

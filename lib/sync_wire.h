@@ -37,6 +37,10 @@ enum sync_msg_flags {
 	/* The sender's sequence starts here: it (re)started. The receiver forgets what it
 	 * expected from it (a restarted peer numbers from scratch) and takes seq as the next. */
 	SYNC_F_HELLO = 1 << 0,
+	/* The sender is the pair's master (keepalived said so): the receiver, when not master
+	 * itself, leaves the connections it got from it to the sender's refreshes and destroys
+	 * instead of expiring them by its own clock. */
+	SYNC_F_MASTER = 1 << 1,
 };
 
 enum sync_rec_kind {

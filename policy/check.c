@@ -146,6 +146,11 @@ unsigned int pol_addr_families(const struct policy *p, const struct pol_addr_mat
 		return POL_FAM_ANY;
 	if (m->kind == POL_ADDR_PREFIX)
 		return prefix_match_family(&m->pfx);
+	if (m->kind == POL_ADDR_LIST) {
+		for (size_t i = 0; i < m->nlist && fam != POL_FAM_ANY; i++)
+			fam |= prefix_match_family(&m->list[i]);
+		return fam ? fam : POL_FAM_ANY;
+	}
 	/* A dynamic set may hold either family at any time. */
 	if (m->set < 0 || (size_t)m->set >= p->nsets || p->sets[m->set].dynamic)
 		return POL_FAM_ANY;
@@ -170,10 +175,16 @@ static void addr_source(const struct policy *p, const struct pol_addr_match *m, 
 	s->fam = pol_addr_families(p, m);
 	s->loc = m->kw_loc;
 	s->proto = -1;
-	if (m->kind == POL_ADDR_SET)
+	if (m->kind == POL_ADDR_SET) {
 		snprintf(text, sizeof(text), "@%s", m->set_name);
-	else
+	} else if (m->kind == POL_ADDR_LIST && m->nlist) {
+		char first[48];
+
+		pol_prefix_format(&m->list[0], first, sizeof(first));
+		snprintf(text, sizeof(text), "{ %s%s }", first, m->nlist > 1 ? ", ..." : "");
+	} else {
 		pol_prefix_format(&m->pfx, text, sizeof(text));
+	}
 	snprintf(s->what, sizeof(s->what), "'%s %s'", kw, text);
 }
 
@@ -288,8 +299,27 @@ static int check_ports(const struct pol_rule *r, const char *file, struct policy
 {
 	const struct pol_ports *pp[2] = {&r->sport, &r->dport};
 	char buf[8];
-	int nerr = 0;
+	int nerr = 0, noports = -1;
 
+	if (r->proto_list) {
+		for (int i = 0; i < 256 && noports < 0; i++)
+			if ((r->proto_bits[i / 64] & (1ull << (i % 64))) &&
+			    !tcfw_proto_has_ports((unsigned int)i))
+				noports = i;
+		if (noports < 0)
+			return 0;
+		for (int i = 0; i < 2; i++) {
+			if (!pp[i]->n)
+				continue;
+			pol_diag(
+			    d, file, pp[i]->loc.line, pp[i]->loc.col,
+			    "'%s' needs every protocol of the list to have ports (tcp or udp), "
+			    "but the list has '%s': write it as two rules",
+			    i ? "dport" : "sport", proto_text(noports, buf, sizeof(buf)));
+			nerr++;
+		}
+		return nerr;
+	}
 	if (r->proto < 0 || tcfw_proto_has_ports((unsigned int)r->proto))
 		return 0;
 	for (int i = 0; i < 2; i++) {
@@ -297,11 +327,73 @@ static int check_ports(const struct pol_rule *r, const char *file, struct policy
 			continue;
 		pol_diag(
 		    d, file, pp[i]->loc.line, pp[i]->loc.col,
-		    "'%s' needs a protocol with ports (tcp or udp), but the rule says 'proto %s'",
-		    i ? "dport" : "sport", proto_text(r->proto, buf, sizeof(buf)));
+		    "'%s' needs a protocol with ports (tcp or udp), but the rule says 'proto %s'%s",
+		    i ? "dport" : "sport", proto_text(r->proto, buf, sizeof(buf)),
+		    r->proto >= 0 && tcfw_proto_is_icmp((unsigned int)r->proto)
+			? " (for ICMP, match the type: 'type echo-request')"
+			: "");
 		nerr++;
 	}
 	return nerr;
+}
+
+/* 'type': filter rules only (the NAT chains are looked up without it), and never to drop
+ * what the datapath always passes (neighbour discovery, MLD). */
+static int check_icmp_types(const struct pol_rule *r, const char *file, struct policy_diags *d)
+{
+	if (!r->itype.n)
+		return 0;
+	if (r->kind != POL_RULE_FILTER) {
+		pol_diag(d, file, r->itype.loc.line, r->itype.loc.col,
+		         "'type' does not apply to nat rules: a nat rule matches ICMP by 'proto' "
+		         "only");
+		return 1;
+	}
+	if (r->verdict == TCFW_VERDICT_ACCEPT)
+		return 0;
+	for (size_t i = 0; i < r->itype.n; i++) {
+		for (unsigned int t = r->itype.v[i].lo; t <= r->itype.v[i].hi; t++) {
+			const char *name = pol_icmp_type_name(r->proto, t);
+
+			if (!pol_icmp_type_link(r->proto, t))
+				continue;
+			pol_diag(
+			    d, file, r->itype.loc.line, r->itype.loc.col,
+			    "a rule cannot %s icmpv6 type %s%s%u%s: neighbour discovery and MLD "
+			    "are always passed (IPv6 does not work without them); remove the "
+			    "type from the rule",
+			    r->verdict == TCFW_VERDICT_DROP ? "drop" : "reject", name ? name : "",
+			    name ? " (" : "", t, name ? ")" : "");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* NAT66: the datapath translates IPv4 only. A NAT rule that could only ever apply to IPv6
+ * would be accepted and do nothing: refuse it. */
+static int check_nat66(const struct pol_rule *r, const char *file, struct policy_diags *d)
+{
+	char a[ADDR_STRLEN];
+
+	if ((r->kind == POL_RULE_SNAT || r->kind == POL_RULE_DNAT) && !addr_is_v4(r->nat.lo)) {
+		pol_diag(
+		    d, file, r->nat.loc.line, r->nat.loc.col,
+		    "NAT66 is not supported: the IPv6 target %s would translate nothing; tcfw "
+		    "translates IPv4 only: use an IPv4 target, and let IPv6 through untranslated "
+		    "with forward rules",
+		    addr_format(r->nat.lo, a));
+		return 1;
+	}
+	if (r->kind == POL_RULE_MASQUERADE && r->families == POL_FAM_V6) {
+		pol_diag(
+		    d, file, r->loc.line, r->loc.col,
+		    "NAT66 is not supported: this masquerade matches IPv6 connections only and "
+		    "would translate nothing; tcfw translates IPv4 only: match IPv4 (an IPv4 "
+		    "'from', or 'family ip'), and let IPv6 through with forward rules");
+		return 1;
+	}
+	return 0;
 }
 
 int pol_check_rule(const struct policy *p, struct pol_rule *r, const char *file,
@@ -318,8 +410,13 @@ int pol_check_rule(const struct policy *p, struct pol_rule *r, const char *file,
 	nerr += resolve_add_set(p, r, file, d);
 	nerr += check_hook_zones(r, file, d);
 	nerr += check_ports(r, file, d);
+	nerr += check_icmp_types(r, file, d);
+	if (nerr == 0 && (r->kind == POL_RULE_SNAT || r->kind == POL_RULE_DNAT))
+		nerr += check_nat66(r, file, d);
 	if (nerr == 0)
 		nerr += check_families(p, r, file, d);
+	if (nerr == 0 && r->kind == POL_RULE_MASQUERADE)
+		nerr += check_nat66(r, file, d);
 	return nerr;
 }
 

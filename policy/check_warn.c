@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "tcfw_proto.h"
 #include "policy_internal.h"
 
 /* Pairs of prefixes compared for one pair of address matches, and pairs of rules compared for
@@ -26,17 +27,13 @@ static const char *const verdict_names[] = {"accept", "drop", "reject"};
 static const struct pol_prefix *addr_prefixes(const struct policy *p,
                                               const struct pol_addr_match *m, size_t *n)
 {
-	if (m->kind == POL_ADDR_PREFIX) {
-		*n = 1;
-		return &m->pfx;
-	}
 	/* A dynamic set's members change at run time: nothing can be said about them. */
-	if (m->set < 0 || (size_t)m->set >= p->nsets || p->sets[m->set].dynamic) {
+	if (m->kind == POL_ADDR_SET &&
+	    (m->set < 0 || (size_t)m->set >= p->nsets || p->sets[m->set].dynamic)) {
 		*n = 0;
 		return NULL;
 	}
-	*n = p->sets[m->set].n;
-	return p->sets[m->set].v;
+	return pol_addr_prefixes(p, m, n);
 }
 
 /* Every address that b matches, a matches too. A prefix that covers the IPv4-mapped range
@@ -144,10 +141,28 @@ static bool zone_covers(const char *outer, int outer_id, const char *inner, int 
 	return inner && outer_id == inner_id;
 }
 
+/* Every protocol b matches, a matches too. */
+static bool protos_cover(const struct pol_rule *a, const struct pol_rule *b)
+{
+	uint64_t pa[4], pb[4];
+
+	if (a->proto < 0 && !a->proto_list && !a->sport.n && !a->dport.n)
+		return true; /* every protocol */
+	if (!a->proto_list && !b->proto_list && a->proto >= 0)
+		return a->proto == b->proto;
+	pol_rule_protos(a, pa);
+	pol_rule_protos(b, pb);
+	for (int i = 0; i < 4; i++)
+		if (pb[i] & ~pa[i])
+			return false;
+	return true;
+}
+
 /* Every packet b matches, a matches too (field by field: a rule is the AND of its fields). */
 static bool rule_covers(const struct policy *p, const struct pol_rule *a, const struct pol_rule *b)
 {
-	return (a->proto < 0 || a->proto == b->proto) && (b->families & ~a->families) == 0 &&
+	return protos_cover(a, b) && (b->families & ~a->families) == 0 &&
+	       ports_cover(&a->itype, &b->itype) &&
 	       zone_covers(a->in_zone, a->in_zone_id, b->in_zone, b->in_zone_id) &&
 	       zone_covers(a->out_zone, a->out_zone_id, b->out_zone, b->out_zone_id) &&
 	       ports_cover(&a->sport, &b->sport) && ports_cover(&a->dport, &b->dport) &&
@@ -207,25 +222,43 @@ static void warn_shadowed(const struct policy *p, size_t j, size_t *budget, stru
 	}
 }
 
-/* ---- NAT that translates nothing ---------------------------------------------------------- */
-static void warn_nat_v6(const struct policy *p, const struct pol_rule *r, struct policy_diags *d)
+/* ---- ICMP types that no new connection has -------------------------------------------------- */
+/* Only requests (echo, ...) open connections; replies and errors are established or related,
+ * other types invalid, and neighbour discovery passes before the rules (drop rules naming it
+ * are errors, see check.c). Naming them in an accept rule does nothing: say so. */
+static void warn_icmp_types(const struct policy *p, const struct pol_rule *r,
+                            struct policy_diags *d)
 {
-	char a[ADDR_STRLEN];
+	for (size_t i = 0; i < r->itype.n; i++) {
+		for (unsigned int t = r->itype.v[i].lo; t <= r->itype.v[i].hi; t++) {
+			const char *name = pol_icmp_type_name(r->proto, t);
+			char num[8];
 
-	if (r->kind == POL_RULE_FILTER)
-		return;
-	if ((r->kind == POL_RULE_SNAT || r->kind == POL_RULE_DNAT) && !addr_is_v4(r->nat.lo)) {
-		pol_warn(d, p->name, r->nat.loc.line, r->nat.loc.col,
-		         "NAT is IPv4-only: the IPv6 target %s translates nothing, and the IPv6 "
-		         "connections this rule matches pass untranslated; remove the rule or "
-		         "use an IPv4 target",
-		         addr_format(r->nat.lo, a));
-		return;
+			snprintf(num, sizeof(num), "%u", t);
+			if (pol_icmp_type_opens(r->proto, t))
+				continue;
+			if (pol_icmp_type_link(r->proto, t)) {
+				pol_warn(d, p->name, r->itype.loc.line, r->itype.loc.col,
+				         "icmpv6 type %s is neighbour discovery or MLD, which tcfw "
+				         "always "
+				         "passes before the rules: naming it here changes nothing",
+				         name ? name : num);
+				return;
+			}
+			pol_warn(
+			    d, p->name, r->itype.loc.line, r->itype.loc.col,
+			    "%s type %s never opens a connection (replies and errors are "
+			    "accepted as established or related traffic, other types are "
+			    "invalid): this part of the rule never matches; the types that can "
+			    "are %s",
+			    r->proto == TCFW_PROTO_ICMP ? "icmp" : "icmpv6", name ? name : num,
+			    r->proto == TCFW_PROTO_ICMP
+				? "echo-request, timestamp-request, info-request and "
+				  "address-mask-request"
+				: "echo-request and 139 (node information query)");
+			return;
+		}
 	}
-	if (r->kind == POL_RULE_MASQUERADE && r->families == POL_FAM_V6)
-		pol_warn(d, p->name, r->loc.line, r->loc.col,
-		         "NAT is IPv4-only: this masquerade matches IPv6 connections only, so it "
-		         "translates nothing; remove it or match IPv4 addresses");
 }
 
 /* ---- forward rules that name a port forward's public port -------------------------------- */
@@ -361,7 +394,7 @@ size_t policy_warnings(const struct policy *p, struct policy_diags *d)
 	warn_policy(p, d);
 	warn_prefilter(p, d);
 	for (size_t j = 0; j < p->nrules; j++) {
-		warn_nat_v6(p, p->rules[j], d);
+		warn_icmp_types(p, p->rules[j], d);
 		warn_shadowed(p, j, &budget, d);
 		warn_public_port(p, p->rules[j], d);
 	}

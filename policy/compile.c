@@ -26,10 +26,12 @@ static __u8 dyn_of(const struct policy *p, const struct pol_addr_match *m)
 	return (__u8)(p->sets[m->set].dyn_id + 1);
 }
 
-static void fill_rule(const struct policy *p, struct tcfw_rule *out, const struct pol_rule *r)
+static int fill_rule(const struct policy *p, struct tcfw_rule *out, const struct pol_rule *r)
 {
 	memset(out, 0, sizeof(*out));
 	out->id = r->id;
+	if (pol_rule_hashes(r, &out->content_hash, &out->comment_hash) < 0)
+		return -1;
 	switch (r->kind) {
 	case POL_RULE_FILTER:
 		out->verdict = (__u8)r->verdict;
@@ -69,6 +71,7 @@ static void fill_rule(const struct policy *p, struct tcfw_rule *out, const struc
 		out->flags |= TCFW_RULEF_ADD;
 		out->dyn_add = (__u8)(p->sets[r->add_set_id].dyn_id + 1);
 	}
+	return 0;
 }
 
 /* The rules of each chain in order; an error when one has more than the datapath holds. */
@@ -118,7 +121,8 @@ static int fill_rules(struct compiler *c, const struct chain_rules *cr)
 		return -1;
 	img->nrules[cr->chain] = cr->n;
 	for (size_t i = 0; i < cr->n; i++)
-		fill_rule(c->p, &img->rules[cr->chain][i], cr->v[i]);
+		if (fill_rule(c->p, &img->rules[cr->chain][i], cr->v[i]) < 0)
+			return -1;
 	img->meta.nrules[cr->chain] = (__u32)cr->n;
 	img->meta.nwords[cr->chain] = (__u32)cr->nwords;
 	return 0;

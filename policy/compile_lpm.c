@@ -74,10 +74,16 @@ static int collect(struct compiler *c, const struct chain_rules *cr, bool dst, s
 			continue;
 		}
 		bit_set(m->neg ? b->neg : b->pos, i);
-		if (m->kind == POL_ADDR_PREFIX) {
-			if (attach_add(b, &m->pfx, (int32_t)i, -1) < 0)
-				return -1;
-			need_v4_range |= pol_prefix_family(&m->pfx) == POL_FAM_ANY;
+		if (m->kind == POL_ADDR_PREFIX || m->kind == POL_ADDR_LIST) {
+			/* An inline list is literals of this rule, like one prefix. */
+			size_t n;
+			const struct pol_prefix *v = pol_addr_prefixes(p, m, &n);
+
+			for (size_t k = 0; k < n; k++) {
+				if (attach_add(b, &v[k], (int32_t)i, -1) < 0)
+					return -1;
+				need_v4_range |= pol_prefix_family(&v[k]) == POL_FAM_ANY;
+			}
 			continue;
 		}
 		if (!b->set_bits[m->set]) {

@@ -5,9 +5,12 @@
  * and destination ports) the class of rules that match that value.
  *
  * Zones, protocols and families: one bitmap per value, the rules naming that value plus the
- * rules that do not constrain the field. Ports: a sweep over the range boundaries, so a rule
- * with "dport 1000-2000" costs two events, not a thousand slots; the slot TCFW_SCALAR_NOPORT
- * (protocols without ports) matches only rules without a port constraint.
+ * rules that do not constrain the field (a rule with sport/dport and no 'proto' is a TCP and
+ * UDP rule). The dport slots hold ICMP rules' types too: the datapath looks up an ICMP or
+ * ICMPv6 packet's type there, as it looks up a TCP or UDP packet's destination port. Ports: a sweep
+ * over the range boundaries, so a rule with "dport 1000-2000" costs two events, not a thousand
+ * slots; the slot TCFW_SCALAR_NOPORT (protocols without ports) matches only rules without a port
+ * constraint.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -70,9 +73,50 @@ static int out_zone_of(const struct pol_rule *r)
 	return r->out_zone ? r->out_zone_id : -1;
 }
 
-static int proto_of(const struct pol_rule *r)
+/* Protocol slots: the rules whose protocols (one, a list, or TCP and UDP for ports without
+ * 'proto': pol_rule_protos()) hold that value. */
+static int proto_fill(struct compiler *c, const struct chain_rules *cr)
 {
-	return r->proto;
+	size_t nw = cr->nwords ? cr->nwords : 1;
+	uint64_t *bits = calloc(257 * nw, sizeof(*bits)), *wild = bits + 256 * nw;
+	int rc = 0;
+
+	if (!bits) {
+		c->cs.oom = true;
+		return -1;
+	}
+	for (size_t i = 0; i < cr->n; i++) {
+		const struct pol_rule *r = cr->v[i];
+		uint64_t protos[4];
+
+		if (r->proto >= 0) { /* the common cases first: one protocol, or none */
+			bit_set(bits + (size_t)r->proto * nw, i);
+			continue;
+		}
+		if (!r->proto_list && !r->sport.n && !r->dport.n) {
+			bit_set(wild, i);
+			continue;
+		}
+		pol_rule_protos(r, protos);
+		for (unsigned int w = 0; w < 4; w++)
+			for (uint64_t m = protos[w]; m; m &= m - 1)
+				bit_set(bits + (size_t)(w * 64 + (unsigned int)__builtin_ctzll(m)) * nw,
+				        i);
+	}
+	for (unsigned int v = 0; v < 256 && rc == 0; v++) {
+		uint64_t *w = bits + (size_t)v * nw;
+		int64_t key;
+
+		for (size_t k = 0; k < cr->nwords; k++)
+			w[k] |= wild[k];
+		key = class_key(c, cs_intern(&c->cs, w, cr->nwords));
+		if (key < 0)
+			rc = -1;
+		else
+			*slot(c, cr->chain, TCFW_SCALAR_OFF_PROTO + v) = (__u32)key;
+	}
+	free(bits);
+	return rc;
 }
 
 /* Family slots: 0 = ip, 1 = ip6. */
@@ -131,7 +175,12 @@ static int ports_fill(struct compiler *c, const struct chain_rules *cr, bool dpo
 	if (!cur)
 		goto oom;
 	for (size_t i = 0; i < cr->n; i++) {
-		const struct pol_ports *pp = dport ? &cr->v[i]->dport : &cr->v[i]->sport;
+		/* ICMP rules' types go where ports go: the datapath looks an ICMP packet's
+		 * type up in the dport slots (the protocol slots keep TCP, UDP and ICMP rules
+		 * apart), so that a type costs no lookup more than a port. */
+		const struct pol_ports *pp =
+		    dport ? (cr->v[i]->itype.n ? &cr->v[i]->itype : &cr->v[i]->dport)
+			  : &cr->v[i]->sport;
 
 		if (!pp->n) {
 			bit_set(cur, i); /* no constraint: every port, and no port at all */
@@ -187,8 +236,8 @@ int compile_scalar_chain(struct compiler *c, const struct chain_rules *cr)
 {
 	if (small_field(c, cr, TCFW_SCALAR_OFF_IN_ZONE, TCFW_MAX_ZONES, in_zone_of) < 0 ||
 	    small_field(c, cr, TCFW_SCALAR_OFF_OUT_ZONE, TCFW_MAX_ZONES, out_zone_of) < 0 ||
-	    small_field(c, cr, TCFW_SCALAR_OFF_PROTO, 256, proto_of) < 0 ||
-	    family_fill(c, cr) < 0 || ports_fill(c, cr, false) < 0 || ports_fill(c, cr, true) < 0)
+	    proto_fill(c, cr) < 0 || family_fill(c, cr) < 0 || ports_fill(c, cr, false) < 0 ||
+	    ports_fill(c, cr, true) < 0)
 		return -1;
 	return 0;
 }

@@ -169,10 +169,18 @@ static void put_addr_match(FILE *f, const char *kw, const struct pol_addr_match 
 	if (m->kind == POL_ADDR_ANY)
 		return;
 	fprintf(f, " %s %s", kw, m->neg ? "!" : "");
-	if (m->kind == POL_ADDR_SET)
+	if (m->kind == POL_ADDR_SET) {
 		fprintf(f, "@%s", m->set_name);
-	else
+	} else if (m->kind == POL_ADDR_LIST) {
+		fputs("{ ", f);
+		for (size_t i = 0; i < m->nlist; i++) {
+			fputs(i ? ", " : "", f);
+			put_prefix(f, &m->list[i]);
+		}
+		fputs(" }", f);
+	} else {
 		put_prefix(f, &m->pfx);
+	}
 }
 
 static void put_ports(FILE *f, const char *kw, const struct pol_ports *pp)
@@ -188,16 +196,59 @@ static void put_ports(FILE *f, const char *kw, const struct pol_ports *pp)
 	fputs(pp->n > 1 ? " }" : "", f);
 }
 
-static void put_proto(FILE *f, int proto)
+static void put_proto_word(FILE *f, int proto)
 {
 	const char *name = proto >= 0 && proto <= 255 ? proto_name((uint8_t)proto) : NULL;
 
-	if (proto < 0)
-		return;
 	if (name)
-		fprintf(f, " proto %s", name);
+		fputs(name, f);
 	else
-		fprintf(f, " proto %d", proto);
+		fprintf(f, "%d", proto);
+}
+
+/* 'proto P', 'proto { P, ... }' (in number order), 'proto icmp type T' / 'type { T, ... }'. */
+static void put_proto(FILE *f, const struct pol_rule *r)
+{
+	const struct pol_ports *t = &r->itype;
+	bool first = true;
+
+	if (r->proto_list) {
+		fputs(" proto { ", f);
+		for (int i = 0; i < 256; i++) {
+			if (!(r->proto_bits[i / 64] & (1ull << (i % 64))))
+				continue;
+			fputs(first ? "" : ", ", f);
+			put_proto_word(f, i);
+			first = false;
+		}
+		fputs(" }", f);
+		return;
+	}
+	if (r->proto < 0)
+		return;
+	fputs(" proto ", f);
+	put_proto_word(f, r->proto);
+	if (!t->n)
+		return;
+	fprintf(f, " type %s", t->n > 1 || t->v[0].lo != t->v[0].hi ? "{ " : "");
+	for (size_t i = 0; i < t->n; i++) {
+		bool named = true;
+
+		for (unsigned int v = t->v[i].lo; v <= t->v[i].hi && named; v++)
+			named = pol_icmp_type_name(r->proto, v) != NULL;
+		fputs(i ? ", " : "", f);
+		/* Types by name when each has one ({ echo-request, echo-reply }), else numbers. */
+		if (named) {
+			for (unsigned int v = t->v[i].lo; v <= t->v[i].hi; v++)
+				fprintf(f, "%s%s", v > t->v[i].lo ? ", " : "",
+				        pol_icmp_type_name(r->proto, v));
+		} else if (t->v[i].lo == t->v[i].hi) {
+			fprintf(f, "%u", t->v[i].lo);
+		} else {
+			fprintf(f, "%u-%u", t->v[i].lo, t->v[i].hi);
+		}
+	}
+	fputs(t->n > 1 || t->v[0].lo != t->v[0].hi ? " }" : "", f);
 }
 
 /* An address of a NAT target; IPv6 in brackets when a port follows. */
@@ -227,11 +278,11 @@ static void put_nat_target(FILE *f, const struct pol_rule *r)
 		fprintf(f, "-%u", t->port_hi);
 }
 
-static void format_rule(FILE *f, const struct pol_rule *r, const uint64_t *hits, size_t nhits)
+/* The rule as a policy line, without its id and newline. */
+static void format_rule_body(FILE *f, const struct pol_rule *r)
 {
 	static const char *const nat_names[] = {"", "masquerade", "snat", "dnat"};
 
-	fprintf(f, "[%u] ", r->id);
 	if (r->kind == POL_RULE_FILTER)
 		fprintf(f, "%s %s", hook_names[r->chain], verdict_names[r->verdict]);
 	else
@@ -247,7 +298,7 @@ static void format_rule(FILE *f, const struct pol_rule *r, const uint64_t *hits,
 		fprintf(f, " out %s", r->out_zone);
 	put_addr_match(f, "from", &r->src);
 	put_addr_match(f, "to", &r->dst);
-	put_proto(f, r->proto);
+	put_proto(f, r);
 	put_ports(f, "sport", &r->sport);
 	put_ports(f, "dport", &r->dport);
 	if (r->family)
@@ -268,6 +319,12 @@ static void format_rule(FILE *f, const struct pol_rule *r, const uint64_t *hits,
 	}
 	if (r->kind == POL_RULE_SNAT || r->kind == POL_RULE_DNAT)
 		put_nat_target(f, r);
+}
+
+static void format_rule(FILE *f, const struct pol_rule *r, const uint64_t *hits, size_t nhits)
+{
+	fprintf(f, "[%u] ", r->id);
+	format_rule_body(f, r);
 	if (hits && r->id < nhits)
 		fprintf(f, " # hits %llu", (unsigned long long)hits[r->id]);
 	fputc('\n', f);
@@ -287,6 +344,50 @@ static void format_rules(FILE *f, const struct policy *p, const uint64_t *hits, 
 			format_rule(f, p->rules[i], hits, nhits);
 		}
 	}
+}
+
+#define FNV_BASIS 2166136261u
+
+static uint32_t fnv1a(uint32_t h, const void *data, size_t len)
+{
+	const unsigned char *c = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= c[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* The formatter writes into a stream that hashes what it is given: nothing is kept. */
+static ssize_t hash_write(void *cookie, const char *buf, size_t n)
+{
+	uint32_t *h = cookie;
+
+	*h = fnv1a(*h, buf, n);
+	return (ssize_t)n;
+}
+
+int pol_rule_hashes(const struct pol_rule *r, uint32_t *content, uint32_t *comment)
+{
+	cookie_io_functions_t io = {.write = hash_write};
+	uint32_t h = FNV_BASIS;
+	char vbuf[1024];
+	FILE *f = fopencookie(&h, "w", io);
+
+	if (!f)
+		return -1;
+	setvbuf(f, vbuf, _IOFBF, sizeof(vbuf));
+	format_rule_body(f, r);
+	if (fclose(f) != 0)
+		return -1;
+	*content = h ? h : 1; /* 0 means "none" */
+	*comment = 0;
+	if (r->comment) {
+		h = fnv1a(FNV_BASIS, r->comment, strlen(r->comment));
+		*comment = h ? h : 1;
+	}
+	return 0;
 }
 
 char *policy_format(const struct policy *p, const uint64_t *hits, size_t nhits)

@@ -90,6 +90,9 @@ int parse_log(struct parser *ps, bool *log, char **prefix);
 int parse_prefix(struct parser *ps, const char *text, struct pol_loc loc, struct pol_prefix *out);
 int parse_port_range(struct parser *ps, const char *text, struct pol_loc loc,
                      struct pol_port_range *out);
+/* A port, a range N-M, or a service name ("ssh", "https": the services database). */
+int parse_port_or_service(struct parser *ps, const char *text, struct pol_loc loc,
+                          struct pol_port_range *out);
 int parse_duration(struct parser *ps, const char *text, struct pol_loc loc, __u32 *seconds);
 /* Unsigned decimal that fits in max; false when text is not one. */
 bool parse_uint(const char *text, unsigned long max, unsigned long *out);

@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "names.h"
+#include "tcfw_proto.h"
 #include "quote.h"
 #include "parse_internal.h"
 
@@ -70,7 +72,91 @@ static int parse_zone_ref(struct parser *ps, const char *kw, char **name, struct
 	return 0;
 }
 
-/* ADDRS := ADDR | '@'SET | '!' ADDRS */
+/* "A-B": an address range, cut into prefixes and appended to the match's list. */
+static int addr_range_item(struct parser *ps, const char *text, struct pol_loc loc,
+                           struct pol_addr_match *m)
+{
+	const char *dash = strchr(text, '-');
+	struct pol_prefix lo, hi;
+	char a[64];
+
+	if ((size_t)(dash - text) >= sizeof(a) || strchr(text, '/')) {
+		ps_error_at(ps, loc,
+		            "invalid address range %s: expected FIRST-LAST, two addresses without "
+		            "'/', like 192.0.2.1-192.0.2.9",
+		            QUOTE(text));
+		return -1;
+	}
+	memcpy(a, text, (size_t)(dash - text));
+	a[dash - text] = '\0';
+	if (parse_prefix(ps, a, loc, &lo) < 0 || parse_prefix(ps, dash + 1, loc, &hi) < 0)
+		return -1;
+	if (addr_is_v4(lo.addr) != addr_is_v4(hi.addr)) {
+		ps_error_at(ps, loc,
+		            "address range %s mixes IPv4 and IPv6: both ends must be "
+		            "of one family",
+		            QUOTE(text));
+		return -1;
+	}
+	if (memcmp(lo.addr, hi.addr, sizeof(lo.addr)) > 0) {
+		ps_error_at(ps, loc, "address range %s is reversed (did you mean %s-%s?)",
+		            QUOTE(text), dash + 1, a);
+		return -1;
+	}
+	if (pol_range_to_prefixes(lo.addr, hi.addr, &m->list, &m->nlist) < 0) {
+		ps->oom = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* One item of an inline address list: ADDR, PREFIX or FIRST-LAST. */
+static int addr_item(struct parser *ps, void *ctx)
+{
+	struct pol_addr_match *m = ctx;
+	struct pol_prefix pfx, *v;
+
+	if (ps->tok.text[0] == '@') {
+		ps_error_at(ps, ps_loc(ps),
+		            "a set cannot go inside { }: write '@%s' alone, or add the addresses "
+		            "of the list to the set",
+		            ps->tok.text + 1);
+		return -1;
+	}
+	if (strchr(ps->tok.text, '-'))
+		return addr_range_item(ps, ps->tok.text, ps_loc(ps), m);
+	if (parse_prefix(ps, ps->tok.text, ps_loc(ps), &pfx) < 0)
+		return -1;
+	v = realloc(m->list, (m->nlist + 1) * sizeof(*v));
+	if (!v) {
+		ps->oom = true;
+		return -1;
+	}
+	m->list = v;
+	m->list[m->nlist++] = pfx;
+	return 0;
+}
+
+static int pfx_cmp(const void *a, const void *b)
+{
+	return pol_prefix_cmp(a, b);
+}
+
+/* Sorted, duplicates dropped: the normal form. */
+static void addr_list_normalise(struct pol_addr_match *m)
+{
+	size_t out = 0;
+
+	if (!m->nlist)
+		return;
+	qsort(m->list, m->nlist, sizeof(m->list[0]), pfx_cmp);
+	for (size_t i = 1; i < m->nlist; i++)
+		if (pol_prefix_cmp(&m->list[i], &m->list[out]) != 0)
+			m->list[++out] = m->list[i];
+	m->nlist = m->nlist ? out + 1 : 0;
+}
+
+/* ADDRS := ADDR | FIRST-LAST | '{' ADDR|FIRST-LAST, ... '}' | '@'SET | '!' ADDRS */
 static int parse_addr_match(struct parser *ps, const char *kw, struct pol_addr_match *m)
 {
 	char expected[80];
@@ -81,11 +167,19 @@ static int parse_addr_match(struct parser *ps, const char *kw, struct pol_addr_m
 		m->neg = !m->neg;
 		ps_next(ps);
 	}
+	m->loc = ps_loc(ps);
+	if (ps->tok.kind == TOK_LBRACE) {
+		m->kind = POL_ADDR_LIST;
+		if (parse_word_list(ps, "address", false, addr_item, m) < 0 || ps->resync)
+			return -1;
+		addr_list_normalise(m);
+		return 0;
+	}
 	if (ps->tok.kind != TOK_WORD) {
-		snprintf(expected, sizeof(expected), "an address, prefix or @set after '%s'", kw);
+		snprintf(expected, sizeof(expected),
+		         "an address, prefix, range, { list } or @set after '%s'", kw);
 		return ps_expected(ps, expected);
 	}
-	m->loc = ps_loc(ps);
 	if (ps->tok.text[0] == '@') {
 		if (!pol_valid_name(ps->tok.text + 1)) {
 			ps_error_at(ps, m->loc, "invalid set name %s", QUOTE(ps->tok.text));
@@ -96,6 +190,11 @@ static int parse_addr_match(struct parser *ps, const char *kw, struct pol_addr_m
 		m->set_name = ps_strdup(ps, ps->tok.text + 1);
 		if (!m->set_name)
 			return -1;
+	} else if (strchr(ps->tok.text, '-')) {
+		m->kind = POL_ADDR_LIST;
+		if (addr_range_item(ps, ps->tok.text, m->loc, m) < 0)
+			return -1;
+		addr_list_normalise(m);
 	} else {
 		if (parse_prefix(ps, ps->tok.text, m->loc, &m->pfx) < 0)
 			return -1;
@@ -105,26 +204,24 @@ static int parse_addr_match(struct parser *ps, const char *kw, struct pol_addr_m
 	return 0;
 }
 
-static int parse_proto(struct parser *ps, int *proto)
+/* One protocol word at the current token: a canonical name or a number 0-255. */
+static int proto_word(struct parser *ps, int *proto)
 {
 	const char *const *names = proto_names();
 	unsigned long v;
 	char hint[64];
 
-	ps_next(ps);
 	if (ps->tok.kind != TOK_WORD)
 		return ps_expected(ps, "a protocol (" PROTO_NAMES_TEXT " or a number 0-255)");
 	/* The canonical names only, as written (no "TCP", no "icmp6"): one spelling per policy. */
 	for (unsigned int i = 0; i < PROTO_NAMES_MAX; i++) {
 		if (strcmp(ps->tok.text, names[i]) == 0) {
 			*proto = proto_parse(names[i]);
-			ps_next(ps);
 			return 0;
 		}
 	}
 	if (parse_uint(ps->tok.text, 255, &v)) {
 		*proto = (int)v;
-		ps_next(ps);
 		return 0;
 	}
 	if (strspn(ps->tok.text, "0123456789") == strlen(ps->tok.text)) {
@@ -146,12 +243,149 @@ static int parse_proto(struct parser *ps, int *proto)
 	return -1;
 }
 
+static int proto_item(struct parser *ps, void *ctx)
+{
+	struct pol_rule *r = ctx;
+	int proto;
+
+	if (proto_word(ps, &proto) < 0)
+		return -1;
+	r->proto_bits[proto / 64] |= 1ull << (proto % 64);
+	return 0;
+}
+
+/* One ICMP type: a name of the rule's protocol, a number 0-255 or a range N-M. */
+static int type_item(struct parser *ps, void *ctx)
+{
+	struct pol_rule *r = ctx;
+	struct pol_port_range tr, *v;
+	unsigned int nnames;
+	const char *const *names = pol_icmp_type_names(r->proto, &nnames);
+	const char *text = ps->tok.text, *dash = strchr(text, '-');
+	int t = pol_icmp_type_parse(r->proto, text);
+	char hint[96];
+	unsigned long lo, hi;
+
+	if (t >= 0) {
+		tr.lo = tr.hi = (uint16_t)t;
+	} else if (parse_uint(text, 255, &lo)) {
+		tr.lo = tr.hi = (uint16_t)lo;
+	} else if (dash && dash != text && strspn(text, "0123456789-") == strlen(text)) {
+		char a[8];
+
+		snprintf(a, sizeof(a), "%.*s", (int)(dash - text), text);
+		if (!parse_uint(a, 255, &lo) || !parse_uint(dash + 1, 255, &hi)) {
+			ps_error_at(ps, ps_loc(ps), "%s type range %s is out of range (0-255)",
+			            proto_name((uint8_t)r->proto), QUOTE(text));
+			return -1;
+		}
+		if (lo > hi) {
+			ps_error_at(ps, ps_loc(ps),
+			            "%s type range %lu-%lu is reversed (did you mean %lu-%lu?)",
+			            proto_name((uint8_t)r->proto), lo, hi, hi, lo);
+			return -1;
+		}
+		tr.lo = (uint16_t)lo;
+		tr.hi = (uint16_t)hi;
+	} else {
+		int other = r->proto == TCFW_PROTO_ICMP ? TCFW_PROTO_ICMPV6 : TCFW_PROTO_ICMP;
+
+		if (strspn(text, "0123456789") == strlen(text))
+			ps_error_at(ps, ps_loc(ps), "%s type %s is out of range (0-255)",
+			            proto_name((uint8_t)r->proto), text);
+		else if (pol_icmp_type_parse(other, text) >= 0)
+			ps_error_at(ps, ps_loc(ps),
+			            "%s is an %s type, not an %s one (use 'proto %s')", QUOTE(text),
+			            proto_name((uint8_t)other), proto_name((uint8_t)r->proto),
+			            proto_name((uint8_t)other));
+		else if (*did_you_mean(hint, sizeof(hint), text, names, nnames, NULL))
+			ps_error_at(ps, ps_loc(ps), "unknown %s type %s%s",
+			            proto_name((uint8_t)r->proto), QUOTE(text), hint);
+		else
+			ps_error_at(
+			    ps, ps_loc(ps),
+			    "unknown %s type %s: expected a type name such as echo-request, "
+			    "or a number 0-255",
+			    proto_name((uint8_t)r->proto), QUOTE(text));
+		return -1;
+	}
+	v = realloc(r->itype.v, (r->itype.n + 1) * sizeof(*v));
+	if (!v) {
+		ps->oom = true;
+		return -1;
+	}
+	r->itype.v = v;
+	r->itype.v[r->itype.n++] = tr;
+	return 0;
+}
+
+static void ports_normalise(struct pol_ports *pp);
+
+/* 'type' TYPES after 'proto icmp' / 'proto icmpv6'; TYPES := TYPE | '{' TYPE, ... '}' */
+static int parse_icmp_types(struct parser *ps, struct pol_rule *r)
+{
+	r->itype.loc = ps_loc(ps);
+	if (r->proto_list || r->proto < 0 || !tcfw_proto_is_icmp((unsigned int)r->proto)) {
+		ps_error_at(ps, ps_loc(ps),
+		            "'type' follows 'proto icmp' or 'proto icmpv6' (one protocol, not a "
+		            "list): the type names differ");
+		return -1;
+	}
+	ps_next(ps);
+	if (ps->tok.kind == TOK_LBRACE) {
+		if (parse_word_list(ps, "type", false, type_item, r) < 0 || ps->resync)
+			return -1;
+	} else if (ps->tok.kind == TOK_WORD) {
+		if (type_item(ps, r) < 0)
+			return -1;
+		ps_next(ps);
+	} else {
+		return ps_expected(ps,
+		                   "an ICMP type (echo-request, ...), a number or { ... } after "
+		                   "'type'");
+	}
+	ports_normalise(&r->itype);
+	return 0;
+}
+
+/* PROTO [ 'type' TYPES ] | '{' PROTO, ... '}' */
+static int parse_proto(struct parser *ps, struct pol_rule *r)
+{
+	ps_next(ps);
+	if (ps->tok.kind == TOK_LBRACE) {
+		unsigned int count = 0;
+		int last = -1;
+
+		if (parse_word_list(ps, "protocol", false, proto_item, r) < 0 || ps->resync)
+			return -1;
+		for (int i = 0; i < 256; i++) {
+			if (r->proto_bits[i / 64] & (1ull << (i % 64))) {
+				count++;
+				last = i;
+			}
+		}
+		if (count == 1) { /* { tcp } is tcp */
+			memset(r->proto_bits, 0, sizeof(r->proto_bits));
+			r->proto = last;
+		} else {
+			r->proto_list = true;
+		}
+		return 0;
+	}
+	if (proto_word(ps, &r->proto) < 0)
+		return -1;
+	ps_next(ps);
+	if (ps_is_word(ps, "type"))
+		return parse_icmp_types(ps, r);
+	return 0;
+}
+
 static int port_item(struct parser *ps, void *ctx)
 {
 	struct pol_ports *pp = ctx;
 	struct pol_port_range r, *v;
 
-	if (parse_port_range(ps, ps->tok.text, ps_loc(ps), &r) < 0)
+	if (parse_port_or_service(ps, ps->tok.text, ps_loc(ps), &r) < 0)
 		return -1;
 	v = realloc(pp->v, (pp->n + 1) * sizeof(*v));
 	if (!v) {
@@ -175,6 +409,8 @@ static void ports_normalise(struct pol_ports *pp)
 {
 	size_t out = 0;
 
+	if (!pp->n) /* a list the file ended in: reported, nothing to sort */
+		return;
 	qsort(pp->v, pp->n, sizeof(pp->v[0]), range_cmp);
 	for (size_t i = 1; i < pp->n; i++) {
 		if ((unsigned int)pp->v[i].lo <= (unsigned int)pp->v[out].hi + 1) {
@@ -502,7 +738,7 @@ static int parse_rule_word(struct parser *ps, struct pol_rule *r, unsigned int w
 		return parse_addr_match(ps, kw, &r->dst);
 	case 4:
 		r->proto_loc = ps_loc(ps);
-		return parse_proto(ps, &r->proto);
+		return parse_proto(ps, r);
 	case 5:
 		return parse_ports(ps, kw, &r->sport);
 	case 6:
@@ -592,6 +828,12 @@ static int unknown_rule_word(struct parser *ps, const struct pol_rule *r)
 		            "'%s' goes right after the rate of 'limit': write limit N/second "
 		            "burst B per source",
 		            ps->tok.text);
+		return -1;
+	}
+	if (ps_is_word(ps, "type")) {
+		ps_error_at(ps, ps_loc(ps),
+		            "'type' goes right after 'proto icmp' or 'proto icmpv6': write proto "
+		            "icmp type echo-request");
 		return -1;
 	}
 	if (ps_is_word(ps, "prefix") && r->kind == POL_RULE_FILTER) {

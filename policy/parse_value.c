@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "quote.h"
@@ -150,6 +151,37 @@ int parse_port_range(struct parser *ps, const char *text, struct pol_loc loc,
 		return -1;
 	}
 	return 0;
+}
+
+int parse_port_or_service(struct parser *ps, const char *text, struct pol_loc loc,
+                          struct pol_port_range *out)
+{
+	const char *best;
+	int port;
+
+	if (!isalpha((unsigned char)text[0]))
+		return parse_port_range(ps, text, loc, out);
+	port = pol_service_port(text, NULL);
+	if (port >= 0) {
+		out->lo = out->hi = (uint16_t)port;
+		return 0;
+	}
+	if (access("/etc/services", R_OK) != 0) {
+		ps_error_at(ps, loc,
+		            "unknown service %s: /etc/services cannot be read (install netbase), "
+		            "or write the port number",
+		            QUOTE(text));
+		return -1;
+	}
+	best = strlen(text) <= 64 ? pol_service_suggest(text) : NULL;
+	if (best)
+		ps_error_at(ps, loc, "unknown service %s (did you mean '%s'?)", QUOTE(text), best);
+	else
+		ps_error_at(ps, loc,
+		            "unknown service %s: expected a port 0-65535, a range N-M or a service "
+		            "name from /etc/services",
+		            QUOTE(text));
+	return -1;
 }
 
 int parse_duration(struct parser *ps, const char *text, struct pol_loc loc, __u32 *seconds)

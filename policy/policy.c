@@ -43,6 +43,9 @@ void pol_rule_free(struct pol_rule *r)
 	free(r->dst.set_name);
 	free(r->sport.v);
 	free(r->dport.v);
+	free(r->itype.v);
+	free(r->src.list);
+	free(r->dst.list);
 	free(r->comment);
 	free(r->log_prefix);
 	free(r->add_set);

@@ -179,7 +179,10 @@ struct policy_image {
  *     known yet (the dnat chain runs before routing);
  *   - PROTO at the IP protocol, FAMILY at 0 (IPv4) / 1 (IPv6);
  *   - SPORT / DPORT at the port for TCP and UDP, at TCFW_SCALAR_NOPORT for every other
- *     protocol (ICMP echo ids are not ports: rules with sport/dport never match them);
+ *     protocol (ICMP echo ids are not ports: rules with sport/dport never match them), except
+ *     that the filter chains look an ICMP / ICMPv6 packet's type up at DPORT: 'proto icmp
+ *     type T' rules are compiled there (the PROTO slots keep them apart from port rules,
+ *     which name TCP and UDP only);
  *   - pol_src / pol_dst with prefixlen 32 + 128 and the 16-byte (IPv4-mapped) address; every
  *     (copy, chain) has a /0 entry, so the lookup always hits.
  * AND the eight classes' bitmaps (words 0..meta.nwords[C]-1; summary bit i = word i non-zero),

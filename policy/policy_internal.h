@@ -72,15 +72,18 @@ enum pol_addr_kind {
 	POL_ADDR_ANY = 0, /* no from/to in the rule */
 	POL_ADDR_PREFIX,
 	POL_ADDR_SET,
+	POL_ADDR_LIST, /* inline '{ ADDR, A-B, ... }': ranges already cut into prefixes */
 };
 
 /* from/to: one prefix or one set, possibly negated ('!' toggles). */
 struct pol_addr_match {
 	enum pol_addr_kind kind;
 	bool neg;
-	struct pol_prefix pfx; /* POL_ADDR_PREFIX */
-	char *set_name;        /* POL_ADDR_SET, without '@' */
-	int set;               /* POL_ADDR_SET: index, resolved by the checker */
+	struct pol_prefix pfx;   /* POL_ADDR_PREFIX */
+	char *set_name;          /* POL_ADDR_SET, without '@' */
+	int set;                 /* POL_ADDR_SET: index, resolved by the checker */
+	struct pol_prefix *list; /* POL_ADDR_LIST: sorted, duplicates dropped */
+	size_t nlist;
 	struct pol_loc loc;    /* of the first token of the match's value */
 	struct pol_loc kw_loc; /* of the keyword ("from", "to") */
 };
@@ -124,8 +127,14 @@ struct pol_rule {
 
 	struct pol_addr_match src, dst;
 
-	int proto; /* -1: any */
+	int proto; /* -1: any (or a list, see proto_bits) */
 	struct pol_loc proto_loc;
+	/* 'proto { tcp, udp }': bit i = protocol i listed (proto stays -1); all zero without. */
+	uint64_t proto_bits[4];
+	bool proto_list;
+	/* 'proto icmp type ...' / 'proto icmpv6 type ...': the types as ranges within 0-255
+	 * (n == 0: no type match). The datapath looks them up where TCP and UDP have dport. */
+	struct pol_ports itype;
 	struct pol_ports sport, dport;
 	unsigned int family; /* explicit 'family': POL_FAM_V4 / POL_FAM_V6, 0 when absent */
 	struct pol_loc family_loc;
@@ -246,6 +255,40 @@ int pol_prefix_cmp(const struct pol_prefix *a, const struct pol_prefix *b);
 void pol_prefix_format(const struct pol_prefix *p, char *buf, size_t len);
 /* The IPv4-mapped range ::ffff:0:0/96. */
 extern const struct pol_prefix pol_v4_mapped;
+
+/* ---- vocab.c ------------------------------------------------------------------------------ */
+/* The protocols a rule can match, as a 256-bit mask: its 'proto' (one or a list), else TCP and
+ * UDP when it has sport/dport, else every protocol. */
+void pol_rule_protos(const struct pol_rule *r, uint64_t out[4]);
+/* ICMP (proto 1) or ICMPv6 (proto 58) type names, as nftables spells them. Type of a name, or
+ * -1; name of a type, or NULL. */
+int pol_icmp_type_parse(int proto, const char *name);
+const char *pol_icmp_type_name(int proto, unsigned int type);
+/* Every name of the protocol's types, for suggestions; their count in *n. */
+const char *const *pol_icmp_type_names(int proto, unsigned int *n);
+/* Does a packet of this ICMP/ICMPv6 type open a connection (an echo request, ...)? Only those
+ * reach the rules: replies and errors are established or related, the others invalid. */
+bool pol_icmp_type_opens(int proto, unsigned int type);
+/* ICMPv6 neighbour discovery and MLD (router / neighbour solicitation and advertisement,
+ * redirect, multicast listener query / report / done): the datapath passes them before
+ * conntrack and the rules, so no rule can drop them. */
+bool pol_icmp_type_link(int proto, unsigned int type);
+/* A port by number, or by service name from the services database (/etc/services: "ssh",
+ * "https"), for protocol "tcp" or "udp" (NULL: either). -1 when unknown. */
+int pol_service_port(const char *name, const char *proto);
+/* The known service name closest to word (for "did you mean"), or NULL. Static buffer. */
+const char *pol_service_suggest(const char *word);
+/* Cut the address range lo..hi (same family, lo <= hi) into the fewest prefixes, appended to
+ * *v (realloc'd). 0, or -1 when out of memory. */
+int pol_range_to_prefixes(const __u32 lo[4], const __u32 hi[4], struct pol_prefix **v, size_t *n);
+/* The prefixes an address match names: a literal, a set's members or an inline list. */
+const struct pol_prefix *pol_addr_prefixes(const struct policy *p, const struct pol_addr_match *m,
+                                           size_t *n);
+
+/* ---- format.c ----------------------------------------------------------------------------- */
+/* FNV-1a of the rule's normal form without its id (what 'fwctl policy show' prints after
+ * "[ID] "), and of its comment (0: none). Never 0 otherwise. 0, or -1 when out of memory. */
+int pol_rule_hashes(const struct pol_rule *r, uint32_t *content, uint32_t *comment);
 
 /* ---- check.c ------------------------------------------------------------------------------- */
 /* Resolve and check one rule against p's zones and sets; sets r->families. Errors go to d.

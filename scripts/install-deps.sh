@@ -8,11 +8,13 @@ PACKAGES=(
 	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 	libmnl-dev libnl-3-dev libnl-route-3-dev libjson-c-dev libmicrohttpd-dev clang-format
 	# service: sd_notify (libsystemd), man pages from docs/*.md (lowdown), their check (man-db),
-	# the unit's check (systemd-analyze)
-	libsystemd-dev lowdown man-db systemd
+	# the unit's check (systemd-analyze); /etc/services for service names in policies (netbase)
+	libsystemd-dev lowdown man-db systemd netbase
 	# tests (shellcheck: tests/run-all.sh lint)
 	shellcheck libcmocka-dev libclang-rt-14-dev iproute2 iperf3 netcat-openbsd iputils-ping iputils-tracepath curl
 	python3 python3-prometheus-client jq procps ethtool hping3 nmap passwd util-linux
+	# the gateway pair's failover test (tests/e2e/test_ha_failover.sh)
+	keepalived
 	# bench
 	nftables wrk nginx-light gnuplot-nox
 )

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "ctl.h"
+#include "file_read.h"
 #include "policy.h"
 
 #include "fwdclient.h"
@@ -27,34 +28,37 @@ double bench_now_ms(void)
 char *bench_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long size;
+	char *buf;
+	size_t n;
+	int err;
 
 	if (!f) {
 		fprintf(stderr, "bench: cannot open %s: %s\n", path, strerror(errno));
 		return NULL;
 	}
-	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		fprintf(stderr, "bench: cannot size %s: %s\n", path, strerror(errno));
-		goto out;
-	}
-	buf = malloc((size_t)size + 1);
-	if (!buf) {
-		fprintf(stderr, "bench: out of memory reading %s (%ld bytes)\n", path, size);
-		goto out;
-	}
-	if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		fprintf(stderr, "bench: cannot read %s: %s\n", path, strerror(errno));
-		free(buf);
-		buf = NULL;
-		goto out;
-	}
-	buf[size] = '\0';
-	if (len)
-		*len = (size_t)size;
-out:
+	err = file_read_all(f, 0, &buf, &n);
 	fclose(f);
+	if (err) {
+		fprintf(stderr, "bench: cannot read %s: %s\n", path, strerror(-err));
+		return NULL;
+	}
+	if (len)
+		*len = n;
 	return buf;
+}
+
+int bench_write_json(const char *prog, const char *path, struct json_object *root)
+{
+	FILE *out = path ? fopen(path, "w") : stdout;
+
+	if (!out) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", prog, path, strerror(errno));
+		return -1;
+	}
+	fprintf(out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+	if (out != stdout)
+		fclose(out);
+	return 0;
 }
 
 int bench_policy_inspect(const char *name, const char *text, size_t len,

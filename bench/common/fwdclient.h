@@ -14,6 +14,10 @@
 
 /* Read a whole file into a malloc'd, NUL-terminated buffer. NULL with a message on stderr. */
 char *bench_read_file(const char *path, size_t *len);
+/* Write a benchmark's results, root pretty-printed, to path (NULL: stdout). 0, or -1 with a
+ * message on stderr that names prog. */
+struct json_object;
+int bench_write_json(const char *prog, const char *path, struct json_object *root);
 
 /* What the policy library makes of a policy text, before fwd sees it. */
 struct bench_policy_info {

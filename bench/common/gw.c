@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 
 #include "addr.h"
+#include "ctmap.h"
 #include "names.h"
 #include "pins.h"
 
@@ -67,10 +68,12 @@ void bench_flow_tuple(const struct bench_flow4 *f, struct tcfw_tuple *t)
 bool bench_ct_lookup(const struct bench_gw *gw, const struct bench_flow4 *f,
                      struct tcfw_ct_entry *e)
 {
-	struct tcfw_tuple key;
+	struct ctmap m = {.ct_fd = gw->ct_fd};
+	struct tcfw_tuple orig, found;
 
-	bench_flow_tuple(f, &key);
-	return bpf_map_lookup_elem(gw->ct_fd, &key, e) == 0;
+	/* The connection whose orig tuple is f's (map ct is keyed by the normalized tuple). */
+	bench_flow_tuple(f, &orig);
+	return ctmap_lookup(&m, &orig, &found, e) == 0 && !memcmp(&found, &orig, sizeof(orig));
 }
 
 struct bench_flow4 bench_reply_flow(const struct tcfw_ct_entry *e)
@@ -106,7 +109,7 @@ int bench_tcp_open(const struct bench_gw *gw, const struct bench_flow4 *f, char 
 	int rc;
 
 	rc = bench_send(gw->ingress_lan_fd, f, BENCH_TCP_SYN, gw->lan_ifindex, "SYN (LAN ingress)");
-	if (rc != TC_ACT_OK_VALUE) {
+	if (rc != TC_ACT_OK) {
 		snprintf(why, len,
 		         "the SYN opening the connection got TC action %d, expected TC_ACT_OK "
 		         "(does the policy accept it?)",
@@ -120,12 +123,12 @@ int bench_tcp_open(const struct bench_gw *gw, const struct bench_flow4 *f, char 
 	reply = bench_reply_flow(&e);
 	rc = bench_send(gw->ingress_wan_fd, &reply, BENCH_TCP_SYN | BENCH_TCP_ACK, gw->wan_ifindex,
 	                "SYN-ACK (WAN ingress)");
-	if (rc != TC_ACT_OK_VALUE) {
+	if (rc != TC_ACT_OK) {
 		snprintf(why, len, "the SYN-ACK (WAN ingress) got TC action %d", rc);
 		return -1;
 	}
 	rc = bench_send(gw->ingress_lan_fd, f, BENCH_TCP_ACK, gw->lan_ifindex, "ACK (LAN ingress)");
-	if (rc != TC_ACT_OK_VALUE) {
+	if (rc != TC_ACT_OK) {
 		snprintf(why, len, "the handshake's ACK (LAN ingress) got TC action %d", rc);
 		return -1;
 	}

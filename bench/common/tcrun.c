@@ -43,8 +43,8 @@ int tcrun_find_fwd_prog(const char *ifname, bool ingress, const char *want_name)
 	}
 	fd = bpf_prog_get_fd_by_id(prog_id);
 	if (fd < 0) {
-		fprintf(stderr, "bench: cannot open program id %u (on %s): %s\n", prog_id,
-		        ifname, strerror(errno));
+		fprintf(stderr, "bench: cannot open program id %u (on %s): %s\n", prog_id, ifname,
+		        strerror(errno));
 		return -1;
 	}
 	memset(&info, 0, sizeof(info));
@@ -68,7 +68,7 @@ int tcrun_find_fwd_prog(const char *ifname, bool ingress, const char *want_name)
 int tcrun_load_empty_prog(void)
 {
 	const struct bpf_insn insns[] = {
-	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = TC_ACT_OK_VALUE},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = TC_ACT_OK},
 	    {.code = BPF_JMP | BPF_EXIT},
 	};
 	int fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "bench_empty", "GPL", insns,

@@ -28,9 +28,6 @@
 
 #include "pkt.h"
 
-#define TC_ACT_OK_VALUE   0
-#define TC_ACT_SHOT_VALUE 2
-
 /* fwd's programs on one interface hook. fd of the program, or -1 with a message on stderr
  * naming the interface and what to check. want_name: the program name to expect. */
 int tcrun_find_fwd_prog(const char *ifname, bool ingress, const char *want_name);

@@ -3,7 +3,7 @@
 #
 #   phase_macro    rounds of every configuration x every workload, interleaved   samples.jsonl
 #   phase_profile  tcfw's own ns per packet under real traffic (bpf_stats)       profile.json
-#   phase_micro    microbench: ns per packet with BPF_PROG_TEST_RUN, issue 4     micro.json
+#   phase_micro    microbench: ns per packet with BPF_PROG_TEST_RUN, rules     micro.json
 #   phase_scale    the table filled to --ct-entries, lookups, memory, expiry     scale.json
 #
 # Progress goes to stderr: "[elapsed / estimated total] what".
@@ -41,6 +41,7 @@ estimate_total() {
 	local total=5
 	# The first round also finds what the tcfw build can do (a few fwd starts).
 	has_phase macro && total=$((total + ROUNDS * $(round_secs) + 8))
+	has_phase gwcost && total=$((total + $(gwcost_secs)))
 	has_phase profile && total=$((total + $(profile_secs)))
 	has_phase micro && total=$((total + $(micro_secs)))
 	has_phase scale && total=$((total + $(scale_secs)))
@@ -112,6 +113,7 @@ phase_macro() {
 		# phases still to come) is skipped, and the results say so.
 		rest=$(round_secs)
 		later=0
+		has_phase gwcost && later=$((later + $(gwcost_secs)))
 		has_phase profile && later=$((later + $(profile_secs)))
 		has_phase micro && later=$((later + $(micro_secs)))
 		has_phase scale && later=$((later + $(scale_secs)))
@@ -300,7 +302,6 @@ phase_scale() {
 	fi
 	# bpftool's view of the same maps, to cross-check the memory figure.
 	bpftool -j map show pinned "$FWD_PIN_DIR/ct" >"$WORK/bpftool-ct.json" 2>/dev/null || echo '{}' >"$WORK/bpftool-ct.json"
-	bpftool -j map show pinned "$FWD_PIN_DIR/ct_reply" >"$WORK/bpftool-ct_reply.json" 2>/dev/null || echo '{}' >"$WORK/bpftool-ct_reply.json"
 	# Wait for a pass that walked the whole table, then ping through two more passes.
 	deadline=$((SECONDS + 4 * EXPIRE_INTERVAL + 30))
 	until walked=$(fwd_status_field .expiry.last_walked) && [ "${walked:-0}" -ge $((CT_ENTRIES * 99 / 100)) ]; do
@@ -314,14 +315,14 @@ phase_scale() {
 	fwctl -j status >"$WORK/status-scale.json" 2>/dev/null || echo '{}' >"$WORK/status-scale.json"
 	jq -n --slurpfile fill "$WORK/ct_scale.json" --slurpfile st "$WORK/status-scale.json" \
 		--slurpfile idle "$WORK/ping-idle.json" --slurpfile busy "$WORK/ping-passes.json" \
-		--slurpfile bct "$WORK/bpftool-ct.json" --slurpfile brep "$WORK/bpftool-ct_reply.json" \
+		--slurpfile bct "$WORK/bpftool-ct.json" \
 		--argjson rb "${runs_before:-0}" --argjson ra "${runs_after:-0}" \
 		--argjson entries "$CT_ENTRIES" --argjson ctmax "$ct_max" --argjson iv "$EXPIRE_INTERVAL" \
 		--arg mode "${CFG_MODE[tcfw]}" \
 		'{mode: $mode, entries_requested: $entries, ct_max: $ctmax, expire_interval_s: $iv,
 		  fill: $fill[0], ct_entries_after: $st[0].ct.entries, expiry: $st[0].expiry,
 		  passes_during_ping: ($ra - $rb), ping_idle: $idle[0], ping_during_passes: $busy[0],
-		  bpftool_memlock: {ct: $bct[0].bytes_memlock, ct_reply: $brep[0].bytes_memlock}}' \
+		  bpftool_memlock: {ct: $bct[0].bytes_memlock}}' \
 		>"$WORK/scale.json"
 	jq -r '"    expiry pass over \(.expiry.last_walked) connections: \(.expiry.last_pass_ms) ms; during \(.passes_during_ping) passes \(.ping_during_passes.received)/\(.ping_during_passes.sent) pings answered, rtt max \(.ping_during_passes.rtt_max_ms) ms (idle: \(.ping_idle.rtt_max_ms) ms)"' \
 		"$WORK/scale.json" >&2

@@ -35,6 +35,7 @@ workload_title() {
 	udp64) echo "UDP 64 B" ;;
 	connrate) echo "connections/s" ;;
 	latency) echo "latency p50" ;;
+	udp64rate) echo "UDP 64 B at a fixed rate" ;;
 	esac
 }
 
@@ -108,7 +109,7 @@ wl_udp64() { # SECONDS
 }
 
 wl_connrate() { # SECONDS
-	local secs=$1 out rps errors non2xx
+	local secs=$1 out rps errors non2xx requests
 	out=$(in_ns "$NS_CLIENT" timeout $((secs + 15)) taskset -c "$CPU_CLIENT" wrk -t1 -c "$WRK_CONNECTIONS" -d "${secs}s" \
 		-H "Connection: close" "http://$BENCH_SERVER:$HTTP_PORT/" 2>&1) || {
 		say "    wrk failed: $(tail -n 2 <<<"$out")"
@@ -117,12 +118,15 @@ wl_connrate() { # SECONDS
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
 	errors=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' <<<"$out")
 	non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
+	# "  123456 requests in 4.00s, ...": every request a new connection.
+	requests=$(awk '/ requests in / { print $1; exit }' <<<"$out")
 	[ -n "$rps" ] || {
 		say "    wrk printed no Requests/sec: $(tail -n 3 <<<"$out")"
 		return 1
 	}
 	jq -nc --argjson v "$rps" --argjson e "${errors:-0}" --argjson n "${non2xx:-0}" \
-		'{value: $v, unit: "connections/s", socket_errors: $e, non_2xx: $n,
+		--argjson req "${requests:-0}" --argjson s "$secs" \
+		'{value: $v, unit: "connections/s", socket_errors: $e, non_2xx: $n, requests: $req, seconds: $s,
 		  tool: "wrk -t1 -c32 -H \"Connection: close\" against nginx"}'
 }
 

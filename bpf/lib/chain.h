@@ -21,14 +21,6 @@
 #include "lib/maps.h"
 #include "lib/parse.h"
 
-struct chain_info {
-	__u32 ifindex_in;  /* 0: the gateway itself */
-	__u32 ifindex_out; /* 0: the gateway itself, or unknown (no route) */
-	__u8 chain;        /* enum tcfw_chain */
-	__u8 in_zone;
-	__u8 out_zone;
-};
-
 static __always_inline __u8 zone_of(__u32 ifindex, __u32 copy)
 {
 	struct tcfw_iface *ifc;

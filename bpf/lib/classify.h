@@ -8,7 +8,9 @@
  *     and pol_scalar at TCFW_SCALAR_INDEX(C, H, field, value) for the input zone, output
  *     zone (TCFW_ZONE_NONE -> slot 63, as policy/compile_scalar.c fills it: only rules
  *     without that zone constraint match there), protocol, family (0 ip, 1 ip6), source and
- *     destination port (TCFW_SCALAR_NOPORT for protocols other than TCP and UDP);
+ *     destination port (TCFW_SCALAR_NOPORT for protocols other than TCP and UDP; policy.h
+ *     puts an ICMP / ICMPv6 packet's type in dport for the filter chains, where the compiler
+ *     puts 'proto icmp type' rules);
  *  2. the eight pol_class bitmaps of those ids. ANDing their summary words gives the words
  *     where all eight can have a common bit; those words are visited lowest first, and in
  *     each the AND of the eight words gives the matching rules, lowest position first;
@@ -29,6 +31,7 @@
 #include "lib/kernel.h"
 #include "lib/chain.h"
 #include "lib/dynset.h"
+#include "lib/classify_bits.h"
 #include "lib/limit.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
@@ -58,30 +61,11 @@ extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
 	(-2) /* a policy map entry was missing (TCFW_STAT_POLICY_INCOMPLETE)                       \
 	      */
 
-/* Steps of the search: one per summary word, one per candidate word, one per rule tried. */
-#define CLASSIFY_MAX_STEPS (TCFW_POLICY_SUMMARY_WORDS + TCFW_POLICY_WORDS + TCFW_POLICY_MAX_RULES)
-
 /* The pol_scalar slot of a zone: zones are 0..62, "no zone" is slot 63. */
 static __always_inline __u32 zone_slot(__u8 zone)
 {
 	return zone < TCFW_MAX_ZONES - 1 ? zone : TCFW_MAX_ZONES - 1;
 }
-
-/* Everything classify() matches on, as pol_scalar slot values. */
-struct classify_query {
-	__u32 src[4]; /* IPv4-mapped, network order, as in struct tcfw_tuple */
-	__u32 dst[4];
-	__u32 copy;    /* policy copy, 0/1 */
-	__u32 chain;   /* enum tcfw_chain */
-	__u32 nwords;  /* pol_meta.nwords[chain]: bitmap words in use */
-	__u32 in_zone; /* zone slot, 0..63 */
-	__u32 out_zone;
-	__u32 proto;
-	__u32 family; /* 0 = ip, 1 = ip6 */
-	__u32 sport;  /* host order, or TCFW_SCALAR_NOPORT */
-	__u32 dport;
-	__u32 gen; /* low 32 bits of pol_meta.generation ('limit ... per source'); 0 for NAT */
-};
 
 /* The query for tuple t opening a connection on chain, in the zones of ci. */
 static __always_inline void classify_query_init(struct classify_query *q, __u32 copy, __u32 chain,
@@ -89,7 +73,7 @@ static __always_inline void classify_query_init(struct classify_query *q, __u32 
                                                 const struct tcfw_tuple *t)
 {
 	/* Only TCP and UDP have ports; every other protocol matches as TCFW_SCALAR_NOPORT. */
-	bool ports = t->proto == IPPROTO_TCP || t->proto == IPPROTO_UDP;
+	bool ports = tcfw_proto_has_ports(t->proto);
 
 	__builtin_memcpy(q->src, t->src, sizeof(q->src));
 	__builtin_memcpy(q->dst, t->dst, sizeof(q->dst));
@@ -133,33 +117,6 @@ static __always_inline const struct tcfw_class *class_of_addr(void *lpm, __u32 c
 	__builtin_memcpy(k.addr, addr, sizeof(k.addr));
 	key = bpf_map_lookup_elem(lpm, &k);
 	return key ? bpf_map_lookup_elem(&pol_class, key) : NULL;
-}
-
-/*
- * 1 when x != 0, without a branch. Calms the verifier: left to itself, clang turns this into
- * "x != 0 ? 1 : 0", and six such branches per bit index give the verifier 64 paths, each
- * with a different constant index, in every iteration of the search loop.
- */
-static __always_inline __u64 nonzero(__u64 x)
-{
-	__u64 t = x | -x;
-
-	barrier_var(t);
-	return t >> 63;
-}
-
-/*
- * Index of the only set bit of b. clang 14 cannot emit __builtin_ctzll for BPF, so: each
- * mask holds the bits whose index has one particular bit set.
- */
-static __always_inline __u32 bit_index(__u64 b)
-{
-	return (__u32)(nonzero(b & 0xffffffff00000000ULL) << 5 |
-	               nonzero(b & 0xffff0000ffff0000ULL) << 4 |
-	               nonzero(b & 0xff00ff00ff00ff00ULL) << 3 |
-	               nonzero(b & 0xf0f0f0f0f0f0f0f0ULL) << 2 |
-	               nonzero(b & 0xccccccccccccccccULL) << 1 |
-	               nonzero(b & 0xaaaaaaaaaaaaaaaaULL));
 }
 
 /**
@@ -267,8 +224,8 @@ static __always_inline int classify_limit(const struct classify_query *q, __u32 
 __noinline int classify(const struct classify_query *q)
 {
 	const struct tcfw_class *c_src, *c_dst, *c_in, *c_out, *c_proto, *c_fam, *c_sport, *c_dport;
-	__u32 copy, chain, base, k = 0;
-	__u64 cur, m = 0, bit;
+	struct classify_bits s = {0};
+	__u32 copy, chain, base;
 
 	if (!q || q->chain >= TCFW_CHAIN_MAX)
 		return CLASSIFY_INCOMPLETE; /* calms the verifier: global function arguments may be
@@ -294,44 +251,29 @@ __noinline int classify(const struct classify_query *q)
 
 	/*
 	 * Loop state, kept small because every value live across the loop's kfunc calls takes
-	 * a stack slot, and this frame adds to the program's: k is the current word, whose
-	 * summary word is k / 64; cur the summary bits of words after k not visited yet; m the
-	 * rules of word k not tried yet; base the copy's and chain's first rule slot (high bits)
-	 * and nwords (low 9 bits, at most TCFW_POLICY_WORDS = 256).
+	 * a stack slot, and this frame adds to the program's: the search's (classify_bits.h),
+	 * and base, the copy's and chain's first rule slot (high bits) and nwords (low 9 bits,
+	 * at most TCFW_POLICY_WORDS = 256).
 	 */
 	base = TCFW_RULE_INDEX(copy, chain, 0) << 9 | (q->nwords & 0x1ff);
-	cur = CLASSIFY_AND(summary, 0);
-	barrier_var(cur); /* computed here, not half-hoisted into stack slots across the loop */
+	s.cur = CLASSIFY_AND(summary, 0);
+	barrier_var(s.cur); /* computed here, not half-hoisted into stack slots across the loop */
 	bpf_repeat (CLASSIFY_MAX_STEPS) {
 		struct tcfw_rule *rule;
-		__u32 pos, slot;
+		__u32 pos = 0, slot;
 
-		if (!m) {
-			__u32 sidx = (k / 64) & (TCFW_POLICY_SUMMARY_WORDS - 1);
-
-			if (!cur) {
-				/* Next summary word; none past the chain's last word. */
-				k = (k / 64 + 1) * 64;
-				sidx = k / 64;
-				if (sidx >= TCFW_POLICY_SUMMARY_WORDS || k >= (base & 0x1ff))
-					break;
-				cur = CLASSIFY_AND(summary, sidx);
-				continue;
-			}
-			/* Next candidate word: the lowest bit left in the summary word. */
-			bit = cur & -cur;
-			cur ^= bit;
-			k = sidx * 64 + bit_index(bit);
-			if (k >= (base & 0x1ff) || k >= TCFW_POLICY_WORDS)
-				break; /* words are visited in order: none further is in use */
-			m = CLASSIFY_AND(w, k);
+		switch (classify_bits_step(&s, base & 0x1ff, &pos)) {
+		case CLASSIFY_BITS_SUMMARY:
+			s.cur = CLASSIFY_AND(summary, (s.k / 64) & (TCFW_POLICY_SUMMARY_WORDS - 1));
 			continue;
+		case CLASSIFY_BITS_WORD:
+			s.m = CLASSIFY_AND(w, s.k & (TCFW_POLICY_WORDS - 1));
+			continue;
+		case CLASSIFY_BITS_RULE:
+			break;
+		default:
+			return CLASSIFY_NO_MATCH;
 		}
-
-		/* Next matching rule in word k, lowest position first. */
-		bit = m & -m;
-		m ^= bit;
-		pos = k * 64 + bit_index(bit);
 		slot = (base >> 9) + pos;
 		rule = bpf_map_lookup_elem(&pol_rules, &slot);
 		if (!rule)

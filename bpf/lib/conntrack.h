@@ -7,19 +7,10 @@
  * error, and the verdict whether an unknown packet may open a connection) and ct_create()
  * (store a connection the policy accepted, both halves).
  *
- * Map "ct" holds orig tuple -> entry, "ct_reply" reply tuple -> orig tuple. Both are plain
- * hashes that never evict (maps.h); only fwd and the datapath delete, both halves together.
- * Should one half still be found without the other (a deletion interrupted between its two
- * halves, or maps taken over from a build whose tables were LRU), it is counted
- * (TCFW_STAT_EVICTIONS_SUSPECTED): a reply half without its entry is left alone, because it
- * may be no leftover at all but the port a NAT connection being opened on another CPU has
- * just reserved (nat_alloc.h inserts the reply half before the entry); deleting it would
- * leave that connection without a reply half, every reply INVALID, and its port free for
- * another. A stale one only keeps its tuple taken (a NAT port, or the reply tuple of a
- * connection other than the one it points to) until ct_create() takes it over for the
- * connection it points to; a rare leak, against breaking a live connection. An entry whose
- * reply half is gone is the live connection, and its reply half is put back (deleting it
- * instead would turn the next reply of a working connection into an INVALID packet).
+ * The table and its lookups are ct_table.h: one map "ct" keyed by the normalized tuple, so a
+ * packet of either direction of a connection without NAT finds it with one lookup, and a new
+ * connection is one insert (a NAT connection adds a reference entry for its reply tuple,
+ * nat_alloc.h).
  *
  * Concurrency (every CPU runs these programs at once):
  *  - No bpf_spin_lock on the per-packet path, so a transition is one compare-and-swap of the
@@ -40,6 +31,7 @@
 
 #include "lib/kernel.h"
 #include "lib/clock.h"
+#include "lib/ct_table.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
 #include "lib/stats.h"
@@ -82,98 +74,32 @@ struct ct_origin {
  */
 struct ct_hit {
 	struct tcfw_ct_entry *e;
-	struct tcfw_tuple orig; /* the connection's orig tuple (the key of "ct"); ct_track() fills
-	                         * it in the reply direction only: in the orig direction it is the
-	                         * packet's own tuple */
+	struct tcfw_tuple orig; /* the connection's orig tuple */
 	__u8 dir;               /* direction the packet (or the quoted packet) travels in */
 	__u64 now;              /* CT_ESTABLISHED: clock_coarse_ns() when it was tracked,
 	                         * read once for every user of the packet's time */
 };
 
-static __always_inline bool tuple_eq(const struct tcfw_tuple *a, const struct tcfw_tuple *b)
-{
-	const __u32 *x = (const void *)a, *y = (const void *)b;
-
-	/* Word by word: tuples on the stack are only 4-byte aligned. */
-#pragma unroll
-	for (int i = 0; i < (int)(sizeof(*a) / 4); i++)
-		if (x[i] != y[i])
-			return false;
-	return true;
-}
-
-/* The tuple of the other direction, assuming no NAT. ICMP ids swap with the ports, so an
- * echo request's reverse is the echo reply's tuple (see struct tcfw_tuple). */
-static __always_inline void tuple_reverse(struct tcfw_tuple *r, const struct tcfw_tuple *t)
-{
-	__builtin_memcpy(r->src, t->dst, sizeof(r->src));
-	__builtin_memcpy(r->dst, t->src, sizeof(r->dst));
-	r->sport = t->dport;
-	r->dport = t->sport;
-	r->proto = t->proto;
-	r->family = t->family;
-	r->pad[0] = 0;
-	r->pad[1] = 0;
-}
-
 /**
- * ct_lookup() - the connection of tuple t, and the direction t travels in it.
- * @orig: scratch; holds the connection's orig tuple when *dir is TCFW_DIR_REPLY.
- * Repairs a connection whose reply half is gone on the way (see the top of this file).
+ * ct_lookup() - the connection of tuple t, and the direction t travels in it (only the orig
+ * and reply tuples themselves: a packet is tracked before NAT rewrites it).
+ * @orig: receives the connection's orig tuple.
  */
 static __always_inline struct tcfw_ct_entry *ct_lookup(const struct tcfw_tuple *t, __u8 *dir,
                                                        struct tcfw_tuple *orig)
 {
 	struct tcfw_ct_entry *e;
-	struct tcfw_tuple *back;
+	int form;
 
-	e = bpf_map_lookup_elem(&ct, t);
-	if (e) {
-		*dir = TCFW_DIR_ORIG;
-		return e;
-	}
-
-	*dir = TCFW_DIR_REPLY;
-	back = bpf_map_lookup_elem(&ct_reply, t);
-	if (back) {
-		/* Copy: fwd may delete that element while we use it. */
-		__builtin_memcpy(orig, back, sizeof(*orig));
-		e = bpf_map_lookup_elem(&ct, orig);
-		if (e && tuple_eq(&e->reply, t))
-			return e;
-		/* A reply half without its connection (or pointing at a newer one): stale, or
-		 * reserved by a connection being opened right now; not ours to delete (see the
-		 * top of this file). */
+	e = ct_entry_of(t, orig, &form);
+	if (form == CT_FORM_DANGLING)
+		/* A reference without its connection: stale, or reserved by a connection being
+		 * opened right now; not ours to delete (see ct_table.h). */
 		stat_inc(TCFW_STAT_EVICTIONS_SUSPECTED);
-	}
-
-	/* A connection whose reply half was evicted: its orig tuple is t reversed. */
-	tuple_reverse(orig, t);
-	e = bpf_map_lookup_elem(&ct, orig);
-	if (e && tuple_eq(&e->reply, t)) {
-		stat_inc(TCFW_STAT_EVICTIONS_SUSPECTED);
-		bpf_map_update_elem(&ct_reply, t, orig, BPF_NOEXIST);
-		return e;
-	}
-	return NULL;
-}
-
-/*
- * The orig tuple of a connection with DNAT as it crosses the gateway between ingress (which
- * rewrote the destination) and egress (which has yet to rewrite the source): the key of map
- * "nat_alias". From the orig tuple and the reply tuple alone.
- */
-static __always_inline void ct_nat_middle(struct tcfw_tuple *m, const struct tcfw_tuple *orig,
-                                          const struct tcfw_tuple *reply)
-{
-	__builtin_memcpy(m->src, orig->src, sizeof(m->src));
-	__builtin_memcpy(m->dst, reply->src, sizeof(m->dst));
-	m->sport = orig->sport;
-	m->dport = reply->sport;
-	m->proto = orig->proto;
-	m->family = orig->family;
-	m->pad[0] = 0;
-	m->pad[1] = 0;
+	if (!e || (form != CT_FORM_ORIG && form != CT_FORM_REPLY))
+		return NULL;
+	*dir = CT_FORM_DIR(form);
+	return e;
 }
 
 /* Map "nat_alias" at middle tuple m, checked against the connection it names: NULL when
@@ -188,10 +114,10 @@ static __always_inline struct tcfw_ct_entry *ct_alias_lookup(const struct tcfw_t
 	if (!back)
 		return NULL;
 	__builtin_memcpy(orig, back, sizeof(*orig));
-	e = bpf_map_lookup_elem(&ct, orig);
+	e = ct_main_of(orig);
 	if (!e)
 		return NULL;
-	ct_nat_middle(&check, orig, &e->reply);
+	tcfw_ct_nat_middle(&check, orig, &e->reply); /* the key it must have */
 	return tuple_eq(&check, m) ? e : NULL;
 }
 
@@ -202,48 +128,24 @@ static __always_inline struct tcfw_ct_entry *ct_alias_lookup(const struct tcfw_t
  *
  * An error is generated wherever the packet was when it failed, so the quote shows it in any
  * of its NAT forms: as it left its sender (the orig tuple, or the reply tuple), as it left the
- * gateway fully translated (the reverse of the other direction's key), or half translated
- * when the gateway itself answers between its ingress and egress (map "nat_alias"). Without
- * NAT the first two lookups decide, as before. A global BPF function, checked once; the
- * caller looks the entry up again (a pointer a global function hands back is a plain number
- * to the verifier).
+ * gateway fully translated (the reverse of the other direction's tuple): ct_entry_of() tells
+ * all four from the one or two lookups it makes. Half translated, when the gateway itself
+ * answers between its ingress and egress: map "nat_alias". A global BPF function, checked
+ * once; the caller looks the entry up again (a pointer a global function hands back is a
+ * plain number to the verifier).
  */
 __noinline int ct_find_quoted(const struct tcfw_tuple *q, struct tcfw_tuple *orig)
 {
-	struct tcfw_tuple rev, *back;
+	struct tcfw_tuple rev;
 	struct tcfw_ct_entry *e;
+	int form;
 
 	if (!q || !orig)
 		return -1; /* calms the verifier: global function arguments may be NULL */
-	/* Sent by the client, untranslated (or a connection without NAT). */
-	e = bpf_map_lookup_elem(&ct, q);
-	if (e) {
-		__builtin_memcpy(orig, q, sizeof(*orig));
-		return TCFW_DIR_ORIG;
-	}
-	/* Sent by the server as its reply tuple. */
-	back = bpf_map_lookup_elem(&ct_reply, q);
-	if (back) {
-		__builtin_memcpy(orig, back, sizeof(*orig));
-		e = bpf_map_lookup_elem(&ct, orig);
-		if (e && tuple_eq(&e->reply, q))
-			return TCFW_DIR_REPLY;
-	}
+	e = ct_entry_of(q, orig, &form);
+	if (e)
+		return CT_FORM_DIR(form);
 	tuple_reverse(&rev, q);
-	/* An orig-direction packet after SNAT/DNAT: the reverse of the reply tuple. */
-	back = bpf_map_lookup_elem(&ct_reply, &rev);
-	if (back) {
-		__builtin_memcpy(orig, back, sizeof(*orig));
-		e = bpf_map_lookup_elem(&ct, orig);
-		if (e && e->nat_kind && tuple_eq(&e->reply, &rev))
-			return TCFW_DIR_ORIG;
-	}
-	/* A reply after translation back: the reverse of the orig tuple. */
-	e = bpf_map_lookup_elem(&ct, &rev);
-	if (e && e->nat_kind) {
-		__builtin_memcpy(orig, &rev, sizeof(*orig));
-		return TCFW_DIR_REPLY;
-	}
 	/* Half translated (DNAT applied, SNAT not yet), in either direction. */
 	e = ct_alias_lookup(q, orig);
 	if (e)
@@ -263,7 +165,7 @@ static __always_inline bool ct_quoted(const struct tcfw_tuple *q, struct ct_hit 
 	if (dir < 0)
 		return false;
 	hit->dir = (__u8)dir;
-	hit->e = bpf_map_lookup_elem(&ct, &hit->orig);
+	hit->e = ct_main_of(&hit->orig);
 	return hit->e != NULL;
 }
 
@@ -497,16 +399,6 @@ static __always_inline void ct_account(struct tcfw_ct_entry *e, __u8 dir,
 		e->last_seen_ns = now;
 }
 
-/* Forget a connection: both halves. */
-static __always_inline void ct_forget(const struct tcfw_tuple *orig, struct tcfw_ct_entry *e)
-{
-	struct tcfw_tuple reply;
-
-	__builtin_memcpy(&reply, &e->reply, sizeof(reply));
-	bpf_map_delete_elem(&ct, orig);
-	bpf_map_delete_elem(&ct_reply, &reply);
-}
-
 /* May this packet, with no connection, open one? (nf_conntrack_tcp_loose = 0 for TCP.) */
 static __always_inline bool ct_may_open(const struct tcfw_pkt *pkt)
 {
@@ -521,8 +413,7 @@ static __always_inline bool ct_may_open(const struct tcfw_pkt *pkt)
  * ct_track() - conntrack's view of pkt: find its connection and apply it (state, counters),
  * decide RELATED for ICMP errors, INVALID for what conntrack rejects, NEW for a packet that
  * may open a connection. A SYN that reopens a closed connection has removed the old one and
- * comes back as NEW. hit receives the connection of an ESTABLISHED or RELATED packet; its
- * orig member is also the scratch ct_lookup() needs.
+ * comes back as NEW. hit receives the connection of an ESTABLISHED or RELATED packet.
  */
 static __always_inline int ct_track(const struct tcfw_pkt *pkt, struct ct_hit *hit)
 {
@@ -566,7 +457,7 @@ static __always_inline int ct_track(const struct tcfw_pkt *pkt, struct ct_hit *h
 		hit->e = e;
 		return CT_ESTABLISHED;
 	case CT_STEP_REOPEN:
-		ct_forget(dir == TCFW_DIR_ORIG ? &pkt->tuple : &hit->orig, e);
+		ct_forget(&hit->orig);
 		return CT_NEW;
 	default:
 		return CT_INVALID;
@@ -593,6 +484,10 @@ enum ct_create_result {
 	CT_CREATED = 0,
 	CT_CREATE_RACED,  /* another CPU created it first: track the packet as existing */
 	CT_CREATE_FAILED, /* counted in TCFW_STAT_CT_INSERT_FAILED */
+	/* NAT (nat_decide.h) only: */
+	CT_CREATE_REFUSED, /* refused for NAT's sake, counted by cause: nat_port_exhausted,
+	                    * nat_no_address, nat_alias_taken */
+	CT_CREATE_PLAIN,   /* nat_create(): no translation applies, store it as ct_create() does */
 };
 
 /* The zeroed scratch entry for a new connection; NULL only if the map read fails. */
@@ -635,48 +530,49 @@ static __always_inline void ct_entry_init(struct tcfw_ct_entry *n, const struct 
 	}
 }
 
+/*
+ * After the insert of tuple t's connection failed with -EEXIST: CT_CREATE_RACED when another
+ * CPU stored the connection of tuple t first, CT_CREATE_FAILED (counted) when the key belongs
+ * to another connection (t is the reverse of a NAT connection's translated tuple, say).
+ *
+ * A global BPF function: a rare path, kept out of the frames of its callers.
+ */
+__noinline int ct_create_exists(const struct tcfw_tuple *t)
+{
+	struct ct_keys *ks = ct_keys_get();
+	int form;
+
+	if (!t)
+		return CT_CREATE_FAILED; /* calms the verifier: global function arguments may be
+		                          * NULL */
+	if (ks && ct_entry_of(t, &ks->k[1], &form) &&
+	    (form == CT_FORM_ORIG || form == CT_FORM_REPLY))
+		return CT_CREATE_RACED;
+	stat_inc(TCFW_STAT_CT_INSERT_FAILED);
+	return CT_CREATE_FAILED;
+}
+
 /**
- * ct_create() - store the connection pkt opens: the entry under its orig tuple first (so
- * that whoever finds the reply half also finds the entry), then the reply half.
+ * ct_create() - store the connection pkt opens, without NAT: one entry under the key of its
+ * tuple, which its replies (the tuple reversed) share.
  */
 static __always_inline int ct_create(const struct tcfw_pkt *pkt, const struct ct_origin *o)
 {
 	struct tcfw_ct_entry *n = ct_new_entry();
-	struct tcfw_tuple *back;
+	struct ct_keys *ks = ct_keys_get();
 	int err;
 
-	if (!n)
+	if (!n || !ks)
 		goto failed;
 	ct_entry_init(n, pkt, o);
 	tuple_reverse(&n->reply, &pkt->tuple);
+	n->orig_swapped = tcfw_ct_key(&ks->k[0], &pkt->tuple);
 
-	err = bpf_map_update_elem(&ct, &pkt->tuple, n, BPF_NOEXIST);
+	err = bpf_map_update_elem(&ct, &ks->k[0], n, BPF_NOEXIST);
 	if (err == -EEXIST)
-		return CT_CREATE_RACED;
+		return ct_create_exists(&pkt->tuple);
 	if (err)
 		goto failed;
-
-	err = bpf_map_update_elem(&ct_reply, &n->reply, &pkt->tuple, BPF_NOEXIST);
-	if (err == -EEXIST) {
-		/*
-		 * Another connection's reply half: a live one's, or that of a NAT connection
-		 * being opened on another CPU, whose port is reserved before its entry is
-		 * stored (nat_alloc.h). Either way the tuple is taken; taking it over would
-		 * leave that connection without its reply half. Only a leftover of this very
-		 * connection is taken over.
-		 */
-		back = bpf_map_lookup_elem(&ct_reply, &n->reply);
-		if (back && !tuple_eq(back, &pkt->tuple)) {
-			bpf_map_delete_elem(&ct, &pkt->tuple);
-			goto failed;
-		}
-		stat_inc(TCFW_STAT_EVICTIONS_SUSPECTED);
-		err = bpf_map_update_elem(&ct_reply, &n->reply, &pkt->tuple, BPF_ANY);
-	}
-	if (err) {
-		bpf_map_delete_elem(&ct, &pkt->tuple);
-		goto failed;
-	}
 	return CT_CREATED;
 
 failed:

@@ -9,13 +9,7 @@
 #ifndef TCFW_BPF_CSUM_FOLD_H
 #define TCFW_BPF_CSUM_FOLD_H
 
-#ifndef __bpf__
-#include <linux/types.h>
-#include <stdbool.h>
-#endif
-#ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
-#endif
+#include "lib/pure.h"
 
 /* The one's complement change of a value from -> to (4 bytes, or 2 zero-extended as the
  * kernel's inet_proto_csum_replace2() does): 16-bit words as they lie in memory, ~from's plus

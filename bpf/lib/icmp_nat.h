@@ -138,7 +138,7 @@ static __always_inline int quote_set_ports(struct __sk_buff *skb, const struct i
 			return quote_set_port(skb, o, o->in_l4 + ICMP_ID_OFF, q->sport, t->sport);
 		return quote_set_port(skb, o, o->in_l4 + ICMP_ID_OFF, q->dport, t->dport);
 	}
-	if (q->proto != IPPROTO_TCP && q->proto != IPPROTO_UDP)
+	if (!tcfw_proto_has_ports(q->proto))
 		return 0;
 	if (quote_set_port(skb, o, o->in_l4, q->sport, t->sport))
 		return -1;

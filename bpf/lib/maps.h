@@ -3,10 +3,9 @@
  * maps.h - every map of the datapath, shared by tcfw_ingress and tcfw_egress.
  *
  * Names, keys and values are the contract of tcfw_abi.h (fwd pins each map as
- * <pin-dir>/<name>). Sizes are defaults: fwd resizes "ct" and "ct_reply" before load
+ * <pin-dir>/<name>). Sizes are defaults: fwd resizes "ct" before load
  * (bpf_map__set_max_entries). The maps internal to the datapath ("frag", "nat_alias",
- * "clock_cache", the scratch maps) are at the end with their key and value types; the one
- * exception is nat.h's "nat_scratch", whose value is built of the NAT steps' own types.
+ * "clock_cache", the scratch maps) are at the end with their key and value types.
  */
 #ifndef TCFW_BPF_MAPS_H
 #define TCFW_BPF_MAPS_H
@@ -20,21 +19,15 @@
  * refuses the insert instead (the new connection is dropped and counted in
  * TCFW_STAT_CT_INSERT_FAILED), and fwd makes room by dropping connections that are not
  * ASSURED first (netfilter's early drop; fwd/expiry.c), so established connections survive a
- * flood of unanswered SYNs. Preallocated: an insert never allocates on the packet path.
+ * flood of unanswered SYNs. Preallocated: an insert never allocates on the packet path. A
+ * connection takes one entry, a NAT connection two (ct_table.h).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TCFW_CT_MAX_DEFAULT);
-	__type(key, struct tcfw_tuple);
-	__type(value, struct tcfw_ct_entry);
+	__type(key, struct tcfw_tuple); /* tcfw_ct_key(): either direction's tuple, normalized */
+	__type(value, struct tcfw_ct_entry); /* a connection, or a NAT reply's reference to it */
 } ct SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TCFW_CT_MAX_DEFAULT);
-	__type(key, struct tcfw_tuple);   /* reply-direction tuple */
-	__type(value, struct tcfw_tuple); /* original-direction tuple: the key of "ct" */
-} ct_reply SEC(".maps");
 
 /* ---- counters, configuration, interfaces, addresses, events ------------------------------- */
 struct {
@@ -141,6 +134,13 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, TCFW_RULE_ENTRIES);
+	__type(key, __u32); /* TCFW_RULE_INDEX(copy, chain, pos) */
+	__type(value, __u64);
+} pol_bytes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TCFW_RULE_ENTRIES);
 	__type(key, __u32);   /* TCFW_RULE_INDEX(copy, chain, pos) */
 	__type(value, __u64); /* new connections the rule's 'limit' refused (fell through) */
 } pol_limited SEC(".maps");
@@ -224,7 +224,7 @@ struct {
  * already rewritten the destination, egress has yet to rewrite the source. This map keys it
  * by that middle form (orig tuple with the DNAT applied, see nat.h) -> the orig tuple, the
  * key of "ct". Entries are checked against the connection on every use, so one left behind
- * by a connection that expired (fwd deletes ct and ct_reply only) is recognised as stale;
+ * by a connection that expired (fwd deletes its ct entries only) is recognised as stale;
  * the LRU reclaims them.
  */
 #define TCFW_NAT_ALIAS_MAX 65536
@@ -255,6 +255,60 @@ struct {
 	__type(key, __u32);
 	__type(value, struct policy_scratch);
 } policy_scratch SEC(".maps");
+
+/* Where a new connection is decided (chain.h: chain_at_ingress() and the others fill it). */
+struct chain_info {
+	__u32 ifindex_in;  /* 0: the gateway itself */
+	__u32 ifindex_out; /* 0: the gateway itself, or unknown (no route) */
+	__u8 chain;        /* enum tcfw_chain */
+	__u8 in_zone;
+	__u8 out_zone;
+};
+
+/* Everything classify() (classify.h) matches on, as pol_scalar slot values. */
+struct classify_query {
+	__u32 src[4]; /* IPv4-mapped, network order, as in struct tcfw_tuple */
+	__u32 dst[4];
+	__u32 copy;    /* policy copy, 0/1 */
+	__u32 chain;   /* enum tcfw_chain */
+	__u32 nwords;  /* pol_meta.nwords[chain]: bitmap words in use */
+	__u32 in_zone; /* zone slot, 0..63 */
+	__u32 out_zone;
+	__u32 proto;
+	__u32 family; /* 0 = ip, 1 = ip6 */
+	__u32 sport;  /* host order, or TCFW_SCALAR_NOPORT */
+	__u32 dport;
+	__u32 gen; /* low 32 bits of pol_meta.generation ('limit ... per source'); 0 for NAT */
+};
+
+/* ---- NAT's working memory (nat.h; internal to the datapath) --------------------------------- */
+/*
+ * Per-CPU, kept off the 512-byte BPF stack that the programs share with every function they
+ * call (classify() alone takes 224 bytes of it). Programs are not re-entered on a CPU, and
+ * nothing here outlives one program run. The connection entry being created lives in ct_new,
+ * below.
+ */
+struct nat_scratch {
+	struct tcfw_pkt view;     /* ingress, new connection: its first packet as routing, the
+	                           * filter chain and the snat chain see it (after DNAT);
+	                           * egress: the packet being translated */
+	struct classify_query q;  /* for the dnat and snat chains */
+	struct tcfw_tuple middle; /* a connection's key in nat_alias */
+	struct tcfw_tuple other;  /* what another alias entry points to */
+	struct tcfw_tuple orig;   /* egress: the connection's orig tuple */
+	struct tcfw_tuple key;    /* ingress, new connection: its main key in "ct" */
+	struct chain_info ci;     /* the dnat chain's zones */
+	__u32 dir;                /* egress: the packet's direction in it */
+	__u32 dnat;               /* view has a DNAT applied */
+	__u32 hairpin;            /* ... by the NAT loopback of another zone's rule */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nat_scratch);
+} nat_scratch SEC(".maps");
 
 /* ---- the coarse clock, read once per CPU per tick (clock.h; internal to the datapath) ------ */
 struct clock_cache {
@@ -305,14 +359,39 @@ struct {
 } pkt_scratch SEC(".maps");
 
 /*
- * conntrack.h's ct_create(): the entry of a connection being created is built here, not on the
- * stack: at 150 bytes it would take too much of the 512 bytes the programs and every function they
- * call share. Per-CPU, and used within one program run only (a program is not re-entered on its
- * CPU).
+ * conntrack.h's ct_create(): the entry of a connection being created is built here (index 0),
+ * and a NAT connection's reference entry (index 1, nat_alloc.h), not on the stack: at 208 bytes
+ * each would take too much of the 512 bytes the programs and every function they call share.
+ * Per-CPU, and used within one program run only (a program is not re-entered on its CPU).
  */
+/*
+ * Keys of map "ct" being worked out (ct_table.h, nat_alloc.h), kept off the stack for the same
+ * reason: two 40-byte tuples in the program's own frame leave too little of the 512 bytes for
+ * the global functions it calls. Per-CPU, used within one function at a time.
+ */
+struct ct_keys {
+	struct tcfw_tuple k[2];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ct_keys);
+} ct_keys SEC(".maps");
+
+static __always_inline struct ct_keys *ct_keys_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ct_keys, &zero);
+}
+
+#define CT_NEW_MAIN 0
+#define CT_NEW_REF  1
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct tcfw_ct_entry);
 } ct_new SEC(".maps");

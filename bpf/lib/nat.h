@@ -62,9 +62,9 @@
  * in the high byte tells our hints from any other value the field might carry.
  */
 enum nat_hint {
-	NAT_HINT_SNAT = 1 << 0,   /* orig direction, source to translate: key "ct" */
-	NAT_HINT_UNDNAT = 1 << 1, /* reply direction, source back to the public address:
-	                           * key "ct_reply" */
+	NAT_HINT_SNAT = 1 << 0,   /* orig direction, source to translate: its orig tuple */
+	NAT_HINT_UNDNAT = 1 << 1, /* reply direction, source back to the public address: its
+	                           * reply tuple */
 	NAT_HINT_ALIAS = 1 << 2,  /* the connection has DNAT and SNAT: key "nat_alias" */
 	NAT_HINT_ICMP = 1 << 3,   /* an ICMP error whose outer source is to translate */
 	NAT_HINT_ORPHAN = 1 << 4, /* a later fragment whose first fragment was not seen */
@@ -80,33 +80,6 @@ enum nat_hint {
  * and a forwarded packet without one costs nothing.
  */
 const volatile __u32 nat_egress_ignore_hint = 0;
-
-/*
- * Per-CPU working memory of NAT, kept off the 512-byte BPF stack that the programs share with
- * every function they call (classify() alone takes 224 bytes of it). Programs are not
- * re-entered on a CPU, and nothing here outlives one program run. The connection entry being
- * created lives in conntrack.h's ct_new.
- */
-struct nat_scratch {
-	struct tcfw_pkt view;     /* ingress, new connection: its first packet as routing, the
-	                           * filter chain and the snat chain see it (after DNAT);
-	                           * egress: the packet being translated */
-	struct classify_query q;  /* for the dnat and snat chains */
-	struct tcfw_tuple middle; /* a connection's key in nat_alias */
-	struct tcfw_tuple other;  /* what another alias entry points to */
-	struct tcfw_tuple orig;   /* egress: the connection's orig tuple */
-	struct chain_info ci;     /* the dnat chain's zones */
-	__u32 dir;                /* egress: the packet's direction in it */
-	__u32 dnat;               /* view has a DNAT applied */
-	__u32 hairpin;            /* ... by the NAT loopback of another zone's rule */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct nat_scratch);
-} nat_scratch SEC(".maps");
 
 static __always_inline struct nat_scratch *nat_scratch_get(void)
 {

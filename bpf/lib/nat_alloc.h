@@ -5,18 +5,18 @@
  *
  * Offers nat_snat_addr(), nat_port_range() and nat_reserve_reply().
  *
- * A port is taken exactly when some connection's reply tuple uses it, and map "ct_reply" is
- * keyed by reply tuples. So allocating is inserting: the reply tuple goes into ct_reply with
- * BPF_NOEXIST, and -EEXIST means "taken, try another port". The insert is atomic, so two CPUs
- * can never both get one tuple, and a binding is released with its connection by construction
- * (fwd's expiry, `fwctl ct del` and the datapath's own cleanup delete both halves). No
- * separate table of bindings exists that could drift from the connections.
+ * A port is taken exactly when some connection's reply tuple uses it, and a NAT connection's
+ * reply tuple has a reference entry in map "ct" under its key (ct_table.h). So allocating is
+ * inserting: the reference goes in with BPF_NOEXIST, and -EEXIST means "taken, try another
+ * port". The insert is atomic, so two CPUs can never both get one tuple, and a binding is
+ * released with its connection by construction (fwd's expiry, `fwctl ct del` and the
+ * datapath's own cleanup delete both entries). No separate table of bindings exists that could
+ * drift from the connections.
  *
- * A reply tuple is also taken when it is some connection's orig tuple: that connection's
- * packets and the new one's replies would be one tuple on the wire, and conntrack (which looks
- * in "ct" first) would give them all to the older one. This happens with a port forward: a WAN
- * host's h:sp -> public:8080 forwarded, then a LAN client from port 8080 to h:sp. netfilter's
- * nf_nat_used_tuple() looks at both directions for the same reason.
+ * The key is shared with every tuple that normalizes to it: another connection's orig tuple
+ * (whose packets and the new one's replies would be one tuple on the wire; a port forward's
+ * WAN host h:sp -> public:8080, then a LAN client from port 8080 to h:sp) or its reverse are
+ * taken as well. netfilter's nf_nat_used_tuple() looks at both directions for the same reason.
  *
  * Ports tried: the original source port first (when the range allows it: a client's own
  * choice survives translation whenever it is free), then at most NAT_PORT_TRIES more, in
@@ -34,6 +34,7 @@
 #define TCFW_BPF_NAT_ALLOC_H
 
 #include "lib/kernel.h"
+#include "lib/ct_table.h"
 #include "lib/maps.h"
 #include "lib/stats.h"
 
@@ -42,7 +43,7 @@
 enum nat_alloc_result {
 	NAT_ALLOC_OK = 0,
 	NAT_ALLOC_EXHAUSTED, /* every port tried is taken (counted) */
-	NAT_ALLOC_FAILED,    /* ct_reply refused the insert for another reason */
+	NAT_ALLOC_FAILED,    /* ct refused the insert for another reason */
 };
 
 /* A 32-bit mix of two addresses (no helper in BPF hashes for us). */
@@ -86,30 +87,77 @@ static __always_inline void nat_port_range(__u16 orig, __u32 *lo, __u32 *hi)
 	}
 }
 
-/* Reserve r (-> orig) in ct_reply: 0, -EEXIST when r is taken (see the top of this file), or
- * another negative error. */
-static __always_inline long nat_try_reply(const struct tcfw_tuple *r, const struct tcfw_tuple *orig)
+/*
+ * Reserve reply tuple r for the connection whose main key is mk: a reference entry under
+ * r's key (ref: the scratch entry holding mk, see nat_reserve_reply()). 0, -EEXIST when r
+ * is taken (see the top of this file), or another negative error. A reply tuple sharing the
+ * main key needs no reference: the main entry's own insert reserves it.
+ */
+static __always_inline long nat_try_reply(const struct tcfw_tuple *r, const struct tcfw_tuple *mk,
+                                          const struct tcfw_ct_entry *ref)
 {
-	if (bpf_map_lookup_elem(&ct, r))
-		return -EEXIST;
-	return bpf_map_update_elem(&ct_reply, r, orig, BPF_NOEXIST);
+	struct ct_keys *ks = ct_keys_get();
+
+	if (!ks)
+		return -1;
+	tcfw_ct_key(&ks->k[1], r);
+	if (tuple_eq(&ks->k[1], mk))
+		return bpf_map_lookup_elem(&ct, mk) ? -EEXIST : 0;
+	return bpf_map_update_elem(&ct, &ks->k[1], ref, BPF_NOEXIST);
+}
+
+/* Give up the reservation of reply tuple r (after nat_try_reply() said 0). */
+static __always_inline void nat_release_reply(const struct tcfw_tuple *r,
+                                              const struct tcfw_tuple *mk)
+{
+	struct ct_keys *ks = ct_keys_get();
+
+	if (!ks)
+		return;
+	tcfw_ct_key(&ks->k[1], r);
+	if (!tuple_eq(&ks->k[1], mk))
+		bpf_map_delete_elem(&ct, &ks->k[1]);
+}
+
+/* The zeroed reference entry naming main key mk, in the per-CPU scratch (maps.h ct_new). */
+static __always_inline struct tcfw_ct_entry *nat_ref_entry(const struct tcfw_tuple *mk)
+{
+	__u32 idx = CT_NEW_REF;
+	struct tcfw_ct_entry *ref = bpf_map_lookup_elem(&ct_new, &idx);
+
+	if (ref) {
+		__builtin_memset(ref, 0, sizeof(*ref));
+		ref->kind = TCFW_CTK_REF;
+		__builtin_memcpy(&ref->main_key, mk, sizeof(ref->main_key));
+	}
+	return ref;
 }
 
 /**
  * nat_reserve_reply() - make reply tuple r unique by its dport (the translated source port, or
- * ICMP id: see struct tcfw_tuple), inserting r -> orig into ct_reply (nat_try_reply()). lo..hi is
- * the allowed range (host order); with may_change false only the port already in r is tried (DNAT
- * without SNAT, or a protocol without ports). Returns enum nat_alloc_result; on NAT_ALLOC_OK
- * r holds the reserved tuple.
+ * ICMP id: see struct tcfw_tuple), reserving it for the connection with main key mk
+ * (nat_try_reply()). lo..hi is the allowed range (host order); with may_change false only the
+ * port already in r is tried (DNAT without SNAT, or a protocol without ports). Returns enum
+ * nat_alloc_result; on NAT_ALLOC_OK r holds the reserved tuple.
+ *
+ * A global BPF function: its loop and keys stay out of nat_create()'s frame.
  */
-static __always_inline int nat_reserve_reply(struct tcfw_tuple *r, const struct tcfw_tuple *orig,
-                                             __u32 lo, __u32 hi, bool may_change)
+__noinline int nat_reserve_reply(struct tcfw_tuple *r, const struct tcfw_tuple *mk, __u32 lo,
+                                 __u32 hi, __u32 may_change)
 {
-	__u32 want = bpf_ntohs(r->dport), size, start, tries;
+	__u32 want, size, start, tries;
+	struct tcfw_ct_entry *ref;
 	int err;
 
+	if (!r || !mk)
+		return NAT_ALLOC_FAILED; /* calms the verifier: global function arguments may be
+		                          * NULL */
+	want = bpf_ntohs(r->dport);
+	ref = nat_ref_entry(mk);
+	if (!ref)
+		return NAT_ALLOC_FAILED;
 	if (!may_change || (want >= lo && want <= hi)) {
-		err = nat_try_reply(r, orig);
+		err = nat_try_reply(r, mk, ref);
 		if (!err)
 			return NAT_ALLOC_OK;
 		if (err != -EEXIST)
@@ -135,7 +183,7 @@ static __always_inline int nat_reserve_reply(struct tcfw_tuple *r, const struct 
 		if (port == want)
 			continue; /* tried first */
 		r->dport = bpf_htons((__u16)port);
-		err = nat_try_reply(r, orig);
+		err = nat_try_reply(r, mk, ref);
 		if (!err)
 			return NAT_ALLOC_OK;
 		if (err != -EEXIST)

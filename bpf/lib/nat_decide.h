@@ -50,7 +50,7 @@ static __always_inline int nat_apply_dnat(struct nat_scratch *s, __u32 copy, __u
 	if (!rule || rule->verdict != TCFW_NAT_DNAT || !nat_is_v4_mapped(rule->nat_addr_lo))
 		return 0;
 	s->view.tuple.dst[3] = rule->nat_addr_lo[3];
-	if (rule->nat_port_lo && (proto == IPPROTO_TCP || proto == IPPROTO_UDP))
+	if (rule->nat_port_lo && tcfw_proto_has_ports(proto))
 		s->view.tuple.dport = bpf_htons(rule->nat_port_lo);
 	s->dnat = 1;
 	return 1;
@@ -139,16 +139,10 @@ static __always_inline struct nat_scratch *nat_plan(struct __sk_buff *skb,
  * and the position of the matching snat rule (-1: none). */
 #define NAT_CREATE_ARG(copy, pos) (((__u32)(copy)&1) | ((__u32)((pos) + 1) << 1))
 
-/* nat_create() result: no translation applies after all, create as usual. */
-#define NAT_CREATE_PLAIN (-2)
-
 /* Undo a connection nat_create() stored, when its first packet cannot be sent after all. */
 static __always_inline void nat_create_undo(const struct tcfw_tuple *orig)
 {
-	struct tcfw_ct_entry *live = bpf_map_lookup_elem(&ct, orig);
-
-	if (live)
-		ct_forget(orig, live);
+	ct_forget(orig);
 }
 
 /**
@@ -156,9 +150,11 @@ static __always_inline void nat_create_undo(const struct tcfw_tuple *orig)
  * it after DNAT, routing gave ci; arg = NAT_CREATE_ARG(copy, position of the matching snat
  * rule)) and store its connection: the reply tuple made unique (nat_alloc.h), the entry, for
  * DNAT+SNAT the alias. Then translate the packet's destination (DNAT: ingress is the place)
- * and leave the egress hint for its source. Returns enum ct_create_result, NAT_CREATE_PLAIN
- * when no translation applies, or -1 when the connection is refused for NAT's sake (no free
- * port, no masquerade address; counted in TCFW_STAT_NAT_PORT_EXHAUSTED).
+ * and leave the egress hint for its source. Returns one enum ct_create_result:
+ * CT_CREATE_PLAIN when no translation applies, CT_CREATE_REFUSED when the connection is
+ * refused for NAT's sake, each cause counted apart: no free port (TCFW_STAT_NAT_PORT_EXHAUSTED), no
+ * masquerade address (TCFW_STAT_NAT_NO_ADDRESS), its half-translated tuple taken
+ * (TCFW_STAT_NAT_ALIAS_TAKEN).
  *
  * Source translation is for the forward chain only: the gateway's own connections keep the
  * source its stack chose. A hairpin connection no snat rule matches is masqueraded behind its
@@ -185,7 +181,7 @@ __noinline int nat_create(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
 		                          * NULL */
 	s = nat_scratch_get();
 	if (!s)
-		return NAT_CREATE_PLAIN;
+		return CT_CREATE_PLAIN;
 
 	nat_port_range(bpf_ntohs(s->view.tuple.sport), &port_lo, &port_hi);
 	if (ci->chain == TCFW_CHAIN_FORWARD) {
@@ -210,14 +206,14 @@ __noinline int nat_create(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
 			snat = nat_masq_addr(ci->ifindex_out);
 			if (!snat) {
 				/* Masquerade behind an interface without IPv4 address. */
-				stat_inc(TCFW_STAT_NAT_PORT_EXHAUSTED);
-				return -1;
+				stat_inc(TCFW_STAT_NAT_NO_ADDRESS);
+				return CT_CREATE_REFUSED;
 			}
 		}
 	}
 	kind = (s->dnat ? TCFW_NAT_DNAT : 0) | (snat ? TCFW_NAT_SNAT : 0);
 	if (!kind)
-		return NAT_CREATE_PLAIN;
+		return CT_CREATE_PLAIN;
 
 	n = ct_new_entry();
 	if (!n)
@@ -229,23 +225,21 @@ __noinline int nat_create(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
 	if (snat)
 		r->dst[3] = snat;
 
-	err = nat_reserve_reply(r, &pkt->tuple, port_lo, port_hi,
+	n->orig_swapped = tcfw_ct_key(&s->key, &pkt->tuple);
+	err = nat_reserve_reply(r, &s->key, port_lo, port_hi,
 	                        snat && tcfw_proto_nat_rewrites_ids(pkt->tuple.proto));
 	if (err == NAT_ALLOC_EXHAUSTED)
-		return -1;
+		return CT_CREATE_REFUSED;
 	if (err) {
 		stat_inc(TCFW_STAT_CT_INSERT_FAILED);
 		return CT_CREATE_FAILED;
 	}
-	/* What the entry names as the translation: the source's for SNAT, else the destination. */
-	__builtin_memcpy(n->nat_addr, snat ? r->dst : r->src, sizeof(n->nat_addr));
-	n->nat_port = snat ? r->dport : r->sport;
 
-	err = bpf_map_update_elem(&ct, &pkt->tuple, n, BPF_NOEXIST);
+	err = bpf_map_update_elem(&ct, &s->key, n, BPF_NOEXIST);
 	if (err) {
-		bpf_map_delete_elem(&ct_reply, r);
+		nat_release_reply(r, &s->key);
 		if (err == -EEXIST)
-			return CT_CREATE_RACED; /* another CPU created it: track as existing */
+			return ct_create_exists(&pkt->tuple);
 		stat_inc(TCFW_STAT_CT_INSERT_FAILED);
 		return CT_CREATE_FAILED;
 	}
@@ -260,8 +254,8 @@ __noinline int nat_create(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
 			/* A live connection has the same middle tuple (the same client port to
 			 * two public addresses forwarded to one server port): refuse this one. */
 			nat_create_undo(&pkt->tuple);
-			stat_inc(TCFW_STAT_NAT_PORT_EXHAUSTED);
-			return -1;
+			stat_inc(TCFW_STAT_NAT_ALIAS_TAKEN);
+			return CT_CREATE_REFUSED;
 		}
 	}
 
@@ -287,7 +281,7 @@ __noinline int nat_create(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
 /**
  * nat_open() - store a new connection that nat_plan() started and the policy accepted: the
  * snat chain (forward connections, output zone known now), then nat_create(). Returns enum
- * ct_create_result, or -1 when NAT refuses it.
+ * ct_create_result (CT_CREATE_REFUSED when NAT refuses it; never CT_CREATE_PLAIN).
  */
 static __always_inline int nat_open(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
                                     struct nat_scratch *s, const struct chain_info *ci,
@@ -300,7 +294,7 @@ static __always_inline int nat_open(struct __sk_buff *skb, const struct tcfw_pkt
 	if (ci->chain == TCFW_CHAIN_FORWARD && nwords)
 		pos = nat_classify(s, ci, copy, TCFW_CHAIN_SNAT, nwords);
 	ret = nat_create(skb, pkt, ci, o, NAT_CREATE_ARG(copy, pos < 0 ? -1 : pos));
-	return ret == NAT_CREATE_PLAIN ? ct_create(pkt, o) : ret;
+	return ret == CT_CREATE_PLAIN ? ct_create(pkt, o) : ret;
 }
 
 #endif /* TCFW_BPF_NAT_DECIDE_H */

@@ -157,7 +157,7 @@ __noinline int nat_egress(struct __sk_buff *skb, __u32 hint)
 		if (!(hint & NAT_HINT_ICMP))
 			return TC_ACT_OK;
 		dir = ct_find_quoted(&pkt->inner, &s->orig);
-		e = dir < 0 ? NULL : bpf_map_lookup_elem(&ct, &s->orig);
+		e = dir < 0 ? NULL : ct_main_of(&s->orig);
 		if (!e)
 			return TC_ACT_OK;
 		return icmp_nat_translate(skb, pkt, e, &s->orig,

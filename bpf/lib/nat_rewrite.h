@@ -79,7 +79,7 @@ __noinline int nat_rewrite(struct __sk_buff *skb, const struct nat_rewrite *rw)
 
 		if (proto == IPPROTO_ICMP)
 			at = l4 + ICMP_ID_OFF;
-		else if (proto == IPPROTO_TCP || proto == IPPROTO_UDP)
+		else if (tcfw_proto_has_ports(proto))
 			at = l4 + (rw->side == NAT_SIDE_SRC ? 0 : 2);
 		else
 			return -1; /* no ports to rewrite: a bug upstream, never send it */

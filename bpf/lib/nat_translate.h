@@ -89,34 +89,23 @@ __noinline int nat_translate(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
 }
 
 /**
- * nat_egress_find() - the connection of a forwarded packet with tuple t at egress, by the
- * lookups hint names: orig direction untouched by ingress (key "ct"), reply direction
- * untouched by ingress (key "ct_reply"), or either direction half translated ("nat_alias").
- * Fills s->orig and s->dir.
+ * nat_egress_find() - the connection of a forwarded packet with tuple t at egress, by what
+ * hint names: its orig tuple (orig direction, untouched by ingress), its reply tuple (reply
+ * direction, untouched by ingress): both one ct_entry_of(); or either direction half
+ * translated ("nat_alias"). Fills s->orig and s->dir.
  */
 static __always_inline struct tcfw_ct_entry *nat_egress_find(const struct tcfw_tuple *t, __u32 hint,
                                                              struct nat_scratch *s)
 {
 	struct tcfw_ct_entry *e;
-	struct tcfw_tuple *back;
+	int form;
 
-	if (hint & NAT_HINT_SNAT) {
-		e = bpf_map_lookup_elem(&ct, t);
-		if (e) {
-			__builtin_memcpy(&s->orig, t, sizeof(s->orig));
-			s->dir = TCFW_DIR_ORIG;
+	if (hint & (NAT_HINT_SNAT | NAT_HINT_UNDNAT)) {
+		e = ct_entry_of(t, &s->orig, &form);
+		if (e && ((form == CT_FORM_ORIG && (hint & NAT_HINT_SNAT)) ||
+		          (form == CT_FORM_REPLY && (hint & NAT_HINT_UNDNAT)))) {
+			s->dir = form;
 			return e;
-		}
-	}
-	if (hint & NAT_HINT_UNDNAT) {
-		back = bpf_map_lookup_elem(&ct_reply, t);
-		if (back) {
-			__builtin_memcpy(&s->orig, back, sizeof(s->orig));
-			e = bpf_map_lookup_elem(&ct, &s->orig);
-			if (e && tuple_eq(&e->reply, t)) {
-				s->dir = TCFW_DIR_REPLY;
-				return e;
-			}
 		}
 	}
 	if (hint & NAT_HINT_ALIAS) {

@@ -21,6 +21,7 @@
 #include "lib/kernel.h"
 #include "lib/tcp_state.h" /* the TCP flag bits */
 #include "lib/tcp_window.h"
+#include "tcfw_proto.h"
 
 /* Values from uapi headers that vmlinux.h does not carry (they are macros there). */
 #define ETH_HLEN         14
@@ -31,7 +32,7 @@
 #define IPPROTO_HOPOPTS  0
 #define IPPROTO_ROUTING  43
 #define IPPROTO_FRAGMENT 44
-#define IPPROTO_ICMPV6   58
+#define IPPROTO_ICMPV6   TCFW_PROTO_ICMPV6
 #define IPPROTO_DSTOPTS  60
 
 #define ICMP_ECHOREPLY      0
@@ -106,7 +107,9 @@ struct tcfw_pkt {
 	__u8 frag;               /* enum pkt_frag */
 	__u8 tcp_flags;          /* TCP: the flags byte (FIN SYN RST PSH ACK URG ECE CWR) */
 	__u8 l2_multicast;       /* destination MAC is broadcast or multicast */
-	struct tcp_seg tcp;      /* TCP: what window tracking needs (tcp_window.h) */
+	__u8 icmp_type;          /* ICMP / ICMPv6 request or reply: its type ('proto icmp type') */
+	__u8 pad[3];
+	struct tcp_seg tcp; /* TCP: what window tracking needs (tcp_window.h) */
 };
 
 struct tcfw_ipv6_walk {
@@ -391,7 +394,7 @@ static __always_inline int parse_quoted(struct __sk_buff *skb, __u32 off, __u32 
 	}
 	in->proto = proto;
 
-	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+	if (tcfw_proto_has_ports(proto)) {
 		struct tcfw_l4_ports *p = hdr_at(skb, l4_off, sizeof(*p));
 
 		if (!p)
@@ -540,6 +543,7 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u32 off, __u32 limi
 		switch (cls) {
 		case ICMP_CLASS_REQUEST:
 		case ICMP_CLASS_REPLY:
+			pkt->icmp_type = ih->type;
 			icmp_set_ports(&pkt->tuple, cls, ih->id);
 			pkt->kind = cls == ICMP_CLASS_REPLY ? PKT_ICMP_REPLY : PKT_FLOW;
 			return PARSE_OK;

@@ -13,7 +13,8 @@
  *
  * policy_decide() finds the first matching rule of the chain with classify() (classify.h:
  * bit vectors, 'limit' included); when one decides, its hit counter (per-CPU "pol_hits" at its
- * TCFW_RULE_INDEX slot) goes up by one and, if it has 'log', a TCFW_EV_LOG event goes to the
+ * TCFW_RULE_INDEX slot) goes up by one, its byte counter ("pol_bytes") by the packet's IP
+ * length, and, if it has 'log', a TCFW_EV_LOG event goes to the
  * ring buffer whatever its verdict, and if it has 'add @SET' its source goes into that dynamic
  * set (dynset.h). When none matches, the chain's default decides, and when
  * that default has 'log' (pol_meta.default_log) the event goes out too, with rule_id 0. A
@@ -70,13 +71,16 @@ static __always_inline __u8 verdict_sane(__u8 v)
 	return v < TCFW_VERDICT_MAX ? v : TCFW_VERDICT_DROP;
 }
 
-/* One more hit for the rule in slot (per-CPU: a plain add). */
-static __always_inline void rule_hit(__u32 slot)
+/* One more hit for the rule in slot, and the packet's bytes (per-CPU: plain adds). */
+static __always_inline void rule_hit(__u32 slot, __u32 bytes)
 {
 	__u64 *hits = bpf_map_lookup_elem(&pol_hits, &slot);
+	__u64 *b = bpf_map_lookup_elem(&pol_bytes, &slot);
 
 	if (hits)
 		*hits += 1;
+	if (b)
+		*b += bytes;
 }
 
 /* The chain's default decided: log it when the default has 'log'. chain <= TCFW_CHAIN_OUTPUT. */
@@ -117,6 +121,12 @@ policy_decide(const struct policy_view *pv, const struct chain_info *ci, const s
 
 	classify_query_init(&q, pv->copy, chain, nwords, ci, &pkt->tuple);
 	q.gen = (__u32)pv->meta->generation;
+	/* ICMP and ICMPv6: the type where TCP and UDP have the destination port ('proto icmp
+	 * type echo-request' is compiled into the dport slots): no lookup more. A later fragment
+	 * carries no ICMP header and stays TCFW_SCALAR_NOPORT, which type rules do not match. */
+	if ((pkt->tuple.proto == IPPROTO_ICMP || pkt->tuple.proto == IPPROTO_ICMPV6) &&
+	    pkt->frag != PKT_FRAG_LATER)
+		q.dport = pkt->icmp_type;
 	pos = classify(&q);
 	if (pos == CLASSIFY_NO_MATCH)
 		return policy_default(pv, ci, pkt, r, chain);
@@ -129,7 +139,7 @@ policy_decide(const struct policy_view *pv, const struct chain_info *ci, const s
 	r.rule_id = rule->id;
 	r.verdict = verdict_sane(rule->verdict);
 	r.rule_flags = rule->flags;
-	rule_hit(slot);
+	rule_hit(slot, pkt->l3_len);
 	if (r.rule_flags & TCFW_RULEF_ADD)
 		dynset_add_src((__u32)rule->dyn_add - 1, pkt->tuple.src[0], pkt->tuple.src[1],
 		               pkt->tuple.src[2], pkt->tuple.src[3]);

@@ -6,11 +6,10 @@
  *   drop from @SET   a source in the set: one lookup of map "pre_src" (LPM trie, source
  *                    prefix -> zones), whatever the packet is;
  *   drop untracked   a TCP segment without SYN (ACK, FIN, RST, ...) that belongs to no
- *                    connection: the lookups ct_lookup() makes (orig tuple in "ct", reply
- *                    tuple in "ct_reply", the reverse of a connection whose reply half is
- *                    gone), read-only. TC calls such a segment INVALID (nf_conntrack_tcp_loose
- *                    = 0: no mid-stream pickup, --tcp-liberal or not) and drops it when the
- *                    policy's invalid default is drop, so it is dropped here only then.
+ *                    connection: the lookup ct_lookup() makes (ct_table.h: one lookup of
+ *                    "ct", two for a NAT connection's reply), read-only. TC calls such a segment
+ * INVALID (nf_conntrack_tcp_loose = 0: no mid-stream pickup, --tcp-liberal or not) and drops it
+ * when the policy's invalid default is drop, so it is dropped here only then.
  *
  * Never more than TC would drop for 'drop untracked': what the parser here does not fully
  * understand (fragments, IPv6 extension headers, VLAN stacks, short or inconsistent headers,
@@ -22,6 +21,7 @@
 #define TCFW_BPF_PREFILTER_H
 
 #include "lib/kernel.h"
+#include "lib/ct_table.h"
 #include "lib/maps.h"
 #include "lib/stats.h"
 #include "lib/parse.h"
@@ -136,24 +136,14 @@ static __always_inline bool prefilter_blocked(const struct prefilter_pkt *p, __u
 	return zones && (*zones >> (zone & 63)) & 1;
 }
 
-/* Does tuple t belong to a connection? ct_lookup()'s three lookups, changing nothing. */
+/* Does tuple t belong to a connection, as its orig or reply tuple? What ct_lookup() finds,
+ * changing nothing. */
 static __always_inline bool prefilter_tracked(const struct tcfw_tuple *t)
 {
-	struct tcfw_tuple orig, *back;
-	struct tcfw_ct_entry *e;
+	struct tcfw_tuple orig;
+	int form;
 
-	if (bpf_map_lookup_elem(&ct, t))
-		return true;
-	back = bpf_map_lookup_elem(&ct_reply, t);
-	if (back) {
-		__builtin_memcpy(&orig, back, sizeof(orig));
-		e = bpf_map_lookup_elem(&ct, &orig);
-		if (e && tuple_eq(&e->reply, t))
-			return true;
-	}
-	tuple_reverse(&orig, t);
-	e = bpf_map_lookup_elem(&ct, &orig);
-	return e && tuple_eq(&e->reply, t);
+	return ct_entry_of(t, &orig, &form) && (form == CT_FORM_ORIG || form == CT_FORM_REPLY);
 }
 
 /* A TCP segment TC would call INVALID for want of a connection, and drop. */

@@ -30,15 +30,7 @@
 
 #include "tcfw_abi.h"
 
-#ifndef __bpf__
-#include <stdbool.h>
-#endif
-#ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
-#endif
-#ifndef barrier_var /* bpf_helpers.h's, for user space */
-#define barrier_var(var) __asm__ __volatile__("" : "+r"(var))
-#endif
+#include "lib/pure.h"
 
 /* The TCP header's flag byte (byte 13). */
 #define TCP_FLAG_FIN 0x01

@@ -51,12 +51,7 @@
 
 #include "tcfw_abi.h"
 
-#ifndef __bpf__
-#include <stdbool.h>
-#endif
-#ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
-#endif
+#include "lib/pure.h"
 
 #define TCPW_MAX_WSCALE     14    /* RFC 7323: a larger shift is taken as 14 */
 #define TCPW_WSCALE_NONE    0xff  /* tcp_seg.wscale: no window scale option */

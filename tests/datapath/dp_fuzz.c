@@ -160,7 +160,7 @@ struct clash {
 struct fuzz {
 	struct dp *t;
 	uint64_t seed, npackets, rng;
-	int fd_ct, fd_reply;
+	int fd_ct;
 	__u32 rule_id[3][2]; /* [chain][pos]: ids of the policy's rules */
 	uint64_t index;      /* of the packet being run */
 	/* Counted by the harness */
@@ -882,20 +882,40 @@ static void *clash_worker(void *arg)
 	return NULL;
 }
 
-static bool map_has(int fd, const struct tcfw_tuple *k, void *v)
+/* The connection whose orig tuple is orig (its main entry). */
+static bool conn_of(struct fuzz *z, const struct tcfw_tuple *orig, struct tcfw_ct_entry *e)
 {
-	return bpf_map_lookup_elem(fd, k, v) == 0;
+	return dp_conn_of(z->t, orig, e);
 }
 
-/* No connection of either direction for f's tuple. */
+/* Is k's entry a reference naming main key mk? */
+static bool ref_names(struct fuzz *z, const struct tcfw_tuple *k, const struct tcfw_tuple *mk)
+{
+	struct tcfw_ct_entry r;
+
+	return bpf_map_lookup_elem(z->fd_ct, k, &r) == 0 && r.kind == TCFW_CTK_REF &&
+	       !memcmp(&r.main_key, mk, sizeof(*mk));
+}
+
+/* No connection of either direction for f's tuple: none whose orig tuple, reply tuple or
+ * orig tuple reversed it is. */
 static bool is_first_packet(struct fuzz *z, const struct fz_pkt *f)
 {
 	struct tcfw_ct_entry e;
-	struct tcfw_tuple back, rev;
+	struct tcfw_tuple k, orig, rev;
 
-	tuple_reverse(&rev, &f->tuple);
-	return !map_has(z->fd_ct, &f->tuple, &e) && !map_has(z->fd_reply, &f->tuple, &back) &&
-	       !map_has(z->fd_ct, &rev, &e);
+	tcfw_ct_key(&k, &f->tuple);
+	if (bpf_map_lookup_elem(z->fd_ct, &k, &e))
+		return true;
+	if (e.kind == TCFW_CTK_REF) {
+		k = e.main_key;
+		if (bpf_map_lookup_elem(z->fd_ct, &k, &e) || e.kind != TCFW_CTK_MAIN)
+			return true;
+	}
+	tcfw_ct_orig(&orig, &k, &e);
+	tuple_reverse(&rev, &orig);
+	return memcmp(&orig, &f->tuple, sizeof(orig)) &&
+	       memcmp(&e.reply, &f->tuple, sizeof(orig)) && memcmp(&rev, &f->tuple, sizeof(rev));
 }
 
 static uint64_t stat_of(struct fuzz *z, unsigned int s)
@@ -954,7 +974,7 @@ static void run_reply_race(struct fuzz *z, uint64_t *r)
 	static struct fz_pkt a, b;
 	struct l4spec s = {.family = 4, .proto = IPPROTO_UDP};
 	struct tcfw_ct_entry e;
-	struct tcfw_tuple back;
+	struct tcfw_tuple k, rk;
 	int ret = -1, err;
 
 	snprintf(s.src, sizeof(s.src), "%s", PICK(r, clients4));
@@ -990,18 +1010,16 @@ static void run_reply_race(struct fuzz *z, uint64_t *r)
 	check_action(z, &b, z->clash.err, z->clash.retval, "CPU 1");
 	z->clash_pairs++;
 	z->reply_races++;
-	if (!map_has(z->fd_ct, &a.tuple, &e))
+	if (!conn_of(z, &a.tuple, &e))
 		return;
-	if (!map_has(z->fd_reply, &e.reply, &back))
-		pkt_fail(
-		    z, &a,
-		    "a connection opened while its reply arrived on the other CPU has no reply "
-		    "half (CPU 0: TC action %d, CPU 1: %d)",
-		    ret, z->clash.retval);
-	else if (memcmp(&back, &a.tuple, sizeof(back)))
+	tcfw_ct_key(&k, &a.tuple);
+	tcfw_ct_key(&rk, &e.reply);
+	if (e.nat_kind && memcmp(&k, &rk, sizeof(k)) && !ref_names(z, &rk, &k))
 		pkt_fail(z, &a,
-		         "a connection opened while its reply arrived on the other CPU: its "
-		         "reply half points elsewhere");
+		         "a connection opened while its reply arrived on the other CPU has no "
+		         "reference entry naming it under its reply tuple's key (CPU 0: TC "
+		         "action %d, CPU 1: %d)",
+		         ret, z->clash.retval);
 }
 
 /*
@@ -1021,7 +1039,9 @@ static void run_checked(struct fuzz *z, const struct fz_pkt *f, bool clash)
 		want_rule = model_packet(z, f, &chain);
 		z->model_new++;
 		fail_before = stat_of(z, TCFW_STAT_CT_INSERT_FAILED) +
-		              stat_of(z, TCFW_STAT_NAT_PORT_EXHAUSTED);
+		              stat_of(z, TCFW_STAT_NAT_PORT_EXHAUSTED) +
+		              stat_of(z, TCFW_STAT_NAT_NO_ADDRESS) +
+		              stat_of(z, TCFW_STAT_NAT_ALIAS_TAKEN);
 		new_before = stat_of(z, TCFW_STAT_CT_NEW);
 	}
 	if (clash) {
@@ -1050,7 +1070,7 @@ static void run_checked(struct fuzz *z, const struct fz_pkt *f, bool clash)
 			    "TC_ACT_SHOT",
 			    may_open ? "policy" : "conntrack (invalid)",
 			    chain_name((unsigned int)chain), ret, clash ? " (on CPU 0)" : "");
-		if (map_has(z->fd_ct, &f->tuple, &e))
+		if (conn_of(z, &f->tuple, &e))
 			pkt_fail(z, f,
 			         "a first packet the policy drops left a connection (state %s)",
 			         ct_state_name(e.state));
@@ -1059,7 +1079,9 @@ static void run_checked(struct fuzz *z, const struct fz_pkt *f, bool clash)
 	} else if (want_rule > 0) {
 		struct tcfw_ct_entry e;
 		uint64_t fails = stat_of(z, TCFW_STAT_CT_INSERT_FAILED) +
-		                 stat_of(z, TCFW_STAT_NAT_PORT_EXHAUSTED);
+		                 stat_of(z, TCFW_STAT_NAT_PORT_EXHAUSTED) +
+		                 stat_of(z, TCFW_STAT_NAT_NO_ADDRESS) +
+		                 stat_of(z, TCFW_STAT_NAT_ALIAS_TAKEN);
 		uint64_t news = stat_of(z, TCFW_STAT_CT_NEW) - new_before;
 
 		z->model_accept++;
@@ -1074,7 +1096,7 @@ static void run_checked(struct fuzz *z, const struct fz_pkt *f, bool clash)
 			    "%d / %d, expected TC_ACT_OK (or the fast path's redirect)",
 			    chain_name((unsigned int)chain), want_rule, ret,
 			    clash ? z->clash.retval : ret);
-		if (!map_has(z->fd_ct, &f->tuple, &e)) {
+		if (!conn_of(z, &f->tuple, &e)) {
 			pkt_fail(z, f, "a first packet the policy accepts left no connection");
 			return;
 		}
@@ -1123,9 +1145,13 @@ static void entry_fail(struct fuzz *z, const struct tcfw_tuple *k, const char *w
 	         ntohs(k->dport), what);
 }
 
-static void check_entry(struct fuzz *z, const struct tcfw_tuple *k, const struct tcfw_ct_entry *e)
+/* k: the connection's orig tuple (worked out from its key, stored_key). */
+static void check_entry(struct fuzz *z, const struct tcfw_tuple *k,
+                        const struct tcfw_tuple *stored_key, const struct tcfw_ct_entry *e)
 {
-	struct tcfw_tuple rev, back;
+	struct tcfw_tuple rev, mk, rk;
+	__u32 nat_addr[4];
+	__u16 nat_port;
 	char msg[160];
 	long want;
 	int lan = z->t->ifindex_lan, wan = z->t->ifindex_wan;
@@ -1190,11 +1216,18 @@ static void check_entry(struct fuzz *z, const struct tcfw_tuple *k, const struct
 		entry_fail(z, k, msg);
 	}
 
-	/* Both halves, and the reply tuple. */
-	if (!map_has(z->fd_reply, &e->reply, &back))
-		entry_fail(z, k, "no reply half in ct_reply");
-	else if (memcmp(&back, k, sizeof(*k)))
-		entry_fail(z, k, "its reply half points to another orig tuple");
+	/* Its key, its reference entry, and the reply tuple. */
+	tcfw_ct_key(&mk, k);
+	tcfw_ct_key(&rk, &e->reply);
+	if (memcmp(&mk, stored_key, sizeof(mk)))
+		entry_fail(z, k, "stored under a key that is not its orig tuple normalized");
+	if (e->nat_kind && memcmp(&mk, &rk, sizeof(mk)) && !ref_names(z, &rk, &mk))
+		entry_fail(z, k,
+		           "translated, but no reference entry under its reply tuple's key "
+		           "names it");
+	if (!e->nat_kind && memcmp(&mk, &rk, sizeof(mk)))
+		entry_fail(z, k, "no NAT, but its reply tuple has another key");
+	tcfw_ct_nat(e, nat_addr, &nat_port);
 	tuple_reverse(&rev, k);
 	if (!e->nat_kind) {
 		if (memcmp(&rev, &e->reply, sizeof(rev)))
@@ -1206,13 +1239,13 @@ static void check_entry(struct fuzz *z, const struct tcfw_tuple *k, const struct
 
 		if (k->family != TCFW_AF_INET || e->chain != TCFW_CHAIN_FORWARD || out != wan)
 			entry_fail(z, k, "masqueraded, but not IPv4 forwarded out wan");
-		if (!addr_is(e->reply.dst, 4, PUBLIC_IP) || memcmp(e->nat_addr, e->reply.dst, 16))
+		if (!addr_is(e->reply.dst, 4, PUBLIC_IP) || memcmp(nat_addr, e->reply.dst, 16))
 			entry_fail(z, k,
 			           "masqueraded, but the reply tuple does not carry the public "
 			           "address");
 		if (memcmp(e->reply.src, k->dst, 16) || e->reply.proto != k->proto ||
 		    e->reply.family != k->family ||
-		    (ports && (e->reply.sport != k->dport || e->nat_port != e->reply.dport)))
+		    (ports && (e->reply.sport != k->dport || nat_port != e->reply.dport)))
 			entry_fail(z, k,
 			           "masqueraded, but the reply tuple is not the translated "
 			           "orig reversed");
@@ -1222,10 +1255,10 @@ static void check_entry(struct fuzz *z, const struct tcfw_tuple *k, const struct
 /* Entries created since the last walk, those older that were there then. */
 static void walk(struct fuzz *z, bool final)
 {
-	static struct tcfw_tuple keys[8192];
+	static struct tcfw_tuple keys[8192], origs[8192], refs[8192];
 	static struct tcfw_ct_entry vals[8192];
 	uint64_t *ids;
-	size_t n = 0, fresh = 0;
+	size_t n = 0, nrefs = 0, fresh = 0;
 	struct tcfw_tuple key, next, *prev = NULL;
 	struct timespec ts;
 	uint64_t now, stat_new, s[TCFW_STAT_MAX], d_policy = 0, d_reject = 0, d_invalid;
@@ -1239,6 +1272,16 @@ static void walk(struct fuzz *z, bool final)
 		prev = &key;
 		if (bpf_map_lookup_elem(z->fd_ct, &key, &vals[n]))
 			continue;
+		if (vals[n].kind == TCFW_CTK_REF) {
+			if (nrefs < 8192)
+				refs[nrefs++] = key;
+			continue;
+		}
+		if (vals[n].kind != TCFW_CTK_MAIN) {
+			entry_fail(z, &key, "an entry neither a connection nor a reference");
+			continue;
+		}
+		tcfw_ct_orig(&origs[n], &key, &vals[n]);
 		keys[n++] = key;
 	}
 	z->ct_count = (unsigned int)n;
@@ -1253,12 +1296,12 @@ static void walk(struct fuzz *z, bool final)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		check_entry(z, &keys[i], &vals[i]);
-		ids[i] = tuple_hash(&keys[i]) ^ vals[i].created_ns;
+		check_entry(z, &origs[i], &keys[i], &vals[i]);
+		ids[i] = tuple_hash(&origs[i]) ^ vals[i].created_ns;
 		if (vals[i].created_ns > z->prev_walk_ns) {
 			fresh++;
 		} else if (!bsearch(&ids[i], z->prev_ids, z->nprev, sizeof(*ids), cmp_u64)) {
-			entry_fail(z, &keys[i], "older than the last walk, but not there then");
+			entry_fail(z, &origs[i], "older than the last walk, but not there then");
 		}
 		if (stop_now(z))
 			break;
@@ -1269,23 +1312,25 @@ static void walk(struct fuzz *z, bool final)
 		         "%" PRIu64,
 		         fresh, stat_new - z->stat_new_prev);
 
-	/* Every reply half points to a live connection whose reply tuple is its key. */
-	prev = NULL;
-	while (bpf_map_get_next_key(z->fd_reply, prev, &next) == 0) {
-		struct tcfw_tuple back;
-		struct tcfw_ct_entry e;
+	/* Every reference entry names a live connection whose reply tuple normalizes to it (and
+	 * check_entry() saw the converse). A reference is only found without its connection
+	 * while a reply race is in flight, never at a walk. */
+	for (size_t i = 0; i < nrefs && !stop_now(z); i++) {
+		struct tcfw_ct_entry r, e;
+		struct tcfw_tuple orig, rk;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(z->fd_reply, &key, &back))
+		if (bpf_map_lookup_elem(z->fd_ct, &refs[i], &r))
 			continue;
-		if (!map_has(z->fd_ct, &back, &e))
-			entry_fail(z, &back, "a reply half points to it, but it is not in ct");
-		else if (memcmp(&e.reply, &key, sizeof(key)))
-			entry_fail(z, &back,
-			           "a reply half points to it, but its reply tuple differs");
-		if (stop_now(z))
-			break;
+		if (bpf_map_lookup_elem(z->fd_ct, &r.main_key, &e) || e.kind != TCFW_CTK_MAIN) {
+			entry_fail(z, &refs[i], "a reference entry names no live connection");
+			continue;
+		}
+		tcfw_ct_orig(&orig, &r.main_key, &e);
+		tcfw_ct_key(&rk, &e.reply);
+		if (!e.nat_kind || memcmp(&rk, &refs[i], sizeof(rk)))
+			entry_fail(z, &orig,
+			           "a reference entry names it, but its reply tuple has another "
+			           "key");
 	}
 
 	/* Counters. */
@@ -1350,19 +1395,24 @@ static void walk(struct fuzz *z, bool final)
 		z->nsnap = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (!final && n > FUZZ_CT_HIGH && chance(&z->rng, 50)) {
+				struct tcfw_tuple rk;
+
+				/* As fwd's ctmap_delete(): the entry, then its reference. */
+				tcfw_ct_key(&rk, &vals[i].reply);
 				bpf_map_delete_elem(z->fd_ct, &keys[i]);
-				bpf_map_delete_elem(z->fd_reply, &vals[i].reply);
+				if (vals[i].nat_kind && memcmp(&rk, &keys[i], sizeof(rk)))
+					bpf_map_delete_elem(z->fd_ct, &rk);
 				z->expired++;
 				continue;
 			}
 			ids[kept] = ids[i];
 			if (z->nsnap < FUZZ_SNAP_MAX) {
-				z->snap[z->nsnap].key = keys[i];
+				z->snap[z->nsnap].key = origs[i];
 				z->snap[z->nsnap++].e = vals[i];
 			} else if (chance(&z->rng, 10)) {
 				unsigned int j = below(&z->rng, FUZZ_SNAP_MAX);
 
-				z->snap[j].key = keys[i];
+				z->snap[j].key = origs[i];
 				z->snap[j].e = vals[i];
 			}
 			kept++;
@@ -1442,7 +1492,6 @@ DP_CASE_EXPLICIT(fuzz)
 	if (dpn_setup(t, FUZZ_POLICY) || !read_rule_ids(&z))
 		return;
 	z.fd_ct = bpf_map__fd(t->skel->maps.ct);
-	z.fd_reply = bpf_map__fd(t->skel->maps.ct_reply);
 
 	/* The main thread runs on CPU 0, the clash worker on CPU 1. */
 	sched_getaffinity(0, sizeof(all), &all);

@@ -180,3 +180,35 @@ DP_CASE(nat_dnat_zone_scoped)
 	pkt_flow(&want, &x, TCFW_DIR_ORIG, F_SYN);
 	dpn_expect(t, "SYN at wan0 egress: masqueraded only", DP_EGRESS_FWD_WAN, &in, TC_OK, &want);
 }
+
+/*
+ * Two port forwards to one LAN server port, with snat toward the LAN: the same WAN client
+ * port through both would be one tuple between the gateway's ingress and egress (map
+ * nat_alias). The second is refused, counted as that (nat_alias_taken), not as a port
+ * shortage.
+ */
+DP_CASE(nat_alias_taken)
+{
+	const struct flow f1 = {4, IPPROTO_TCP, SERVER, PUBLIC_IP, 5555, 8080};
+	const struct flow f2 = {4, IPPROTO_TCP, SERVER, PUBLIC_IP, 5555, 8081};
+	struct tcfw_ct_entry e;
+	struct pkt in, out;
+
+	if (dpn_setup(t, DPN_ZONES "nat dnat in wan proto tcp dport 8080 -> 192.0.2.20:80\n"
+	                           "nat dnat in wan proto tcp dport 8081 -> 192.0.2.20:80\n"
+	                           "nat snat out lan -> 192.0.2.1\n"))
+		return;
+	pkt_flow(&in, &f1, TCFW_DIR_ORIG, F_SYN);
+	DP_EXPECT_EQ(t, "first forward", "verdict",
+	             dpn_run(t, "first forward", DP_INGRESS_WAN, &in, &out), TC_OK);
+	if (dpn_conn(t, "first forward", &f1, &e))
+		DP_EXPECT_EQ(t, "first forward", "nat_kind", e.nat_kind,
+		             TCFW_NAT_DNAT | TCFW_NAT_SNAT);
+	pkt_flow(&in, &f2, TCFW_DIR_ORIG, F_SYN);
+	DP_EXPECT_EQ(t, "second forward, same client port", "verdict",
+	             dpn_run(t, "second forward", DP_INGRESS_WAN, &in, &out), TC_SHOT);
+	dp_expect_no_conn(t, "second forward", &f2);
+	dp_expect_stat(t, "counters", TCFW_STAT_NAT_ALIAS_TAKEN, 1);
+	dp_expect_stat(t, "counters", TCFW_STAT_NAT_PORT_EXHAUSTED, 0);
+	dp_expect_stat(t, "counters", TCFW_STAT_NAT_NO_ADDRESS, 0);
+}

@@ -306,7 +306,7 @@ DP_CASE(nat_port_exhausted)
 	DP_EXPECT_TRUE(t, "counters", "nat_port_retries counts the two taken ports client 3 tried",
 	               dp_stat(t, TCFW_STAT_NAT_PORT_RETRIES) >= 2);
 	DP_EXPECT_EQ(t, "tables", "connections", dp_count_ct(t), 2);
-	DP_EXPECT_EQ(t, "tables", "reply halves", dp_count_ct_reply(t), 2);
+	DP_EXPECT_EQ(t, "tables", "reference entries (the two bindings)", dp_count_ct_refs(t), 2);
 }
 
 /* Masquerade behind an interface without IPv4 address refuses the connection. */
@@ -328,6 +328,8 @@ DP_CASE(nat_masquerade_no_address)
 	dpn_expect(t, "SYN at lan0 ingress: dropped, wan0 has no address to masquerade with",
 	           DP_INGRESS_LAN, &in, TC_SHOT, NULL);
 	dp_expect_no_conn(t, "connection", &f);
+	dp_expect_stat(t, "counters", TCFW_STAT_NAT_NO_ADDRESS, 1);
+	dp_expect_stat(t, "counters", TCFW_STAT_NAT_PORT_EXHAUSTED, 0);
 }
 
 /*
@@ -341,8 +343,7 @@ DP_CASE(nat_reply_during_open)
 {
 	const struct flow f = {4, IPPROTO_UDP, CLIENT1, SERVER, 40000, 53};
 	const struct flow x = dpn_flow_src(&f, PUBLIC_IP, 40000); /* what the server sees */
-	int ct_fd, reply_fd;
-	struct tcfw_tuple orig, reply, back;
+	struct tcfw_tuple orig, reply, back, key;
 	struct tcfw_ct_entry e;
 	struct pkt in, out;
 
@@ -351,9 +352,8 @@ DP_CASE(nat_reply_during_open)
 	                 "defaults { input drop; forward accept; output accept; invalid drop }\n"
 	                 "nat masquerade out wan from 192.0.2.0/24\n"))
 		return;
-	ct_fd = bpf_map__fd(t->skel->maps.ct);
-	reply_fd = bpf_map__fd(t->skel->maps.ct_reply);
 	dp_tuple(&orig, &f, TCFW_DIR_ORIG);
+	tcfw_ct_key(&key, &orig);
 	dp_tuple(&reply, &x, TCFW_DIR_REPLY);
 
 	pkt_flow(&in, &f, TCFW_DIR_ORIG, 0);
@@ -363,16 +363,16 @@ DP_CASE(nat_reply_during_open)
 	expect_reply_tuple(t, "query", &e, &x);
 
 	/* The port reserved, the entry not stored yet: the server's datagram comes. */
-	bpf_map_delete_elem(ct_fd, &orig);
+	dp_ct_delete(t, &orig);
 	pkt_flow(&in, &x, TCFW_DIR_REPLY, 0);
 	DP_EXPECT_EQ(t, "answer before the entry", "verdict",
 	             dpn_run(t, "answer before the entry", DP_INGRESS_WAN, &in, &out), TC_SHOT);
-	DP_EXPECT_TRUE(t, "answer before the entry", "the reserved reply half is still there",
-	               bpf_map_lookup_elem(reply_fd, &reply, &back) == 0 &&
-	                   !memcmp(&back, &orig, sizeof(orig)));
+	DP_EXPECT_TRUE(t, "answer before the entry", "the reserved reference is still there",
+	               dp_ct_ref(t, &reply, &back) && !memcmp(&back, &key, sizeof(key)));
+	dp_expect_stat(t, "answer before the entry", TCFW_STAT_EVICTIONS_SUSPECTED, 1);
 
 	/* The creating CPU stores the entry: the next answer belongs to the connection. */
-	if (bpf_map_update_elem(ct_fd, &orig, &e, BPF_NOEXIST)) {
+	if (dp_ct_insert(t, &orig, &e)) {
 		dp_fail(t, "entry stored", "cannot write map ct");
 		return;
 	}
@@ -396,16 +396,14 @@ DP_CASE(nat_own_connection_during_open)
 {
 	const struct flow f = {4, IPPROTO_UDP, CLIENT1, SERVER, 40002, 53};
 	const struct flow x = dpn_flow_src(&f, PUBLIC_IP, 40002); /* what the server sees */
-	int ct_fd, reply_fd;
-	struct tcfw_tuple orig, reply, back;
+	struct tcfw_tuple orig, reply, back, key;
 	struct tcfw_ct_entry e, own;
 	struct pkt in, out;
 
 	if (dpn_setup(t, masq_policy))
 		return;
-	ct_fd = bpf_map__fd(t->skel->maps.ct);
-	reply_fd = bpf_map__fd(t->skel->maps.ct_reply);
 	dp_tuple(&orig, &f, TCFW_DIR_ORIG);
+	tcfw_ct_key(&key, &orig);
 	dp_tuple(&reply, &x, TCFW_DIR_REPLY);
 
 	pkt_flow(&in, &f, TCFW_DIR_ORIG, 0);
@@ -415,7 +413,7 @@ DP_CASE(nat_own_connection_during_open)
 	expect_reply_tuple(t, "query", &e, &x);
 
 	/* The port reserved, the entry not stored yet: the gateway sends from that port. */
-	bpf_map_delete_elem(ct_fd, &orig);
+	dp_ct_delete(t, &orig);
 	pkt_flow(&in, &x, TCFW_DIR_ORIG, 0);
 	DP_EXPECT_EQ(t, "gateway's own datagram", "verdict",
 	             dpn_run(t, "gateway's own datagram", DP_EGRESS_LOCAL_WAN, &in, &out), TC_SHOT);
@@ -423,12 +421,11 @@ DP_CASE(nat_own_connection_during_open)
 	DP_EXPECT_TRUE(t, "gateway's own datagram", "no connection of the gateway stored",
 	               !dp_conn(t, &x, &own));
 	DP_EXPECT_TRUE(t, "gateway's own datagram",
-	               "the reserved reply half still points to the client",
-	               bpf_map_lookup_elem(reply_fd, &reply, &back) == 0 &&
-	                   !memcmp(&back, &orig, sizeof(orig)));
+	               "the reserved reference still names the client's connection",
+	               dp_ct_ref(t, &reply, &back) && !memcmp(&back, &key, sizeof(key)));
 
 	/* The creating CPU stores the entry: the server's answer belongs to the client's. */
-	if (bpf_map_update_elem(ct_fd, &orig, &e, BPF_NOEXIST)) {
+	if (dp_ct_insert(t, &orig, &e)) {
 		dp_fail(t, "entry stored", "cannot write map ct");
 		return;
 	}

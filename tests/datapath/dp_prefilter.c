@@ -172,8 +172,8 @@ DP_CASE(prefilter_nat_reply)
 	pkt_flow(&in, &f, TCFW_DIR_ORIG, F_SYN);
 	dp_send(t, "SYN at lan0 ingress", DP_INGRESS_LAN, &in, TC_OK);
 	dp_send(t, "SYN at wan0 egress (masqueraded)", DP_EGRESS_FWD_WAN, &in, TC_OK);
-	xdp_flow(t, "SYN-ACK to the masqueraded tuple (found through ct_reply)", t->ifindex_wan, &x,
-	         TCFW_DIR_REPLY, F_SYN | F_ACK, XDP_PASS_);
+	xdp_flow(t, "SYN-ACK to the masqueraded tuple (found through its reference entry)",
+	         t->ifindex_wan, &x, TCFW_DIR_REPLY, F_SYN | F_ACK, XDP_PASS_);
 	xdp_flow(t, "ACK to the masqueraded tuple", t->ifindex_wan, &x, TCFW_DIR_REPLY, F_ACK,
 	         XDP_PASS_);
 	xdp_flow(t, "ACK to another public port: no connection", t->ifindex_wan, &wrong,

@@ -58,3 +58,27 @@ expect_error "log on invalid" \
 expect_error "an unknown set in a prefilter" \
 	'zone lan { lan0 }\nzone wan { wan0 }\nset blocked { 203.0.113.66 }\n#\n#\n#\n#\n#\nprefilter wan {\n    drop from @blocke\n}\n' \
 	"unknown set '@blocke'"
+
+# The vocabulary's errors (service names, ranges, protocol lists, ICMP types, neighbour
+# discovery) and NAT66's, each at the place the manual shows.
+zones='zone lan { lan0 }\nzone wan { wan0 }\n'
+expect_error "an unknown service name" \
+	'#\n#\n#\n#\ninput accept proto tcp sport shh\n' "unknown service 'shh'"
+expect_error "a reversed address range" \
+	'#\n#\n#\n#\n#\nforward accept from 192.0.2.9-192.0.2.1\n' "is reversed (did you mean 192.0.2.1-"
+expect_error "dport with a protocol list that has icmp" \
+	'#\n#\n#\n#\n#\n#\nforward accept proto { tcp, icmp } dport 22\n' "but the list has 'icmp'"
+expect_error "a misspelt ICMP type" \
+	'#\n#\n#\n#\n#\n#\n#\ninput accept proto icmp type echo-requets\n' "unknown icmp type"
+expect_error "a drop rule naming neighbour discovery" \
+	'#\n#\n#\n#\n#\n#\n#\n#\ninput drop proto icmpv6 type { echo-request, nd-neighbor-solicit }\n' \
+	"a rule cannot drop icmpv6 type"
+expect_error "an IPv6-only masquerade (NAT66)" \
+	"${zones}#\\n#\\n#\\n#\\n#\\n#\\n#\\nnat masquerade out wan from 2001:db8:1::/48\\n" \
+	"this masquerade matches IPv6 connections only"
+expect_error "an IPv6 snat target (NAT66)" \
+	"${zones}#\\n#\\n#\\n#\\n#\\n#\\n#\\n#\\nnat snat out wan -> 2001:db8::1-2001:db8::9\\n" \
+	"the IPv6 target 2001:db8::1 would"
+expect_error "an IPv6 dnat target (NAT66)" \
+	"${zones}#\\n#\\n#\\n#\\n#\\n#\\nnat dnat in wan -> 2001:db8::5\\n" \
+	"the IPv6 target 2001:db8::5 would"

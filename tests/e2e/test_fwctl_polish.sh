@@ -23,7 +23,7 @@ done
 ok "fwctl --help names the aliases, policy save and rule add --before"
 n=0
 for c in status ct "ct list" "ct count" "ct del" "ct flush" stats policy "policy check" \
-	"policy load" "policy show" "policy save" rule "rule add" "rule del" "rule list" nat \
+	"policy load" "policy show" "policy save" rule "rule add" "rule del" "rule list" "rule reset" nat \
 	"nat list" monitor help -L -C -D -F -E; do
 	# shellcheck disable=SC2086 # the words of the command
 	fwctl $c --help >/dev/null || die "fwctl $c --help: expected exit status 0, got $?"

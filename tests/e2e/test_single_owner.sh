@@ -53,6 +53,9 @@ filters_on() { # DEV: tcfw programs on ingress + egress
 }
 attached_count() { fwctl -j status | jq '[.interfaces[] | select(.attached)] | length'; }
 ingress_back() { [ "$(tcfw_filters "$1" ingress)" = 1 ]; }
+# Both hooks: two detaches by hand are not one event, and fwd may repair the first before the
+# second happens, so waiting for ingress alone can stop between its two repairs.
+both_back() { [ "$(filters_on "$1")" = 2 ]; }
 
 second_fwd() { # PIN-DIR SOCKET: run a second fwd in the gateway until it gives up
 	timeout 60 nsenter --net="/run/netns/$NS_GW" -- "$FWD" -c "$WORK/policy.conf" \
@@ -107,7 +110,7 @@ else
 	step "the clsact qdisc of wan0 removed by hand comes back with both filters"
 	in_gw tc qdisc del dev wan0 clsact
 fi
-wait_for 5 "the programs on wan0 to be attached again" ingress_back wan0
+wait_for 5 "both programs on wan0 to be attached again" both_back wan0
 assert_eq "tcfw programs on wan0" 2 "$(filters_on wan0)"
 status=$(fwctl -j status)
 assert_eq "interfaces attached" 2 "$(jq '[.interfaces[] | select(.attached)] | length' <<<"$status")"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_upgrade_no_loss.sh - issue 12, "upgrade and restart without loss", measured. Behind a
+# test_upgrade_no_loss.sh - "upgrade and restart without loss", measured. Behind a
 # default-drop policy with masquerade, an iperf3 transfer and a stream of sequence-numbered UDP
 # datagrams (udp_seq.py, echoed back) run through the gateway across, one after the other:
 #   a  SIGKILL of fwd + start

@@ -18,7 +18,7 @@
 #include "ct_filter.h"
 #include "ctl.h"
 
-/* What fwd does with a request's "args" (cmd_ct_del): string words, parsed as a filter. */
+/* What fwd does with a request's "args" (fwd_cmd_ct_del): string words, parsed as a filter. */
 static void parse_args(struct json_object *req)
 {
 	struct json_object *args;

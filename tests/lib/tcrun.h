@@ -5,7 +5,9 @@
  * through tcrun_test_run().
  *
  * The __sk_buff context says where the packet is: ifindex is the interface whose hook runs,
- * ingress_ifindex the one it arrived on (0: sent by the host itself).
+ * ingress_ifindex the one it arrived on (0: sent by the host itself). A run's retval is a TC
+ * action, linux/pkt_cls.h's TC_ACT_* (the datapath's own copy is bpf/lib/kernel.h's, for
+ * vmlinux.h carries no macros).
  */
 #ifndef TCFW_TESTS_TCRUN_H
 #define TCFW_TESTS_TCRUN_H
@@ -13,6 +15,7 @@
 #include <stdint.h>
 
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 
 #include "pkt.h"
 

@@ -4,6 +4,7 @@
  * 16-byte prefix lengths, prefix tests and masking, and rejection of bad input.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,9 +106,9 @@ static void test_parse_bad(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
-		if (addr_parse(bad[i], a, &plen) != -1)
+		if (addr_parse(bad[i], a, &plen) != -EINVAL)
 			fail_msg("addr_parse('%s') accepted bad input (plen %u)", bad[i], plen);
-	if (addr_parse(NULL, a, &plen) != -1)
+	if (addr_parse(NULL, a, &plen) != -EINVAL)
 		fail_msg("addr_parse(NULL) should fail");
 }
 

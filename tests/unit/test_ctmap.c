@@ -119,16 +119,10 @@ static int maps_setup(void **state)
 	struct maps *s = calloc(1, sizeof(*s));
 
 	assert_non_null(s);
+	/* Room for a reference entry per connection: some of them are translated. */
 	s->m.ct_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "test_ct", sizeof(struct tcfw_tuple),
-	                            sizeof(struct tcfw_ct_entry), NCONN, NULL);
-	s->m.reply_fd =
-	    bpf_map_create(BPF_MAP_TYPE_HASH, "test_ct_reply", sizeof(struct tcfw_tuple),
-	                   sizeof(struct tcfw_tuple), NCONN, NULL);
-	if (s->m.ct_fd < 0 || s->m.reply_fd < 0) {
-		if (s->m.ct_fd >= 0)
-			close(s->m.ct_fd);
-		if (s->m.reply_fd >= 0)
-			close(s->m.reply_fd);
+	                            sizeof(struct tcfw_ct_entry), 2 * NCONN, NULL);
+	if (s->m.ct_fd < 0) {
 		free(s);
 		*state = NULL;
 		return 0; /* the tests skip themselves */
@@ -143,13 +137,19 @@ static int maps_teardown(void **state)
 
 	if (s) {
 		close(s->m.ct_fd);
-		close(s->m.reply_fd);
 		free(s);
 	}
 	return 0;
 }
 
-/* Connection i: 10.0.x.y:(1000+i) -> 192.0.2.1:80 tcp; reply swapped. */
+/* Connection i is translated (masquerade behind 203.0.113.1:(40000+i)) when i % 3 == 0. */
+static bool conn_is_nat(unsigned int i)
+{
+	return i % 3 == 0;
+}
+
+/* Connection i: 10.0.x.y:(1000+i) -> 192.0.2.1:80 tcp; reply swapped, translated for
+ * conn_is_nat(i). */
 static void make_conn(unsigned int i, struct tcfw_tuple *orig, struct tcfw_ct_entry *e)
 {
 	memset(orig, 0, sizeof(*orig));
@@ -168,7 +168,30 @@ static void make_conn(unsigned int i, struct tcfw_tuple *orig, struct tcfw_ct_en
 	memcpy(e->reply.dst, orig->src, sizeof(orig->src));
 	e->reply.sport = orig->dport;
 	e->reply.dport = orig->sport;
+	if (conn_is_nat(i)) {
+		e->nat_kind = TCFW_NAT_SNAT;
+		e->reply.dst[3] = htonl(0xcb007101); /* 203.0.113.1 */
+		e->reply.dport = htons((uint16_t)(40000 + i));
+	}
 	e->rule_id = i; /* lets the walk callback recognise the connection */
+}
+
+/* Store connection (orig, e) as the datapath does: its main entry, and a reference entry
+ * for a translated reply tuple. */
+static void store_conn(const struct maps *s, const struct tcfw_tuple *orig, struct tcfw_ct_entry *e)
+{
+	struct tcfw_tuple k, rk;
+	struct tcfw_ct_entry ref = {.kind = TCFW_CTK_REF};
+
+	e->orig_swapped = (__u8)tcfw_ct_key(&k, orig);
+	if (bpf_map_update_elem(s->m.ct_fd, &k, e, BPF_NOEXIST))
+		fail_msg("inserting connection %u: %s", e->rule_id, strerror(errno));
+	if (!e->nat_kind)
+		return;
+	tcfw_ct_key(&rk, &e->reply);
+	ref.main_key = k;
+	if (bpf_map_update_elem(s->m.ct_fd, &rk, &ref, BPF_NOEXIST))
+		fail_msg("inserting connection %u's reference: %s", e->rule_id, strerror(errno));
 }
 
 static void fill(const struct maps *s, unsigned int n)
@@ -178,10 +201,18 @@ static void fill(const struct maps *s, unsigned int n)
 		struct tcfw_ct_entry e;
 
 		make_conn(i, &orig, &e);
-		if (bpf_map_update_elem(s->m.ct_fd, &orig, &e, BPF_NOEXIST) ||
-		    bpf_map_update_elem(s->m.reply_fd, &e.reply, &orig, BPF_NOEXIST))
-			fail_msg("inserting connection %u: %s", i, strerror(errno));
+		store_conn(s, &orig, &e);
 	}
+}
+
+/* Map entries n connections take. */
+static unsigned int entries_of(unsigned int n)
+{
+	unsigned int total = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		total += conn_is_nat(i) ? 2 : 1;
+	return total;
 }
 
 static unsigned int map_count(int fd, size_t key_size)
@@ -288,11 +319,11 @@ static void test_walk_on_empty_map(void **state)
 	free(s);
 }
 
-static void test_delete_while_walking_removes_both_halves(void **state)
+static void test_delete_while_walking_removes_both_entries(void **state)
 {
 	struct maps *m = *state;
 	struct seen *s;
-	unsigned int left_ct, left_reply;
+	unsigned int left, want = 0;
 
 	if (!m)
 		skip();
@@ -302,35 +333,73 @@ static void test_delete_while_walking_removes_both_halves(void **state)
 	s->delete_from = &m->m;
 	assert_int_equal(ctmap_walk(&m->m, 64, seen_cb, s), 0);
 	check_each_seen_once(s, NCONN, "walk deleting even connections");
-	left_ct = map_count(m->m.ct_fd, sizeof(struct tcfw_tuple));
-	left_reply = map_count(m->m.reply_fd, sizeof(struct tcfw_tuple));
-	if (left_ct != NCONN / 2 || left_reply != NCONN / 2)
-		fail_msg("after deleting every even connection: %u ct and %u ct_reply entries "
-		         "left, expected %u of each",
-		         left_ct, left_reply, NCONN / 2);
+	for (unsigned int i = 1; i < NCONN; i += 2)
+		want += conn_is_nat(i) ? 2 : 1;
+	left = map_count(m->m.ct_fd, sizeof(struct tcfw_tuple));
+	if (left != want)
+		fail_msg("after deleting every even connection: %u entries left, expected %u (the "
+		         "odd connections' main and reference entries)",
+		         left, want);
 	free(s);
 }
 
-static void test_delete_keeps_a_reply_owned_by_another_connection(void **state)
+static void test_lookup_by_either_tuple(void **state)
 {
 	struct maps *m = *state;
-	struct tcfw_tuple orig, other, back;
-	struct tcfw_ct_entry e, e_other;
+	struct tcfw_tuple orig, got, rev;
+	struct tcfw_ct_entry e, found;
 
 	if (!m)
 		skip();
-	fill(m, 2);
+	fill(m, 6);
+	assert_int_equal(map_count(m->m.ct_fd, sizeof(struct tcfw_tuple)), entries_of(6));
+	for (unsigned int i = 0; i < 6; i++) {
+		make_conn(i, &orig, &e);
+		memset(&got, 0xaa, sizeof(got));
+		if (ctmap_lookup(&m->m, &orig, &got, &found) || found.rule_id != i ||
+		    memcmp(&got, &orig, sizeof(got)))
+			fail_msg("connection %u not found by its orig tuple", i);
+		memset(&got, 0xaa, sizeof(got));
+		if (ctmap_lookup(&m->m, &e.reply, &got, &found) || found.rule_id != i ||
+		    memcmp(&got, &orig, sizeof(got)))
+			fail_msg("connection %u not found by its reply tuple (%s)", i,
+			         conn_is_nat(i) ? "through its reference entry" : "the same key");
+		assert_int_equal(ctmap_entries_of(&orig, &e), conn_is_nat(i) ? 2 : 1);
+	}
+	/* The reverse of a translated reply tuple shares its key but is no tuple of the
+	 * connection. */
 	make_conn(0, &orig, &e);
-	make_conn(1, &other, &e_other);
-	/* The reply tuple of connection 0 now points at connection 1 (reused after eviction). */
-	assert_int_equal(bpf_map_update_elem(m->m.reply_fd, &e.reply, &other, BPF_ANY), 0);
+	rev = e.reply;
+	memcpy(rev.src, e.reply.dst, 16);
+	memcpy(rev.dst, e.reply.src, 16);
+	rev.sport = e.reply.dport;
+	rev.dport = e.reply.sport;
+	assert_int_equal(ctmap_lookup(&m->m, &rev, NULL, &found), -ENOENT);
+}
+
+static void test_delete_keeps_a_reference_owned_by_another_connection(void **state)
+{
+	struct maps *m = *state;
+	struct tcfw_tuple orig, other, k, rk;
+	struct tcfw_ct_entry e, e_other, back;
+
+	if (!m)
+		skip();
+	fill(m, 4);
+	make_conn(0, &orig, &e);
+	make_conn(3, &other, &e_other);
+	/* The reference of connection 0's reply now names connection 3 (reused after a
+	 * leftover). */
+	tcfw_ct_key(&rk, &e.reply);
+	tcfw_ct_key(&k, &other);
+	back = (struct tcfw_ct_entry){.kind = TCFW_CTK_REF, .main_key = k};
+	assert_int_equal(bpf_map_update_elem(m->m.ct_fd, &rk, &back, BPF_ANY), 0);
 	assert_int_equal(ctmap_delete(&m->m, &orig, &e), 0);
-	assert_int_equal(bpf_map_lookup_elem(m->m.ct_fd, &orig, &back), -ENOENT);
-	if (bpf_map_lookup_elem(m->m.reply_fd, &e.reply, &back) != 0 ||
-	    memcmp(&back, &other, sizeof(back)) != 0)
-		fail_msg(
-		    "ctmap_delete removed a ct_reply entry that belongs to another connection");
-	/* Deleting again: both halves gone -> -ENOENT. */
+	tcfw_ct_key(&k, &orig);
+	assert_int_equal(bpf_map_lookup_elem(m->m.ct_fd, &k, &back), -ENOENT);
+	if (bpf_map_lookup_elem(m->m.ct_fd, &rk, &back) != 0 || back.kind != TCFW_CTK_REF)
+		fail_msg("ctmap_delete removed a reference entry that names another connection");
+	/* Deleting again: nothing of it left -> -ENOENT. */
 	assert_int_equal(ctmap_delete(&m->m, &orig, &e), -ENOENT);
 }
 
@@ -343,7 +412,6 @@ static void test_walk_rejects_a_map_of_another_layout(void **state)
 	m.ct_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "test_bad", 8, 8, 16, NULL);
 	if (m.ct_fd < 0)
 		skip();
-	m.reply_fd = -1;
 	assert_int_equal(ctmap_walk(&m, 0, seen_cb, &s), -EPROTO);
 	close(m.ct_fd);
 }
@@ -359,10 +427,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_walk_stops_when_callback_says_so, maps_setup,
 	                                    maps_teardown),
 	    cmocka_unit_test_setup_teardown(test_walk_on_empty_map, maps_setup, maps_teardown),
-	    cmocka_unit_test_setup_teardown(test_delete_while_walking_removes_both_halves,
+	    cmocka_unit_test_setup_teardown(test_delete_while_walking_removes_both_entries,
 	                                    maps_setup, maps_teardown),
-	    cmocka_unit_test_setup_teardown(test_delete_keeps_a_reply_owned_by_another_connection,
-	                                    maps_setup, maps_teardown),
+	    cmocka_unit_test_setup_teardown(test_lookup_by_either_tuple, maps_setup, maps_teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_delete_keeps_a_reference_owned_by_another_connection, maps_setup,
+		maps_teardown),
 	    cmocka_unit_test(test_walk_rejects_a_map_of_another_layout),
 	};
 

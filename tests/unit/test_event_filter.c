@@ -3,6 +3,7 @@
  * test_event_filter.c - `fwctl monitor`'s filter: event types, the connection filter's words on
  * events as fwd sends them (fwd/monitor.c), usage errors, and the wall-clock time of a line.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,7 +119,7 @@ static void test_filter_errors(void **state)
 
 		snprintf(buf, sizeof(buf), "%s", bad[c].words);
 		argc = split(buf, argv);
-		assert_int_equal(event_filter_parse(argc, argv, &f, err, sizeof(err)), -1);
+		assert_int_equal(event_filter_parse(argc, argv, &f, err, sizeof(err)), -EINVAL);
 		assert_string_equal(err, bad[c].err);
 	}
 }

@@ -4,6 +4,7 @@
  * both come from one table: every option --help lists is accepted, flags and numbers land in
  * their fields, out-of-range numbers and unknown options are usage errors (exit 2).
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,6 +134,56 @@ static void test_usage_errors(void **state)
 }
 
 /* Every "--name" that --help lists is an option fwd knows (whatever it says of the value). */
+/* --sync-peer / --sync-listen: numeric ADDR[:PORT] (port 3780 by default), both or neither,
+ * of one family; --sync-node-id 1..2^32-1. */
+static void test_sync_options(void **state)
+{
+	struct fwd_options o;
+	const struct sockaddr_in *in;
+	const struct sockaddr_in6 *in6;
+	char err[512];
+	const char *const v4[] = {"--sync-listen",  "10.255.0.1", "--sync-peer", "10.255.0.2:4000",
+	                          "--sync-node-id", "7",          NULL};
+	const char *const v6[] = {"--sync-listen", "[2001:db8::1]:5000", "--sync-peer",
+	                          "2001:db8::2", NULL};
+	const char *const alone[] = {"--sync-peer", "10.255.0.2", NULL};
+	const char *const mixed[] = {"--sync-listen", "10.255.0.1", "--sync-peer", "2001:db8::2",
+	                             NULL};
+	const char *const bad_port[] = {"--sync-listen", "10.255.0.1:0", "--sync-peer",
+	                                "10.255.0.2", NULL};
+	const char *const name[] = {"--sync-listen", "gw1", "--sync-peer", "10.255.0.2", NULL};
+	const char *const bad_id[] = {"--sync-node-id", "0", NULL};
+
+	(void)state;
+	assert_int_equal(parse(&o, v4), -1);
+	in = (const struct sockaddr_in *)&o.sync_listen_addr;
+	assert_int_equal(in->sin_family, AF_INET);
+	assert_int_equal(ntohs(in->sin_port), 3780);
+	in = (const struct sockaddr_in *)&o.sync_peer_addr;
+	assert_int_equal(ntohs(in->sin_port), 4000);
+	assert_int_equal(ntohl(in->sin_addr.s_addr), 0x0aff0002);
+	assert_true(o.have_sync_node_id);
+	assert_int_equal(o.sync_node_id, 7);
+	assert_string_equal(o.sync_peer, "10.255.0.2:4000");
+
+	assert_int_equal(parse(&o, v6), -1);
+	in6 = (const struct sockaddr_in6 *)&o.sync_listen_addr;
+	assert_int_equal(in6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(in6->sin6_port), 5000);
+	in6 = (const struct sockaddr_in6 *)&o.sync_peer_addr;
+	assert_int_equal(ntohs(in6->sin6_port), 3780);
+
+	assert_int_equal(parse_said(&o, alone, err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "needs both --sync-peer and --sync-listen"));
+	assert_int_equal(parse_said(&o, mixed, err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "same family"));
+	assert_int_equal(parse_said(&o, bad_port, err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "port"));
+	assert_int_equal(parse_said(&o, name, err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "numeric"));
+	assert_int_equal(parse(&o, bad_id), 2);
+}
+
 static void test_help_lists_only_real_options(void **state)
 {
 	char *text = NULL, *p, said[512];
@@ -173,6 +224,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_fields),
 	    cmocka_unit_test(test_usage_errors),
+	    cmocka_unit_test(test_sync_options),
 	    cmocka_unit_test(test_help_lists_only_real_options),
 	};
 

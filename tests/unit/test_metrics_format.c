@@ -328,6 +328,8 @@ static void test_page(void **state)
 	    {"tcfw_drop_total", "counter"},
 	    {"tcfw_rule_hits_total", "counter"},
 	    {"tcfw_nat_port_exhausted_total", "counter"},
+	    {"tcfw_nat_no_address_total", "counter"},
+	    {"tcfw_nat_alias_taken_total", "counter"},
 	    {"tcfw_events_lost_total", "counter"},
 	    {"tcfw_rule_limited_total", "counter"},
 	    {"tcfw_dynset_added_total", "counter"},
@@ -358,6 +360,8 @@ static void test_page(void **state)
 	s.stats[TCFW_STAT_VERDICT_DROP] = 4;
 	s.stats[TCFW_STAT_MALFORMED] = 6;
 	s.stats[TCFW_STAT_NAT_PORT_EXHAUSTED] = 8;
+	s.stats[TCFW_STAT_NAT_NO_ADDRESS] = 13;
+	s.stats[TCFW_STAT_NAT_ALIAS_TAKEN] = 14;
 	s.stats[TCFW_STAT_PREFILTER_BLOCKED] = 11;
 	s.stats[TCFW_STAT_PREFILTER_UNTRACKED] = 12;
 	s.stats[TCFW_STAT_EVENTS_LOST] = 11;
@@ -408,6 +412,12 @@ static void test_page(void **state)
 	               "tcfw_drop_total{reason=\"malformed\",chain=\"\"} 6");
 	check_has_line("NAT port drops", b.s,
 	               "tcfw_drop_total{reason=\"nat_port_exhausted\",chain=\"\"} 8");
+	check_has_line("NAT drops, no masquerade address", b.s,
+	               "tcfw_drop_total{reason=\"nat_no_address\",chain=\"\"} 13");
+	check_has_line("NAT drops, alias taken", b.s,
+	               "tcfw_drop_total{reason=\"nat_alias_taken\",chain=\"\"} 14");
+	check_has_line("NAT no-address counter", b.s, "tcfw_nat_no_address_total 13");
+	check_has_line("NAT alias-taken counter", b.s, "tcfw_nat_alias_taken_total 14");
 	check_has_line("XDP pre-filter drops, blocked", b.s,
 	               "tcfw_drop_total{reason=\"prefilter_blocked\",chain=\"\"} 11");
 	check_has_line("XDP pre-filter drops, untracked", b.s,

@@ -135,18 +135,29 @@ static void prefix_text(const struct m_prefix *p, char *buf, size_t len)
 #define MAX_MRULES 12000
 #define NZONES     3
 
+#define MAX_LIST 4
+
 struct m_addr {
-	int kind; /* 0 any, 1 prefix, 2 set */
+	int kind; /* 0 any, 1 prefix, 2 set, 3 inline list */
 	bool neg;
 	struct m_prefix p;
 	int set;
+	/* kind 3: items, each a prefix (is_range false) or the range lo..hi */
+	int nlist;
+	struct m_prefix list[MAX_LIST];
+	bool is_range[MAX_LIST];
+	__u32 lo[MAX_LIST][4], hi[MAX_LIST][4];
 };
 
 struct m_rule {
 	int chain, id;
 	int in_zone, out_zone; /* -1: none */
 	struct m_addr src, dst;
-	int proto; /* -1: any */
+	int proto; /* -1: any (or the list below) */
+	bool plist;
+	bool protos[256]; /* plist: the protocols listed */
+	int ntypes;       /* ICMP types: ranges tlo..thi */
+	int tlo[4], thi[4];
 	int nports[2];
 	int lo[2][4], hi[2][4];
 	unsigned int fam;
@@ -252,15 +263,89 @@ static void gen_sets(struct model *m, FILE *f)
 	}
 }
 
+/* An address in 10.0-3.x.x or 2001:db8:0-3:... as a range's first address, and its last. */
+static void random_range(struct m_addr *a, int i, bool v4)
+{
+	if (v4) {
+		uint32_t lo = 0x0a000000u | (uint32_t)rndn(4) << 16 | rndn(65536);
+
+		mapped(a->lo[i], lo);
+		mapped(a->hi[i], lo + rndn(chance(50) ? 16 : 70000));
+	} else {
+		uint32_t lo = (uint32_t)rnd() & 0x7fffffffu;
+
+		a->lo[i][0] = htonl(0x20010db8);
+		a->lo[i][1] = htonl(rndn(4) << 16 | rndn(3));
+		a->lo[i][2] = (uint32_t)rnd();
+		a->lo[i][3] = htonl(lo);
+		memcpy(a->hi[i], a->lo[i], 16);
+		a->hi[i][3] = htonl(lo + (uint32_t)rndn(chance(50) ? 16 : 1u << 30));
+	}
+}
+
+static void addr_text(const __u32 a[4], char *buf, size_t len)
+{
+	if (is_mapped(a))
+		inet_ntop(AF_INET, &a[3], buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, a, buf, (socklen_t)len);
+}
+
+/* '{ PREFIX, FIRST-LAST, ... }' (or a lone range) of the rule's families. */
+static void gen_addr_list(struct model *m, struct m_addr *a, unsigned int *fam, FILE *f,
+                          const char *kw)
+{
+	bool any_v4 = false, any_v6 = false;
+	bool alone = chance(20);
+	char buf[64], b2[64];
+
+	a->nlist = alone ? 1 : 1 + (int)rndn(MAX_LIST);
+	fprintf(f, " %s %s%s", kw, a->neg ? "!" : "", alone ? "" : "{ ");
+	for (int i = 0; i < a->nlist; i++) {
+		bool v4 = *fam == FAM_V4 || (*fam != FAM_V6 && chance(50));
+		struct m_prefix pl;
+
+		if (a->neg)
+			v4 = chance(50);
+		a->is_range[i] = alone || chance(50);
+		if (a->is_range[i]) {
+			random_range(a, i, v4);
+			memcpy(pl.a, a->lo[i], 16);
+			pl.plen = 128;
+			pool_add(m, &pl);
+			memcpy(pl.a, a->hi[i], 16);
+			pool_add(m, &pl);
+			addr_text(a->lo[i], buf, sizeof(buf));
+			addr_text(a->hi[i], b2, sizeof(b2));
+			fprintf(f, "%s%s-%s", i ? ", " : "", buf, b2);
+		} else {
+			random_prefix(&a->list[i], v4);
+			pool_add(m, &a->list[i]);
+			prefix_text(&a->list[i], buf, sizeof(buf));
+			fprintf(f, "%s%s", i ? ", " : "", buf);
+			v4 = prefix_is_v4(&a->list[i]);
+		}
+		any_v4 |= v4;
+		any_v6 |= !v4;
+	}
+	fprintf(f, "%s", alone ? "" : " }");
+	if (!a->neg && !(any_v4 && any_v6))
+		*fam &= any_v4 ? FAM_V4 : FAM_V6;
+}
+
 /* An address match compatible with the rule's families so far (narrowing them). */
 static void gen_addr(struct model *m, struct m_addr *a, unsigned int *fam, FILE *f, const char *kw)
 {
 	char buf[64];
 
-	a->kind = chance(50) ? 0 : chance(50) ? 1 : 2;
+	a->kind = chance(50) ? 0 : chance(50) ? 1 : chance(60) ? 2 : 3;
 	if (!a->kind)
 		return;
 	a->neg = chance(25);
+	if (a->kind == 3) {
+		gen_addr_list(m, a, fam, f, kw);
+		return;
+	}
 	if (a->kind == 1) {
 		bool v4 = *fam == FAM_V4 || (*fam != FAM_V6 && chance(50));
 
@@ -314,13 +399,14 @@ static void gen_rule(struct model *m, int chain, struct m_rule *r, FILE *f)
 	static const char *const hooks[] = {"input", "forward", "output"};
 	static const char *const verdicts[] = {"accept", "drop", "reject"};
 	unsigned int fam = FAM_V4 | FAM_V6;
+	int verdict = (int)rndn(3);
 
 	memset(r, 0, sizeof(*r));
 	r->chain = chain;
 	r->in_zone = r->out_zone = -1;
 	r->proto = -1;
 	if (chain <= 2)
-		fprintf(f, "%s %s", hooks[chain], verdicts[rndn(3)]);
+		fprintf(f, "%s %s", hooks[chain], verdicts[verdict]);
 	else if (chain == 3)
 		fprintf(f, "nat dnat");
 	else
@@ -335,7 +421,27 @@ static void gen_rule(struct model *m, int chain, struct m_rule *r, FILE *f)
 	}
 	gen_addr(m, &r->src, &fam, f, "from");
 	gen_addr(m, &r->dst, &fam, f, "to");
-	if (chance(60)) {
+	if (chance(15)) {
+		/* proto { a, b, ... }: two or three distinct protocols */
+		static const int protos[] = {6, 17, 1, 58, 47};
+		int n = 2 + (int)rndn(2), got = 0;
+		bool ports = true;
+
+		r->plist = true;
+		fprintf(f, " proto { ");
+		while (got < n) {
+			int pr = protos[rndn(5)];
+
+			if (r->protos[pr])
+				continue;
+			r->protos[pr] = true;
+			ports &= pr == 6 || pr == 17;
+			fprintf(f, "%s%d", got++ ? ", " : "", pr);
+		}
+		fprintf(f, " }");
+		if (ports && chance(40))
+			gen_ports(m, r, 1, f);
+	} else if (chance(60)) {
 		static const int protos[] = {6, 17, 1, 58, 47};
 		int pr;
 
@@ -354,11 +460,41 @@ static void gen_rule(struct model *m, int chain, struct m_rule *r, FILE *f)
 		        : pr == 58 ? "icmpv6"
 		                   : "47");
 	}
-	if (r->proto == -1 || r->proto == 6 || r->proto == 17) {
+	if (!r->plist && (r->proto == -1 || r->proto == 6 || r->proto == 17)) {
 		if (chance(30))
 			gen_ports(m, r, 0, f);
 		if (chance(40))
 			gen_ports(m, r, 1, f);
+	}
+	if ((r->proto == 1 || r->proto == 58) && chain <= 2 && chance(50)) {
+		/* 'type': names, numbers and ranges; never neighbour discovery or MLD on a rule
+		 * that drops or rejects (an error) */
+		int n = 1 + (int)rndn(3);
+
+		fprintf(f, " type %s", n > 1 ? "{ " : "");
+		for (int i = 0; i < n; i++) {
+			int lo, hi;
+
+			do {
+				lo = chance(50) ? (r->proto == 1 ? 8 : 128) + (int)rndn(3) - 1
+				                : (int)rndn(256);
+				hi = chance(70) ? lo : lo + (int)rndn(20);
+				if (hi > 255)
+					hi = 255;
+			} while (r->proto == 58 && verdict != 0 && lo <= 143 && hi >= 130);
+			r->tlo[i] = lo;
+			r->thi[i] = hi;
+			if (lo == 8 && hi == 8 && r->proto == 1)
+				fprintf(f, "%secho-request", i ? ", " : "");
+			else if (lo == 129 && hi == 129 && r->proto == 58)
+				fprintf(f, "%secho-reply", i ? ", " : "");
+			else if (lo == hi)
+				fprintf(f, "%s%d", i ? ", " : "", lo);
+			else
+				fprintf(f, "%s%d-%d", i ? ", " : "", lo, hi);
+		}
+		r->ntypes = n;
+		fprintf(f, "%s", n > 1 ? " }" : "");
 	}
 	if (chance(15)) {
 		unsigned int want = fam == FAM_V4 ? FAM_V4 : fam == FAM_V6 ? FAM_V6 : 1u + rndn(2);
@@ -384,23 +520,26 @@ static void gen_rule_line(struct model *m, int chain, struct m_rule *r, FILE *f)
 	char *line;
 	bool target;
 
-	text_open(&t);
-	gen_rule(m, chain, r, t.f);
-	line = text_close(&t);
+	/* NAT translates IPv4 only (no NAT66): the checker refuses a NAT rule that matches IPv6
+	 * only, so draw again until it does not. */
+	for (;;) {
+		text_open(&t);
+		gen_rule(m, chain, r, t.f);
+		line = text_close(&t);
+		if (chain <= 2 || (r->fam & FAM_V4))
+			break;
+		free(line);
+		m->next_id--;
+	}
 	target = chain == 3 || (chain == 4 && strncmp(line, "nat snat", 8) == 0);
 	fputs(line, f);
 	if (target) {
-		bool v4 = r->fam == FAM_V4 || (r->fam != FAM_V6 && chance(50));
-
-		r->fam &= v4 ? FAM_V4 : FAM_V6;
-		if (chain == 3)
-			fputs(v4 ? (chance(50) ? " -> 10.9.0.1:80" : " -> 10.9.0.1")
-			         : (chance(50) ? " -> [2001:db8:9::1]:80" : " -> 2001:db8:9::1"),
-			      f);
-		else
-			fputs(v4 ? " -> 198.51.100.10-198.51.100.20:20000-60000"
-			         : " -> 2001:db8:9::1-2001:db8:9::9",
-			      f);
+		/* NAT targets are IPv4 (no NAT66): an IPv6-only rule keeps no target and fails to
+		 * parse, so gen_rule's caller never gives a NAT rule IPv6-only matches. */
+		r->fam &= FAM_V4;
+		fputs(chain == 3 ? (chance(50) ? " -> 10.9.0.1:80" : " -> 10.9.0.1")
+		                 : " -> 198.51.100.10-198.51.100.20:20000-60000",
+		      f);
 	}
 	fputc('\n', f);
 	free(line);
@@ -432,6 +571,7 @@ struct pkt {
 	int proto;
 	int family;       /* 0 ip, 1 ip6 */
 	int sport, dport; /* -1: protocol without ports */
+	int itype;        /* ICMP / ICMPv6 on a filter chain: the type; -1 otherwise */
 };
 
 static void random_addr(const struct model *m, __u32 a[4], bool v4)
@@ -496,7 +636,11 @@ static void random_pkt(const struct model *m, struct pkt *k)
 	k->in_zone = zones[rndn(5)];
 	k->out_zone = zones[rndn(5)];
 	k->proto = protos[rndn(9)];
-	k->sport = k->dport = -1;
+	k->sport = k->dport = k->itype = -1;
+	/* The datapath gives the filter chains an ICMP packet's type, not the NAT chains. */
+	if ((k->proto == 1 || k->proto == 58) && k->chain <= 2)
+		k->itype =
+		    chance(60) ? (k->proto == 1 ? 8 : 128) + (int)rndn(3) - 1 : (int)rndn(256);
 	if (k->proto == 6 || k->proto == 17) {
 		k->sport = random_port(m);
 		k->dport = random_port(m);
@@ -510,9 +654,10 @@ static void pkt_describe(const struct pkt *k, char *buf, size_t len)
 	inet_ntop(AF_INET6, k->src, s, sizeof(s));
 	inet_ntop(AF_INET6, k->dst, d, sizeof(d));
 	snprintf(buf, len,
-	         "chain %d %s -> %s in-zone %d out-zone %d proto %d family %s sport %d dport %d",
+	         "chain %d %s -> %s in-zone %d out-zone %d proto %d family %s sport %d dport %d "
+	         "type %d",
 	         k->chain, s, d, k->in_zone, k->out_zone, k->proto, k->family ? "ip6" : "ip",
-	         k->sport, k->dport);
+	         k->sport, k->dport, k->itype);
 }
 
 /* ---- naive first match over the model ---------------------------------------------------- */
@@ -524,6 +669,11 @@ static bool addr_ok(const struct model *m, const struct m_addr *a, const __u32 a
 		return true;
 	if (a->kind == 1)
 		hit = prefix_matches(&a->p, addr);
+	else if (a->kind == 3)
+		for (int i = 0; i < a->nlist && !hit; i++)
+			hit = a->is_range[i] ? memcmp(a->lo[i], addr, 16) <= 0 &&
+			                           memcmp(addr, a->hi[i], 16) <= 0
+			                     : prefix_matches(&a->list[i], addr);
 	else
 		for (int i = 0; i < m->nset[a->set] && !hit; i++)
 			hit = prefix_matches(&m->set[a->set][i], addr);
@@ -542,13 +692,28 @@ static bool ports_ok(const struct m_rule *r, int which, int port)
 	return false;
 }
 
+static bool types_ok(const struct m_rule *r, int itype)
+{
+	if (!r->ntypes)
+		return true;
+	for (int i = 0; i < r->ntypes; i++)
+		if (itype >= r->tlo[i] && itype <= r->thi[i])
+			return true;
+	return false;
+}
+
+static bool proto_ok(const struct m_rule *r, int proto)
+{
+	return r->plist ? r->protos[proto] : r->proto < 0 || r->proto == proto;
+}
+
 static bool rule_matches(const struct model *m, const struct m_rule *r, const struct pkt *k)
 {
-	return r->chain == k->chain && (r->in_zone < 0 || r->in_zone == k->in_zone) &&
+	return r->chain == k->chain && proto_ok(r, k->proto) && types_ok(r, k->itype) &&
+	       (r->in_zone < 0 || r->in_zone == k->in_zone) &&
 	       (r->out_zone < 0 || r->out_zone == k->out_zone) && addr_ok(m, &r->src, k->src) &&
-	       addr_ok(m, &r->dst, k->dst) && (r->proto < 0 || r->proto == k->proto) &&
-	       ports_ok(r, 0, k->sport) && ports_ok(r, 1, k->dport) &&
-	       (r->fam & (k->family ? FAM_V6 : FAM_V4));
+	       addr_ok(m, &r->dst, k->dst) && ports_ok(r, 0, k->sport) &&
+	       ports_ok(r, 1, k->dport) && (r->fam & (k->family ? FAM_V6 : FAM_V4));
 }
 
 /* Rules of a chain apply in their order in the file; rules are generated in that order. */
@@ -616,9 +781,11 @@ static int ref_classify(const struct policy_image *img, const struct pkt *k)
 	cls[4] =
 	    class_of(img, img->scalar[base + TCFW_SCALAR_OFF_SPORT +
 	                              (k->sport < 0 ? TCFW_SCALAR_NOPORT : (unsigned)k->sport)]);
-	cls[5] =
-	    class_of(img, img->scalar[base + TCFW_SCALAR_OFF_DPORT +
-	                              (k->dport < 0 ? TCFW_SCALAR_NOPORT : (unsigned)k->dport)]);
+	/* As bpf/lib/policy.h does: an ICMP packet's type goes where the dport goes. */
+	cls[5] = class_of(img, img->scalar[base + TCFW_SCALAR_OFF_DPORT +
+	                                   (k->itype >= 0  ? (unsigned)k->itype
+	                                    : k->dport < 0 ? TCFW_SCALAR_NOPORT
+	                                                   : (unsigned)k->dport)]);
 	cls[6] = class_of(img, lpm_lookup(img->src, img->nsrc, img->copy, k->chain, k->src, "src"));
 	cls[7] = class_of(img, lpm_lookup(img->dst, img->ndst, img->copy, k->chain, k->dst, "dst"));
 
@@ -875,7 +1042,8 @@ static void test_example_policy(void **state)
 		                .out_zone = c->out_zone,
 		                .proto = c->proto,
 		                .sport = c->sport,
-		                .dport = c->dport};
+		                .dport = c->dport,
+		                .itype = -1};
 		int got;
 
 		addr_of(c->src, k.src);

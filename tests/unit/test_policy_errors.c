@@ -258,7 +258,8 @@ static const struct error_case cases[] = {
     {"bad zone name in a rule", "input accept in 9x\n",
      "policy.conf:1:17: invalid zone name '9x'\n"},
     {"from without an address", "input accept from\n",
-     "policy.conf:1:18: expected an address, prefix or @set after 'from', got end of line\n"},
+     "policy.conf:1:18: expected an address, prefix, range, { list } or @set after 'from', got "
+     "end of line\n"},
     {"bad address in a rule", "input accept to 10.1\n",
      "policy.conf:1:17: invalid address '10.1': expected an IPv4 or IPv6 address or prefix, "
      "like 192.0.2.1, 198.51.100.0/24 or 2001:db8::/32\n"},
@@ -276,12 +277,18 @@ static const struct error_case cases[] = {
      "policy.conf:1:30: port 65536 is out of range (0-65535)\n"},
     {"reversed port range", "input accept proto tcp dport 2000-1000\n",
      "policy.conf:1:30: port range 2000-1000 is reversed (did you mean 1000-2000?)\n"},
-    {"bad port", "input accept proto tcp sport ssh\n",
-     "policy.conf:1:30: invalid port 'ssh': expected a number 0-65535 or a range N-M\n"},
+    {"unknown service name", "input accept proto tcp sport shh\n",
+     "policy.conf:1:30: unknown service 'shh' (did you mean 'ssh'?)\n"},
+    {"unknown service name without a suggestion", "input accept dport { 22, nosuchservice }\n",
+     "policy.conf:1:26: unknown service 'nosuchservice': expected a port 0-65535, a range N-M "
+     "or a service name from /etc/services\n"},
+    {"bad port", "input accept proto tcp sport 2x\n",
+     "policy.conf:1:30: invalid port '2x': expected a number 0-65535 or a range N-M\n"},
     {"bad port range", "input accept proto tcp sport -5\n",
      "policy.conf:1:30: invalid port '-5': expected a number 0-65535 or a range N-M\n"},
     {"bad ports in a list, all reported", "input accept proto tcp dport { 1, x, 99999 }\n",
-     "policy.conf:1:35: invalid port 'x': expected a number 0-65535 or a range N-M\n"
+     "policy.conf:1:35: unknown service 'x': expected a port 0-65535, a range N-M or a service "
+     "name from /etc/services\n"
      "policy.conf:1:38: port 99999 is out of range (0-65535)\n"},
     {"empty port list", "input accept proto tcp dport { }\n",
      "policy.conf:1:32: expected a port, got '}'\n"},
@@ -348,7 +355,7 @@ static const struct error_case cases[] = {
      "on no interface\n"},
     {"ports with icmp", HEAD "forward accept proto icmp dport 22\n",
      "policy.conf:4:33: 'dport' needs a protocol with ports (tcp or udp), but the rule says "
-     "'proto icmp'\n"},
+     "'proto icmp' (for ICMP, match the type: 'type echo-request')\n"},
     {"ports with gre", HEAD "forward accept sport 1 proto 47\n",
      "policy.conf:4:22: 'sport' needs a protocol with ports (tcp or udp), but the rule says "
      "'proto 47'\n"},
@@ -418,8 +425,85 @@ static const struct error_case cases[] = {
      "policy.conf:4:24: 'log' does not apply to nat rules\n"},
     {"nat target family against a match",
      HEAD "nat dnat in wan to 203.0.113.1 -> [2001:db8::5]:80\n",
-     "policy.conf:4:35: rule can never match: 'to 203.0.113.1' is IPv4 but the nat target is "
-     "IPv6\n"},
+     "policy.conf:4:35: NAT66 is not supported: the IPv6 target 2001:db8::5 would translate "
+     "nothing; tcfw translates IPv4 only: use an IPv4 target, and let IPv6 through "
+     "untranslated with forward rules\n"},
+    {"nat snat to an IPv6 range", HEAD "nat snat out wan -> 2001:db8::1-2001:db8::9\n",
+     "policy.conf:4:21: NAT66 is not supported: the IPv6 target 2001:db8::1 would translate "
+     "nothing; tcfw translates IPv4 only: use an IPv4 target, and let IPv6 through "
+     "untranslated with forward rules\n"},
+    {"masquerade of IPv6 only", HEAD "nat masquerade out wan from 2001:db8:1::/48\n",
+     "policy.conf:4:1: NAT66 is not supported: this masquerade matches IPv6 connections only "
+     "and would translate nothing; tcfw translates IPv4 only: match IPv4 (an IPv4 'from', or "
+     "'family ip'), and let IPv6 through with forward rules\n"},
+    {"masquerade of icmpv6", HEAD "nat masquerade out wan proto icmpv6\n",
+     "policy.conf:4:1: NAT66 is not supported: this masquerade matches IPv6 connections only "
+     "and would translate nothing; tcfw translates IPv4 only: match IPv4 (an IPv4 'from', or "
+     "'family ip'), and let IPv6 through with forward rules\n"},
+    /* ---- vocabulary: lists, ranges, protocol lists, ICMP types ---- */
+    {"address list the file ends in", "input accept from {",
+     "policy.conf:1:20: missing '}' for the block opened at 1:19: the file ends inside it\n"},
+    {"port list the file ends in", "input accept dport {",
+     "policy.conf:1:21: missing '}' for the block opened at 1:20: the file ends inside it\n"},
+    {"icmp type list the file ends in", "input accept proto icmp type {",
+     "policy.conf:1:31: missing '}' for the block opened at 1:30: the file ends inside it\n"},
+    {"address range reversed", HEAD "forward accept from 192.0.2.9-192.0.2.1\n",
+     "policy.conf:4:21: address range '192.0.2.9-192.0.2.1' is reversed (did you mean "
+     "192.0.2.1-192.0.2.9?)\n"},
+    {"address range of two families", HEAD "forward accept to { 10.0.0.1-2001:db8::1 }\n",
+     "policy.conf:4:21: address range '10.0.0.1-2001:db8::1' mixes IPv4 and IPv6: both ends "
+     "must be of one family\n"},
+    {"address range with a prefix", HEAD "forward accept to 10.0.0.0/8-10.1.0.0\n",
+     "policy.conf:4:19: invalid address range '10.0.0.0/8-10.1.0.0': expected FIRST-LAST, two "
+     "addresses without '/', like 192.0.2.1-192.0.2.9\n"},
+    {"bad address in a list", HEAD "forward accept from { 10.0.0.0/8, 10.1 }\n",
+     "policy.conf:4:35: invalid address '10.1': expected an IPv4 or IPv6 address or prefix, "
+     "like 192.0.2.1, 198.51.100.0/24 or 2001:db8::/32\n"},
+    {"set inside a list", HEAD "forward accept from { 10.0.0.0/8, @admins }\n",
+     "policy.conf:4:35: a set cannot go inside { }: write '@admins' alone, or add the "
+     "addresses of the list to the set\n"},
+    {"host bits in a list", HEAD "forward accept from { 10.0.0.1/8 }\n",
+     "policy.conf:4:23: '10.0.0.1/8' has host bits set (did you mean 10.0.0.0/8?)\n"},
+    {"list of two families against icmp", HEAD "forward accept proto icmp to { 2001:db8::1 }\n",
+     "policy.conf:4:16: rule can never match: 'to { 2001:db8::1 }' is IPv6 but 'proto icmp' "
+     "is IPv4 (for IPv6 use 'proto icmpv6')\n"},
+    {"unknown protocol in a list", HEAD "forward accept proto { tcp, upd }\n",
+     "policy.conf:4:29: unknown protocol 'upd' (did you mean 'udp'?)\n"},
+    {"dport with a protocol list that has icmp",
+     HEAD "forward accept proto { tcp, icmp } dport 22\n",
+     "policy.conf:4:42: 'dport' needs every protocol of the list to have ports (tcp or udp), "
+     "but the list has 'icmp': write it as two rules\n"},
+    {"protocol list of icmp and a v6 address",
+     HEAD "forward accept proto { icmp, 1 } from 2001:db8::/32\n",
+     "policy.conf:4:16: rule can never match: 'from 2001:db8::/32' is IPv6 but 'proto icmp' is "
+     "IPv4 (for IPv6 use 'proto icmpv6')\n"},
+    {"unknown icmp type", HEAD "input accept proto icmp type echo-requets\n",
+     "policy.conf:4:30: unknown icmp type 'echo-requets' (did you mean 'echo-request'?)\n"},
+    {"icmpv6 type on icmp", HEAD "input accept proto icmp type nd-neighbor-solicit\n",
+     "policy.conf:4:30: 'nd-neighbor-solicit' is an icmpv6 type, not an icmp one (use 'proto "
+     "icmpv6')\n"},
+    {"icmp type out of range", HEAD "input accept proto icmp type { 8, 300 }\n",
+     "policy.conf:4:35: icmp type 300 is out of range (0-255)\n"},
+    {"icmp type range reversed", HEAD "input accept proto icmpv6 type 129-128\n",
+     "policy.conf:4:32: icmpv6 type range 129-128 is reversed (did you mean 128-129?)\n"},
+    {"type without icmp", HEAD "input accept proto tcp type echo-request\n",
+     "policy.conf:4:24: 'type' follows 'proto icmp' or 'proto icmpv6' (one protocol, not a "
+     "list): the type names differ\n"},
+    {"type before proto", HEAD "input accept type echo-request proto icmp\n",
+     "policy.conf:4:14: 'type' goes right after 'proto icmp' or 'proto icmpv6': write proto "
+     "icmp type echo-request\n"},
+    {"type on a nat rule", HEAD "nat masquerade out wan proto icmp type echo-request\n",
+     "policy.conf:4:35: 'type' does not apply to nat rules: a nat rule matches ICMP by 'proto' "
+     "only\n"},
+    {"drop neighbour discovery",
+     HEAD "input drop proto icmpv6 type { echo-request, nd-neighbor-solicit }\n",
+     "policy.conf:4:25: a rule cannot drop icmpv6 type nd-neighbor-solicit (135): neighbour "
+     "discovery and MLD are always passed (IPv6 does not work without them); remove the type "
+     "from the rule\n"},
+    {"reject MLD by number", HEAD "input reject proto icmpv6 type 130-132\n",
+     "policy.conf:4:27: a rule cannot reject icmpv6 type mld-listener-query (130): neighbour "
+     "discovery and MLD are always passed (IPv6 does not work without them); remove the type "
+     "from the rule\n"},
 };
 
 /* Every case is checked and every mismatch printed before the test fails. */
@@ -641,7 +725,7 @@ static void test_huge_words(void **state)
 	    {"a zone name", "input accept in ", "\n", "policy.conf:2:17: invalid zone name 'llll",
 	     'l'},
 	    {"a port", "input accept proto tcp dport ", "\n",
-	     "policy.conf:2:30: invalid port 'pppp", 'p'},
+	     "policy.conf:2:30: unknown service 'pppp", 'p'},
 	    {"a port number", "input accept proto tcp dport ", "\n",
 	     "policy.conf:2:30: port number of 10485760 digits is out of range (0-65535)", '9'},
 	    {"a protocol number", "input accept proto ", "\n",

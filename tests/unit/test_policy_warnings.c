@@ -123,18 +123,45 @@ static const struct warn_case cases[] = {
           "10.0.0.6\n",
      SHADOW(6, 5, "dnat")},
     /* ---- NAT that translates nothing ---- */
-    {"IPv6 snat target", HEAD "nat snat out wan -> 2001:db8::1\n",
-     "policy.conf:5:21: warning: NAT is IPv4-only: the IPv6 target 2001:db8::1 translates "
-     "nothing, and the IPv6 connections this rule matches pass untranslated; remove the rule or "
-     "use an IPv4 target\n"},
-    {"IPv6 dnat target", HEAD "nat dnat in wan proto tcp dport 443 -> [2001:db8::5]:8443\n",
-     "policy.conf:5:40: warning: NAT is IPv4-only: the IPv6 target 2001:db8::5 translates "
-     "nothing, and the IPv6 connections this rule matches pass untranslated; remove the rule or "
-     "use an IPv4 target\n"},
-    {"IPv6-only masquerade", HEAD "nat masquerade out wan from 2001:db8::/32\n",
-     "policy.conf:5:1: warning: NAT is IPv4-only: this masquerade matches IPv6 connections only, "
-     "so it translates nothing; remove it or match IPv4 addresses\n"},
+    /* (IPv6 NAT targets and IPv6-only masquerades are errors: test_policy_errors.c) */
     {"masquerade of both families", HEAD "nat masquerade out wan\n", ""},
+    /* ---- ICMP types that never reach the rules ---- */
+    {"icmp type that never opens a connection",
+     HEAD "input accept proto icmp type { echo-request, echo-reply }\n",
+     "policy.conf:5:25: warning: icmp type echo-reply never opens a connection (replies and "
+     "errors are accepted as established or related traffic, other types are invalid): this "
+     "part of the rule never matches; the types that can are echo-request, timestamp-request, "
+     "info-request and address-mask-request\n"},
+    {"icmpv6 error type", HEAD "input accept proto icmpv6 type packet-too-big\n",
+     "policy.conf:5:27: warning: icmpv6 type packet-too-big never opens a connection (replies "
+     "and errors are accepted as established or related traffic, other types are invalid): "
+     "this part of the rule never matches; the types that can are echo-request and 139 (node "
+     "information query)\n"},
+    {"accepting neighbour discovery", HEAD "input accept proto icmpv6 type nd-router-advert\n",
+     "policy.conf:5:27: warning: icmpv6 type nd-router-advert is neighbour discovery or MLD, "
+     "which tcfw always passes before the rules: naming it here changes nothing\n"},
+    {"echo requests only", HEAD "input accept proto icmpv6 type { echo-request, 139 }\n", ""},
+    /* ---- protocol lists, ICMP types and address lists in shadowing ---- */
+    {"protocol list covers one of its protocols",
+     HEAD "input accept proto { tcp, udp }\ninput drop proto udp dport 53\n",
+     SHADOW(6, 5, "input")},
+    {"one protocol does not cover a list",
+     HEAD "input accept proto udp\ninput drop proto { tcp, udp }\n", ""},
+    {"ports without proto cover a tcp and udp list",
+     HEAD "input accept dport 22\ninput drop proto { udp, tcp } dport 22\n", SHADOW(6, 5, "input")},
+    {"icmp without type covers a type",
+     HEAD "input accept proto icmp\ninput drop proto icmp type echo-request\n",
+     SHADOW(6, 5, "input")},
+    {"icmp type does not cover icmp",
+     HEAD "input accept proto icmp type echo-request\ninput drop proto icmp\n", ""},
+    {"icmp types cover a subset",
+     HEAD "input accept proto icmp type { 8, 13 }\ninput drop proto icmp type 13\n",
+     SHADOW(6, 5, "input")},
+    {"address list covers a range inside it",
+     HEAD "input accept from { 10.0.0.0/8, 192.0.2.0/24 }\ninput drop from 10.1.0.1-10.1.0.7\n",
+     SHADOW(6, 5, "input")},
+    {"range does not cover a wider prefix",
+     HEAD "input accept from 10.1.0.0-10.1.0.7\ninput drop from 10.1.0.0/24\n", ""},
     /* ---- forward rules naming a port forward's public port ---- */
     {"public port with the inside address",
      HEAD "nat dnat in wan proto tcp dport 8080 -> 10.0.0.5:80\n"

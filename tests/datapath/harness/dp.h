@@ -27,6 +27,7 @@
 #include "tcfw_abi.h"
 
 #include "pkt.h"
+#include "tcrun.h"
 
 struct tcfw; /* the skeleton (build/gen/tcfw.skel.h) */
 
@@ -80,9 +81,10 @@ enum dp_hook {
 	DP_EGRESS_FWD_LAN,   /* tcfw_egress on lan0, forwarded from wan0 */
 };
 
-#define TC_OK       0
-#define TC_SHOT     2
-#define TC_REDIRECT 7
+/* The TC actions by short names, for the cases: linux/pkt_cls.h's (through tcrun.h). */
+#define TC_OK       TC_ACT_OK
+#define TC_SHOT     TC_ACT_SHOT
+#define TC_REDIRECT TC_ACT_REDIRECT
 
 /* Run p through the program of hook; returns its TC action, or -1 (and a failure) when the
  * run itself failed. */
@@ -105,10 +107,20 @@ void dp_ctx(struct dp *t, enum dp_hook hook, struct __sk_buff *ctx);
 /* ---- reading the maps ----------------------------------------------------------------------- */
 /* The tuple of f in direction dir, as the datapath keys it. */
 void dp_tuple(struct tcfw_tuple *t, const struct flow *f, int dir);
-/* Read the connection of f (keyed by its orig tuple). False when there is none. */
+/* Read the connection of f (its main entry, under the key of its orig tuple). False when
+ * there is none. */
 bool dp_conn(struct dp *t, const struct flow *f, struct tcfw_ct_entry *e);
-/* Expect f's connection to exist, both halves consistent, in state `state`, with every
- * flag of `flags` set; e (if not NULL) receives it. */
+/* The same for the connection with orig tuple orig. */
+bool dp_conn_of(struct dp *t, const struct tcfw_tuple *orig, struct tcfw_ct_entry *e);
+/* Is there a reference entry under the key of tuple tu (a NAT reply)? Its main key into
+ * *main_key (may be NULL). */
+bool dp_ct_ref(struct dp *t, const struct tcfw_tuple *tu, struct tcfw_tuple *main_key);
+/* Delete the entry under the key of tu / insert e under the key of orig (BPF_NOEXIST), as
+ * fwd or another CPU would. 0 or -errno. */
+int dp_ct_delete(struct dp *t, const struct tcfw_tuple *tu);
+int dp_ct_insert(struct dp *t, const struct tcfw_tuple *orig, const struct tcfw_ct_entry *e);
+/* Expect f's connection to exist, without NAT (its reply tuple the reversed orig tuple, no
+ * reference entry), in state `state`, with every flag of `flags` set. */
 void dp_expect_conn(struct dp *t, const char *step, const struct flow *f, unsigned int state,
                     unsigned int flags, struct tcfw_ct_entry *e);
 void dp_expect_no_conn(struct dp *t, const char *step, const struct flow *f);
@@ -116,9 +128,9 @@ void dp_expect_no_conn(struct dp *t, const char *step, const struct flow *f);
 void dp_put_conn(struct dp *t, const struct flow *f, const struct tcfw_ct_entry *e);
 /* Rewrite the last_seen_ns of f's connection, as if time had passed. */
 void dp_set_last_seen(struct dp *t, const struct flow *f, __u64 last_seen_ns);
-/* Number of entries in map ct / ct_reply. */
+/* Connections (main entries) / NAT reference entries in map ct. */
 unsigned int dp_count_ct(struct dp *t);
-unsigned int dp_count_ct_reply(struct dp *t);
+unsigned int dp_count_ct_refs(struct dp *t);
 /* A counter of map stats, summed over CPUs. */
 uint64_t dp_stat(struct dp *t, unsigned int stat);
 /* Sum of a per-CPU __u64 map slot over every CPU; UINT64_MAX when it cannot be read. */

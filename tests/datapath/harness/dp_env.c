@@ -309,7 +309,6 @@ int dp_env_load(struct dp *t)
 	}
 	/* Small tables load faster; the size is fwd's choice anyway (--ct-max). */
 	bpf_map__set_max_entries(t->skel->maps.ct, 4096);
-	bpf_map__set_max_entries(t->skel->maps.ct_reply, 4096);
 	err = tcfw__load(t->skel);
 	if (err) {
 		fprintf(stderr,
@@ -442,18 +441,60 @@ void dp_tuple(struct tcfw_tuple *tu, const struct flow *f, int dir)
 	}
 }
 
+bool dp_conn_of(struct dp *t, const struct tcfw_tuple *orig, struct tcfw_ct_entry *e)
+{
+	struct tcfw_tuple key, o;
+
+	tcfw_ct_key(&key, orig);
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.ct), &key, e) || e->kind != TCFW_CTK_MAIN)
+		return false;
+	/* The same key holds the connection whose orig tuple is ours, not its reverse. */
+	tcfw_ct_orig(&o, &key, e);
+	return memcmp(&o, orig, sizeof(o)) == 0;
+}
+
 bool dp_conn(struct dp *t, const struct flow *f, struct tcfw_ct_entry *e)
+{
+	struct tcfw_tuple orig;
+
+	dp_tuple(&orig, f, TCFW_DIR_ORIG);
+	return dp_conn_of(t, &orig, e);
+}
+
+bool dp_ct_ref(struct dp *t, const struct tcfw_tuple *tu, struct tcfw_tuple *main_key)
+{
+	struct tcfw_tuple key;
+	struct tcfw_ct_entry e;
+
+	tcfw_ct_key(&key, tu);
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.ct), &key, &e) || e.kind != TCFW_CTK_REF)
+		return false;
+	if (main_key)
+		*main_key = e.main_key;
+	return true;
+}
+
+int dp_ct_delete(struct dp *t, const struct tcfw_tuple *tu)
 {
 	struct tcfw_tuple key;
 
-	dp_tuple(&key, f, TCFW_DIR_ORIG);
-	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.ct), &key, e) == 0;
+	tcfw_ct_key(&key, tu);
+	return bpf_map_delete_elem(bpf_map__fd(t->skel->maps.ct), &key) ? -errno : 0;
+}
+
+int dp_ct_insert(struct dp *t, const struct tcfw_tuple *orig, const struct tcfw_ct_entry *e)
+{
+	struct tcfw_tuple key;
+
+	tcfw_ct_key(&key, orig);
+	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.ct), &key, e, BPF_NOEXIST) ? -errno
+	                                                                                : 0;
 }
 
 void dp_expect_conn(struct dp *t, const char *step, const struct flow *f, unsigned int state,
                     unsigned int flags, struct tcfw_ct_entry *out)
 {
-	struct tcfw_tuple orig, reply, back;
+	struct tcfw_tuple orig, reply;
 	struct tcfw_ct_entry e;
 
 	dp_tuple(&orig, f, TCFW_DIR_ORIG);
@@ -472,32 +513,36 @@ void dp_expect_conn(struct dp *t, const char *step, const struct flow *f, unsign
 		dp_fail(t, step, "connection flags: expected 0x%x set, got 0x%x", flags, e.flags);
 	if (memcmp(&e.reply, &reply, sizeof(reply)))
 		dp_fail(t, step, "connection reply tuple: not the reversed orig tuple");
-	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.ct_reply), &reply, &back))
-		dp_fail(t, step, "reply half: expected in map ct_reply, not there");
-	else if (memcmp(&back, &orig, sizeof(orig)))
-		dp_fail(t, step, "reply half: does not point back to the orig tuple");
+	if (e.nat_kind)
+		dp_fail(t, step, "connection: translated (nat_kind 0x%x), expected no NAT",
+		        e.nat_kind);
 }
 
 void dp_expect_no_conn(struct dp *t, const char *step, const struct flow *f)
 {
+	struct tcfw_tuple reply;
 	struct tcfw_ct_entry e;
-	struct tcfw_tuple reply, back;
 
 	if (dp_conn(t, f, &e))
 		dp_fail(t, step, "connection %s -> %s: expected none, found one in state %s",
 		        f->src, f->dst, ct_state_name(e.state));
+	/* A connection opened the other way round (from f's reply tuple) shares the key and
+	 * is another connection; only a reference entry of f's reply would be f's. */
 	dp_tuple(&reply, f, TCFW_DIR_REPLY);
-	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.ct_reply), &reply, &back))
-		dp_fail(t, step, "connection %s -> %s: expected no reply half, found one", f->src,
-		        f->dst);
+	if (dp_ct_ref(t, &reply, NULL))
+		dp_fail(t, step,
+		        "connection %s -> %s: expected no reference entry for its reply, "
+		        "found one",
+		        f->src, f->dst);
 }
 
 void dp_set_last_seen(struct dp *t, const struct flow *f, __u64 last_seen_ns)
 {
 	struct tcfw_ct_entry e;
-	struct tcfw_tuple key;
+	struct tcfw_tuple orig, key;
 
-	dp_tuple(&key, f, TCFW_DIR_ORIG);
+	dp_tuple(&orig, f, TCFW_DIR_ORIG);
+	tcfw_ct_key(&key, &orig);
 	if (!dp_conn(t, f, &e)) {
 		dp_fail(t, "set last_seen_ns", "no connection %s -> %s to change", f->src, f->dst);
 		return;
@@ -509,21 +554,25 @@ void dp_set_last_seen(struct dp *t, const struct flow *f, __u64 last_seen_ns)
 
 void dp_put_conn(struct dp *t, const struct flow *f, const struct tcfw_ct_entry *e)
 {
-	struct tcfw_tuple key;
+	struct tcfw_tuple orig, key;
 
-	dp_tuple(&key, f, TCFW_DIR_ORIG);
+	dp_tuple(&orig, f, TCFW_DIR_ORIG);
+	tcfw_ct_key(&key, &orig);
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.ct), &key, e, BPF_EXIST))
 		dp_fail(t, "rewrite connection", "cannot write map ct: %s", strerror(errno));
 }
 
-static unsigned int count_keys(int fd)
+/* Entries of map ct of kind `kind` (enum tcfw_ct_kind). */
+static unsigned int count_kind(int fd, __u8 kind)
 {
 	struct tcfw_tuple key, next;
+	struct tcfw_ct_entry e;
 	unsigned int n = 0;
 	void *prev = NULL;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		n++;
+		if (bpf_map_lookup_elem(fd, &next, &e) == 0 && e.kind == kind)
+			n++;
 		key = next;
 		prev = &key;
 	}
@@ -532,12 +581,12 @@ static unsigned int count_keys(int fd)
 
 unsigned int dp_count_ct(struct dp *t)
 {
-	return count_keys(bpf_map__fd(t->skel->maps.ct));
+	return count_kind(bpf_map__fd(t->skel->maps.ct), TCFW_CTK_MAIN);
 }
 
-unsigned int dp_count_ct_reply(struct dp *t)
+unsigned int dp_count_ct_refs(struct dp *t)
 {
-	return count_keys(bpf_map__fd(t->skel->maps.ct_reply));
+	return count_kind(bpf_map__fd(t->skel->maps.ct), TCFW_CTK_REF);
 }
 
 uint64_t dp_percpu_sum(int map_fd, __u32 key)

@@ -36,7 +36,6 @@ static int reload_deriving(struct dp *t)
 	/* bpf_prog_test_run cannot set skb->tc_index: egress finds its work by lookups. */
 	t->skel->rodata->nat_egress_ignore_hint = 1;
 	bpf_map__set_max_entries(t->skel->maps.ct, 4096);
-	bpf_map__set_max_entries(t->skel->maps.ct_reply, 4096);
 	err = tcfw__load(t->skel);
 	if (err) {
 		dp_fail(t, "setup",
