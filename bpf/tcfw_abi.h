@@ -36,6 +36,14 @@
 /* Source prefixes of the XDP pre-filter ("pre_src"), both copies: half each, so a reload of a
  * policy holding the maximum (1,048,576 prefixes over every prefilter set) always fits. */
 #define TCFW_PREFILTER_MAX_PREFIXES 2097152
+/* Dynamic sets ('set NAME { } flags dynamic', bpf/lib/dynset.h): how many, and elements of all
+ * of them together in map "dynset" (allocated as used: the size is a cap). */
+#define TCFW_DYNSET_MAX       64
+#define TCFW_DYNSET_MAX_ELEMS 1048576
+/* Additions a rule's 'add @SET' may make into one set: per second, and at once. */
+#define TCFW_DYNSET_ADD_RATE 1000
+/* 'limit ... per source': token buckets of (rule, source) pairs, least recently used first out */
+#define TCFW_LIMIT_SRC_MAX 65536
 
 /* ---- enums --------------------------------------------------------------------------------- */
 enum tcfw_family {
@@ -133,6 +141,11 @@ enum tcfw_stat {
 	TCFW_STAT_NAT_NO_ADDRESS,  /* masquerade out an interface without IPv4 address */
 	TCFW_STAT_NAT_ALIAS_TAKEN, /* DNAT+SNAT: another connection has the same half-translated
 	                            * tuple (map nat_alias) */
+	/* Layout version 7: dynamic sets ('add @SET') and per-source limits. */
+	TCFW_STAT_DYNSET_ADDED,        /* sources a rule's 'add @SET' put into a dynamic set */
+	TCFW_STAT_DYNSET_ADD_LIMITED,  /* additions refused: the set's rate of additions */
+	TCFW_STAT_DYNSET_ADD_FAILED,   /* additions refused: the element table is full */
+	TCFW_STAT_LIMIT_SRC_EXHAUSTED, /* per-source limit: that source's bucket was empty */
 	TCFW_STAT_MAX,
 };
 
@@ -374,7 +387,7 @@ TCFW_ABI_INLINE void tcfw_ct_nat_middle(struct tcfw_tuple *m, const struct tcfw_
  * found through the programs attached to its interfaces) whose owner record names another
  * version, instead of reading them as garbage.
  */
-#define TCFW_ABI_VERSION 6
+#define TCFW_ABI_VERSION 7
 
 /*
  * Who runs a datapath: written by fwd into map "config" when it starts. Another fwd that
@@ -513,6 +526,14 @@ struct tcfw_class {
 enum tcfw_rule_flags {
 	TCFW_RULEF_LOG = 1 << 0,
 	TCFW_RULEF_LIMIT = 1 << 1,
+	TCFW_RULEF_DYNSET = 1 << 2,    /* from/to a dynamic set: dyn_src / dyn_dst */
+	TCFW_RULEF_LIMIT_SRC = 1 << 3, /* 'limit ... per source': one bucket per source address */
+	TCFW_RULEF_ADD = 1 << 4,       /* 'add @SET': the source goes into dynamic set dyn_add */
+};
+/* tcfw_rule.dyn_neg */
+enum tcfw_rule_dyn_neg {
+	TCFW_DYN_SRC_NEG = 1 << 0, /* from !@SET */
+	TCFW_DYN_DST_NEG = 1 << 1, /* to !@SET */
 };
 struct tcfw_rule {
 	__u32 id;     /* stable rule id shown by fwctl (1-based) */
@@ -532,6 +553,14 @@ struct tcfw_rule {
 	 * copy pinned, gives an unchanged rule the hit counts of its old slot. */
 	__u32 content_hash;
 	__u32 comment_hash;
+	/* Appended (layout version 7). */
+	__u32 limit_burst; /* tokens the bucket holds ('burst N'); the compiler writes limit_rate
+	                    * when the rule has none */
+	__u8 dyn_src;      /* 'from @SET' of a dynamic set: its id + 1 (0: none); classified as
+	                    * "any source", then checked against map "dynset" (classify.h) */
+	__u8 dyn_dst;      /* 'to @SET' likewise */
+	__u8 dyn_add;      /* 'add @SET': the set's id + 1 */
+	__u8 dyn_neg;      /* enum tcfw_rule_dyn_neg */
 };
 enum tcfw_nat_flags {
 	TCFW_NATF_MASQ = 1 << 0,
@@ -543,6 +572,57 @@ struct tcfw_limit_state {
 	__u32 pad;
 	__u64 tokens_milli; /* tokens * 1000 */
 	__u64 last_ns;
+};
+
+/*
+ * 'limit N/second|minute per source' (bpf/lib/limit.h): map "limit_src", an LRU hash keyed by
+ * the rule's slot, the policy generation (so that a reload, which may give the slot another
+ * rule, starts afresh) and the source address; the value is the bucket's theoretical arrival
+ * time (GCRA), moved by compare-and-swap (LRU values may hold no spin lock).
+ */
+struct tcfw_limit_src_key {
+	__u32 slot; /* TCFW_RULE_INDEX(copy, chain, pos) */
+	__u32 gen;  /* low 32 bits of pol_meta.generation */
+	__u32 addr[4];
+};
+struct tcfw_limit_src {
+	__u64 tat_ns; /* when the bucket is full again (bpf_ktime_get_ns time) */
+};
+
+/*
+ * Dynamic sets (bpf/lib/dynset.h; fwd and fwctl through lib/dynset.c). Their elements live
+ * outside the policy copies, so they survive reloads and restarts: map "dynset" is one LPM trie
+ * keyed by (set id, prefix), prefixlen = 32 + 16-byte prefix length, value the element.
+ * Map "dynset_meta" [TCFW_DYNSET_MAX] says which ids are in use, by which name and flags:
+ * fwd matches a loaded policy's dynamic sets to ids by name, so that a set kept by a reload
+ * (or found pinned by a new fwd) keeps its elements.
+ */
+struct tcfw_dynset_key {
+	__u32 prefixlen;
+	__u32 set; /* id, 0 .. TCFW_DYNSET_MAX - 1 */
+	__u32 addr[4];
+};
+enum tcfw_dynset_elem_flags {
+	TCFW_DSE_POLICY = 1 << 0,   /* written in the policy: kept in step with the file */
+	TCFW_DSE_DATAPATH = 1 << 1, /* put there by a rule's 'add @SET' */
+};
+struct tcfw_dynset_elem {
+	__u64 expires_ns; /* bpf_ktime_get_ns time it stops matching; 0: never */
+	__u32 flags;      /* enum tcfw_dynset_elem_flags */
+	__u8 plen;        /* the key's 16-byte prefix length (the datapath cannot see the key) */
+	__u8 pad[3];
+};
+enum tcfw_dynset_meta_flags {
+	TCFW_DSM_IN_USE = 1 << 0,
+};
+struct tcfw_dynset_meta {
+	char name[72];   /* NUL-terminated, at most 64 characters */
+	__u32 flags;     /* enum tcfw_dynset_meta_flags */
+	__u32 timeout_s; /* default element timeout; 0: elements never expire */
+	__u32 pad;
+	/* 'add @SET' additions into this set: TCFW_DYNSET_ADD_RATE a second (limit.h's bucket,
+	 * zeroed = full). Not written by fwd after the set is created. */
+	struct tcfw_limit_state add_bucket;
 };
 
 /*
@@ -598,6 +678,12 @@ struct tcfw_event {
 #define TCFW_MAP_NAT_ALIAS "nat_alias" /* NAT: post-DNAT orig tuple -> orig tuple (see nat.h) */
 #define TCFW_MAP_PRE_META  "pre_meta"  /* XDP pre-filter: struct tcfw_prefilter_meta per copy */
 #define TCFW_MAP_PRE_SRC   "pre_src"   /* XDP pre-filter: source prefix -> zone mask */
+
+/* Layout version 7. */
+#define TCFW_MAP_POL_LIMITED "pol_limited" /* per-CPU __u64 per rule slot: what 'limit' refused */
+#define TCFW_MAP_LIMIT_SRC   "limit_src"   /* 'limit ... per source' buckets (LRU) */
+#define TCFW_MAP_DYNSET      "dynset"      /* dynamic set elements (LPM) */
+#define TCFW_MAP_DYNSET_META "dynset_meta" /* dynamic set ids: name, flags, timeout */
 
 /* ---- drops by reason and chain (map "drops") --------------------------------------------- */
 /*

@@ -97,8 +97,8 @@ static const struct command policy_commands[] = {
 static const struct command rule_commands[] = {
     {.name = "add",
      .run = fwctl_cmd_rule_add,
-     .args = "[--before ID | --after ID] HOOK VERDICT [MATCH...] [log] [limit N/second|minute] "
-             "[comment TEXT]",
+     .args = "[--before ID | --after ID] HOOK VERDICT [MATCH...] [log] [limit N/second|minute "
+             "[burst N] [per source]] [add @SET] [comment TEXT]",
      .summary = "add a rule to the running policy (last of its chain, or at a place)",
      .help = "HOOK is input, forward or output; VERDICT accept, drop or reject; the rest is\n"
              "written as in a policy file (docs/fwctl.md, docs/policy.md), e.g.\n"
@@ -122,12 +122,51 @@ static const struct command rule_commands[] = {
      .help = "A rule's hits count the new connections (first packets) it decided, its bytes\n"
              "their IP length (filter rules). Both survive rule edits, and `policy load` /\n"
              "SIGHUP / a restart of fwd for every rule that is unchanged (same normal form as\n"
-             "`policy show` prints it, or else the same comment, in the same chain)."},
+             "`policy show` prints it, or else the same comment, in the same chain). A rule\n"
+             "with 'limit' also shows limited=N, the new connections its limit refused (they\n"
+             "fell through). With -j: an array of {\"id\", \"chain\", \"text\", \"hits\",\n"
+             "\"bytes\"[, \"limited\"]}."},
     {.name = "reset",
      .run = fwctl_cmd_rule_reset,
      .args = "[ID]",
      .summary = "set the hit and byte counters of rule ID, or of every rule, to zero",
      .help = "Ids are shown by `fwctl rule list`. Without ID every rule's counters are reset."},
+    {0},
+};
+
+static const struct command set_commands[] = {
+    {.name = "add",
+     .run = fwctl_cmd_set_add,
+     .args = "NAME ADDR [timeout DURATION]",
+     .summary = "put an address or prefix into a dynamic set, effective at once",
+     .help = "NAME is a set of the running policy declared 'flags dynamic'; ADDR an IPv4 or\n"
+             "IPv6 address or prefix (host bits clear). New connections see it at once, no\n"
+             "reload. The element expires after DURATION (30s, 10m, 2h, 1d; 0: never), or\n"
+             "after the set's own 'timeout' when none is given. Adding an element again\n"
+             "sets its timeout anew. Elements survive `policy load` (of a policy that keeps\n"
+             "the set) and restarts of fwd.\n"
+             "  fwctl set add scanners 203.0.113.7 timeout 10m"},
+    {.name = "del",
+     .run = fwctl_cmd_set_del,
+     .args = "NAME ADDR",
+     .summary = "remove an element from a dynamic set",
+     .help = "ADDR exactly as it was added (a prefix with its length). Exit 1 when it is\n"
+             "not there."},
+    {.name = "list",
+     .run = fwctl_cmd_set_list,
+     .args = "NAME",
+     .summary = "list the elements of a dynamic set",
+     .help = "One element a line: the address or prefix, the seconds before it expires\n"
+             "(none: never), and where it came from (policy: written in the policy file;\n"
+             "fwctl: fwctl set add; rule: a rule's 'add @SET'). The count follows on\n"
+             "stderr. With -j: {\"set\", \"timeout\", \"elements\": [{\"addr\", \"expires\",\n"
+             "\"origin\"}, ...], \"count\"}. Reads fwd's map directly; nothing is changed."},
+    {.name = "flush",
+     .run = fwctl_cmd_set_flush,
+     .args = "NAME",
+     .summary = "remove every element of a dynamic set",
+     .help = "Members written in the policy file are removed too, until the next `policy\n"
+             "load` writes them again. Prints how many elements were deleted."},
     {0},
 };
 
@@ -202,6 +241,11 @@ static const struct command top_commands[] = {
      .args = "COMMAND",
      .summary = "edit the running policy rule by rule",
      .children = rule_commands,
+     .default_child = "list"},
+    {.name = "set",
+     .args = "COMMAND",
+     .summary = "dynamic sets: add, delete, list and flush elements",
+     .children = set_commands,
      .default_child = "list"},
     {.name = "nat",
      .args = "COMMAND",

@@ -43,8 +43,9 @@ void daemon_close(struct daemon *d)
  * not an error here: maps_open() falls back to the pins and says what is wrong there. */
 static void daemon_get_maps(struct daemon *d)
 {
-	static const char *const wanted[] = {TCFW_MAP_CT, TCFW_MAP_STATS, TCFW_MAP_CONFIG,
-	                                     TCFW_MAP_POL_META};
+	static const char *const wanted[] = {TCFW_MAP_CT,     TCFW_MAP_STATS,
+	                                     TCFW_MAP_CONFIG, TCFW_MAP_POL_META,
+	                                     TCFW_MAP_DYNSET, TCFW_MAP_DYNSET_META};
 	struct json_object *req = daemon_request("maps"), *names = json_object_new_array();
 	struct json_object *resp = NULL, *got = NULL;
 	struct ctl_reply r = {.error = "no maps"};
@@ -214,8 +215,9 @@ int daemon_hello(struct fwctl *fw, struct daemon *d)
 /* No fwd answers: the maps of a datapath attached here, if there is one. */
 static int maps_of_attached(struct fwctl *fw, struct daemon *d, const char *why)
 {
-	static const char *const wanted[] = {TCFW_MAP_CT, TCFW_MAP_STATS, TCFW_MAP_CONFIG,
-	                                     TCFW_MAP_POL_META};
+	static const char *const wanted[] = {TCFW_MAP_CT,     TCFW_MAP_STATS,
+	                                     TCFW_MAP_CONFIG, TCFW_MAP_POL_META,
+	                                     TCFW_MAP_DYNSET, TCFW_MAP_DYNSET_META};
 	struct attached_dp a;
 	char who[512];
 	int ret = attached_find_any(&a);

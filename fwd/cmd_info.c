@@ -42,6 +42,7 @@ static int readable_map_fd(struct fwd *fwd, const char *name)
 	    {TCFW_MAP_CT, fwd->dp.ct_fd},         {TCFW_MAP_STATS, fwd->dp.stats_fd},
 	    {TCFW_MAP_CONFIG, fwd->dp.config_fd}, {TCFW_MAP_POL_META, fwd->dp.pol_meta_fd},
 	    {TCFW_MAP_IFACES, fwd->dp.ifaces_fd}, {TCFW_MAP_POL_HITS, fwd->dp.pol_hits_fd},
+	    {TCFW_MAP_DYNSET, fwd->dp.dynset_fd}, {TCFW_MAP_DYNSET_META, fwd->dp.dynset_meta_fd},
 	};
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
@@ -243,6 +244,14 @@ void fwd_cmd_status(struct fwd *fwd, struct client *c, struct json_object *req, 
 	                 fwd->expiry.last_early_dropped);
 	json_object_object_add(o, "ct", ct);
 	json_object_object_add(o, "expiry", expiry_json(fwd));
+	/* Fixed sizes of what 'limit ... per source' and dynamic sets may hold. */
+	struct json_object *lim = json_object_new_object();
+
+	json_add_u64(lim, "per_source_buckets", TCFW_LIMIT_SRC_MAX);
+	json_add_u64(lim, "dynamic_sets", fwd->pol.p ? policy_dynset_count(fwd->pol.p) : 0);
+	json_add_u64(lim, "dynamic_sets_max", TCFW_DYNSET_MAX);
+	json_add_u64(lim, "dynamic_set_elements_max", TCFW_DYNSET_MAX_ELEMS);
+	json_object_object_add(o, "limits", lim);
 	json_add_u64(o, "monitors", control_monitor_count(fwd));
 	json_add_u64(o, "clients", control_client_count(fwd));
 	if (fwd->opt.metrics_listen) {

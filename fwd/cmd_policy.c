@@ -374,8 +374,9 @@ static const char *rule_chain(const char *text)
 void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *req,
                        struct cmd_reply *r)
 {
-	size_t n = 0, nb = 0;
+	size_t n = 0, nb = 0, nlim = 0;
 	uint64_t *hits = policy_hits(fwd, &n), *bytes = policy_bytes(fwd, &nb);
+	uint64_t *limited = policy_limited(fwd, &nlim);
 	/* The formatter writes each rule on one line as "[ID] text"; it is the one place that
 	 * knows how a rule is written. */
 	char *text = policy_format(fwd->pol.p, NULL, 0), *save = NULL;
@@ -388,6 +389,7 @@ void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *re
 		json_object_put(rules);
 		free(hits);
 		free(bytes);
+		free(limited);
 		return;
 	}
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -408,11 +410,17 @@ void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *re
 		    o, "hits", json_object_new_int64(hits && id < n ? (int64_t)hits[id] : 0));
 		json_object_object_add(
 		    o, "bytes", json_object_new_int64(bytes && id < nb ? (int64_t)bytes[id] : 0));
+		/* Rules with 'limit': what it refused (they fell through to later rules). */
+		if (strstr(end + 2, " limit "))
+			json_object_object_add(
+			    o, "limited",
+			    json_object_new_int64(limited && id < nlim ? (int64_t)limited[id] : 0));
 		json_object_array_add(rules, o);
 	}
 	free(text);
 	free(hits);
 	free(bytes);
+	free(limited);
 	r->data = json_object_new_object();
 	json_object_object_add(r->data, "generation",
 	                       json_object_new_int64((int64_t)fwd->pol.generation));

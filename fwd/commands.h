@@ -49,6 +49,15 @@ void fwd_cmd_rule_del(struct fwd *fwd, struct client *c, struct json_object *req
                       struct cmd_reply *r);
 void fwd_cmd_rule_list(struct fwd *fwd, struct client *c, struct json_object *req,
                        struct cmd_reply *r);
+void fwd_cmd_set_add(struct fwd *fwd, struct client *c, struct json_object *req,
+                     struct cmd_reply *r);
+void fwd_cmd_set_del(struct fwd *fwd, struct client *c, struct json_object *req,
+                     struct cmd_reply *r);
+void fwd_cmd_set_flush(struct fwd *fwd, struct client *c, struct json_object *req,
+                       struct cmd_reply *r);
+/* cmd_set.c: the periodic removal of expired dynamic set elements. 0 or -errno. */
+int dynset_expiry_start(struct fwd *fwd);
+void dynset_expiry_stop(struct fwd *fwd);
 void fwd_cmd_rule_reset(struct fwd *fwd, struct client *c, struct json_object *req,
                         struct cmd_reply *r);
 void fwd_cmd_monitor(struct fwd *fwd, struct client *c, struct json_object *req,

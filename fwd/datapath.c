@@ -144,6 +144,10 @@ static int collect_fds(struct datapath *dp)
 	    {&dp->pre_meta_fd, TCFW_MAP_PRE_META},
 	    {&dp->pre_src_fd, TCFW_MAP_PRE_SRC},
 	    {&dp->nat_alias_fd, TCFW_MAP_NAT_ALIAS},
+	    {&dp->pol_limited_fd, TCFW_MAP_POL_LIMITED},
+	    {&dp->limit_src_fd, TCFW_MAP_LIMIT_SRC},
+	    {&dp->dynset_fd, TCFW_MAP_DYNSET},
+	    {&dp->dynset_meta_fd, TCFW_MAP_DYNSET_META},
 	};
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {

@@ -24,8 +24,9 @@ struct datapath {
 	int stats_fd, pol_scalar_fd, pol_src_fd, pol_dst_fd, pol_class_fd, pol_rules_fd;
 	int pol_limit_fd, pol_hits_fd, pol_bytes_fd, drops_fd, pre_meta_fd, pre_src_fd;
 	int nat_alias_fd; /* written by state replication only (fwd/sync_ct.c) */
-	int prog_xdp_fd;  /* the XDP pre-filter (fwd/xdp_attach.c) */
-	__u32 ct_id;      /* map "ct"'s id: which datapath a program uses */
+	int pol_limited_fd, limit_src_fd, dynset_fd, dynset_meta_fd; /* layout version 7 */
+	int prog_xdp_fd;                       /* the XDP pre-filter (fwd/xdp_attach.c) */
+	__u32 ct_id;                           /* map "ct"'s id: which datapath a program uses */
 	__u32 prog_ingress_id, prog_egress_id; /* what our filters must run */
 	__u32 prog_xdp_id;                     /* the pre-filter (fwd/xdp_attach.c) */
 	int lock_fd;                           /* flock on the pin dir (owner.h) */

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "dynset.h"
 #include "tcfw_abi.h"
 #include "policy.h"
 
@@ -127,6 +128,8 @@ struct fwd {
 	struct loop_source signals;
 	struct loop_source expiry_timer;
 	struct loop_source watch_timer;
+	struct loop_source dynset_timer; /* expired dynamic set elements (cmd_set.c) */
+	struct dynset_cursor dynset_cursor;
 	uint64_t reattached; /* interfaces whose lost filters the watch attached again */
 	bool tcx_usable;     /* new attachments use tcx (ifaces.c): chosen at start */
 	uint64_t start_ns;   /* CLOCK_MONOTONIC */

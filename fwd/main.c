@@ -174,6 +174,8 @@ static int start(struct fwd *fwd, struct policy *p)
 	if (!ret)
 		ret = watch_start(fwd);
 	if (!ret)
+		ret = dynset_expiry_start(fwd);
+	if (!ret)
 		ret = signals_open(fwd);
 	return ret;
 }
@@ -184,6 +186,7 @@ static void stop(struct fwd *fwd, bool release)
 	watch_stop(fwd);
 	sync_close(fwd);
 	expiry_stop(fwd);
+	dynset_expiry_stop(fwd);
 	monitor_close(fwd);
 	eventlog_close(fwd);
 	control_close(fwd);

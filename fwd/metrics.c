@@ -402,6 +402,20 @@ static void write_rule_hits(struct metrics_buf *b, const struct metrics_snapshot
 		snprintf(id, sizeof(id), "%" PRIu32, s->rules[i].rule_id);
 		metrics_sample_u64(b, "tcfw_rule_hits_total", l, ARRAY_SIZE(l), s->rules[i].hits);
 	}
+	metrics_family(b, "tcfw_rule_limited_total", "counter",
+	               "New connections each rule's 'limit' refused (they fell through to later "
+	               "rules), by chain and rule id; rules with 'limit' only; counts start again "
+	               "with every policy install.");
+	for (size_t i = 0; i < s->nrules; i++) {
+		char id[16];
+		struct metrics_label l[] = {{"chain", chain_name(s->rules[i].chain)}, {"rule", id}};
+
+		if (!s->rules[i].has_limit)
+			continue;
+		snprintf(id, sizeof(id), "%" PRIu32, s->rules[i].rule_id);
+		metrics_sample_u64(b, "tcfw_rule_limited_total", l, ARRAY_SIZE(l),
+		                   s->rules[i].limited);
+	}
 }
 
 static void write_ha(struct metrics_buf *b, const struct metrics_snapshot *s)
@@ -517,6 +531,12 @@ int metrics_render(const struct metrics_snapshot *s, struct metrics_buf *b)
 	             TCFW_STAT_NAT_ALIAS_TAKEN);
 	stat_counter(b, s, "tcfw_events_lost_total",
 	             "Events dropped because the ring buffer was full.", TCFW_STAT_EVENTS_LOST);
+	stat_counter(b, s, "tcfw_dynset_added_total",
+	             "Sources that rules with 'add @SET' put into a dynamic set.",
+	             TCFW_STAT_DYNSET_ADDED);
+	stat_counter(b, s, "tcfw_dynset_add_limited_total",
+	             "'add @SET' additions refused: more than 1000 a second into one set.",
+	             TCFW_STAT_DYNSET_ADD_LIMITED);
 	gauge(b, "tcfw_policy_generation",
 	      "Generation of the running policy (grows by one with every load, reload and rule "
 	      "edit).",

@@ -83,6 +83,8 @@ struct metrics_rule_hits {
 	uint8_t chain; /* enum tcfw_chain */
 	uint32_t rule_id;
 	uint64_t hits;
+	bool has_limit;   /* the rule has 'limit' */
+	uint64_t limited; /* what its limit refused (fell through) */
 };
 
 struct metrics_iface {

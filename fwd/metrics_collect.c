@@ -57,8 +57,8 @@ static void collect_rules(struct fwd *fwd, struct metrics_snapshot *s)
 {
 	const struct fwd_policy *pol = &fwd->pol;
 	struct metrics_rule_hits *v;
-	size_t n = 0, total = 0, nhits = 0;
-	uint64_t *hits;
+	size_t n = 0, total = 0, nhits = 0, nlim = 0;
+	uint64_t *hits, *limited;
 
 	if (!pol->have_img)
 		return;
@@ -67,9 +67,11 @@ static void collect_rules(struct fwd *fwd, struct metrics_snapshot *s)
 	if (!total)
 		return;
 	hits = policy_hits(fwd, &nhits);
+	limited = policy_limited(fwd, &nlim);
 	v = calloc(total, sizeof(*v));
 	if (!hits || !v) {
 		free(hits);
+		free(limited);
 		free(v);
 		return;
 	}
@@ -80,9 +82,12 @@ static void collect_rules(struct fwd *fwd, struct metrics_snapshot *s)
 			v[n].chain = (uint8_t)c;
 			v[n].rule_id = id;
 			v[n].hits = id < nhits ? hits[id] : 0;
+			v[n].has_limit = pol->img.rules[c][pos].flags & TCFW_RULEF_LIMIT;
+			v[n].limited = limited && id < nlim ? limited[id] : 0;
 			n++;
 		}
 	free(hits);
+	free(limited);
 	s->rules = v;
 	s->nrules = n;
 }

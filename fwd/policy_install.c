@@ -19,10 +19,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "dynset.h"
 #include "log.h"
 #include "percpu.h"
 #include "policy_maps.h"
 
+#include "dynset_sync.h"
 #include "fwd.h"
 #include "policy_install.h"
 
@@ -43,6 +45,7 @@ static int write_standby(struct fwd *fwd, const struct policy_image *img, char *
 	    .pol_bytes = dp->pol_bytes_fd,
 	    .pre_meta = dp->pre_meta_fd,
 	    .pre_src = dp->pre_src_fd,
+	    .pol_limited = dp->pol_limited_fd,
 	};
 
 	return policy_maps_write(&fds, img, err, errlen);
@@ -122,6 +125,30 @@ static uint64_t *policy_counter(struct fwd *fwd, int k, size_t *n)
 	}
 	*n = size;
 	return v;
+}
+
+uint64_t *policy_limited(struct fwd *fwd, size_t *n)
+{
+	const struct fwd_policy *pol = &fwd->pol;
+	size_t size = (size_t)policy_rule_max_id(pol->p) + 1;
+	uint64_t *out = calloc(size, sizeof(*out));
+
+	if (!out)
+		return NULL;
+	for (unsigned int c = 0; pol->have_img && c < TCFW_CHAIN_MAX; c++) {
+		for (size_t pos = 0; pos < pol->img.nrules[c]; pos++) {
+			__u32 id = pol->img.rules[c][pos].id;
+			__u64 v = 0;
+
+			if (id >= size || !(pol->img.rules[c][pos].flags & TCFW_RULEF_LIMIT))
+				continue;
+			if (percpu_sum(fwd->dp.pol_limited_fd, TCFW_RULE_INDEX(pol->active, c, pos),
+			               &v) == 0)
+				out[id] += v;
+		}
+	}
+	*n = size;
+	return out;
 }
 
 uint64_t *policy_hits(struct fwd *fwd, size_t *n)
@@ -385,9 +412,16 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
 	char *name_copy = strdup(name);
 	int ret;
 
+	const struct dynset_maps dyn = {.elems = fwd->dp.dynset_fd, .meta = fwd->dp.dynset_meta_fd};
+
 	memset(&img, 0, sizeof(img));
 	if (!name_copy) {
 		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* Dynamic sets keep the ids (and so the elements) the pinned maps give their names. */
+	if (dynset_assign(&dyn, p, err, errlen)) {
+		free(name_copy);
 		return -1;
 	}
 	if (policy_compile(p, standby, &img, &diags)) {
@@ -406,6 +440,10 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
 
 	carry_match(fwd, &img, hits_mode, &hc);
 	ret = write_standby(fwd, &img, err, errlen);
+	/* New dynamic sets exist before rules name them; a failure below leaves their ids in
+	 * use but unnamed by any rule, until the next install frees them. */
+	if (!ret)
+		ret = dynset_install(&dyn, p, err, errlen);
 	if (!ret) {
 		ret = carry_write(fwd, &img, &hc);
 		if (ret)
@@ -434,6 +472,11 @@ int policy_install(struct fwd *fwd, struct policy *p, const char *name,
 		return -1;
 	}
 	wait_rcu_grace_period();
+	/* No program reads the old policy now: its dynamic sets that p dropped go. */
+	ret = dynset_retire(&dyn, pol->p, p);
+	if (ret)
+		pr_warn("cannot remove the dynamic sets (or members) the new policy dropped: %s",
+		        strerror(-ret));
 
 	carry_finish(fwd, &img, &hc, policy_rule_max_id(p));
 	carry_free(&hc);

@@ -36,6 +36,10 @@ uint64_t *policy_bytes(struct fwd *fwd, size_t *n);
  * rule. */
 int policy_hits_reset(struct fwd *fwd, uint32_t id);
 
+/* What each rule's 'limit' refused (fell through) since the policy was installed, by rule id
+ * (rules without 'limit': 0). malloc'd array of *n entries, or NULL. */
+uint64_t *policy_limited(struct fwd *fwd, size_t *n);
+
 /* Release everything policy_install holds. */
 void policy_state_free(struct fwd *fwd);
 

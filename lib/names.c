@@ -120,6 +120,17 @@ static const struct stat_names stats[] = {
     [TCFW_STAT_NAT_ALIAS_TAKEN] = {"nat_alias_taken",
                                    "new connections dropped: DNAT+SNAT, another connection "
                                    "has the same half-translated tuple"},
+    [TCFW_STAT_DYNSET_ADDED] = {"dynset_added",
+                                "sources a rule's 'add @SET' put into a dynamic set"},
+    [TCFW_STAT_DYNSET_ADD_LIMITED] = {"dynset_add_limited",
+                                      "'add @SET' additions refused: more than 1000 a second "
+                                      "into one set"},
+    [TCFW_STAT_DYNSET_ADD_FAILED] = {"dynset_add_failed",
+                                     "'add @SET' additions refused: the dynamic set elements "
+                                     "table is full"},
+    [TCFW_STAT_LIMIT_SRC_EXHAUSTED] = {"limit_src_exhausted",
+                                       "new connections over a 'limit ... per source' of "
+                                       "their source (fell through; also in limited)"},
 };
 _Static_assert(ARRAY_SIZE(stats) == TCFW_STAT_MAX, "a counter has no name");
 

@@ -211,6 +211,10 @@ int policy_maps_write(const struct policy_map_fds *fds, const struct policy_imag
 		      "map pol_hits");
 		CHECK(map_zero_range(fds->pol_bytes, first, hits_size, img->nrules[c]),
 		      "map pol_bytes");
+		/* And nothing refused by their limits yet. */
+		if (fds->pol_limited > 0)
+			CHECK(map_zero_range(fds->pol_limited, first, hits_size, img->nrules[c]),
+			      "map pol_limited");
 	}
 	for (size_t i = 0; i < img->npre_src; i++)
 		CHECK(update_elem(fds->pre_src, &img->pre_src[i].key, &img->pre_src[i].zones),
@@ -236,6 +240,7 @@ int policy_map_fds_from_object(const struct bpf_object *obj, struct policy_map_f
 	    {&fds->pol_bytes, TCFW_MAP_POL_BYTES}, {&fds->pre_meta, TCFW_MAP_PRE_META},
 	    {&fds->pre_src, TCFW_MAP_PRE_SRC},
 	};
+	const struct bpf_map *limited = bpf_object__find_map_by_name(obj, TCFW_MAP_POL_LIMITED);
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
 		const struct bpf_map *map = bpf_object__find_map_by_name(obj, maps[i].name);
@@ -250,5 +255,7 @@ int policy_map_fds_from_object(const struct bpf_object *obj, struct policy_map_f
 		}
 		*maps[i].fd = fd;
 	}
+	/* Layout version 5: optional, an object without it just has no counts to zero. */
+	fds->pol_limited = limited ? bpf_map__fd(limited) : -1;
 	return 0;
 }

@@ -33,6 +33,8 @@ struct policy_map_fds {
 	int pol_bytes;
 	int pre_meta; /* the XDP pre-filter's (TCFW_MAP_PRE_*) */
 	int pre_src;
+	int pol_limited; /* per rule slot: what 'limit' refused; zeroed with the hits (<= 0: none)
+	                  */
 };
 
 /* The policy maps of a loaded BPF object (a skeleton's ->obj), found by name. 0, or -ENOENT

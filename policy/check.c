@@ -82,6 +82,56 @@ static int resolve_set(const struct policy *p, struct pol_addr_match *m, const c
 	return 1;
 }
 
+/* 'add @SET': a dynamic set of the policy. */
+static int resolve_add_set(const struct policy *p, struct pol_rule *r, const char *file,
+                           struct policy_diags *d)
+{
+	char hint[96];
+
+	if (!r->add_set)
+		return 0;
+	r->add_set_id = pol_set_find(p, r->add_set);
+	if (r->add_set_id < 0) {
+		suggest(hint, sizeof(hint), r->add_set, "@", p->nsets, set_name_at, p);
+		if (hint[0])
+			pol_diag(d, file, r->add_loc.line, r->add_loc.col, "unknown set '@%s'%s",
+			         r->add_set, hint);
+		else
+			pol_diag(d, file, r->add_loc.line, r->add_loc.col,
+			         "unknown set '@%s': declare it with 'set %s { } flags dynamic'",
+			         r->add_set, r->add_set);
+		return 1;
+	}
+	if (!p->sets[r->add_set_id].dynamic) {
+		pol_diag(d, file, r->add_loc.line, r->add_loc.col,
+		         "'add @%s' needs a dynamic set, but set '%s' (line %d) is not: declare it "
+		         "with 'set %s { ... } flags dynamic'",
+		         r->add_set, r->add_set, p->sets[r->add_set_id].loc.line, r->add_set);
+		return 1;
+	}
+	return 0;
+}
+
+/* Dynamic sets: at most TCFW_DYNSET_MAX of them. */
+static int check_dynsets(struct policy *p, const char *file, struct policy_diags *d)
+{
+	int n = 0;
+
+	for (size_t s = 0; s < p->nsets; s++) {
+		if (!p->sets[s].dynamic)
+			continue;
+		if (n == TCFW_DYNSET_MAX) {
+			pol_diag(d, file, p->sets[s].loc.line, p->sets[s].loc.col,
+			         "too many dynamic sets: at most %d (map dynset holds their ids); "
+			         "merge some, or make this one static",
+			         TCFW_DYNSET_MAX);
+			return 1;
+		}
+		p->sets[s].dyn_id = n++;
+	}
+	return 0;
+}
+
 /* A prefix that covers the IPv4-mapped range (::/0) is written in IPv6 and means IPv6. */
 static unsigned int prefix_match_family(const struct pol_prefix *pfx)
 {
@@ -101,7 +151,8 @@ unsigned int pol_addr_families(const struct policy *p, const struct pol_addr_mat
 			fam |= prefix_match_family(&m->list[i]);
 		return fam ? fam : POL_FAM_ANY;
 	}
-	if (m->set < 0 || (size_t)m->set >= p->nsets)
+	/* A dynamic set may hold either family at any time. */
+	if (m->set < 0 || (size_t)m->set >= p->nsets || p->sets[m->set].dynamic)
 		return POL_FAM_ANY;
 	for (size_t i = 0; i < p->sets[m->set].n && fam != POL_FAM_ANY; i++)
 		fam |= prefix_match_family(&p->sets[m->set].v[i]);
@@ -356,6 +407,7 @@ int pol_check_rule(const struct policy *p, struct pol_rule *r, const char *file,
 		nerr += pol_resolve_zone(p, r->out_zone, r->out_loc, &r->out_zone_id, file, d);
 	nerr += resolve_set(p, &r->src, file, d);
 	nerr += resolve_set(p, &r->dst, file, d);
+	nerr += resolve_add_set(p, r, file, d);
 	nerr += check_hook_zones(r, file, d);
 	nerr += check_ports(r, file, d);
 	nerr += check_icmp_types(r, file, d);
@@ -490,8 +542,8 @@ static int assign_ids(struct policy *p, const char *file, struct policy_diags *d
 
 int pol_check(struct policy *p, const char *file, struct policy_diags *d)
 {
-	int nerr =
-	    check_zones(p, file, d) + check_sets(p, file, d) + pol_check_prefilters(p, file, d);
+	int nerr = check_zones(p, file, d) + check_sets(p, file, d) + check_dynsets(p, file, d) +
+	           pol_check_prefilters(p, file, d);
 
 	for (size_t i = 0; i < p->nrules; i++)
 		nerr += pol_check_rule(p, p->rules[i], file, d);

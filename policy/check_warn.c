@@ -27,6 +27,12 @@ static const char *const verdict_names[] = {"accept", "drop", "reject"};
 static const struct pol_prefix *addr_prefixes(const struct policy *p,
                                               const struct pol_addr_match *m, size_t *n)
 {
+	/* A dynamic set's members change at run time: nothing can be said about them. */
+	if (m->kind == POL_ADDR_SET &&
+	    (m->set < 0 || (size_t)m->set >= p->nsets || p->sets[m->set].dynamic)) {
+		*n = 0;
+		return NULL;
+	}
 	return pol_addr_prefixes(p, m, n);
 }
 

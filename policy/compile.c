@@ -18,7 +18,15 @@
 static const char *const chain_names[] = {"input", "forward", "output", "nat dnat",
                                           "nat snat/masquerade"};
 
-static int fill_rule(struct tcfw_rule *out, const struct pol_rule *r)
+/* The dynamic set of an address match: its id + 1, or 0 (none, or a static set). */
+static __u8 dyn_of(const struct policy *p, const struct pol_addr_match *m)
+{
+	if (m->kind != POL_ADDR_SET || m->set < 0 || !p->sets[m->set].dynamic)
+		return 0;
+	return (__u8)(p->sets[m->set].dyn_id + 1);
+}
+
+static int fill_rule(const struct policy *p, struct tcfw_rule *out, const struct pol_rule *r)
 {
 	memset(out, 0, sizeof(*out));
 	out->id = r->id;
@@ -47,6 +55,21 @@ static int fill_rule(struct tcfw_rule *out, const struct pol_rule *r)
 		out->flags |= TCFW_RULEF_LIMIT;
 		out->limit_rate = r->limit_rate;
 		out->limit_period_s = r->limit_period_s;
+		out->limit_burst = r->limit_burst ? r->limit_burst : r->limit_rate;
+		if (r->limit_per_source)
+			out->flags |= TCFW_RULEF_LIMIT_SRC;
+	}
+	out->dyn_src = dyn_of(p, &r->src);
+	out->dyn_dst = dyn_of(p, &r->dst);
+	if (out->dyn_src || out->dyn_dst)
+		out->flags |= TCFW_RULEF_DYNSET;
+	if (out->dyn_src && r->src.neg)
+		out->dyn_neg |= TCFW_DYN_SRC_NEG;
+	if (out->dyn_dst && r->dst.neg)
+		out->dyn_neg |= TCFW_DYN_DST_NEG;
+	if (r->add_set && r->add_set_id >= 0) {
+		out->flags |= TCFW_RULEF_ADD;
+		out->dyn_add = (__u8)(p->sets[r->add_set_id].dyn_id + 1);
 	}
 	return 0;
 }
@@ -98,7 +121,7 @@ static int fill_rules(struct compiler *c, const struct chain_rules *cr)
 		return -1;
 	img->nrules[cr->chain] = cr->n;
 	for (size_t i = 0; i < cr->n; i++)
-		if (fill_rule(&img->rules[cr->chain][i], cr->v[i]) < 0)
+		if (fill_rule(c->p, &img->rules[cr->chain][i], cr->v[i]) < 0)
 			return -1;
 	img->meta.nrules[cr->chain] = (__u32)cr->n;
 	img->meta.nwords[cr->chain] = (__u32)cr->nwords;

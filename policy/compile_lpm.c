@@ -66,7 +66,10 @@ static int collect(struct compiler *c, const struct chain_rules *cr, bool dst, s
 	for (size_t i = 0; i < cr->n; i++) {
 		const struct pol_addr_match *m = dst ? &cr->v[i]->dst : &cr->v[i]->src;
 
-		if (m->kind == POL_ADDR_ANY) {
+		/* A dynamic set is looked up by the datapath once the rule's other fields
+		 * matched (classify.h): in the trie the rule matches every address. */
+		if (m->kind == POL_ADDR_ANY ||
+		    (m->kind == POL_ADDR_SET && p->sets[m->set].dynamic)) {
 			bit_set(b->wild, i);
 			continue;
 		}

@@ -39,6 +39,20 @@ static void format_zones(FILE *f, const struct policy *p)
 	}
 }
 
+static void put_duration(FILE *f, __u32 s);
+
+/* After a set's '}': ' flags dynamic timeout 1h', and the end of the line. */
+static void put_set_attrs(FILE *f, const struct pol_set *set)
+{
+	if (set->dynamic)
+		fputs(" flags dynamic", f);
+	if (set->timeout_s) {
+		fputs(" timeout ", f);
+		put_duration(f, set->timeout_s);
+	}
+	fputc('\n', f);
+}
+
 /* Short sets on one line, long ones one member a line. */
 static void format_sets(FILE *f, const struct policy *p)
 {
@@ -54,7 +68,8 @@ static void format_sets(FILE *f, const struct policy *p)
 		}
 		fprintf(f, "set %s {", set->name);
 		if (set->n == 0) {
-			fputs(" }\n", f);
+			fputs(" }", f);
+			put_set_attrs(f, set);
 			continue;
 		}
 		for (size_t i = 0; i < set->n; i++) {
@@ -65,7 +80,8 @@ static void format_sets(FILE *f, const struct policy *p)
 			}
 			put_prefix(f, &set->v[i]);
 		}
-		fputs(width <= LINE_WIDTH ? " }\n" : "\n}\n", f);
+		fputs(width <= LINE_WIDTH ? " }" : "\n}", f);
+		put_set_attrs(f, set);
 	}
 }
 
@@ -291,6 +307,12 @@ static void format_rule_body(FILE *f, const struct pol_rule *r)
 	if (r->limit_rate)
 		fprintf(f, " limit %u/%s", r->limit_rate,
 		        r->limit_period_s == 1 ? "second" : "minute");
+	if (r->limit_rate && r->limit_burst)
+		fprintf(f, " burst %u", r->limit_burst);
+	if (r->limit_rate && r->limit_per_source)
+		fputs(" per source", f);
+	if (r->add_set)
+		fprintf(f, " add @%s", r->add_set);
 	if (r->comment) {
 		fputs(" comment ", f);
 		put_string(f, r->comment);

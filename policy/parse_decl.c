@@ -3,7 +3,7 @@
  * parse_decl.c - the declarations: zone, set, defaults and timeouts.
  *
  *   zone NAME '{' IFNAME { ',' IFNAME } '}'
- *   set NAME '{' [ ADDR { ',' ADDR } ] '}'
+ *   set NAME '{' [ ADDR { ',' ADDR } ] '}' [ 'flags' 'dynamic' ] [ 'timeout' DURATION ]
  *   defaults '{' { HOOK VERDICT [ 'log' [ 'prefix' STRING ] ] | 'invalid' ('drop'|'accept') } '}'
  *   timeouts '{' { PROTO [STATE] DURATION } '}'
  *
@@ -162,6 +162,74 @@ static void set_normalise(struct pol_set *s)
 	s->n = out + 1;
 }
 
+/* What may follow a set's '}': 'flags dynamic' and 'timeout D' (dynamic sets only), each once. */
+static int parse_set_attrs(struct parser *ps, struct pol_set *s)
+{
+	static const char *const attrs[] = {"flags", "timeout"};
+	static const char *const flags[] = {"dynamic"};
+	char hint[64];
+
+	while (!ps_at_end(ps) && ps->tok.kind == TOK_WORD) {
+		struct pol_loc loc = ps_loc(ps);
+
+		if (ps_is_word(ps, "flags")) {
+			if (s->dynamic_loc.line) {
+				ps_error_at(ps, loc,
+				            "'flags' appears twice in this set (first at "
+				            "column %d)",
+				            s->dynamic_loc.col);
+				return -1;
+			}
+			s->dynamic_loc = loc;
+			ps_next(ps);
+			if (!ps_is_word(ps, "dynamic")) {
+				if (ps->tok.kind == TOK_WORD &&
+				    *did_you_mean(hint, sizeof(hint), ps->tok.text, flags, 1,
+				                  NULL)) {
+					ps_error_at(ps, ps_loc(ps), "unknown set flag %s%s",
+					            QUOTE(ps->tok.text), hint);
+					return -1;
+				}
+				return ps_expected(ps, "a set flag (dynamic) after 'flags'");
+			}
+			s->dynamic = true;
+			ps_next(ps);
+			continue;
+		}
+		if (ps_is_word(ps, "timeout")) {
+			if (s->timeout_loc.line) {
+				ps_error_at(ps, loc,
+				            "'timeout' appears twice in this set (first at "
+				            "column %d)",
+				            s->timeout_loc.col);
+				return -1;
+			}
+			s->timeout_loc = loc;
+			ps_next(ps);
+			if (ps->tok.kind != TOK_WORD)
+				return ps_expected(ps, "a duration (like 30s, 10m, 1h or 1d) after "
+				                       "'timeout'");
+			if (parse_duration(ps, ps->tok.text, ps_loc(ps), &s->timeout_s) < 0)
+				return -1;
+			ps_next(ps);
+			continue;
+		}
+		if (*did_you_mean(hint, sizeof(hint), ps->tok.text, attrs, 2, NULL)) {
+			ps_error_at(ps, loc, "unknown set option %s%s", QUOTE(ps->tok.text), hint);
+			return -1;
+		}
+		return ps_expected(ps, "'flags dynamic', 'timeout DURATION' or end of line after "
+		                       "the set");
+	}
+	if (s->timeout_loc.line && !s->dynamic) {
+		ps_error_at(ps, s->timeout_loc,
+		            "'timeout' applies to dynamic sets only: add 'flags dynamic' before "
+		            "it, or leave the timeout out");
+		return -1;
+	}
+	return 0;
+}
+
 int parse_set(struct parser *ps)
 {
 	struct policy *p = ps->pol;
@@ -178,6 +246,8 @@ int parse_set(struct parser *ps)
 		goto fail;
 	}
 	if (parse_word_list(ps, "address", true, set_item, &b) < 0)
+		goto fail;
+	if (!ps->resync && parse_set_attrs(ps, &s) < 0)
 		goto fail;
 	set_normalise(&s);
 	sets = realloc(p->sets, (p->nsets + 1) * sizeof(*sets));

@@ -3,7 +3,8 @@
  * parse_rule.c - filter rules and nat statements.
  *
  *   rule := HOOK VERDICT { match } [ 'log' [ 'prefix' STRING ] ]
- *           [ 'limit' N '/' ('second'|'minute') ] [ 'comment' STRING ]
+ *           [ 'limit' N '/' ('second'|'minute') [ 'burst' N ] [ 'per' 'source' ] ]
+ *           [ 'add' '@'SET ] [ 'comment' STRING ]
  *   nat  := 'nat' 'masquerade' { match }
  *         | 'nat' ('snat' | 'dnat') { match } '->' TARGET
  *
@@ -24,9 +25,12 @@
 
 #define LIMIT_RATE_MAX 1000000u
 
-static const char *const rule_words[] = {"in",    "out",    "from", "to",    "proto",  "sport",
-                                         "dport", "family", "log",  "limit", "comment"};
-#define N_RULE_WORDS (sizeof(rule_words) / sizeof(rule_words[0]))
+static const char *const rule_words[] = {"in",    "out",    "from", "to",    "proto",   "sport",
+                                         "dport", "family", "log",  "limit", "comment", "add"};
+#define RULE_WORD_ADD 11
+#define N_RULE_WORDS  (sizeof(rule_words) / sizeof(rule_words[0]))
+
+static const char *const limit_words[] = {"burst", "per"};
 
 static const char *const nat_kinds[] = {"masquerade", "snat", "dnat"};
 
@@ -463,6 +467,93 @@ static int parse_family(struct parser *ps, unsigned int *family)
 	return ps_expected(ps, "a family (ip, ip6)");
 }
 
+/* After the rate: [ 'burst' N ] [ 'per' 'source' ], in either order. */
+static int parse_limit_options(struct parser *ps, struct pol_rule *r)
+{
+	struct pol_loc burst_loc = {0}, per_loc = {0};
+	unsigned long v;
+
+	for (;;) {
+		if (ps_is_word(ps, "burst")) {
+			if (burst_loc.line) {
+				ps_error_at(
+				    ps, ps_loc(ps),
+				    "'burst' appears twice in this limit (first at column %d)",
+				    burst_loc.col);
+				return -1;
+			}
+			burst_loc = ps_loc(ps);
+			ps_next(ps);
+			if (ps->tok.kind != TOK_WORD)
+				return ps_expected(ps, "a number of connections after 'burst'");
+			if (!parse_uint(ps->tok.text, ~0ul, &v)) {
+				ps_error_at(
+				    ps, ps_loc(ps),
+				    "invalid burst %s: expected a number of connections, like "
+				    "burst 20",
+				    QUOTE(ps->tok.text));
+				return -1;
+			}
+			if (v == 0 || v > LIMIT_RATE_MAX) {
+				ps_error_at(ps, ps_loc(ps), "burst %lu is out of range (1-%u)", v,
+				            LIMIT_RATE_MAX);
+				return -1;
+			}
+			r->limit_burst = (uint32_t)v;
+			ps_next(ps);
+			continue;
+		}
+		if (ps_is_word(ps, "per")) {
+			if (per_loc.line) {
+				ps_error_at(
+				    ps, ps_loc(ps),
+				    "'per' appears twice in this limit (first at column %d)",
+				    per_loc.col);
+				return -1;
+			}
+			per_loc = ps_loc(ps);
+			ps_next(ps);
+			if (!ps_is_word(ps, "source")) {
+				static const char *const source[] = {"source"};
+				char hint[64];
+
+				if (ps->tok.kind == TOK_WORD &&
+				    *did_you_mean(hint, sizeof(hint), ps->tok.text, source, 1,
+				                  NULL)) {
+					ps_error_at(ps, ps_loc(ps),
+					            "expected 'source' after 'per', got %s%s",
+					            QUOTE(ps->tok.text), hint);
+					return -1;
+				}
+				return ps_expected(ps,
+				                   "'source' after 'per' (limit ... per source)");
+			}
+			r->limit_per_source = true;
+			ps_next(ps);
+			continue;
+		}
+		return 0;
+	}
+}
+
+/* 'add' '@'SET: the source of every connection the rule decides goes into a dynamic set. */
+static int parse_add(struct parser *ps, struct pol_rule *r)
+{
+	ps_next(ps);
+	if (ps->tok.kind != TOK_WORD || ps->tok.text[0] != '@')
+		return ps_expected(ps, "a dynamic set after 'add', like add @scanners");
+	r->add_loc = ps_loc(ps);
+	if (!pol_valid_name(ps->tok.text + 1)) {
+		ps_error_at(ps, r->add_loc, "invalid set name %s", QUOTE(ps->tok.text));
+		return -1;
+	}
+	r->add_set = ps_strdup(ps, ps->tok.text + 1);
+	if (!r->add_set)
+		return -1;
+	ps_next(ps);
+	return 0;
+}
+
 /* 'limit' N '/' UNIT, written "10/second", "10/ second", "10 /second" or "10 / second". */
 static int parse_limit(struct parser *ps, struct pol_rule *r)
 {
@@ -520,7 +611,7 @@ static int parse_limit(struct parser *ps, struct pol_rule *r)
 	r->limit_rate = (uint32_t)v;
 	r->limit_period_s = strcmp(unit, "second") == 0 ? 1 : 60;
 	ps_next(ps);
-	return 0;
+	return parse_limit_options(ps, r);
 }
 
 static int parse_comment(struct parser *ps, struct pol_rule *r)
@@ -632,7 +723,7 @@ static int parse_rule_word(struct parser *ps, struct pol_rule *r, unsigned int w
 	const char *kw = rule_words[w];
 	bool nat = r->kind != POL_RULE_FILTER;
 
-	if (nat && (strcmp(kw, "log") == 0 || strcmp(kw, "limit") == 0)) {
+	if (nat && (strcmp(kw, "log") == 0 || strcmp(kw, "limit") == 0 || strcmp(kw, "add") == 0)) {
 		ps_error_at(ps, ps_loc(ps), "'%s' does not apply to nat rules", kw);
 		return -1;
 	}
@@ -659,6 +750,8 @@ static int parse_rule_word(struct parser *ps, struct pol_rule *r, unsigned int w
 		return parse_log(ps, &r->log, &r->log_prefix);
 	case 9:
 		return parse_limit(ps, r);
+	case RULE_WORD_ADD:
+		return parse_add(ps, r);
 	default:
 		return parse_comment(ps, r);
 	}
@@ -726,10 +819,17 @@ static int unknown_rule_word(struct parser *ps, const struct pol_rule *r)
 	char hint[64];
 	const char *what = r->kind == POL_RULE_FILTER
 	                       ? "a match (in, out, from, to, proto, sport, dport, family), log, "
-	                         "limit, comment or end of line"
+	                         "limit, add, comment or end of line"
 	                       : "a match (in, out, from, to, proto, sport, dport, family), "
 	                         "comment, '->' or end of line";
 
+	if ((ps_is_word(ps, "burst") || ps_is_word(ps, "per")) && r->kind == POL_RULE_FILTER) {
+		ps_error_at(ps, ps_loc(ps),
+		            "'%s' goes right after the rate of 'limit': write limit N/second "
+		            "burst B per source",
+		            ps->tok.text);
+		return -1;
+	}
 	if (ps_is_word(ps, "type")) {
 		ps_error_at(ps, ps_loc(ps),
 		            "'type' goes right after 'proto icmp' or 'proto icmpv6': write proto "
@@ -744,6 +844,11 @@ static int unknown_rule_word(struct parser *ps, const struct pol_rule *r)
 	if (ps->tok.kind == TOK_WORD &&
 	    *did_you_mean(hint, sizeof(hint), ps->tok.text, rule_words, N_RULE_WORDS, NULL)) {
 		ps_error_at(ps, ps_loc(ps), "unknown match %s%s", QUOTE(ps->tok.text), hint);
+		return -1;
+	}
+	if (ps->tok.kind == TOK_WORD && r->limit_rate &&
+	    *did_you_mean(hint, sizeof(hint), ps->tok.text, limit_words, 2, NULL)) {
+		ps_error_at(ps, ps_loc(ps), "unknown limit option %s%s", QUOTE(ps->tok.text), hint);
 		return -1;
 	}
 	return ps_expected(ps, what);
@@ -761,6 +866,7 @@ int parse_rule(struct parser *ps, struct pol_rule **out)
 	r->proto = -1;
 	r->in_zone_id = r->out_zone_id = -1;
 	r->src.set = r->dst.set = -1;
+	r->add_set_id = -1;
 	r->loc = ps_loc(ps);
 	if (parse_rule_head(ps, r) < 0)
 		goto fail;

@@ -48,6 +48,7 @@ void pol_rule_free(struct pol_rule *r)
 	free(r->dst.list);
 	free(r->comment);
 	free(r->log_prefix);
+	free(r->add_set);
 	free(r);
 }
 

@@ -111,6 +111,26 @@ const char *policy_rule_log_prefix_at(const struct policy *p, size_t i, uint32_t
 /* Has the default of filter chain `chain` 'log'? Its prefix in *prefix (NULL: none). */
 bool policy_default_log(const struct policy *p, enum tcfw_chain chain, const char **prefix);
 
+/* ---- dynamic sets ('set NAME { ... } flags dynamic [timeout D]') ----------------------------- */
+/* Their elements live in map "dynset" under an id (0 .. TCFW_DYNSET_MAX - 1) that the rules
+ * compiled from p name. By default a dynamic set's id is its rank among p's dynamic sets; fwd
+ * gives each the id its pinned maps already hold for that name (lib/dynset.c) before it
+ * compiles, so that elements survive reloads and restarts. i counts p's dynamic sets only. */
+size_t policy_dynset_count(const struct policy *p);
+const char *policy_dynset_name(const struct policy *p, size_t i);
+/* The set's default element timeout in seconds (0: elements never expire). */
+__u32 policy_dynset_timeout(const struct policy *p, size_t i);
+int policy_dynset_id(const struct policy *p, size_t i);
+void policy_dynset_set_id(struct policy *p, size_t i, int id);
+/* The dynamic set named name: its i, or -1 (also for a static set of that name). */
+int policy_dynset_find(const struct policy *p, const char *name);
+/* The members written in the policy: count, and member j (16-byte address, prefix length in
+ * 16-byte terms: an IPv4 /24 is 120). */
+size_t policy_dynset_nmembers(const struct policy *p, size_t i);
+void policy_dynset_member(const struct policy *p, size_t i, size_t j, __u32 addr[4], __u8 *plen);
+/* Does dynamic set i write this member? (Binary search: members are kept sorted.) */
+bool policy_dynset_has_member(const struct policy *p, size_t i, const __u32 addr[4], __u8 plen);
+
 /* ---- compile -------------------------------------------------------------------------------- */
 struct policy_lpm_entry {
 	struct tcfw_lpm_key key;

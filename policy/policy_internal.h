@@ -58,6 +58,14 @@ struct pol_set {
 	struct pol_loc loc;
 	struct pol_prefix *v;
 	size_t n;
+	/* 'flags dynamic [timeout D]': elements in the datapath's map "dynset", changed at run
+	 * time (fwctl set add, 'add @SET'); v holds the ones written in the policy. */
+	bool dynamic;
+	struct pol_loc dynamic_loc; /* of 'flags' */
+	__u32 timeout_s;            /* default element timeout; 0: none */
+	struct pol_loc timeout_loc; /* line 0: not written */
+	int dyn_id; /* id in map "dynset" (0 .. TCFW_DYNSET_MAX - 1): by default the set's rank
+	             * among the dynamic sets; fwd sets the ids its pinned maps give the names */
 };
 
 enum pol_addr_kind {
@@ -135,6 +143,11 @@ struct pol_rule {
 	char *log_prefix;        /* 'log prefix "TEXT"'; NULL: none. Kept in user space only */
 	uint32_t limit_rate;     /* 0: no limit */
 	uint32_t limit_period_s; /* 1 or 60 */
+	uint32_t limit_burst;    /* 'burst N'; 0: not written (the bucket holds limit_rate) */
+	bool limit_per_source;   /* 'per source': a bucket per source address */
+	char *add_set;           /* 'add @SET' (without '@'); NULL: none */
+	int add_set_id;          /* resolved by the checker (index in sets) */
+	struct pol_loc add_loc;  /* of the '@SET' word */
 	char *comment;           /* NULL: none */
 
 	struct pol_nat_target nat; /* snat / dnat */

@@ -48,6 +48,14 @@ static int check_one(const struct policy *p, struct pol_prefilter *pf, size_t i,
 		if (pf->set_ids[s] < 0) {
 			unknown_set(p, pf->sets[s], pf->set_locs[s], file, d);
 			nerr++;
+		} else if (p->sets[pf->set_ids[s]].dynamic) {
+			pol_diag(
+			    d, file, pf->set_locs[s].line, pf->set_locs[s].col,
+			    "prefilter cannot use dynamic set '@%s': its trie is compiled with "
+			    "the policy; use a static set, or a rule 'input drop from @%s' / "
+			    "'forward drop from @%s'",
+			    pf->sets[s], pf->sets[s], pf->sets[s]);
+			nerr++;
 		}
 	}
 	if (!pf->nsets && !pf->untracked && !pf->had_errors) {

@@ -14,7 +14,11 @@
  *  2. the eight pol_class bitmaps of those ids. ANDing their summary words gives the words
  *     where all eight can have a common bit; those words are visited lowest first, and in
  *     each the AND of the eight words gives the matching rules, lowest position first;
- *  3. a rule with 'limit' whose bucket is empty does not match (TCFW_STAT_LIMITED): the
+ *  3. a rule with 'from @SET' / 'to @SET' of a dynamic set was classified as matching any
+ *     address in that field: its set is looked up now (dynset.h), and when the address is
+ *     not in it (in it, for '!@SET') the rule does not match;
+ *  4. a rule with 'limit' whose bucket is empty does not match (TCFW_STAT_LIMITED, and the
+ *     rule's own count in "pol_limited"; a 'per source' bucket is the source's own): the
  *     search goes on with the next set bit.
  * The work is eight lookups plus one AND per candidate word and one step per rule tried, so
  * it depends on how many rules a packet matches, not on how many rules there are.
@@ -26,6 +30,7 @@
 
 #include "lib/kernel.h"
 #include "lib/chain.h"
+#include "lib/dynset.h"
 #include "lib/classify_bits.h"
 #include "lib/limit.h"
 #include "lib/maps.h"
@@ -81,6 +86,7 @@ static __always_inline void classify_query_init(struct classify_query *q, __u32 
 	q->family = t->family == TCFW_AF_INET ? 0 : 1;
 	q->sport = ports ? bpf_ntohs(t->sport) : TCFW_SCALAR_NOPORT;
 	q->dport = ports ? bpf_ntohs(t->dport) : TCFW_SCALAR_NOPORT;
+	q->gen = 0;
 }
 
 /* A port slot within the field: 0..65535, or TCFW_SCALAR_NOPORT. */
@@ -111,6 +117,89 @@ static __always_inline const struct tcfw_class *class_of_addr(void *lpm, __u32 c
 	__builtin_memcpy(k.addr, addr, sizeof(k.addr));
 	key = bpf_map_lookup_elem(lpm, &k);
 	return key ? bpf_map_lookup_elem(&pol_class, key) : NULL;
+}
+
+/**
+ * dynset_rule_match() - the dynamic-set matches of a rule: dyn packs tcfw_rule's dyn_src (bits
+ * 0-7), dyn_dst (8-15) and dyn_neg (16-17). 1 when each one written holds for q.
+ *
+ * A global BPF function: checked once, not at every place in the search loop.
+ */
+__noinline int dynset_rule_match(const struct classify_query *q, __u32 dyn)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 src = dyn & 0xff, dst = (dyn >> 8) & 0xff, neg = dyn >> 16;
+
+	if (!q)
+		return 0;
+	if (src && dynset_has(src - 1, q->src, now) == !!(neg & TCFW_DYN_SRC_NEG))
+		return 0;
+	if (dst && dynset_has(dst - 1, q->dst, now) == !!(neg & TCFW_DYN_DST_NEG))
+		return 0;
+	return 1;
+}
+
+/**
+ * limit_src_take() - 'limit ... per source': may q's source open one more connection under the
+ * rule in slot (policy generation q->gen)? 1 yes, 0 when its bucket is empty. rate tokens per
+ * period (bit 0 of burst_period: a minute, else a second), burst_period >> 1 at once. The
+ * interval between tokens is period / rate; a source may be up to burst - 1 intervals ahead
+ * of the clock (GCRA). A source without a bucket starts with a full one. Should other CPUs
+ * move the same bucket four times in a row under us, the connection is refused (fail closed:
+ * the rule falls through).
+ *
+ * A global BPF function; key and value in the per-CPU scratch (the stack is spent).
+ */
+__noinline int limit_src_take(const struct classify_query *q, __u32 slot, __u32 rate,
+                              __u32 burst_period)
+{
+	__u64 now = bpf_ktime_get_ns(), interval, tau, period_ns;
+	struct policy_scratch *sc;
+	struct tcfw_limit_src *v;
+	__u32 zero = 0;
+
+	if (!q || !rate)
+		return 0;
+	sc = bpf_map_lookup_elem(&policy_scratch, &zero);
+	if (!sc)
+		return 0;
+	period_ns = (burst_period & 1) ? 60000000000ULL : 1000000000ULL;
+	interval = period_ns / rate;
+	tau = interval * (limit_burst_of(rate, burst_period >> 1) - 1);
+	sc->lk.slot = slot;
+	sc->lk.gen = q->gen;
+	__builtin_memcpy(sc->lk.addr, q->src, sizeof(sc->lk.addr));
+	v = bpf_map_lookup_elem(&limit_src, &sc->lk);
+	if (!v) {
+		sc->lv.tat_ns = now + interval;
+		if (bpf_map_update_elem(&limit_src, &sc->lk, &sc->lv, BPF_NOEXIST) == 0)
+			return 1;
+		v = bpf_map_lookup_elem(&limit_src, &sc->lk); /* another CPU made it first */
+		if (!v)
+			return 0;
+	}
+	for (int i = 0; i < 4; i++) {
+		__u64 old = v->tat_ns, tat = old > now ? old : now;
+
+		if (tat - now > tau)
+			return 0;
+		if (__sync_val_compare_and_swap(&v->tat_ns, old, tat + interval) == old)
+			return 1;
+	}
+	return 0;
+}
+
+/* 'limit': may the rule in slot take one more connection (from q's source, 'per source')? */
+static __always_inline int classify_limit(const struct classify_query *q, __u32 slot,
+                                          const struct tcfw_rule *rule)
+{
+	if (!(rule->flags & TCFW_RULEF_LIMIT_SRC))
+		return limit_take(slot, rule->limit_rate, rule->limit_period_s, rule->limit_burst);
+	if (limit_src_take(q, slot, rule->limit_rate,
+	                   rule->limit_burst << 1 | (rule->limit_period_s == 60)))
+		return 1;
+	stat_inc(TCFW_STAT_LIMIT_SRC_EXHAUSTED);
+	return 0;
 }
 
 /* Words where every field's class has some rule: only those can hold a match. */
@@ -189,8 +278,15 @@ __noinline int classify(const struct classify_query *q)
 		rule = bpf_map_lookup_elem(&pol_rules, &slot);
 		if (!rule)
 			return CLASSIFY_INCOMPLETE;
-		if ((rule->flags & TCFW_RULEF_LIMIT) &&
-		    !limit_take(slot, rule->limit_rate, rule->limit_period_s)) {
+		if ((rule->flags & TCFW_RULEF_DYNSET) &&
+		    !dynset_rule_match(q, rule->dyn_src | (__u32)rule->dyn_dst << 8 |
+		                              (__u32)(rule->dyn_neg & 3) << 16))
+			continue;
+		if ((rule->flags & TCFW_RULEF_LIMIT) && !classify_limit(q, slot, rule)) {
+			__u64 *limited = bpf_map_lookup_elem(&pol_limited, &slot);
+
+			if (limited)
+				*limited += 1;
 			stat_inc(TCFW_STAT_LIMITED);
 			continue;
 		}

@@ -102,7 +102,6 @@ static __always_inline struct tcfw_ct_entry *ct_lookup(const struct tcfw_tuple *
 	return e;
 }
 
-
 /* Map "nat_alias" at middle tuple m, checked against the connection it names: NULL when
  * there is none or it is stale (its connection expired, or m is not its middle tuple). */
 static __always_inline struct tcfw_ct_entry *ct_alias_lookup(const struct tcfw_tuple *m,

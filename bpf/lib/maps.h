@@ -138,6 +138,37 @@ struct {
 	__type(value, __u64);
 } pol_bytes SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TCFW_RULE_ENTRIES);
+	__type(key, __u32);   /* TCFW_RULE_INDEX(copy, chain, pos) */
+	__type(value, __u64); /* new connections the rule's 'limit' refused (fell through) */
+} pol_limited SEC(".maps");
+
+/* 'limit ... per source' (limit.h): one bucket per (rule slot, generation, source). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TCFW_LIMIT_SRC_MAX);
+	__type(key, struct tcfw_limit_src_key);
+	__type(value, struct tcfw_limit_src);
+} limit_src SEC(".maps");
+
+/* ---- dynamic sets (dynset.h; elements by fwd, fwctl and 'add @SET'; ids by fwd) ------------ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TCFW_DYNSET_MAX_ELEMS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tcfw_dynset_key);
+	__type(value, struct tcfw_dynset_elem);
+} dynset SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCFW_DYNSET_MAX);
+	__type(key, __u32);
+	__type(value, struct tcfw_dynset_meta);
+} dynset_meta SEC(".maps");
+
 /* ---- the XDP pre-filter (prefilter.h; filled by fwd with the policy, both copies) ---------- */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -205,16 +236,6 @@ struct {
 	__type(value, struct tcfw_tuple); /* orig tuple */
 } nat_alias SEC(".maps");
 
-/* Where a new connection is decided (chain.h: chain_at_ingress() and the others fill it). */
-struct chain_info {
-	__u32 ifindex_in;  /* 0: the gateway itself */
-	__u32 ifindex_out; /* 0: the gateway itself, or unknown (no route) */
-	__u8 chain;        /* enum tcfw_chain */
-	__u8 in_zone;
-	__u8 out_zone;
-};
-
-/* Everything classify() (classify.h) matches on, as pol_scalar slot values. */
 struct classify_query {
 	__u32 src[4]; /* IPv4-mapped, network order, as in struct tcfw_tuple */
 	__u32 dst[4];
@@ -227,7 +248,40 @@ struct classify_query {
 	__u32 family; /* 0 = ip, 1 = ip6 */
 	__u32 sport;  /* host order, or TCFW_SCALAR_NOPORT */
 	__u32 dport;
+	__u32 gen; /* low 32 bits of pol_meta.generation ('limit ... per source'); 0 for NAT */
 };
+
+/* ---- scratch keys of dynset.h and limit.h (internal to the datapath) ----------------------- */
+/*
+ * Keys and values of "dynset" and "limit_src", built here rather than on the stack: they are
+ * used two calls deep (program -> classify() -> dynset_rule_match() / limit_src_take()), where
+ * the 512 bytes of the whole call chain are spent. Per-CPU, and the users never nest.
+ */
+struct policy_scratch {
+	struct classify_query q; /* policy_decide()'s query: off the stack for the same reason */
+	struct tcfw_limit_src_key lk;
+	struct tcfw_limit_src lv;
+	struct tcfw_dynset_key dk;
+	struct tcfw_dynset_elem de;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct policy_scratch);
+} policy_scratch SEC(".maps");
+
+/* Where a new connection is decided (chain.h: chain_at_ingress() and the others fill it). */
+struct chain_info {
+	__u32 ifindex_in;  /* 0: the gateway itself */
+	__u32 ifindex_out; /* 0: the gateway itself, or unknown (no route) */
+	__u8 chain;        /* enum tcfw_chain */
+	__u8 in_zone;
+	__u8 out_zone;
+};
+
+/* Everything classify() (classify.h) matches on, as pol_scalar slot values. */
 
 /* ---- NAT's working memory (nat.h; internal to the datapath) --------------------------------- */
 /*

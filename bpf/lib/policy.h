@@ -15,7 +15,8 @@
  * bit vectors, 'limit' included); when one decides, its hit counter (per-CPU "pol_hits" at its
  * TCFW_RULE_INDEX slot) goes up by one, its byte counter ("pol_bytes") by the packet's IP
  * length, and, if it has 'log', a TCFW_EV_LOG event goes to the
- * ring buffer whatever its verdict. When none matches, the chain's default decides, and when
+ * ring buffer whatever its verdict, and if it has 'add @SET' its source goes into that dynamic
+ * set (dynset.h). When none matches, the chain's default decides, and when
  * that default has 'log' (pol_meta.default_log) the event goes out too, with rule_id 0. A
  * policy whose map entries are incomplete fails closed to the chain's default too, counted in
  * TCFW_STAT_POLICY_INCOMPLETE (and logged like it when that default has 'log'). Log events
@@ -106,9 +107,9 @@ static __always_inline struct policy_result
 policy_decide(const struct policy_view *pv, const struct chain_info *ci, const struct tcfw_pkt *pkt)
 {
 	struct policy_result r = {.rule_id = 0, .verdict = TCFW_VERDICT_ACCEPT, .rule_flags = 0};
-	struct classify_query q;
+	struct policy_scratch *sc;
 	struct tcfw_rule *rule;
-	__u32 chain = ci->chain, nwords, slot;
+	__u32 chain = ci->chain, nwords, slot, zero = 0;
 	int pos;
 
 	if (!pv->meta || chain > TCFW_CHAIN_OUTPUT)
@@ -118,14 +119,20 @@ policy_decide(const struct policy_view *pv, const struct chain_info *ci, const s
 	if (!nwords)
 		return policy_default(pv, ci, pkt, r, chain); /* no rules in this chain */
 
-	classify_query_init(&q, pv->copy, chain, nwords, ci, &pkt->tuple);
+	sc = bpf_map_lookup_elem(&policy_scratch, &zero);
+	if (!sc) {
+		stat_inc(TCFW_STAT_POLICY_INCOMPLETE);
+		return policy_default(pv, ci, pkt, r, chain);
+	}
+	classify_query_init(&sc->q, pv->copy, chain, nwords, ci, &pkt->tuple);
+	sc->q.gen = (__u32)pv->meta->generation;
 	/* ICMP and ICMPv6: the type where TCP and UDP have the destination port ('proto icmp
 	 * type echo-request' is compiled into the dport slots): no lookup more. A later fragment
 	 * carries no ICMP header and stays TCFW_SCALAR_NOPORT, which type rules do not match. */
 	if ((pkt->tuple.proto == IPPROTO_ICMP || pkt->tuple.proto == IPPROTO_ICMPV6) &&
 	    pkt->frag != PKT_FRAG_LATER)
-		q.dport = pkt->icmp_type;
-	pos = classify(&q);
+		sc->q.dport = pkt->icmp_type;
+	pos = classify(&sc->q);
 	if (pos == CLASSIFY_NO_MATCH)
 		return policy_default(pv, ci, pkt, r, chain);
 	slot = TCFW_RULE_INDEX(pv->copy & 1, chain, (__u32)pos);
@@ -141,6 +148,10 @@ policy_decide(const struct policy_view *pv, const struct chain_info *ci, const s
 	if (r.rule_flags & TCFW_RULEF_LOG)
 		event_log(&pkt->tuple, chain, r.verdict, r.rule_id,
 		          chain == TCFW_CHAIN_OUTPUT ? ci->ifindex_out : ci->ifindex_in);
+	/* Last: fewer values live across this call, which the program's stack has no room to
+	 * spill. */
+	if (r.rule_flags & TCFW_RULEF_ADD)
+		dynset_add_src(slot, &pkt->tuple);
 	return r;
 }
 

@@ -305,9 +305,9 @@ static bool has_family(const struct family *f, size_t nf, const char *name, cons
 static void test_page(void **state)
 {
 	static const struct metrics_rule_hits rules[] = {
-	    {TCFW_CHAIN_FORWARD, 3, 7},
-	    {TCFW_CHAIN_INPUT, 1, 0},
-	    {TCFW_CHAIN_SNAT, 12, 9},
+	    {TCFW_CHAIN_FORWARD, 3, 7, true, 4},
+	    {TCFW_CHAIN_INPUT, 1, 0, false, 0},
+	    {TCFW_CHAIN_SNAT, 12, 9, false, 0},
 	};
 	static const struct metrics_iface ifaces[] = {
 	    {"lan0", 10, 20, 1000, 2000},
@@ -331,6 +331,9 @@ static void test_page(void **state)
 	    {"tcfw_nat_no_address_total", "counter"},
 	    {"tcfw_nat_alias_taken_total", "counter"},
 	    {"tcfw_events_lost_total", "counter"},
+	    {"tcfw_rule_limited_total", "counter"},
+	    {"tcfw_dynset_added_total", "counter"},
+	    {"tcfw_dynset_add_limited_total", "counter"},
 	    {"tcfw_policy_generation", "gauge"},
 	    {"tcfw_policy_reload_failures_total", "counter"},
 	    {"tcfw_expiry_pass_seconds", "histogram"},
@@ -422,6 +425,10 @@ static void test_page(void **state)
 	check_has_line("rule hits, forward", b.s,
 	               "tcfw_rule_hits_total{chain=\"forward\",rule=\"3\"} 7");
 	check_has_line("rule hits at 0", b.s, "tcfw_rule_hits_total{chain=\"input\",rule=\"1\"} 0");
+	check_has_line("rule limited", b.s,
+	               "tcfw_rule_limited_total{chain=\"forward\",rule=\"3\"} 4");
+	if (strstr(b.s, "tcfw_rule_limited_total{chain=\"input\""))
+		fail_msg("a rule without limit has a tcfw_rule_limited_total sample:\n%s", b.s);
 	check_has_line("rule hits, snat", b.s,
 	               "tcfw_rule_hits_total{chain=\"snat\",rule=\"12\"} 9");
 	check_has_line("events lost", b.s, "tcfw_events_lost_total 11");

@@ -36,9 +36,46 @@ static const struct error_case cases[] = {
      "policy.conf:4:22: unterminated string: add the closing '\"' on the same line\n"},
     {"columns count characters", "input accept comment \"é—\" quickly\n",
      "policy.conf:1:27: expected a match (in, out, from, to, proto, sport, dport, family), log, "
-     "limit, comment or end of line, got 'quickly'\n"},
+     "limit, add, comment or end of line, got 'quickly'\n"},
     {"control character", "input accept\x01\n",
      "policy.conf:1:13: unexpected control character 0x01\n"},
+    /* ---- dynamic sets, add, limit options ---- */
+    {"timeout on a static set", "set s { 192.0.2.1 } timeout 1h\n",
+     "policy.conf:1:21: 'timeout' applies to dynamic sets only: add 'flags dynamic' before it, "
+     "or leave the timeout out\n"},
+    {"unknown set flag", "set s { } flags dynamc\n",
+     "policy.conf:1:17: unknown set flag 'dynamc' (did you mean 'dynamic'?)\n"},
+    {"unknown set option", "set s { } flags dynamic timeot 1h\n",
+     "policy.conf:1:25: unknown set option 'timeot' (did you mean 'timeout'?)\n"},
+    {"set timeout zero", "set s { } flags dynamic timeout 0s\n",
+     "policy.conf:1:33: duration '0s' is zero: a timeout must be at least 1s\n"},
+    {"set flags twice", "set s { } flags dynamic flags dynamic\n",
+     "policy.conf:1:25: 'flags' appears twice in this set (first at column 11)\n"},
+    {"add to a static set", HEAD "input drop add @admins\n",
+     "policy.conf:4:16: 'add @admins' needs a dynamic set, but set 'admins' (line 3) is not: "
+     "declare it with 'set admins { ... } flags dynamic'\n"},
+    {"add to an unknown set", "set scanners { } flags dynamic\ninput drop add @scaners\n",
+     "policy.conf:2:16: unknown set '@scaners' (did you mean '@scanners'?)\n"},
+    {"add without a set", "input drop add scanners\n",
+     "policy.conf:1:16: expected a dynamic set after 'add', like add @scanners, got "
+     "'scanners'\n"},
+    {"add on a nat rule", "zone wan { wan0 }\nnat masquerade out wan add @x\n",
+     "policy.conf:2:24: 'add' does not apply to nat rules\n"},
+    {"prefilter with a dynamic set",
+     "zone wan { wan0 }\nset d { } flags dynamic\nprefilter wan { drop from @d }\n",
+     "policy.conf:3:27: prefilter cannot use dynamic set '@d': its trie is compiled with the "
+     "policy; use a static set, or a rule 'input drop from @d' / 'forward drop from @d'\n"},
+    {"burst misspelt", "input accept limit 3/minute burts 5\n",
+     "policy.conf:1:29: unknown limit option 'burts' (did you mean 'burst'?)\n"},
+    {"burst zero", "input accept limit 3/minute burst 0\n",
+     "policy.conf:1:35: burst 0 is out of range (1-1000000)\n"},
+    {"burst not a number", "input accept limit 3/minute burst many\n",
+     "policy.conf:1:35: invalid burst 'many': expected a number of connections, like burst 20\n"},
+    {"per sorce", "input accept limit 3/minute per sorce\n",
+     "policy.conf:1:33: expected 'source' after 'per', got 'sorce' (did you mean 'source'?)\n"},
+    {"burst without limit", "input accept burst 5\n",
+     "policy.conf:1:14: 'burst' goes right after the rate of 'limit': write limit N/second "
+     "burst B per source\n"},
     /* ---- statements ---- */
     {"unknown keyword with a suggestion", "zome lan { lan0 }\n",
      "policy.conf:1:1: unknown keyword 'zome' (did you mean 'zone'?)\n"},
@@ -213,7 +250,7 @@ static const struct error_case cases[] = {
      "policy.conf:1:16: unknown match 'dprt' (did you mean 'dport'?)\n"},
     {"unknown match", "forward accept quickly\n",
      "policy.conf:1:16: expected a match (in, out, from, to, proto, sport, dport, family), log, "
-     "limit, comment or end of line, got 'quickly'\n"},
+     "limit, add, comment or end of line, got 'quickly'\n"},
     {"match twice", "input accept proto tcp proto udp\n",
      "policy.conf:1:24: 'proto' appears twice in this rule (first at column 14)\n"},
     {"in without a zone", "input accept in\n",
@@ -681,7 +718,7 @@ static void test_huge_words(void **state)
 	    {"a statement", "", "\n", "policy.conf:2:1: unknown keyword 'aaaa", 'a'},
 	    {"a match word", "input accept ", "\n",
 	     "policy.conf:2:14: expected a match (in, out, from, to, proto, sport, dport, family), "
-	     "log, limit, comment or end of line, got 'mmmm",
+	     "log, limit, add, comment or end of line, got 'mmmm",
 	     'm'},
 	    {"an address", "input accept from ", "\n", "policy.conf:2:19: invalid address 'zzzz",
 	     'z'},

@@ -268,6 +268,79 @@ static void test_declarations_normalised(void **state)
 	policy_free(p);
 }
 
+static void round_trip(struct policy *p, const char *label);
+
+/* Dynamic sets, 'add @SET' and the limit options print back in their normal form and load
+ * back to the same policy; the compiler marks the rules for the datapath. */
+static void test_dynamic_sets_normalised(void **state)
+{
+	struct policy *p =
+	    parse_ok("zone lan { lan0 }\n"
+	             "set scanners { 203.0.113.7, 192.0.2.0/24 } flags dynamic timeout 3600s\n"
+	             "set blocked { } flags dynamic\n"
+	             "set static1 { 198.51.100.1 }\n"
+	             "input drop from @scanners\n"
+	             "input drop proto tcp dport 23 add @scanners log\n"
+	             "input accept proto tcp dport 22 limit 3/minute per source burst 5\n"
+	             "forward drop from !@blocked to @blocked limit 10/second\n",
+	             "dynamic sets");
+	char *text = policy_format(p, NULL, 0);
+	struct policy_image img;
+	struct policy_diags d = {0};
+	const struct tcfw_rule *r;
+
+	(void)state;
+	assert_text(text,
+	            "zone lan { lan0 }\n"
+	            "\n"
+	            "set scanners { 192.0.2.0/24, 203.0.113.7 } flags dynamic timeout 1h\n"
+	            "set blocked { } flags dynamic\n"
+	            "set static1 { 198.51.100.1 }\n"
+	            "\n"
+	            "defaults {\n\tinput   accept\n\tforward accept\n\toutput  accept\n\tinvalid "
+	            "drop\n}\n"
+	            "\n"
+	            "[1] input drop from @scanners\n"
+	            "[2] input drop proto tcp dport 23 log add @scanners\n"
+	            "[3] input accept proto tcp dport 22 limit 3/minute burst 5 per source\n"
+	            "\n"
+	            "[4] forward drop from !@blocked to @blocked limit 10/second\n",
+	            "dynamic sets");
+	round_trip(p, "dynamic sets");
+	assert_int_equal(policy_dynset_count(p), 2);
+	assert_string_equal(policy_dynset_name(p, 0), "scanners");
+	assert_int_equal(policy_dynset_timeout(p, 0), 3600);
+	assert_int_equal(policy_dynset_nmembers(p, 0), 2);
+	assert_int_equal(policy_dynset_find(p, "blocked"), 1);
+	assert_int_equal(policy_dynset_find(p, "static1"), -1);
+
+	/* Ids as fwd would give them: the rules name them + 1. */
+	policy_dynset_set_id(p, 0, 7);
+	policy_dynset_set_id(p, 1, 63);
+	assert_int_equal(policy_compile(p, 0, &img, &d), 0);
+	r = &img.rules[TCFW_CHAIN_INPUT][0];
+	assert_int_equal(r->flags, TCFW_RULEF_DYNSET);
+	assert_int_equal(r->dyn_src, 8);
+	r = &img.rules[TCFW_CHAIN_INPUT][1];
+	assert_int_equal(r->flags, TCFW_RULEF_LOG | TCFW_RULEF_ADD);
+	assert_int_equal(r->dyn_add, 8);
+	r = &img.rules[TCFW_CHAIN_INPUT][2];
+	assert_int_equal(r->flags, TCFW_RULEF_LIMIT | TCFW_RULEF_LIMIT_SRC);
+	assert_int_equal(r->limit_rate, 3);
+	assert_int_equal(r->limit_period_s, 60);
+	assert_int_equal(r->limit_burst, 5);
+	r = &img.rules[TCFW_CHAIN_FORWARD][0];
+	assert_int_equal(r->flags, TCFW_RULEF_DYNSET | TCFW_RULEF_LIMIT);
+	assert_int_equal(r->dyn_src, 64);
+	assert_int_equal(r->dyn_dst, 64);
+	assert_int_equal(r->dyn_neg, TCFW_DYN_SRC_NEG);
+	assert_int_equal(r->limit_burst, 10); /* no burst written: the rate */
+	policy_image_free(&img);
+	policy_diags_free(&d);
+	free(text);
+	policy_free(p);
+}
+
 /* ---- round trip ------------------------------------------------------------------------- */
 static void assert_same_image(const struct policy_image *a, const struct policy_image *b,
                               const char *label)
@@ -560,6 +633,7 @@ int main(void)
 	    cmocka_unit_test(test_normal_forms),
 	    cmocka_unit_test(test_declarations_normalised),
 	    cmocka_unit_test(test_log_prefixes),
+	    cmocka_unit_test(test_dynamic_sets_normalised),
 	    cmocka_unit_test(test_round_trip_examples),
 	    cmocka_unit_test(test_round_trip_random),
 	    cmocka_unit_test(test_rule_add_del),
