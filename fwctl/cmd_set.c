@@ -21,45 +21,9 @@
 #include "log.h"
 #include "maps.h"
 #include "out.h"
+#include "policy.h"
 #include "quote.h"
 #include "tcfw_abi.h"
-
-/* "30s", "10m", "2h", "1d", or seconds without a unit; 0: never. -1 when not a duration. */
-static long long parse_timeout(const char *s)
-{
-	char *end;
-	unsigned long long v;
-	unsigned long long unit = 1;
-
-	if (!*s || *s == '-')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	if (*end) {
-		if (end[1])
-			return -1;
-		switch (*end) {
-		case 's':
-			break;
-		case 'm':
-			unit = 60;
-			break;
-		case 'h':
-			unit = 3600;
-			break;
-		case 'd':
-			unit = 86400;
-			break;
-		default:
-			return -1;
-		}
-	}
-	if (v > 4294967295ull / unit)
-		return -1;
-	return (long long)(v * unit);
-}
 
 static struct json_object *set_request(const char *cmd, const char *name, const char *addr)
 {
@@ -87,13 +51,15 @@ int fwctl_cmd_set_add(struct fwctl *fw, int argc, char **argv)
 			                         "expected 'timeout DURATION' after the address, "
 			                         "got %s",
 			                         QUOTE(argv[2]));
-		timeout = parse_timeout(argv[3]);
-		if (timeout < 0)
+		uint32_t secs;
+
+		if (policy_duration_parse(argv[3], true, &secs))
 			return fwctl_usage_error(
 			    fw,
 			    "bad timeout %s: a duration like 30s, 10m, 2h or 1d "
 			    "(0: never expires)",
 			    QUOTE(argv[3]));
+		timeout = secs;
 	}
 	req = set_request("set-add", argv[0], argv[1]);
 	if (timeout >= 0)

@@ -100,7 +100,8 @@ static int proto_fill(struct compiler *c, const struct chain_rules *cr)
 		pol_rule_protos(r, protos);
 		for (unsigned int w = 0; w < 4; w++)
 			for (uint64_t m = protos[w]; m; m &= m - 1)
-				bit_set(bits + (size_t)(w * 64 + (unsigned int)__builtin_ctzll(m)) * nw,
+				bit_set(bits + (size_t)(w * 64 + (unsigned int)__builtin_ctzll(m)) *
+				                   nw,
 				        i);
 	}
 	for (unsigned int v = 0; v < 256 && rc == 0; v++) {

@@ -162,6 +162,20 @@ static void set_normalise(struct pol_set *s)
 	s->n = out + 1;
 }
 
+/* An option of a set written at loc: *seen records where, and a second one is an error. */
+static int set_attr_once(struct parser *ps, const char *word, struct pol_loc *seen,
+                         struct pol_loc loc)
+{
+	if (seen->line) {
+		ps_error_at(ps, loc, "'%s' appears twice in this set (first at column %d)", word,
+		            seen->col);
+		return -1;
+	}
+	*seen = loc;
+	ps_next(ps);
+	return 0;
+}
+
 /* What may follow a set's '}': 'flags dynamic' and 'timeout D' (dynamic sets only), each once. */
 static int parse_set_attrs(struct parser *ps, struct pol_set *s)
 {
@@ -173,15 +187,8 @@ static int parse_set_attrs(struct parser *ps, struct pol_set *s)
 		struct pol_loc loc = ps_loc(ps);
 
 		if (ps_is_word(ps, "flags")) {
-			if (s->dynamic_loc.line) {
-				ps_error_at(ps, loc,
-				            "'flags' appears twice in this set (first at "
-				            "column %d)",
-				            s->dynamic_loc.col);
+			if (set_attr_once(ps, "flags", &s->dynamic_loc, loc))
 				return -1;
-			}
-			s->dynamic_loc = loc;
-			ps_next(ps);
 			if (!ps_is_word(ps, "dynamic")) {
 				if (ps->tok.kind == TOK_WORD &&
 				    *did_you_mean(hint, sizeof(hint), ps->tok.text, flags, 1,
@@ -197,15 +204,8 @@ static int parse_set_attrs(struct parser *ps, struct pol_set *s)
 			continue;
 		}
 		if (ps_is_word(ps, "timeout")) {
-			if (s->timeout_loc.line) {
-				ps_error_at(ps, loc,
-				            "'timeout' appears twice in this set (first at "
-				            "column %d)",
-				            s->timeout_loc.col);
+			if (set_attr_once(ps, "timeout", &s->timeout_loc, loc))
 				return -1;
-			}
-			s->timeout_loc = loc;
-			ps_next(ps);
 			if (ps->tok.kind != TOK_WORD)
 				return ps_expected(ps, "a duration (like 30s, 10m, 1h or 1d) after "
 				                       "'timeout'");

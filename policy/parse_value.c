@@ -184,45 +184,62 @@ int parse_port_or_service(struct parser *ps, const char *text, struct pol_loc lo
 	return -1;
 }
 
+/* Seconds in a duration's unit letter, 0 when c is none. */
+static unsigned long duration_unit(char c)
+{
+	switch (c) {
+	case 's':
+		return 1;
+	case 'm':
+		return 60;
+	case 'h':
+		return 3600;
+	case 'd':
+		return 86400;
+	default:
+		return 0;
+	}
+}
+
+int policy_duration_parse(const char *text, bool unit_optional, uint32_t *seconds)
+{
+	size_t n = strlen(text), digits = strspn(text, "0123456789");
+	unsigned long unit = 1, v;
+	char num[24];
+
+	if (digits == 0 || digits >= sizeof(num))
+		return -EINVAL;
+	if (digits == n - 1)
+		unit = duration_unit(text[n - 1]);
+	else if (digits != n || !unit_optional)
+		return -EINVAL;
+	if (!unit)
+		return -EINVAL;
+	memcpy(num, text, digits);
+	num[digits] = '\0';
+	if (!parse_uint(num, UINT32_MAX / unit, &v))
+		return -ERANGE;
+	*seconds = (uint32_t)(v * unit);
+	return 0;
+}
+
 int parse_duration(struct parser *ps, const char *text, struct pol_loc loc, __u32 *seconds)
 {
 	size_t n = strlen(text);
-	char num[24];
-	unsigned long v, unit;
+	int err = policy_duration_parse(text, false, seconds);
 
-	switch (n ? text[n - 1] : 0) {
-	case 's':
-		unit = 1;
-		break;
-	case 'm':
-		unit = 60;
-		break;
-	case 'h':
-		unit = 3600;
-		break;
-	case 'd':
-		unit = 86400;
-		break;
-	default:
+	if (err == -EINVAL)
 		goto bad;
-	}
-	if (n - 1 >= sizeof(num) || n < 2)
-		goto bad;
-	memcpy(num, text, n - 1);
-	num[n - 1] = '\0';
-	if (strspn(num, "0123456789") != n - 1)
-		goto bad;
-	if (!parse_uint(num, UINT32_MAX / unit, &v)) {
+	if (err == -ERANGE) {
 		ps_error_at(ps, loc, "duration %s is too long (at most %lu%c)", QUOTE(text),
-		            UINT32_MAX / unit, text[n - 1]);
+		            UINT32_MAX / duration_unit(text[n - 1]), text[n - 1]);
 		return -1;
 	}
-	if (v == 0) {
+	if (*seconds == 0) {
 		ps_error_at(ps, loc, "duration %s is zero: a timeout must be at least 1s",
 		            QUOTE(text));
 		return -1;
 	}
-	*seconds = (__u32)(v * unit);
 	return 0;
 bad:
 	ps_error_at(ps, loc,

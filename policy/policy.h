@@ -198,4 +198,9 @@ void policy_image_free(struct policy_image *img);
  * datapath run it, so they refuse exactly what a load would. 0, or -1 with diags. */
 int policy_check_fits(const struct policy *p, struct policy_diags *diags);
 
+/* A duration as the policy writes one: digits and a unit s, m, h or d ("30s", "10m"); with
+ * unit_optional, bare digits are seconds too (fwctl's `timeout 600`). Zero is the caller's to
+ * judge. 0, -EINVAL (not a duration) or -ERANGE (over 2^32-1 seconds). */
+int policy_duration_parse(const char *text, bool unit_optional, uint32_t *seconds);
+
 #endif

@@ -234,7 +234,8 @@ static void test_random(void **state)
 		fill_summaries();
 		snprintf(what, sizeof(what), "random round %d", round);
 		check(what, nwords);
-		/* Extra summary bits, over words without rules, cost steps but find nothing more. */
+		/* Extra summary bits, over words without rules, cost steps but find nothing more.
+		 */
 		for (int c = 0; c < NCLASS; c++)
 			cls[c].summary[rnd64() % TCFW_POLICY_SUMMARY_WORDS] |= rnd64();
 		check(what, nwords);

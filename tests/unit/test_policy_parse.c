@@ -870,6 +870,34 @@ static void test_null_policy(void **state)
 	policy_free(NULL);
 }
 
+/* One reader of durations for the policy's `timeout` words and fwctl's `set add ... timeout`. */
+static void test_duration_parse(void **state)
+{
+	uint32_t v = 7;
+
+	(void)state;
+	assert_int_equal(policy_duration_parse("30s", false, &v), 0);
+	assert_int_equal(v, 30);
+	assert_int_equal(policy_duration_parse("10m", false, &v), 0);
+	assert_int_equal(v, 600);
+	assert_int_equal(policy_duration_parse("2h", true, &v), 0);
+	assert_int_equal(v, 7200);
+	assert_int_equal(policy_duration_parse("49710d", false, &v), 0);
+	assert_int_equal(v, 49710u * 86400u);
+	assert_int_equal(policy_duration_parse("0s", false, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(policy_duration_parse("600", true, &v), 0); /* seconds, for fwctl */
+	assert_int_equal(v, 600);
+	assert_int_equal(policy_duration_parse("600", false, &v), -EINVAL);
+	assert_int_equal(policy_duration_parse("5x", true, &v), -EINVAL);
+	assert_int_equal(policy_duration_parse("s", true, &v), -EINVAL);
+	assert_int_equal(policy_duration_parse("", true, &v), -EINVAL);
+	assert_int_equal(policy_duration_parse("-5s", true, &v), -EINVAL);
+	assert_int_equal(policy_duration_parse("1m1s", true, &v), -EINVAL);
+	assert_int_equal(policy_duration_parse("49711d", false, &v), -ERANGE);
+	assert_int_equal(policy_duration_parse("4294967296", true, &v), -ERANGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -896,6 +924,7 @@ int main(void)
 	    cmocka_unit_test(test_rule_order),
 	    cmocka_unit_test(test_parse_file),
 	    cmocka_unit_test(test_null_policy),
+	    cmocka_unit_test(test_duration_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
