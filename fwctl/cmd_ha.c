@@ -8,34 +8,19 @@
 
 #include "daemon.h"
 #include "fwctl.h"
-#include "jsontext.h"
 #include "out.h"
 
 int fwctl_cmd_ha_status(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
-	struct json_object *data;
-	int ret;
-
 	(void)argv;
 	if (argc > 0)
 		return fwctl_usage_error(fw, "'ha status' takes no arguments");
-	ret = daemon_request_once(fw, &d, daemon_request("ha-status"), &data);
-	daemon_close(&d);
-	if (ret)
-		return ret;
-	if (out_is_json())
-		out_json(NULL, data);
-	else
-		jsontext_block(data, 0);
-	json_object_put(data);
-	return FWCTL_EXIT_OK;
+	return fwctl_show_daemon_object(fw, "ha-status");
 }
 
 /* master, backup, fault: the command's own name is the role. */
 int fwctl_cmd_ha_role(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
 	struct json_object *req, *data;
 	int ret;
 
@@ -44,8 +29,7 @@ int fwctl_cmd_ha_role(struct fwctl *fw, int argc, char **argv)
 		return fwctl_usage_error(fw, "'%s' takes no arguments", fw->cmd_path);
 	req = daemon_request("ha-role");
 	json_object_object_add(req, "role", json_object_new_string(fw->cmd->name));
-	ret = daemon_request_once(fw, &d, req, &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, req, &data);
 	if (ret)
 		return ret;
 	if (out_is_json())
@@ -57,15 +41,11 @@ int fwctl_cmd_ha_role(struct fwctl *fw, int argc, char **argv)
 /* `fwctl stats`: the pair's counters after the datapath's, when fwd answers. */
 void fwctl_stats_ha(struct fwctl *fw, int name_w)
 {
-	struct daemon d = {0};
 	struct json_object *data, *v;
 	const char *role;
 
-	if (daemon_request_once(fw, &d, daemon_request("ha-status"), &data)) {
-		daemon_close(&d);
+	if (daemon_ask(fw, daemon_request("ha-status"), &data))
 		return;
-	}
-	daemon_close(&d);
 	role = json_get_str(data, "role", "none");
 	struct {
 		const char *name, *obj, *key;

@@ -246,7 +246,6 @@ int fwctl_cmd_rule_del(struct fwctl *fw, int argc, char **argv)
 
 int fwctl_cmd_rule_reset(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
 	struct json_object *req, *data;
 	unsigned long id = 0;
 	int ret;
@@ -265,8 +264,7 @@ int fwctl_cmd_rule_reset(struct fwctl *fw, int argc, char **argv)
 	req = daemon_request("rule-reset");
 	if (id)
 		json_object_object_add(req, "id", json_object_new_int64((int64_t)id));
-	ret = daemon_request_once(fw, &d, req, &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, req, &data);
 	if (ret)
 		return ret;
 	out_open_object(NULL);

@@ -37,7 +37,6 @@ static struct json_object *set_request(const char *cmd, const char *name, const 
 
 int fwctl_cmd_set_add(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
 	struct json_object *req, *data;
 	long long timeout = -1;
 	int ret;
@@ -64,8 +63,7 @@ int fwctl_cmd_set_add(struct fwctl *fw, int argc, char **argv)
 	req = set_request("set-add", argv[0], argv[1]);
 	if (timeout >= 0)
 		json_object_object_add(req, "timeout", json_object_new_int64(timeout));
-	ret = daemon_request_once(fw, &d, req, &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, req, &data);
 	if (ret)
 		return ret;
 	timeout = json_get_int(data, "timeout", 0);
@@ -84,15 +82,13 @@ int fwctl_cmd_set_add(struct fwctl *fw, int argc, char **argv)
 
 int fwctl_cmd_set_del(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
 	struct json_object *data;
 	int ret;
 
 	if (argc != 2)
 		return fwctl_usage_error(fw, "'set del' needs a set and an address: fwctl set del "
 		                             "NAME ADDR");
-	ret = daemon_request_once(fw, &d, set_request("set-del", argv[0], argv[1]), &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, set_request("set-del", argv[0], argv[1]), &data);
 	if (ret)
 		return ret;
 	out_open_object(NULL);
@@ -106,15 +102,13 @@ int fwctl_cmd_set_del(struct fwctl *fw, int argc, char **argv)
 
 int fwctl_cmd_set_flush(struct fwctl *fw, int argc, char **argv)
 {
-	struct daemon d = {0};
 	struct json_object *data;
 	long long n;
 	int ret;
 
 	if (argc != 1)
 		return fwctl_usage_error(fw, "'set flush' needs one set name");
-	ret = daemon_request_once(fw, &d, set_request("set-flush", argv[0], NULL), &data);
-	daemon_close(&d);
+	ret = daemon_ask(fw, set_request("set-flush", argv[0], NULL), &data);
 	if (ret)
 		return ret;
 	n = json_get_int(data, "deleted", 0);

@@ -8,15 +8,12 @@
 #include "jsontext.h"
 #include "out.h"
 
-int fwctl_cmd_status(struct fwctl *fw, int argc, char **argv)
+/* Ask fwd `cmd` and show its answer: -j passes the object on, text shows every field. */
+int fwctl_show_daemon_object(struct fwctl *fw, const char *cmd)
 {
 	struct json_object *data;
-	int ret;
+	int ret = daemon_ask(fw, daemon_request(cmd), &data);
 
-	(void)argv;
-	if (argc > 0)
-		return fwctl_usage_error(fw, "'status' takes no arguments");
-	ret = daemon_ask(fw, daemon_request("status"), &data);
 	if (ret)
 		return ret;
 	if (out_is_json())
@@ -25,4 +22,12 @@ int fwctl_cmd_status(struct fwctl *fw, int argc, char **argv)
 		jsontext_block(data, 0);
 	json_object_put(data);
 	return FWCTL_EXIT_OK;
+}
+
+int fwctl_cmd_status(struct fwctl *fw, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 0)
+		return fwctl_usage_error(fw, "'status' takes no arguments");
+	return fwctl_show_daemon_object(fw, "status");
 }

@@ -64,6 +64,9 @@ void help_ct_filter(FILE *f);
 
 /* Handlers (cmd_*.c). argv holds the words after the command's name. */
 int fwctl_cmd_status(struct fwctl *fw, int argc, char **argv);
+/* Ask fwd `cmd` (no arguments) and show its answer: -j the object as fwd sent it, text every
+ * field (cmd_status.c; `status` and `ha status`). An exit status. */
+int fwctl_show_daemon_object(struct fwctl *fw, const char *cmd);
 int fwctl_cmd_stats(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_ct_list(struct fwctl *fw, int argc, char **argv);
 int fwctl_cmd_ct_count(struct fwctl *fw, int argc, char **argv);
