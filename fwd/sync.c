@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ctmap.h"
+#include "json_add.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "sync_window.h"
@@ -907,11 +908,6 @@ void sync_counters(struct fwd *fwd, struct sync_counters *c)
 	c->queue = s->tx.count;
 }
 
-static void add_u64(struct json_object *o, const char *key, uint64_t v)
-{
-	json_object_object_add(o, key, json_object_new_int64((int64_t)v));
-}
-
 struct json_object *sync_status_json(struct fwd *fwd)
 {
 	struct sync *s = the_sync;
@@ -920,17 +916,17 @@ struct json_object *sync_status_json(struct fwd *fwd)
 
 	json_object_object_add(o, "role", json_object_new_string(sync_role_name(s ? s->role : 0)));
 	json_object_object_add(o, "sync", json_object_new_boolean(s && s->enabled));
-	add_u64(o, "policy_generation", fwd->pol.generation);
+	json_add_u64(o, "policy_generation", fwd->pol.generation);
 	if (!s || !s->enabled)
 		return o;
-	add_u64(o, "node_id", s->tx.node_id);
+	json_add_u64(o, "node_id", s->tx.node_id);
 	json_object_object_add(o, "listen", json_object_new_string(fwd->opt.sync_listen));
 	peer = json_object_new_object();
 	json_object_object_add(peer, "address", json_object_new_string(fwd->opt.sync_peer));
 	json_object_object_add(peer, "alive",
 	                       json_object_new_boolean(sync_rx_peer_alive(&s->rx, now)));
 	if (s->rx.known) {
-		add_u64(peer, "node_id", s->peer_node);
+		json_add_u64(peer, "node_id", s->peer_node);
 		json_object_object_add(peer, "role",
 		                       json_object_new_string(s->peer_flags & SYNC_F_MASTER
 		                                                  ? "master"
@@ -938,48 +934,48 @@ struct json_object *sync_status_json(struct fwd *fwd)
 		json_object_object_add(
 		    peer, "last_message_age_s",
 		    json_object_new_double((double)(now - s->rx.last_heard_ns) / 1e9));
-		add_u64(peer, "policy_generation", s->peer_gen);
+		json_add_u64(peer, "policy_generation", s->peer_gen);
 		json_object_object_add(
 		    peer, "policy_mismatch",
 		    json_object_new_boolean(s->peer_gen != (uint32_t)fwd->pol.generation));
 	}
 	json_object_object_add(o, "peer", peer);
-	add_u64(o, "queue", s->tx.count);
-	add_u64(o, "queue_max", s->tx.cap);
-	add_u64(o, "connections_known", s->sh.n);
+	json_add_u64(o, "queue", s->tx.count);
+	json_add_u64(o, "queue_max", s->tx.cap);
+	json_add_u64(o, "connections_known", s->sh.n);
 	sent = json_object_new_object();
-	add_u64(sent, "messages", s->tx.st.msgs);
-	add_u64(sent, "records", s->tx.st.recs);
-	add_u64(sent, "resent_records", s->tx.st.resent_recs);
-	add_u64(sent, "refreshes", s->st.refreshes);
-	add_u64(sent, "destroys", s->st.destroys_sent);
-	add_u64(sent, "acked", s->tx.st.acked);
-	add_u64(sent, "dropped", s->tx.st.overflow);
-	add_u64(sent, "unrecoverable", s->tx.st.unrecoverable);
-	add_u64(sent, "errors", s->st.send_errors);
+	json_add_u64(sent, "messages", s->tx.st.msgs);
+	json_add_u64(sent, "records", s->tx.st.recs);
+	json_add_u64(sent, "resent_records", s->tx.st.resent_recs);
+	json_add_u64(sent, "refreshes", s->st.refreshes);
+	json_add_u64(sent, "destroys", s->st.destroys_sent);
+	json_add_u64(sent, "acked", s->tx.st.acked);
+	json_add_u64(sent, "dropped", s->tx.st.overflow);
+	json_add_u64(sent, "unrecoverable", s->tx.st.unrecoverable);
+	json_add_u64(sent, "errors", s->st.send_errors);
 	json_object_object_add(o, "sent", sent);
 	recv = json_object_new_object();
-	add_u64(recv, "messages", s->st.recv_msgs);
-	add_u64(recv, "records", s->st.recv_recs);
-	add_u64(recv, "lost", s->rx.st.lost);
-	add_u64(recv, "old", s->rx.st.old);
-	add_u64(recv, "peer_restarts", s->rx.st.restarts);
-	add_u64(recv, "apply_errors", s->st.apply_errors);
-	add_u64(recv, "overruled", s->st.overruled);
-	add_u64(recv, "refused", s->st.decode_errors);
-	add_u64(recv, "foreign", s->st.foreign);
+	json_add_u64(recv, "messages", s->st.recv_msgs);
+	json_add_u64(recv, "records", s->st.recv_recs);
+	json_add_u64(recv, "lost", s->rx.st.lost);
+	json_add_u64(recv, "old", s->rx.st.old);
+	json_add_u64(recv, "peer_restarts", s->rx.st.restarts);
+	json_add_u64(recv, "apply_errors", s->st.apply_errors);
+	json_add_u64(recv, "overruled", s->st.overruled);
+	json_add_u64(recv, "refused", s->st.decode_errors);
+	json_add_u64(recv, "foreign", s->st.foreign);
 	json_object_object_add(o, "received", recv);
-	add_u64(o, "lost", s->rx.st.lost);
+	json_add_u64(o, "lost", s->rx.st.lost);
 	rs = json_object_new_object();
-	add_u64(rs, "sent", s->st.resyncs_sent);
-	add_u64(rs, "received", s->st.resyncs_received);
-	add_u64(rs, "asked", s->st.resyncs_asked);
+	json_add_u64(rs, "sent", s->st.resyncs_sent);
+	json_add_u64(rs, "received", s->st.resyncs_received);
+	json_add_u64(rs, "asked", s->st.resyncs_asked);
 	json_object_object_add(rs, "waiting", json_object_new_boolean(s->want_resync));
 	json_object_object_add(rs, "sending", json_object_new_boolean(s->rs_active));
-	add_u64(rs, "last_records", s->st.last_resync_recs);
+	json_add_u64(rs, "last_records", s->st.last_resync_recs);
 	json_object_object_add(rs, "last_seconds", json_object_new_double(s->st.last_resync_s));
 	json_object_object_add(o, "resyncs", rs);
-	add_u64(o, "scans", s->st.scans);
+	json_add_u64(o, "scans", s->st.scans);
 	json_object_object_add(o, "next_scan_in_ms",
 	                       json_object_new_double(s->next_scan_ns > now
 	                                                  ? (double)(s->next_scan_ns - now) / 1e6
