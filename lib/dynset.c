@@ -4,8 +4,7 @@
  *
  * The element trie is walked with BPF_MAP_GET_NEXT_KEY (LPM tries have no batch lookup), the
  * keys to remove collected first and deleted afterwards: deleting under the walk would restart
- * it. Deletions go in batches (BPF_MAP_DELETE_BATCH) where the kernel has them for LPM tries,
- * one by one otherwise.
+ * it. Deletions are one by one: LPM tries have no BPF_MAP_DELETE_BATCH either.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,8 +15,6 @@
 #include <bpf/libbpf.h>
 
 #include "dynset.h"
-
-#define DELETE_BATCH 4096
 
 int dynset_maps_from_object(const struct bpf_object *obj, struct dynset_maps *m)
 {
@@ -140,31 +137,10 @@ static int collect_cb(const struct tcfw_dynset_key *k, const struct tcfw_dynset_
 static long delete_keys(int fd, struct key_list *l)
 {
 	long deleted = 0;
-	size_t i = 0;
-	bool batch = true;
 
-	while (i < l->n) {
-		__u32 count = (__u32)(l->n - i < DELETE_BATCH ? l->n - i : DELETE_BATCH);
-
-		if (batch) {
-			LIBBPF_OPTS(bpf_map_batch_opts, opts);
-
-			if (bpf_map_delete_batch(fd, &l->v[i], &count, &opts) == 0 ||
-			    (errno == ENOENT && count)) {
-				deleted += count;
-				i += count ? count : 1;
-				continue;
-			}
-			if (errno != ENOENT)
-				batch = false; /* not for LPM tries on this kernel: one by one */
-			else
-				i++; /* that one is gone already */
-			continue;
-		}
+	for (size_t i = 0; i < l->n; i++)
 		if (bpf_map_delete_elem(fd, &l->v[i]) == 0)
 			deleted++;
-		i++;
-	}
 	return deleted;
 }
 
