@@ -258,7 +258,9 @@ void monitor_destroy_event(struct fwd *fwd, const struct tcfw_tuple *orig,
 	json_object_object_add(
 	    o, "age_s",
 	    json_object_new_int64(
-		now > e->created_ns ? (int64_t)((now - e->created_ns) / 1000000000ULL) : 0));
+		now > tcfw_ct_tick_ns(e->created_tick)
+		    ? (int64_t)((now - tcfw_ct_tick_ns(e->created_tick)) / 1000000000ULL)
+		    : 0));
 	ctr = json_object_new_object();
 	json_object_object_add(ctr, "orig", counters_json(&e->ctr[TCFW_DIR_ORIG]));
 	json_object_object_add(ctr, "reply", counters_json(&e->ctr[TCFW_DIR_REPLY]));

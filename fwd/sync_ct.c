@@ -87,8 +87,10 @@ void sync_ct_to_rec(const struct tcfw_tuple *orig, const struct tcfw_ct_entry *e
 		r->nat_port = ntohs(port);
 	}
 	if (m) {
-		m->ready = (e->flags & TCFW_CTF_ASSURED) || now_ns < e->created_ns ||
-		           now_ns - e->created_ns >= SYNC_CT_NEW_DELAY_NS;
+		uint64_t created_ns = tcfw_ct_tick_ns(e->created_tick);
+
+		m->ready = (e->flags & TCFW_CTF_ASSURED) || now_ns < created_ns ||
+		           now_ns - created_ns >= SYNC_CT_NEW_DELAY_NS;
 		m->expires_ns = now_ns + left * NSEC_PER_SEC;
 	}
 }
@@ -108,9 +110,9 @@ void sync_ct_from_rec(const struct sync_rec *r, const struct tcfw_ct_entry *old,
 		/* The same connection: its counters and age stay. Not its TCP windows nor its
 		 * next hops: whatever this node learnt of them is older than the peer's news. */
 		memcpy(e->ctr, old->ctr, sizeof(e->ctr));
-		e->created_ns = old->created_ns;
+		e->created_tick = old->created_tick;
 	} else {
-		e->created_ns = now_ns;
+		e->created_tick = tcfw_ct_tick(now_ns);
 	}
 	if (r->orig.proto == IPPROTO_TCP) {
 		/* Windows unknown (picked up from each direction's next segment) and liberal, as
@@ -127,10 +129,13 @@ void sync_ct_from_rec(const struct sync_rec *r, const struct tcfw_ct_entry *old,
 	e->ifindex_in = ifindex_of(zm, r->zone_in);
 	e->ifindex_out = ifindex_of(zm, r->zone_out);
 	e->rule_id = r->rule_id;
-	/* Expires after timeout_left on this clock, as on the sender's. */
-	e->last_seen_ns = now_ns > idle_ns ? now_ns - idle_ns : 0;
-	if (e->created_ns > e->last_seen_ns)
-		e->created_ns = e->last_seen_ns;
+	/* Expires after timeout_left on this clock, as on the sender's (to the nearest tick). */
+	e->last_seen_tick =
+	    tcfw_ct_tick(now_ns) - tcfw_ct_tick(idle_ns + tcfw_ct_tick_ns(1) / 2 < now_ns
+	                                            ? idle_ns + tcfw_ct_tick_ns(1) / 2
+	                                            : now_ns);
+	if (e->created_tick > e->last_seen_tick)
+		e->created_tick = e->last_seen_tick;
 	/* A main entry under the key of its orig tuple; the binding is the reply tuple's. */
 	{
 		struct tcfw_tuple k;

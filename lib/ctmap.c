@@ -192,8 +192,11 @@ static uint64_t ctmap_timeout_ns(const struct tcfw_ct_entry *e,
 
 static uint64_t ctmap_idle_ns(const struct tcfw_ct_entry *e, uint64_t now_ns)
 {
-	/* last_seen may be a little ahead of a "now" read before the datapath's last refresh. */
-	return now_ns > e->last_seen_ns ? now_ns - e->last_seen_ns : 0;
+	/* Whole ticks since the last one the datapath saw a packet in (a tick ahead of now's,
+	 * from a refresh after "now" was read, is idle 0). */
+	__u32 now = tcfw_ct_tick(now_ns);
+
+	return (__s32)(now - e->last_seen_tick) > 0 ? tcfw_ct_tick_ns(now - e->last_seen_tick) : 0;
 }
 
 uint64_t ctmap_timeout_left(const struct tcfw_ct_entry *e, const __u32 timeouts[TCFW_CT_STATE_MAX],

@@ -19,8 +19,8 @@
  * never lost or torn, and no helper runs in between.
  *  - Counters are updated on every packet, so they use atomic adds: no retry loop and no
  *    shared lock on the per-packet path; only the rare transitions pay for a swap.
- *  - last_seen_ns is written only when it is TCFW_LAST_SEEN_GRANULARITY_NS old, so a busy
- *    connection does not dirty its cache line for the timestamp on every packet.
+ *  - last_seen_tick is written only when the tick (TCFW_CT_TICK_SHIFT, about a second) moved,
+ *    so a busy connection does not dirty its cache line for the timestamp on every packet.
  *  - Two CPUs opening the same connection: the first insert (BPF_NOEXIST) wins, the other
  *    finds -EEXIST and goes on with the winner's entry.
  *  - TCP windows (tcp_window.h) are plain stores, each guarded by "only forward" (see
@@ -386,7 +386,7 @@ __noinline int ct_advance(struct tcfw_ct_entry *e, __u32 dir, __u32 proto, __u32
 	return step;
 }
 
-/* Count a packet on its connection; refresh last_seen_ns unless told not to. */
+/* Count a packet on its connection; refresh last_seen_tick unless told not to. */
 static __always_inline void ct_account(struct tcfw_ct_entry *e, __u8 dir,
                                        const struct tcfw_pkt *pkt, bool refresh, __u64 now)
 {
@@ -395,8 +395,8 @@ static __always_inline void ct_account(struct tcfw_ct_entry *e, __u8 dir,
 
 	__sync_fetch_and_add(&c->packets, 1);
 	__sync_fetch_and_add(&c->bytes, pkt->l3_len);
-	if (refresh && (__s64)(now - e->last_seen_ns) >= (__s64)TCFW_LAST_SEEN_GRANULARITY_NS)
-		e->last_seen_ns = now;
+	if (refresh && e->last_seen_tick != tcfw_ct_tick(now))
+		e->last_seen_tick = tcfw_ct_tick(now);
 }
 
 /* May this packet, with no connection, open one? (nf_conntrack_tcp_loose = 0 for TCP.) */
@@ -505,7 +505,7 @@ static __always_inline struct tcfw_ct_entry *ct_new_entry(void)
 static __always_inline void ct_entry_init(struct tcfw_ct_entry *n, const struct tcfw_pkt *pkt,
                                           const struct ct_origin *o)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u32 now = tcfw_ct_tick(bpf_ktime_get_ns());
 
 	n->state = ct_initial_state(pkt->tuple.proto);
 	n->chain = o->chain;
@@ -513,8 +513,8 @@ static __always_inline void ct_entry_init(struct tcfw_ct_entry *n, const struct 
 	n->ifindex_out = o->ifindex_out;
 	n->rule_id = o->rule_id;
 	n->flags = o->flags;
-	n->created_ns = now;
-	n->last_seen_ns = now;
+	n->created_tick = now;
+	n->last_seen_tick = now;
 	n->ctr[TCFW_DIR_ORIG].packets = 1;
 	n->ctr[TCFW_DIR_ORIG].bytes = pkt->l3_len;
 	if (pkt->tuple.proto == IPPROTO_TCP) {

@@ -166,9 +166,9 @@ static __always_inline __u8 fastpath_tos(const struct tcfw_pkt *pkt,
 
 /*
  * The kept next hop of nh into fib (ifindex, MACs) when it still holds for a packet of length
- * len that arrived on ifindex_in with tos, at now. A seqlock read: a writer zeroes until_ns
+ * len that arrived on ifindex_in with tos, at now. A seqlock read: a writer zeroes until_tick
  * first and stores it last (fastpath_keep()), so an answer read while one was at work fails
- * the second look at until_ns and the packet asks the kernel instead. (The JIT keeps program
+ * the second look at until_tick and the packet asks the kernel instead. (The JIT keeps program
  * order; x86-64 keeps it between CPUs. Elsewhere a torn read could send one packet to a next
  * hop that changed at that very moment, as a route change in flight would anyway.)
  */
@@ -176,16 +176,17 @@ static __always_inline bool fastpath_recall(const struct tcfw_ct_nexthop *nh, __
                                             __u8 tos, __u32 len, __u64 now,
                                             struct bpf_fib_lookup *fib)
 {
-	__u64 until = nh->until_ns;
+	__u32 until = nh->until_tick;
 
-	if (until <= now || nh->ifindex_in != ifindex_in || nh->tos != tos || len > nh->len_ok)
+	if (!until || !tcfw_nh_before(tcfw_nh_tick(now), until) || nh->ifindex_in != ifindex_in ||
+	    nh->tos != tos || len > nh->len_ok)
 		return false;
 	fastpath_barrier();
 	fib->ifindex = nh->ifindex_out;
 	__builtin_memcpy(fib->dmac, nh->dmac, ETH_ALEN);
 	__builtin_memcpy(fib->smac, nh->smac, ETH_ALEN);
 	fastpath_barrier();
-	return nh->until_ns == until;
+	return nh->until_tick == until;
 }
 
 /* Keep fib's answer (asked for ifindex_in, tos, len) in nh until until_ns. */
@@ -193,7 +194,7 @@ static __always_inline void fastpath_keep(struct tcfw_ct_nexthop *nh,
                                           const struct bpf_fib_lookup *fib, __u32 ifindex_in,
                                           __u8 tos, __u32 len, __u64 until_ns)
 {
-	nh->until_ns = 0;
+	nh->until_tick = 0;
 	fastpath_barrier();
 	nh->ifindex_in = ifindex_in;
 	nh->ifindex_out = fib->ifindex;
@@ -202,7 +203,7 @@ static __always_inline void fastpath_keep(struct tcfw_ct_nexthop *nh,
 	__builtin_memcpy(nh->dmac, fib->dmac, ETH_ALEN);
 	__builtin_memcpy(nh->smac, fib->smac, ETH_ALEN);
 	fastpath_barrier();
-	nh->until_ns = until_ns;
+	nh->until_tick = tcfw_nh_tick(until_ns);
 }
 
 /**

@@ -198,8 +198,8 @@ DP_CASE(tcp_window_rst_inexact)
 	dp_expect_conn(t, "after the inexact RST", &conn, TCFW_CT_TCP_ESTABLISHED,
 	               TCFW_CTF_SEEN_REPLY | TCFW_CTF_ASSURED, &e);
 	expect_windows_unchanged(t, "after the inexact RST", &before, &e);
-	DP_EXPECT_EQ(t, "after the inexact RST", "last_seen_ns (timeout not refreshed)",
-	             e.last_seen_ns, 1);
+	DP_EXPECT_EQ(t, "after the inexact RST", "last_seen_tick (timeout not refreshed)",
+	             e.last_seen_tick, 1);
 
 	seg(t, "the client's challenge ACK", ORIG, F_ACK, C + 1, S + 1001, 0, TC_OK);
 	dp_expect_conn(t, "after the challenge ACK", &conn, TCFW_CT_TCP_ESTABLISHED, 0, NULL);
@@ -279,8 +279,8 @@ DP_CASE(tcp_window_retransmission)
 	seg(t, "an ACK from before the transfer, again", REPLY, F_ACK, S + 1, C + 1, 0, TC_OK);
 	dp_expect_conn(t, "after the old segments", &conn, TCFW_CT_TCP_ESTABLISHED, 0, &e);
 	expect_windows_unchanged(t, "after the old segments", &before, &e);
-	DP_EXPECT_EQ(t, "after the old segments", "last_seen_ns (timeout not refreshed)",
-	             e.last_seen_ns, 1);
+	DP_EXPECT_EQ(t, "after the old segments", "last_seen_tick (timeout not refreshed)",
+	             e.last_seen_tick, 1);
 
 	seg(t, "the last segment again (in the window)", ORIG, F_PSH | F_ACK,
 	    C + 1 + (n - 1) * 1460, S + 1, 1460, TC_OK);

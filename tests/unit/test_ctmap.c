@@ -65,36 +65,42 @@ static void test_timeout_left_and_expiry(void **state)
 {
 	__u32 t[TCFW_CT_STATE_MAX];
 	struct tcfw_ct_entry e = {.state = TCFW_CT_TCP_TIME_WAIT};
-	const uint64_t now = 1000 * NSEC;
+	const __u32 tick = 1000;                        /* now's tick */
+	const uint64_t now = tcfw_ct_tick_ns(tick) + 7; /* somewhere in it */
 
 	(void)state;
 	ctmap_default_timeouts(t); /* time_wait: 120 s */
 
-	e.last_seen_ns = now - 10 * NSEC;
-	assert_int_equal(ctmap_timeout_left(&e, t, now), 110);
+	/* Idle is counted in whole ticks of 1.074 s: 10 ticks are 10.74 s. */
+	e.last_seen_tick = tick - 10;
+	assert_int_equal(ctmap_timeout_left(&e, t, now), 109);
 	assert_false(ctmap_is_expired(&e, t, now));
 
-	e.last_seen_ns = now - 120 * NSEC; /* exactly the timeout: not yet past it */
+	e.last_seen_tick = tick - 111; /* 119.2 s: not yet past the timeout */
 	assert_int_equal(ctmap_timeout_left(&e, t, now), 0);
 	assert_false(ctmap_is_expired(&e, t, now));
 
-	e.last_seen_ns = now - 120 * NSEC - 1;
+	e.last_seen_tick = tick - 112; /* 120.3 s */
 	assert_int_equal(ctmap_timeout_left(&e, t, now), 0);
 	assert_true(ctmap_is_expired(&e, t, now));
 
 	/* Seen after "now" was read (the datapath refreshed it meanwhile): the full timeout. */
-	e.last_seen_ns = now + 5 * NSEC;
+	e.last_seen_tick = tick + 1;
 	assert_int_equal(ctmap_timeout_left(&e, t, now), 120);
 	assert_false(ctmap_is_expired(&e, t, now));
 
+	/* Ticks compare modulo 2^32. */
+	e.last_seen_tick = 0xfffffffeu;
+	assert_int_equal(ctmap_timeout_left(&e, t, tcfw_ct_tick_ns(3)), 114); /* 5 ticks */
+
 	/* The policy's timeouts are used, not the defaults. */
 	t[TCFW_CT_TCP_TIME_WAIT] = 5;
-	e.last_seen_ns = now - 6 * NSEC;
+	e.last_seen_tick = tick - 5;
 	assert_true(ctmap_is_expired(&e, t, now));
 
 	/* A state this build does not know still expires (generic timeout), never lingers. */
 	e.state = 200;
-	e.last_seen_ns = now - 601 * NSEC;
+	e.last_seen_tick = tick - 560;
 	assert_true(ctmap_is_expired(&e, t, now));
 }
 

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -56,13 +57,13 @@ static void make_conn(struct tcfw_tuple *orig, struct tcfw_ct_entry *e, uint64_t
 	e->ifindex_in = 2;
 	e->ifindex_out = 3;
 	e->rule_id = 7;
-	e->created_ns = now - 60 * SEC;
-	e->last_seen_ns = now - 10 * SEC;
+	e->created_tick = tcfw_ct_tick(now - 60 * SEC);
+	e->last_seen_tick = tcfw_ct_tick(now - 10 * SEC);
 	e->ctr[0].packets = 100;
 	e->tcp_win[0].td_end = 12345;
 	e->tcp_win[0].td_maxwin = 65535;
 	e->tcp_wflags[0] = TCFW_TCPW_WSCALE;
-	e->nexthop[0].until_ns = now + SEC;
+	e->nexthop[0].until_tick = tcfw_nh_tick(now + SEC);
 	e->nexthop[0].ifindex_out = 3;
 }
 
@@ -120,10 +121,11 @@ static void test_new_connection_waits(void **state)
 	make_conn(&orig, &e, now);
 	e.state = TCFW_CT_TCP_SYN_SENT;
 	e.flags = 0;
-	e.created_ns = e.last_seen_ns = now - SYNC_CT_NEW_DELAY_NS / 2;
+	e.created_tick = e.last_seen_tick = tcfw_ct_tick(now);
 	sync_ct_to_rec(&orig, &e, &zones_a, timeouts, now, &r, &m);
 	assert_false(m.ready); /* young and not assured: not sent yet */
-	sync_ct_to_rec(&orig, &e, &zones_a, timeouts, now + SYNC_CT_NEW_DELAY_NS, &r, &m);
+	sync_ct_to_rec(&orig, &e, &zones_a, timeouts,
+	               now + SYNC_CT_NEW_DELAY_NS + tcfw_ct_tick_ns(1), &r, &m);
 	assert_true(m.ready); /* old enough */
 	e.flags = TCFW_CTF_ASSURED;
 	sync_ct_to_rec(&orig, &e, &zones_a, timeouts, now, &r, &m);
@@ -168,12 +170,13 @@ static void test_record_to_entry_on_another_node(void **state)
 	/* Interfaces by zone: this node's lan (zone 0) is ifindex 7, its wan ifindex 9. */
 	assert_int_equal(got.ifindex_in, 7);
 	assert_int_equal(got.ifindex_out, 9);
-	/* The same time left on this node's clock. */
-	assert_int_equal(ctmap_timeout_left(&got, timeouts, now_b), r.timeout_left);
+	/* The same time left on this node's clock, to the tick (1.07 s) times are kept in. */
+	assert_true(llabs((long long)ctmap_timeout_left(&got, timeouts, now_b) -
+	                  (long long)r.timeout_left) <= 1);
 	assert_false(ctmap_is_expired(&got, timeouts, now_b));
 	/* Nothing node-local travelled: no counters, no next hop, windows unknown and liberal. */
 	assert_true(got.ctr[0].packets == 0);
-	assert_true(got.nexthop[0].until_ns == 0 && got.nexthop[1].until_ns == 0);
+	assert_true(got.nexthop[0].until_tick == 0 && got.nexthop[1].until_tick == 0);
 	assert_int_equal(got.tcp_win[0].td_maxwin, 0);
 	assert_int_equal(got.tcp_win[1].td_maxwin, 0);
 	assert_int_equal(got.tcp_wflags[0], TCFW_TCPW_LIBERAL);
@@ -183,7 +186,7 @@ static void test_record_to_entry_on_another_node(void **state)
 	sync_ct_to_rec(&got_orig, &got, &zones_b, timeouts, now_b, &back, NULL);
 	assert_true(sync_ct_rec_hash(&back) == sync_ct_rec_hash(&r));
 	assert_int_equal(back.zone_in, r.zone_in);
-	assert_int_equal(back.timeout_left, r.timeout_left);
+	assert_true(llabs((long long)back.timeout_left - (long long)r.timeout_left) <= 1);
 }
 
 static void test_update_keeps_counters_not_windows(void **state)
@@ -200,10 +203,10 @@ static void test_update_keeps_counters_not_windows(void **state)
 	sync_ct_to_rec(&orig, &e, &zones_a, timeouts, now, &r, NULL);
 	old = e;
 	old.ctr[1].bytes = 999;
-	old.created_ns = now - 500 * SEC;
+	old.created_tick = tcfw_ct_tick(now - 500 * SEC);
 	sync_ct_from_rec(&r, &old, &zones_a, timeouts, now, &got_orig, &got);
 	assert_true(got.ctr[1].bytes == 999);
-	assert_true(got.created_ns == now - 500 * SEC);
+	assert_true(got.created_tick == tcfw_ct_tick(now - 500 * SEC));
 	assert_int_equal(got.tcp_win[0].td_end, 0); /* stale: the peer forwarded meanwhile */
 	assert_int_equal(got.tcp_wflags[0], TCFW_TCPW_LIBERAL);
 	/* Another binding: another connection, nothing of the old one kept. */

@@ -126,8 +126,10 @@ void dp_expect_conn(struct dp *t, const char *step, const struct flow *f, unsign
 void dp_expect_no_conn(struct dp *t, const char *step, const struct flow *f);
 /* Write e as f's connection (which must exist), e.g. with fields of an older build. */
 void dp_put_conn(struct dp *t, const struct flow *f, const struct tcfw_ct_entry *e);
-/* Rewrite the last_seen_ns of f's connection, as if time had passed. */
-void dp_set_last_seen(struct dp *t, const struct flow *f, __u64 last_seen_ns);
+/* Rewrite the last_seen_tick (tcfw_ct_tick()) of f's connection, as if time had passed. */
+void dp_set_last_seen(struct dp *t, const struct flow *f, __u32 last_seen_tick);
+/* The tcfw_ct_tick() of now on the datapath's clock (CLOCK_MONOTONIC). */
+__u32 dp_now_tick(void);
 /* Connections (main entries) / NAT reference entries in map ct. */
 unsigned int dp_count_ct(struct dp *t);
 unsigned int dp_count_ct_refs(struct dp *t);

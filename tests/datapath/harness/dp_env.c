@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -536,7 +537,15 @@ void dp_expect_no_conn(struct dp *t, const char *step, const struct flow *f)
 		        f->src, f->dst);
 }
 
-void dp_set_last_seen(struct dp *t, const struct flow *f, __u64 last_seen_ns)
+__u32 dp_now_tick(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return tcfw_ct_tick((__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec);
+}
+
+void dp_set_last_seen(struct dp *t, const struct flow *f, __u32 last_seen_tick)
 {
 	struct tcfw_ct_entry e;
 	struct tcfw_tuple orig, key;
@@ -544,12 +553,13 @@ void dp_set_last_seen(struct dp *t, const struct flow *f, __u64 last_seen_ns)
 	dp_tuple(&orig, f, TCFW_DIR_ORIG);
 	tcfw_ct_key(&key, &orig);
 	if (!dp_conn(t, f, &e)) {
-		dp_fail(t, "set last_seen_ns", "no connection %s -> %s to change", f->src, f->dst);
+		dp_fail(t, "set last_seen_tick", "no connection %s -> %s to change", f->src,
+		        f->dst);
 		return;
 	}
-	e.last_seen_ns = last_seen_ns;
+	e.last_seen_tick = last_seen_tick;
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.ct), &key, &e, BPF_EXIST))
-		dp_fail(t, "set last_seen_ns", "cannot write map ct: %s", strerror(errno));
+		dp_fail(t, "set last_seen_tick", "cannot write map ct: %s", strerror(errno));
 }
 
 void dp_put_conn(struct dp *t, const struct flow *f, const struct tcfw_ct_entry *e)
