@@ -104,6 +104,9 @@ def perf_split(path, gw_cpu, load_cpu):
     cpus = {c: {"samples": 0, "idle": 0, "bench_processes": 0, "net_softirq": 0, "gateway": 0,
                 "rps_handoff": 0, "other": 0} for c in (gw_cpu, load_cpu)}
     cats = dict.fromkeys(CATEGORIES, 0)
+    # Which kernel functions tcfw's programs were in when sampled (the leaf of the stack; a
+    # map lookup, the routing lookup, a checksum helper): the profile of tcfw_helpers.
+    helper_leaves = {}
     with open(path, errors="replace") as f:
         for comm, cpu, stack in cpu_samples(f):
             if cpu not in cpus:
@@ -113,6 +116,9 @@ def perf_split(path, gw_cpu, load_cpu):
             is_net, is_idle, cat = classify(stack)
             if is_net and cpu == gw_cpu:
                 cats[cat] += 1
+                if cat == "tcfw_helpers":
+                    leaf = stack[0].split(".")[0] if stack else "[unknown]"
+                    helper_leaves[leaf] = helper_leaves.get(leaf, 0) + 1
                 c["rps_handoff" if cat == "rps_handoff" else "gateway"] += 1
             elif is_net:
                 c["net_softirq"] += 1
@@ -127,7 +133,7 @@ def perf_split(path, gw_cpu, load_cpu):
         c["pct"] = {k: 100.0 * c[k] / n for k in ("idle", "bench_processes", "net_softirq",
                                                     "gateway", "rps_handoff", "other")}
     return {"gw_cpu": cpus[gw_cpu], "load_cpu": cpus[load_cpu], "gateway": cpus[gw_cpu]["gateway"],
-            "categories": cats}
+            "categories": cats, "helper_leaves": helper_leaves}
 
 
 def net_rx_time(path, cpu, windows):
@@ -283,6 +289,9 @@ def main():
         n = out["perf"]["gateway"]
         out["gw_ns_per_packet_by"] = {k: out["gw_ns_per_packet"] * v / n for k, v in cats.items()
                                       if k != "rps_handoff"}
+        hl = out["perf"].get("helper_leaves") or {}
+        out["tcfw_helpers_ns_by_leaf"] = {k: out["gw_ns_per_packet"] * v / n
+                                          for k, v in hl.items()}
         out["tcfw_own_ns_per_packet"] = sum(out["gw_ns_per_packet_by"][k] for k in (
             "tcfw_programs", "tcfw_helpers", "tc_hook", "tcfw_redirect"))
     if a.workload == "connrate":
