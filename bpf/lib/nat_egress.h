@@ -13,7 +13,7 @@
 #include "lib/classify.h"
 #include "lib/conntrack.h"
 #include "lib/frag.h"
-#include "lib/icmp_nat.h"
+#include "lib/nat/icmp_error.h"
 #include "lib/maps.h"
 #include "lib/nat.h"
 #include "lib/nat_translate.h"
