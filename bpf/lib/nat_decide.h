@@ -18,7 +18,7 @@
 #include "lib/maps.h"
 #include "lib/nat.h"
 #include "lib/nat_alloc.h"
-#include "lib/nat_rewrite.h"
+#include "lib/nat/rewrite.h"
 #include "lib/parse.h"
 #include "lib/stats.h"
 
