@@ -16,6 +16,7 @@
 #include "lib/nat/icmp_error.h"
 #include "lib/maps.h"
 #include "lib/nat.h"
+#include "lib/nat/new_conn.h"
 #include "lib/nat/rewrite.h"
 #include "lib/parse.h"
 
