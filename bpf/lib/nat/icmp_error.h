@@ -31,8 +31,9 @@
 #define TCFW_BPF_NAT_ICMP_ERROR_H
 
 #include "lib/kernel.h"
+#include "tcfw_proto.h"
 #include "lib/csum.h"
-#include "lib/nat.h"
+#include "lib/nat/common.h"
 #include "lib/parse.h"
 #include "lib/stats.h"
 

@@ -45,7 +45,7 @@
 #include "lib/ct_table.h"
 #include "lib/frag.h"
 #include "lib/maps.h"
-#include "lib/nat.h"
+#include "lib/nat/common.h"
 #include "lib/nat/rewrite.h"
 #include "lib/parse.h"
 #include "lib/stats.h"

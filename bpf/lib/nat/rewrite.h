@@ -15,11 +15,13 @@
 #define TCFW_BPF_NAT_REWRITE_H
 
 #include "lib/kernel.h"
+#include "tcfw_proto.h"
 #include "lib/conntrack.h"
 #include "lib/csum.h"
+#include "lib/ct_table.h"
 #include "lib/frag.h"
 #include "lib/maps.h"
-#include "lib/nat.h"
+#include "lib/nat/common.h"
 #include "lib/parse.h"
 #include "lib/stats.h"
 
