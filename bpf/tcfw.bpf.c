@@ -27,8 +27,7 @@
 #include "lib/policy.h"
 #include "lib/reject.h"
 #include "lib/events.h"
-#include "lib/nat_decide.h"
-#include "lib/nat_egress.h"
+#include "lib/nat.h"
 #include "lib/fastpath.h"
 #include "lib/prefilter.h"
 

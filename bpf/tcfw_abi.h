@@ -243,7 +243,7 @@ enum tcfw_ct_kind {
  * orig_swapped says whether the orig tuple is the key reversed. With NAT the reply tuple
  * normalizes to another key: a reference entry (kind TCFW_CTK_REF) there holds the main key
  * in main_key, so a reply costs two lookups. The reference entry is also the NAT binding: a
- * translated port is taken exactly when its key exists (bpf/lib/nat_alloc.h). Its other
+ * translated port is taken exactly when its key exists (bpf/lib/nat/new_conn.h). Its other
  * fields are zero.
  */
 struct tcfw_ct_entry {

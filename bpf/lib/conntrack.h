@@ -10,7 +10,7 @@
  * The table and its lookups are ct_table.h: one map "ct" keyed by the normalized tuple, so a
  * packet of either direction of a connection without NAT finds it with one lookup, and a new
  * connection is one insert (a NAT connection adds a reference entry for its reply tuple,
- * nat_alloc.h).
+ * nat/new_conn.h).
  *
  * Concurrency (every CPU runs these programs at once):
  *  - No bpf_spin_lock on the per-packet path, so a transition is one compare-and-swap of the
@@ -484,7 +484,7 @@ enum ct_create_result {
 	CT_CREATED = 0,
 	CT_CREATE_RACED,  /* another CPU created it first: track the packet as existing */
 	CT_CREATE_FAILED, /* counted in TCFW_STAT_CT_INSERT_FAILED */
-	/* NAT (nat_decide.h) only: */
+	/* NAT (nat/new_conn.h) only: */
 	CT_CREATE_REFUSED, /* refused for NAT's sake, counted by cause: nat_port_exhausted,
 	                    * nat_no_address, nat_alias_taken */
 	CT_CREATE_PLAIN,   /* nat_create(): no translation applies, store it as ct_create() does */

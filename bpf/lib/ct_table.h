@@ -12,7 +12,7 @@
  * key: a reply of a translated connection costs two lookups. Both are plain hash entries that
  * never evict (maps.h); only fwd and the datapath delete, both together (ct_forget()). A
  * reference found without its main entry may be a NAT binding reserved by a connection being
- * opened on another CPU right now (nat_alloc.h inserts the reference before the main entry):
+ * opened on another CPU right now (nat/new_conn.h inserts the reference before the main entry):
  * it is left alone and the lookup misses; ct_lookup() counts it
  * (TCFW_STAT_EVICTIONS_SUSPECTED).
  */

@@ -44,7 +44,7 @@
 #include "lib/chain.h"
 #include "lib/conntrack.h"
 #include "lib/maps.h"
-#include "lib/nat_translate.h"
+#include "lib/nat/rewrite.h"
 #include "lib/parse.h"
 #include "lib/stats.h"
 

@@ -362,12 +362,12 @@ struct {
 
 /*
  * conntrack.h's ct_create(): the entry of a connection being created is built here (index 0),
- * and a NAT connection's reference entry (index 1, nat_alloc.h), not on the stack: at 208 bytes
+ * and a NAT connection's reference entry (index 1, nat/new_conn.h), not on the stack: at 208 bytes
  * each would take too much of the 512 bytes the programs and every function they call share.
  * Per-CPU, and used within one program run only (a program is not re-entered on its CPU).
  */
 /*
- * Keys of map "ct" being worked out (ct_table.h, nat_alloc.h), kept off the stack for the same
+ * Keys of map "ct" being worked out (ct_table.h, nat/new_conn.h), kept off the stack for the same
  * reason: two 40-byte tuples in the program's own frame leave too little of the 512 bytes for
  * the global functions it calls. Per-CPU, used within one function at a time.
  */

@@ -2,11 +2,19 @@
 /*
  * nat.h - NAT for IPv4: masquerade, SNAT, DNAT (port forwarding) and hairpin (NAT loopback).
  *
- * This header holds what the NAT steps share (the egress hint, the per-CPU scratch, rule and
- * address lookups); the steps are nat_decide.h (a new connection: nat_plan(), nat_open()),
- * nat_translate.h (its later packets), icmp_nat.h (ICMP errors about it) and nat_egress.h (the
- * programs' NAT steps), on top of nat_rewrite.h / csum.h (bytes and checksums) and
- * nat_alloc.h (unique reply tuples).
+ * The one NAT header the programs include. It offers the NAT steps around conntrack: for a
+ * new connection nat_plan() and nat_open() (nat/new_conn.h); for packets of known
+ * connections and ICMP errors about them nat_established() and nat_related(); the egress
+ * program's work for forwarded packets, nat_egress_forwarded(); and for later fragments whose
+ * first fragment was not seen nat_orphan_hint() at ingress, the snat chain at egress. The
+ * parts, one concern each:
+ *   nat/common.h      what every step shares: the egress hint, the per-CPU scratch, rule and
+ *                     address lookups;
+ *   nat/new_conn.h    a new connection: the dnat and snat chains, its unique reply tuple
+ *                     (ports via reference entries in map "ct"), its entry;
+ *   nat/rewrite.h     packets of a known translation: one end of a packet rewritten with its
+ *                     checksums (csum.h), and every packet after a connection's first;
+ *   nat/icmp_error.h  ICMP errors about translated connections: the quote and the outer header.
  *
  * Where each rewrite happens (netfilter's rule: destinations before routing, sources after):
  *   ingress ("prerouting"): destinations. DNAT of the orig direction, and the reply direction's
@@ -25,7 +33,7 @@
  * destination) picks masquerade or snat. A hairpin connection that no snat rule matches is
  * masqueraded behind the output interface's address, so that the server's replies come back
  * through the gateway (policy-language.md, "NAT loopback"). The connection's reply tuple is the
- * translated one (nat_alloc.h makes it unique), and every later packet is translated from
+ * translated one (nat/new_conn.h makes it unique), and every later packet is translated from
  * the orig and reply tuples alone: nothing per packet is decided again.
  *
  * Ingress tells egress what to do. The egress program sees a forwarded packet after routing,
@@ -35,7 +43,7 @@
  * (net/core/dev.c, tc_run), and tc_index stays with the skb through forwarding to egress.
  * tc_index has had no other user since the dsmark and tcindex schedulers were removed
  * (Linux 6.3). A forwarded packet without the hint leaves egress after one load. The hint
- * names the lookup that finds the connection again, see enum nat_hint.
+ * names the lookup that finds the connection again, see enum nat_hint (nat/common.h).
  *
  * Hairpin, and any connection with both DNAT and SNAT, is seen at egress in neither of its
  * keyed forms (ingress rewrote the destination, egress has the source still to do): map
@@ -49,29 +57,174 @@
 #define TCFW_BPF_NAT_H
 
 #include "lib/kernel.h"
-#include "tcfw_proto.h"
 #include "lib/chain.h"
 #include "lib/classify.h"
 #include "lib/conntrack.h"
+#include "lib/ct_table.h"
+#include "lib/frag.h"
 #include "lib/maps.h"
+#include "lib/nat/common.h"
+#include "lib/nat/icmp_error.h"
+#include "lib/nat/new_conn.h"
+#include "lib/nat/rewrite.h"
 #include "lib/parse.h"
-#include "lib/stats.h"
 
-/*
- * What ingress leaves for egress in skb->tc_index (see the top of this file). NAT_HINT_MAGIC
- * in the high byte tells our hints from any other value the field might carry.
+/**
+ * nat_established() - a packet of a translated connection (hit from ct_track()): its
+ * destination at ingress, with the hint for egress; its source at egress (the gateway's own
+ * packets: the replies of a connection DNATed to the gateway itself). A TC action.
  */
-enum nat_hint {
-	NAT_HINT_SNAT = 1 << 0,   /* orig direction, source to translate: its orig tuple */
-	NAT_HINT_UNDNAT = 1 << 1, /* reply direction, source back to the public address: its
-	                           * reply tuple */
-	NAT_HINT_ALIAS = 1 << 2,  /* the connection has DNAT and SNAT: key "nat_alias" */
-	NAT_HINT_ICMP = 1 << 3,   /* an ICMP error whose outer source is to translate */
-	NAT_HINT_ORPHAN = 1 << 4, /* a later fragment whose first fragment was not seen */
-	NAT_HINT_ALL = 0x1f,
-	NAT_HINT_MAGIC = 0x7a00,
-	NAT_HINT_MAGIC_MASK = 0xff00,
-};
+static __always_inline int nat_established(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
+                                           const struct ct_hit *hit, bool at_ingress)
+{
+	const struct tcfw_tuple *orig = hit->dir == TCFW_DIR_ORIG ? &pkt->tuple : &hit->orig;
+	int r = nat_translate(skb, pkt, hit->e, orig,
+	                      NAT_HOW(hit->dir, at_ingress ? NAT_SIDE_DST : NAT_SIDE_SRC));
+
+	if (r < 0)
+		return TC_ACT_SHOT;
+	if (at_ingress)
+		nat_set_hint(skb, (__u32)r);
+	return TC_ACT_OK;
+}
+
+/**
+ * nat_related() - an ICMP error about a translated connection (hit from ct_track()): at
+ * ingress its quote and destination (the source waits for egress), on the gateway's own
+ * way out all of it. A TC action.
+ */
+static __always_inline int nat_related(struct __sk_buff *skb, const struct tcfw_pkt *pkt,
+                                       const struct ct_hit *hit, bool at_ingress)
+{
+	int r = icmp_nat_translate(
+	    skb, pkt, hit->e, &hit->orig,
+	    ICMP_NAT_HOW(hit->dir,
+	                 at_ingress ? ICMP_NAT_QUOTE : ICMP_NAT_QUOTE | ICMP_NAT_OUTER_SRC));
+
+	if (r < 0)
+		return TC_ACT_SHOT;
+	if (at_ingress)
+		nat_set_hint(skb, (__u32)r);
+	return TC_ACT_OK;
+}
+
+/**
+ * nat_orphan_hint() - a later fragment at ingress whose first fragment was not seen (it comes
+ * later, or never): it passes untracked, and when the live policy has snat rules egress
+ * gives it the source address the snat chain chooses. That address depends on the addresses
+ * and the rule only, never on the ports the fragment does not carry (nat_snat_addr()), so it
+ * is the one its first fragment gets too and the receiver can reassemble the datagram.
+ * Nothing comparable exists for the other translations: a destination (DNAT, the reply
+ * direction of SNAT) depends on the connection's ports, so such a fragment stays untranslated
+ * and its datagram is lost (docs/policy.md, "Fragments").
+ */
+static __always_inline void nat_orphan_hint(struct __sk_buff *skb, const struct tcfw_pkt *pkt)
+{
+	struct tcfw_policy_meta *meta;
+	struct tcfw_config *cfg;
+	__u32 zero = 0, copy;
+
+	if (pkt->tuple.family != TCFW_AF_INET)
+		return;
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	copy = cfg ? cfg->policy_active & 1 : 0;
+	meta = bpf_map_lookup_elem(&pol_meta, &copy);
+	if (meta && meta->nwords[TCFW_CHAIN_SNAT])
+		nat_set_hint(skb, NAT_HINT_ORPHAN);
+}
+
+/* The snat chain for an orphan later fragment at egress (see nat_orphan_hint()). Its ports
+ * are unknown: it is classified with ports 0. 0, or -1 when the rewrite failed. */
+static __always_inline int nat_orphan_snat(struct __sk_buff *skb, struct nat_scratch *s)
+{
+	const struct tcfw_pkt *pkt = &s->view;
+	struct tcfw_policy_meta *meta;
+	struct tcfw_config *cfg;
+	struct chain_info ci = {};
+	struct nat_rewrite rw = {};
+	struct tcfw_rule *rule;
+	__u32 zero = 0, copy, nwords;
+	int pos;
+
+	if (pkt->tuple.family != TCFW_AF_INET)
+		return 0;
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	copy = cfg ? cfg->policy_active & 1 : 0;
+	meta = bpf_map_lookup_elem(&pol_meta, &copy);
+	nwords = meta ? meta->nwords[TCFW_CHAIN_SNAT] : 0;
+	if (!nwords)
+		return 0;
+	ci.chain = TCFW_CHAIN_FORWARD;
+	ci.ifindex_in = skb->ingress_ifindex;
+	ci.ifindex_out = skb->ifindex;
+	ci.in_zone = zone_of(ci.ifindex_in, copy);
+	ci.out_zone = zone_of(ci.ifindex_out, copy);
+	classify_query_init(&s->q, copy, TCFW_CHAIN_SNAT, nwords, &ci, &pkt->tuple);
+	pos = classify(&s->q);
+	if (pos < 0)
+		return 0;
+	rule = nat_rule_at(copy, TCFW_CHAIN_SNAT, (__u32)pos);
+	if (!rule || rule->verdict != TCFW_NAT_SNAT)
+		return 0;
+	if (rule->nat_flags & TCFW_NATF_MASQ)
+		rw.to_addr = nat_masq_addr(ci.ifindex_out);
+	else if (nat_is_v4_mapped(rule->nat_addr_lo) && nat_is_v4_mapped(rule->nat_addr_hi))
+		rw.to_addr = nat_snat_addr(rule->nat_addr_lo[3], rule->nat_addr_hi[3],
+		                           pkt->tuple.src[3], pkt->tuple.dst[3]);
+	if (!rw.to_addr)
+		return 0;
+	rw.from_addr = pkt->tuple.src[3];
+	nat_rewrite_init(&rw, pkt, NAT_SIDE_SRC);
+	rw.frag = PKT_FRAG_LATER; /* its transport header went with the first fragment */
+	return nat_rewrite(skb, &rw);
+}
+
+/**
+ * nat_egress() - the source translation of a forwarded packet that ingress marked with hint
+ * (NAT_HINT_* bits). A TC action: TC_ACT_SHOT only when a rewrite failed, rather than let a
+ * private address out.
+ *
+ * A global BPF function, called from the egress program's small frame, so that classify()
+ * (orphan fragments) fits below it. The parsed packet lives in the per-CPU scratch.
+ */
+__noinline int nat_egress(struct __sk_buff *skb, __u32 hint)
+{
+	struct nat_scratch *s = nat_scratch_get();
+	struct tcfw_pkt *pkt;
+	struct tcfw_ct_entry *e;
+	int dir;
+
+	if (!s)
+		return TC_ACT_OK;
+	pkt = &s->view;
+	/* Ingress parsed and accepted this packet; what does not parse now has nothing to
+	 * translate. */
+	if (parse(skb, pkt) != PARSE_OK)
+		return TC_ACT_OK;
+
+	if (pkt->kind == PKT_ICMP_ERROR) {
+		if (!(hint & NAT_HINT_ICMP))
+			return TC_ACT_OK;
+		dir = ct_find_quoted(&pkt->inner, &s->orig);
+		e = dir < 0 ? NULL : ct_main_of(&s->orig);
+		if (!e)
+			return TC_ACT_OK;
+		return icmp_nat_translate(skb, pkt, e, &s->orig,
+		                          ICMP_NAT_HOW(dir, ICMP_NAT_OUTER_SRC)) < 0
+		           ? TC_ACT_SHOT
+		           : TC_ACT_OK;
+	}
+	if (pkt->frag == PKT_FRAG_LATER && !frag_recall(pkt)) {
+		if (hint & NAT_HINT_ORPHAN)
+			return nat_orphan_snat(skb, s) ? TC_ACT_SHOT : TC_ACT_OK;
+		return TC_ACT_OK;
+	}
+	e = nat_egress_find(&pkt->tuple, hint, s);
+	if (!e)
+		return TC_ACT_OK;
+	return nat_translate(skb, pkt, e, &s->orig, NAT_HOW(s->dir, NAT_SIDE_SRC)) < 0 ? TC_ACT_SHOT
+	                                                                               : TC_ACT_OK;
+}
 
 /*
  * bpf_prog_test_run cannot set skb->tc_index, so the datapath tests (tests/datapath/dp_nat*)
@@ -81,50 +234,20 @@ enum nat_hint {
  */
 const volatile __u32 nat_egress_ignore_hint = 0;
 
-static __always_inline struct nat_scratch *nat_scratch_get(void)
+/**
+ * nat_egress_forwarded() - the egress program for a packet the gateway forwards: it was
+ * tracked and counted at ingress, so only NAT can have work left, and only when ingress left
+ * a hint. A TC action.
+ */
+static __always_inline int nat_egress_forwarded(struct __sk_buff *skb)
 {
-	__u32 zero = 0;
+	__u32 hint = skb->tc_index;
 
-	return bpf_map_lookup_elem(&nat_scratch, &zero);
-}
-
-static __always_inline bool nat_is_v4_mapped(const __u32 a[4])
-{
-	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff);
-}
-
-/* Rule at position pos of NAT chain `chain` in copy `copy`, its hit counted (per-CPU
- * "pol_hits", which fwctl policy show prints); NULL (counted TCFW_STAT_POLICY_INCOMPLETE)
- * when the map entry is missing. */
-static __always_inline struct tcfw_rule *nat_rule_at(__u32 copy, __u32 chain, __u32 pos)
-{
-	__u32 slot = TCFW_RULE_INDEX(copy & 1, chain, pos & (TCFW_POLICY_MAX_RULES - 1));
-	struct tcfw_rule *rule = bpf_map_lookup_elem(&pol_rules, &slot);
-	__u64 *hits;
-
-	if (!rule) {
-		stat_inc(TCFW_STAT_POLICY_INCOMPLETE);
-		return NULL;
-	}
-	hits = bpf_map_lookup_elem(&pol_hits, &slot);
-	if (hits)
-		*hits += 1;
-	return rule;
-}
-
-/* The address masquerade gives connections leaving by ifindex (0: it has none). */
-static __always_inline __be32 nat_masq_addr(__u32 ifindex)
-{
-	struct tcfw_iface *ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
-
-	return ifc ? ifc->masq_addr4 : 0;
-}
-
-/* Set the hint for egress (see enum nat_hint); 0 leaves the packet without one. */
-static __always_inline void nat_set_hint(struct __sk_buff *skb, __u32 bits)
-{
-	if (bits)
-		skb->tc_classid = NAT_HINT_MAGIC | bits;
+	if (nat_egress_ignore_hint)
+		return nat_egress(skb, NAT_HINT_ALL);
+	if ((hint & NAT_HINT_MAGIC_MASK) != NAT_HINT_MAGIC)
+		return TC_ACT_OK;
+	return nat_egress(skb, hint & NAT_HINT_ALL);
 }
 
 #endif /* TCFW_BPF_NAT_H */

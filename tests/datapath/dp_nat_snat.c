@@ -334,7 +334,7 @@ DP_CASE(nat_masquerade_no_address)
 
 /*
  * A masqueraded connection reserves its port by inserting its reply half before its entry
- * (nat_alloc.h). A packet to that port arriving on another CPU in between finds a reply half
+ * (nat/new_conn.h). A packet to that port arriving on another CPU in between finds a reply half
  * without its entry; it must leave it alone, or the connection is stored without a reply half
  * and every reply is INVALID. The in-between state is made here by hand: the entry of an open
  * connection taken away, the packet sent, the entry put back as the creating CPU would.

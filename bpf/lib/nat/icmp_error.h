@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * icmp_nat.h - ICMP errors about translated connections (port unreachable, time exceeded,
- * fragmentation needed, ...): the outer header and the packet the error quotes.
+ * nat/icmp_error.h - ICMP errors about translated connections (port unreachable, time
+ * exceeded, fragmentation needed, ...): the outer header and the packet the error quotes.
  *
  * Offers icmp_nat_translate().
  *
@@ -27,14 +27,13 @@
  * straight to the inner address, around the translation (the gateway sends one whenever
  * hairpin routes a packet out of the interface it came in by).
  */
-#ifndef TCFW_BPF_ICMP_NAT_H
-#define TCFW_BPF_ICMP_NAT_H
+#ifndef TCFW_BPF_NAT_ICMP_ERROR_H
+#define TCFW_BPF_NAT_ICMP_ERROR_H
 
 #include "lib/kernel.h"
-#include "lib/conntrack.h"
+#include "tcfw_proto.h"
 #include "lib/csum.h"
-#include "lib/nat.h"
-#include "lib/nat_rewrite.h"
+#include "lib/nat/common.h"
 #include "lib/parse.h"
 #include "lib/stats.h"
 
@@ -221,4 +220,4 @@ __noinline int icmp_nat_translate(struct __sk_buff *skb, const struct tcfw_pkt *
 	return 0;
 }
 
-#endif /* TCFW_BPF_ICMP_NAT_H */
+#endif /* TCFW_BPF_NAT_ICMP_ERROR_H */
