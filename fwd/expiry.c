@@ -111,7 +111,7 @@ static int expire_one(const struct tcfw_tuple *orig, const struct tcfw_ct_entry 
 	if (!ctmap_is_expired(e, x->fwd->pol.timeouts, x->now_ns)) {
 		if (!x->pressure || !early_droppable(e))
 			return 0;
-		if (x->now_ns - tcfw_ct_tick_ns(e->created_tick) < EARLY_DROP_MIN_AGE_NS)
+		if (ctmap_age_ns(e, x->now_ns) < EARLY_DROP_MIN_AGE_NS)
 			remember_young(x, orig, e);
 		else if (delete_conn(x, orig, true)) {
 			x->dropped++;

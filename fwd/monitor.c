@@ -256,11 +256,7 @@ void monitor_destroy_event(struct fwd *fwd, const struct tcfw_tuple *orig,
 	json_object_object_add(o, "rule", json_object_new_int64(e->rule_id));
 	add_ifindex(fwd, o, "ifindex", "ifname", e->ifindex_in);
 	json_object_object_add(
-	    o, "age_s",
-	    json_object_new_int64(
-		now > tcfw_ct_tick_ns(e->created_tick)
-		    ? (int64_t)((now - tcfw_ct_tick_ns(e->created_tick)) / 1000000000ULL)
-		    : 0));
+	    o, "age_s", json_object_new_int64((int64_t)(ctmap_age_ns(e, now) / 1000000000ULL)));
 	ctr = json_object_new_object();
 	json_object_object_add(ctr, "orig", counters_json(&e->ctr[TCFW_DIR_ORIG]));
 	json_object_object_add(ctr, "reply", counters_json(&e->ctr[TCFW_DIR_REPLY]));

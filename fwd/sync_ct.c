@@ -87,10 +87,8 @@ void sync_ct_to_rec(const struct tcfw_tuple *orig, const struct tcfw_ct_entry *e
 		r->nat_port = ntohs(port);
 	}
 	if (m) {
-		uint64_t created_ns = tcfw_ct_tick_ns(e->created_tick);
-
-		m->ready = (e->flags & TCFW_CTF_ASSURED) || now_ns < created_ns ||
-		           now_ns - created_ns >= SYNC_CT_NEW_DELAY_NS;
+		m->ready = (e->flags & TCFW_CTF_ASSURED) ||
+		           ctmap_age_ns(e, now_ns) >= SYNC_CT_NEW_DELAY_NS;
 		m->expires_ns = now_ns + left * NSEC_PER_SEC;
 	}
 }
@@ -129,11 +127,14 @@ void sync_ct_from_rec(const struct sync_rec *r, const struct tcfw_ct_entry *old,
 	e->ifindex_in = ifindex_of(zm, r->zone_in);
 	e->ifindex_out = ifindex_of(zm, r->zone_out);
 	e->rule_id = r->rule_id;
-	/* Expires after timeout_left on this clock, as on the sender's (to the nearest tick). */
-	e->last_seen_tick =
-	    tcfw_ct_tick(now_ns) - tcfw_ct_tick(idle_ns + tcfw_ct_tick_ns(1) / 2 < now_ns
-	                                            ? idle_ns + tcfw_ct_tick_ns(1) / 2
-	                                            : now_ns);
+	/* Expires after timeout_left on this clock, as on the sender's (idle to the nearest tick).
+	 */
+	{
+		__u32 now = tcfw_ct_tick(now_ns),
+		      idle = tcfw_ct_tick(idle_ns + tcfw_ct_tick_ns(1) / 2);
+
+		e->last_seen_tick = idle < now ? now - idle : 0;
+	}
 	if (e->created_tick > e->last_seen_tick)
 		e->created_tick = e->last_seen_tick;
 	/* A main entry under the key of its orig tuple; the binding is the reply tuple's. */

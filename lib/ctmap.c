@@ -190,13 +190,23 @@ static uint64_t ctmap_timeout_ns(const struct tcfw_ct_entry *e,
 	return (uint64_t)timeouts[state] * NSEC_PER_SEC;
 }
 
-static uint64_t ctmap_idle_ns(const struct tcfw_ct_entry *e, uint64_t now_ns)
+/* The time since a connection's stamp, in whole ticks (a stamp a tick ahead of now's, written
+ * after "now" was read, is 0 ago). */
+static uint64_t ctmap_since_ns(__u32 tick, uint64_t now_ns)
 {
-	/* Whole ticks since the last one the datapath saw a packet in (a tick ahead of now's,
-	 * from a refresh after "now" was read, is idle 0). */
 	__u32 now = tcfw_ct_tick(now_ns);
 
-	return (__s32)(now - e->last_seen_tick) > 0 ? tcfw_ct_tick_ns(now - e->last_seen_tick) : 0;
+	return (__s32)(now - tick) > 0 ? tcfw_ct_tick_ns(now - tick) : 0;
+}
+
+static uint64_t ctmap_idle_ns(const struct tcfw_ct_entry *e, uint64_t now_ns)
+{
+	return ctmap_since_ns(e->last_seen_tick, now_ns);
+}
+
+uint64_t ctmap_age_ns(const struct tcfw_ct_entry *e, uint64_t now_ns)
+{
+	return ctmap_since_ns(e->created_tick, now_ns);
 }
 
 uint64_t ctmap_timeout_left(const struct tcfw_ct_entry *e, const __u32 timeouts[TCFW_CT_STATE_MAX],

@@ -43,6 +43,9 @@ unsigned int ctmap_entries_of(const struct tcfw_tuple *orig, const struct tcfw_c
 /* Now on the datapath's clock (CLOCK_MONOTONIC, ns). */
 uint64_t ctmap_now_ns(void);
 
+/* How long ago e was created (ns, to the tick of 1.07 s its stamp is kept in). */
+uint64_t ctmap_age_ns(const struct tcfw_ct_entry *e, uint64_t now_ns);
+
 /* Seconds left before e expires under the given timeouts (0 when already past). */
 uint64_t ctmap_timeout_left(const struct tcfw_ct_entry *e, const __u32 timeouts[TCFW_CT_STATE_MAX],
                             uint64_t now_ns);

@@ -66,6 +66,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "ctmap.h"
 #include "names.h"
 #include "tcfw.skel.h"
 
@@ -1260,12 +1261,10 @@ static void walk(struct fuzz *z, bool final)
 	uint64_t *ids;
 	size_t n = 0, nrefs = 0, fresh = 0;
 	struct tcfw_tuple key, next, *prev = NULL;
-	struct timespec ts;
 	uint64_t now, stat_new, s[TCFW_STAT_MAX], d_policy = 0, d_reject = 0, d_invalid;
 	int drops_fd = bpf_map__fd(z->t->skel->maps.drops);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	now = ctmap_now_ns();
 	z->walks++;
 	while (bpf_map_get_next_key(z->fd_ct, prev, &next) == 0 && n < 8192) {
 		key = next;

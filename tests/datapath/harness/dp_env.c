@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -25,6 +24,7 @@
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
+#include "ctmap.h"
 #include "names.h"
 #include "tcfw.skel.h"
 
@@ -539,10 +539,7 @@ void dp_expect_no_conn(struct dp *t, const char *step, const struct flow *f)
 
 __u32 dp_now_tick(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return tcfw_ct_tick((__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec);
+	return tcfw_ct_tick(ctmap_now_ns());
 }
 
 void dp_set_last_seen(struct dp *t, const struct flow *f, __u32 last_seen_tick)
