@@ -105,41 +105,32 @@ def markdown(summ, params, cfginfo, configs):
            f"after `{params.get('uptime_after', '?').strip()}`.", ""]
     out += ["| workload | " + " | ".join(title[c] for c in cs) + " |",
             "| --- | " + " | ".join("---:" for _ in cs) + " |"]
+
+    # One row per workload and figure: gateway CPU, throughput, CPUs and bottleneck.
+    def gw_cpu_cell(c, s):
+        cell = f"{rng(s['ns_per_packet'], ' ns')}/pkt"
+        if s["ns_per_connection"]:
+            cell += f"; **{rng(s['ns_per_connection'], ' ns')}/conn**"
+        return cell
+
+    def throughput_cell(c, s):
+        if not s["value"]:
+            return "–"
+        v = s["value"][0]
+        cell = f"{v:,.2f} {s['unit']}" if v < 1000 else f"{v:,.0f} {s['unit']}"
+        return cell + (f" **{s['ratio'][0]:.2f}x**" if c != "plain" and s["ratio"] else "")
+
+    def cpus_cell(c, s):
+        lb = s["load_bench_pct"]
+        return (f"CPU {gw} {f0(s['gw_share_pct'], '%')} forwarding; CPU {load} "
+                + (f"{f0(lb, '%')} bench + {f0(s['load_other_pct'], '%')} other" if lb else "?")
+                + f": {' / '.join(s['bottlenecks'])}")
+
     for w in summ:
-        cells = []
-        for c in cs:
-            s = summ[w].get(c)
-            if not s:
-                cells.append("–")
-                continue
-            cell = f"{rng(s['ns_per_packet'], ' ns')}/pkt"
-            if w == "connrate" and s["ns_per_connection"]:
-                cell += f"; **{rng(s['ns_per_connection'], ' ns')}/conn**"
-            cells.append(cell)
-        out.append(f"| {TITLES.get(w, w)}: gateway CPU | " + " | ".join(cells) + " |")
-        cells = []
-        for c in cs:
-            s = summ[w].get(c)
-            if not s or not s["value"]:
-                cells.append("–")
-                continue
-            v = s["value"][0]
-            cell = (f"{v:,.2f} {s['unit']}" if v < 1000 else f"{v:,.0f} {s['unit']}")
-            if c != "plain" and s["ratio"]:
-                cell += f" **{s['ratio'][0]:.2f}x**"
-            cells.append(cell)
-        out.append(f"| {TITLES.get(w, w)}: throughput | " + " | ".join(cells) + " |")
-        cells = []
-        for c in cs:
-            s = summ[w].get(c)
-            if not s:
-                cells.append("–")
-                continue
-            lb = s["load_bench_pct"]
-            cells.append(f"CPU {gw} {f0(s['gw_share_pct'], '%')} forwarding; CPU {load} "
-                         + (f"{f0(lb, '%')} bench + {f0(s['load_other_pct'], '%')} other"
-                            if lb else "?") + f": {' / '.join(s['bottlenecks'])}")
-        out.append(f"| {TITLES.get(w, w)}: CPUs, bottleneck | " + " | ".join(cells) + " |")
+        for what, cell in (("gateway CPU", gw_cpu_cell), ("throughput", throughput_cell),
+                           ("CPUs, bottleneck", cpus_cell)):
+            cells = [cell(c, summ[w][c]) if summ[w].get(c) else "–" for c in cs]
+            out.append(f"| {TITLES.get(w, w)}: {what} | " + " | ".join(cells) + " |")
     out += ["", "Bottleneck: *gateway CPU* when its forwarding took ≥ 90 % of CPU "
             f"{gw}; *load CPU* when the bench's processes and the router/receivers' softirq took "
             f"≥ 90 % of CPU {load}; *shared with other work* when that CPU was full but partly "
