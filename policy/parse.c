@@ -67,6 +67,17 @@ struct pol_loc ps_loc(const struct parser *ps)
 	return (struct pol_loc){ps->tok.line, ps->tok.col};
 }
 
+int ps_once(struct parser *ps, const char *word, const char *where, struct pol_loc *seen)
+{
+	if (seen->line) {
+		ps_error_at(ps, ps_loc(ps), "'%s' appears twice in this %s (first at column %d)",
+		            word, where, seen->col);
+		return -1;
+	}
+	*seen = ps_loc(ps);
+	return 0;
+}
+
 void ps_error_at(struct parser *ps, struct pol_loc loc, const char *fmt, ...)
 {
 	char *msg;

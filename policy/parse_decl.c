@@ -162,20 +162,6 @@ static void set_normalise(struct pol_set *s)
 	s->n = out + 1;
 }
 
-/* An option of a set written at loc: *seen records where, and a second one is an error. */
-static int set_attr_once(struct parser *ps, const char *word, struct pol_loc *seen,
-                         struct pol_loc loc)
-{
-	if (seen->line) {
-		ps_error_at(ps, loc, "'%s' appears twice in this set (first at column %d)", word,
-		            seen->col);
-		return -1;
-	}
-	*seen = loc;
-	ps_next(ps);
-	return 0;
-}
-
 /* What may follow a set's '}': 'flags dynamic' and 'timeout D' (dynamic sets only), each once. */
 static int parse_set_attrs(struct parser *ps, struct pol_set *s)
 {
@@ -184,11 +170,10 @@ static int parse_set_attrs(struct parser *ps, struct pol_set *s)
 	char hint[64];
 
 	while (!ps_at_end(ps) && ps->tok.kind == TOK_WORD) {
-		struct pol_loc loc = ps_loc(ps);
-
 		if (ps_is_word(ps, "flags")) {
-			if (set_attr_once(ps, "flags", &s->dynamic_loc, loc))
+			if (ps_once(ps, "flags", "set", &s->dynamic_loc))
 				return -1;
+			ps_next(ps);
 			if (!ps_is_word(ps, "dynamic")) {
 				if (ps->tok.kind == TOK_WORD &&
 				    *did_you_mean(hint, sizeof(hint), ps->tok.text, flags, 1,
@@ -204,8 +189,9 @@ static int parse_set_attrs(struct parser *ps, struct pol_set *s)
 			continue;
 		}
 		if (ps_is_word(ps, "timeout")) {
-			if (set_attr_once(ps, "timeout", &s->timeout_loc, loc))
+			if (ps_once(ps, "timeout", "set", &s->timeout_loc))
 				return -1;
+			ps_next(ps);
 			if (ps->tok.kind != TOK_WORD)
 				return ps_expected(ps, "a duration (like 30s, 10m, 1h or 1d) after "
 				                       "'timeout'");
@@ -215,7 +201,8 @@ static int parse_set_attrs(struct parser *ps, struct pol_set *s)
 			continue;
 		}
 		if (*did_you_mean(hint, sizeof(hint), ps->tok.text, attrs, 2, NULL)) {
-			ps_error_at(ps, loc, "unknown set option %s%s", QUOTE(ps->tok.text), hint);
+			ps_error_at(ps, ps_loc(ps), "unknown set option %s%s", QUOTE(ps->tok.text),
+			            hint);
 			return -1;
 		}
 		return ps_expected(ps, "'flags dynamic', 'timeout DURATION' or end of line after "

@@ -42,6 +42,9 @@ struct pol_loc ps_loc(const struct parser *ps);
 /* Report an error at loc (counted in ps->nerr). */
 void ps_error_at(struct parser *ps, struct pol_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The current token is word, which may stand once in its block (where: "rule", "set", "limit"):
+ * *seen records its place; a second one is an error naming the first, -1. Does not advance. */
+int ps_once(struct parser *ps, const char *word, const char *where, struct pol_loc *seen);
 /* "expected WHAT, got <current token>" at the current token; returns -1. */
 int ps_expected(struct parser *ps, const char *what);
 /* Report "missing '}' for the block opened at L:C" at the current token (which starts a new

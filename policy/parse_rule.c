@@ -42,13 +42,7 @@ struct seen {
 /* Marks rule_words[w] as seen; an error when it was already there. */
 static int see(struct parser *ps, struct seen *seen, unsigned int w)
 {
-	if (seen->at[w].line) {
-		ps_error_at(ps, ps_loc(ps), "'%s' appears twice in this rule (first at column %d)",
-		            rule_words[w], seen->at[w].col);
-		return -1;
-	}
-	seen->at[w] = ps_loc(ps);
-	return 0;
+	return ps_once(ps, rule_words[w], "rule", &seen->at[w]);
 }
 
 static int parse_zone_ref(struct parser *ps, const char *kw, char **name, struct pol_loc *loc)
@@ -475,14 +469,8 @@ static int parse_limit_options(struct parser *ps, struct pol_rule *r)
 
 	for (;;) {
 		if (ps_is_word(ps, "burst")) {
-			if (burst_loc.line) {
-				ps_error_at(
-				    ps, ps_loc(ps),
-				    "'burst' appears twice in this limit (first at column %d)",
-				    burst_loc.col);
+			if (ps_once(ps, "burst", "limit", &burst_loc))
 				return -1;
-			}
-			burst_loc = ps_loc(ps);
 			ps_next(ps);
 			if (ps->tok.kind != TOK_WORD)
 				return ps_expected(ps, "a number of connections after 'burst'");
@@ -504,14 +492,8 @@ static int parse_limit_options(struct parser *ps, struct pol_rule *r)
 			continue;
 		}
 		if (ps_is_word(ps, "per")) {
-			if (per_loc.line) {
-				ps_error_at(
-				    ps, ps_loc(ps),
-				    "'per' appears twice in this limit (first at column %d)",
-				    per_loc.col);
+			if (ps_once(ps, "per", "limit", &per_loc))
 				return -1;
-			}
-			per_loc = ps_loc(ps);
 			ps_next(ps);
 			if (!ps_is_word(ps, "source")) {
 				static const char *const source[] = {"source"};
